@@ -1,0 +1,58 @@
+// Everything the server answers over plain HTTP (the WebSocket upgrade at /ws
+// is handled in net/ before this is reached): the REST API of contract
+// sections 1 and 2, /healthz, /readyz, /metrics, and the web app's static files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/jwt.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "http/types.hpp"
+#include "obs/metrics.hpp"
+#include "core/ice_server.hpp"
+
+namespace serendip::http {
+
+// What the router needs to know about the running server.
+class ServerStatus {
+ public:
+  virtual ~ServerStatus() = default;
+  virtual bool ready() const = 0;     // store reachable and not draining
+  virtual bool draining() const = 0;
+};
+
+struct RouterDeps {
+  const config::Config& config;     // Passed by argument; outlives the router.
+  const auth::JwtCodec& jwt;        // Passed by argument.
+  std::string device_key_secret;    // key for auth::device_key
+  const core::Clock& clock;         // Passed by argument.
+  obs::Registry& metrics;           // Passed by argument.
+  const ServerStatus& status;       // Passed by argument.
+};
+
+class Router {
+ public:
+  explicit Router(RouterDeps deps);
+  ~Router();
+  // Thread-safe (called from every I/O thread).
+  Response handle(const Request& req) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The iceServers list for a user (contract section 2); empty when no TURN/STUN
+// URLs are configured. Shared by GET /api/v1/turn-credentials and `welcome`.
+std::vector<core::IceServer> ice_servers_for(const config::Config& config, std::string_view user_id,
+                                                 std::int64_t now_unix_s);
+
+// Origin allow-list check for the WebSocket upgrade and CORS.
+bool origin_allowed(const config::Config& config, std::string_view origin);
+
+}  // namespace serendip::http

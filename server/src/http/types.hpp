@@ -1,0 +1,48 @@
+// Framework-free HTTP request and response. net/ converts Beast messages to
+// and from these, so every handler is a plain function with its own tests.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error_code.hpp"
+
+namespace serendip::http {
+
+struct Header {
+  std::string name;  // lower-case
+  std::string value;
+};
+
+struct Request {
+  std::string method;   // upper-case: GET, HEAD, POST, ...
+  std::string path;     // percent-encoded path as received, without the query
+  std::string query;    // after '?', without it; empty if none
+  std::vector<Header> headers;
+  std::string body;
+  std::string client_ip;  // already resolved (trusted proxies applied by net/)
+  bool tls = false;
+
+  // First header with that (lower-case) name, or empty.
+  std::string_view header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;
+  std::string body;
+
+  void set(std::string_view name, std::string_view value);  // replaces a header of that name
+  std::string_view header(std::string_view lower_name) const;
+};
+
+// {"error": {"code": "...", "message": "..."}} with the code's HTTP status.
+// `extra_json_members` is inserted into the error object as-is (e.g.
+// "\"retryAfterMs\":1200"), for the codes that carry more.
+Response error_response(core::ErrorCode code, std::string_view message,
+                        std::string_view extra_json_members = {});
+Response json_response(int status, std::string body);
+
+}  // namespace serendip::http

@@ -1,0 +1,71 @@
+// Wire messages of contract section 3, as plain structs. The codec turns
+// frames into these (validating every field) and events into frames.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/error_code.hpp"
+#include "core/matchmaker.hpp"
+
+namespace serendip::protocol {
+
+struct Limits {
+  std::size_t max_frame_bytes = 32 * 1024;     // larger frames: close 1009 (enforced in net/)
+  std::size_t max_sdp_bytes = 16 * 1024;       // larger sdp: error too_large
+  std::size_t max_candidate_bytes = 1024;      // larger candidate object: error too_large
+  std::size_t max_comment_chars = 500;
+  std::size_t max_languages = 5;
+  std::size_t max_interests = 10;
+  std::size_t max_interest_chars = 32;
+  std::size_t max_region_chars = 32;
+};
+
+enum class ClientType : std::uint8_t {
+  hello, join, offer, answer, ice, next, leave, report, ice_result, captcha,
+};
+std::string_view to_string(ClientType t);
+
+enum class ReportReason : std::uint8_t { nudity, harassment, spam, underage, violence, other };
+std::string_view to_string(ReportReason r);
+
+enum class CandidateType : std::uint8_t { host, srflx, prflx, relay };
+std::string_view to_string(CandidateType t);
+
+// Views point into the decoder's storage: valid until its next decode().
+struct HelloMsg { std::string_view token; };
+struct JoinMsg { core::Preferences prefs; };
+// offer / answer / ice: validated; net/ forwards the original frame bytes.
+struct RelayMsg { std::string_view session_id; };
+struct NextMsg {};
+struct LeaveMsg {};
+struct ReportMsg {
+  std::string_view session_id;
+  ReportReason reason;
+  std::string_view comment;  // may be empty
+};
+struct IceResultMsg {
+  std::string_view session_id;
+  bool connected = false;
+  std::optional<CandidateType> candidate_type;
+  std::optional<std::int64_t> time_to_connect_ms;
+};
+struct CaptchaMsg { std::string_view payload; };  // payload as sent (string, or an object re-serialized)
+
+struct ClientMessage {
+  ClientType type;
+  std::optional<std::int64_t> id;  // echoed as "re" in the direct reply
+  std::variant<HelloMsg, JoinMsg, RelayMsg, NextMsg, LeaveMsg, ReportMsg, IceResultMsg, CaptchaMsg> body;
+};
+
+struct DecodeError {
+  core::ErrorCode code;            // bad_request or too_large
+  std::string message;             // safe to show the client
+  std::optional<std::int64_t> id;  // the frame's id, when it could be read
+};
+
+}  // namespace serendip::protocol
