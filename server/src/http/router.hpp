@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,18 @@ class ServerStatus {
   virtual bool draining() const = 0;
 };
 
+// Seam for ban checks and rate limits: consulted before POST /api/v1/session
+// and /session/refresh issue a token. Return a response to send instead (403
+// banned, 429 rate_limited with Retry-After, ...) or nullopt to proceed.
+// `device_key` is auth::device_key of the caller's device. Called from every
+// I/O thread: must be thread-safe.
+using AdmissionCheck = std::function<std::optional<Response>(const Request& req, std::string_view device_key)>;
+
+// Seam for further /api/ routes (admin API, appeals): tried for any /api/ path
+// the router does not know, before answering 404. nullopt = not mine. The
+// router adds CORS and security headers to what it returns. Thread-safe.
+using ApiHandler = std::function<std::optional<Response>(const Request& req)>;
+
 struct RouterDeps {
   const config::Config& config;     // Passed by argument; outlives the router.
   const auth::JwtCodec& jwt;        // Passed by argument.
@@ -33,6 +47,8 @@ struct RouterDeps {
   const core::Clock& clock;         // Passed by argument.
   obs::Registry& metrics;           // Passed by argument.
   const ServerStatus& status;       // Passed by argument.
+  AdmissionCheck admit_session = {};  // optional; empty = everyone is admitted
+  ApiHandler api_fallback = {};       // optional
 };
 
 class Router {

@@ -29,6 +29,9 @@ struct Request {
   std::string_view header(std::string_view lower_name) const;
 };
 
+// Header names are stored lower-case. For HEAD the router leaves `body` empty
+// and sets "content-length" to the size the GET body would have: net/ must
+// send that header as is instead of computing it from `body`.
 struct Response {
   int status = 200;
   std::vector<Header> headers;
@@ -44,5 +47,11 @@ struct Response {
 Response error_response(core::ErrorCode code, std::string_view message,
                         std::string_view extra_json_members = {});
 Response json_response(int status, std::string body);
+
+// Headers every response carries (the router adds them itself; net/ calls this
+// for the responses it makes on its own, e.g. a refused WebSocket upgrade):
+// nosniff, no-referrer, Permissions-Policy, X-Frame-Options, HSTS when `tls`,
+// and the Content-Security-Policy when the content type is HTML or SVG.
+void add_security_headers(Response& res, bool tls);
 
 }  // namespace serendip::http

@@ -1,6 +1,9 @@
 // Metrics registry rendered in the Prometheus text format 0.0.4. Registration
 // takes a lock; updating a metric is a relaxed atomic (safe on hot paths).
 // References returned by the registry stay valid for the registry's lifetime.
+// Families render in registration order, series in registration order within
+// a family. Invalid metric or label names, or one name used with two types,
+// abort at registration (a programming error, caught by the first test run).
 #pragma once
 
 #include <atomic>
@@ -65,6 +68,8 @@ class Registry {
   Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> upper_bounds,
                        Labels labels = {});
   // Evaluated at render time (e.g. queue length read from the matchmaker).
+  // `fn` runs under the registry's lock: it must not call back into this
+  // registry (deadlock) and should be quick. Re-registering replaces `fn`.
   void gauge_fn(std::string_view name, std::string_view help, std::function<double()> fn, Labels labels = {});
 
   std::string render() const;  // Prometheus text format 0.0.4

@@ -23,18 +23,23 @@ struct Limits {
   std::size_t max_interests = 10;
   std::size_t max_interest_chars = 32;
   std::size_t max_region_chars = 32;
+  std::size_t max_token_bytes = 4096;          // hello.token
+  std::size_t max_session_id_bytes = 64;       // sessionId of offer/answer/ice/report/ice_result
 };
 
 enum class ClientType : std::uint8_t {
   hello, join, offer, answer, ice, next, leave, report, ice_result, captcha,
 };
 std::string_view to_string(ClientType t);
+std::optional<ClientType> client_type_from_string(std::string_view s);  // exact wire name
 
 enum class ReportReason : std::uint8_t { nudity, harassment, spam, underage, violence, other };
 std::string_view to_string(ReportReason r);
+std::optional<ReportReason> report_reason_from_string(std::string_view s);
 
 enum class CandidateType : std::uint8_t { host, srflx, prflx, relay };
 std::string_view to_string(CandidateType t);
+std::optional<CandidateType> candidate_type_from_string(std::string_view s);
 
 // Views point into the decoder's storage: valid until its next decode().
 struct HelloMsg { std::string_view token; };

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the test suites and prints one summary. Usage: scripts/test.sh [suite...]
+# Suites: unit (GoogleTest), asan (unit tests under AddressSanitizer/UBSan),
+# integration (the real server binary over real sockets), web (Vitest),
+# e2e (Chromium against the real server). Default: all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${BUILD_DIR:-build}"
+suites=("$@")
+((${#suites[@]})) || suites=(unit asan integration web e2e)
+
+total_pass=0
+total_fail=0
+failed_suites=()
+summary=()
+
+record() {  # suite pass fail rc
+  local suite=$1 pass=$2 fail=$3 rc=$4
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi  # a crash or setup failure counts
+  if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then fail=1; echo "test.sh: suite $suite ran no test" >&2; fi
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  ((fail)) && failed_suites+=("$suite")
+  summary+=("$(printf '%-12s %5d passed %5d failed' "$suite" "$pass" "$fail")")
+}
+
+run_gtest_dir() {  # suite dir
+  local suite=$1 dir=$2 pass=0 fail=0 rc=0 out
+  shopt -s nullglob
+  local bins=("$dir"/unit-*-tests)
+  for bin in "${bins[@]}"; do
+    out=$("$bin" --gtest_brief=1 2>&1); local r=$?
+    echo "$out" | tail -n 30
+    local p f
+    p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+    ((r)) && rc=$r
+  done
+  record "$suite" "$pass" "$fail" "$rc"
+}
+
+run_node_suite() {  # suite command...
+  local suite=$1; shift
+  local log; log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p; s/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p; s/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  rm -f "$log"
+  record "$suite" "${p:-0}" "${f:-0}" "$rc"
+}
+
+for suite in "${suites[@]}"; do
+  echo "=== $suite ==="
+  case "$suite" in
+    unit)
+      cmake --build "$BUILD_DIR" -j 2 >/dev/null || { record unit 0 1 1; continue; }
+      run_gtest_dir unit "$BUILD_DIR/tests" ;;
+    asan)
+      asan_dir="${BUILD_DIR}-asan"
+      [ -f "$asan_dir/CMakeCache.txt" ] || cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+        -DSERENDIP_SANITIZE=ON -DSERENDIP_BENCH=OFF >/dev/null
+      targets=$(cd server/tests/unit && for d in */; do ls "$d"*_test.cpp >/dev/null 2>&1 && echo "unit-${d%/}-tests"; done)
+      # shellcheck disable=SC2086
+      cmake --build "$asan_dir" -j 2 --target $targets >/dev/null || { record asan 0 1 1; continue; }
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_gtest_dir asan "$asan_dir/tests" ;;
+    integration)
+      run_node_suite integration scripts/integration.sh ;;
+    web)
+      if [ -f web/package.json ]; then
+        log=$(mktemp)
+        (cd web && npx vitest run 2>&1) | tee "$log"; rc=${PIPESTATUS[0]}
+        clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +Tests +' | tail -1)
+        p=$(echo "$clean" | grep -o '[0-9]* passed' | grep -o '[0-9]*'); f=$(echo "$clean" | grep -o '[0-9]* failed' | grep -o '[0-9]*')
+        rm -f "$log"
+        record web "${p:-0}" "${f:-0}" "$rc"
+      fi ;;
+    e2e)
+      [ -x scripts/e2e.sh ] && run_node_suite e2e scripts/e2e.sh ;;
+    *) echo "unknown suite $suite" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "=== summary ==="
+printf '%s\n' "${summary[@]}"
+echo "${total_pass} passed, ${total_fail} failed"
+((${#failed_suites[@]} == 0)) || { echo "failed suites: ${failed_suites[*]}"; exit 1; }

@@ -1,0 +1,36 @@
+#include "core/pair_history.hpp"
+
+#include <functional>
+
+namespace serendip::core {
+
+DeviceHash hash_device_key(std::string_view device_key) {
+  return static_cast<DeviceHash>(std::hash<std::string_view>{}(device_key));
+}
+
+bool PairRules::allows(DevicePair pair, bool same_device, std::int64_t now_ms) const {
+  if (!excluded_.empty() && excluded_.contains(pair)) return false;
+  if (same_device) return true;
+  auto it = until_ms_.find(pair);
+  return it == until_ms_.end() || it->second <= now_ms;
+}
+
+void PairRules::record_match(DevicePair pair, std::int64_t now_ms) {
+  const std::int64_t until = now_ms + cooldown_ms_;
+  until_ms_[pair] = until;
+  expiries_.push_back({until, pair});
+}
+
+void PairRules::prune(std::int64_t now_ms, std::vector<DevicePair>& ended) {
+  while (!expiries_.empty() && expiries_.front().at_ms <= now_ms) {
+    const Expiry e = expiries_.front();
+    expiries_.pop_front();
+    auto it = until_ms_.find(e.pair);
+    if (it != until_ms_.end() && it->second == e.at_ms) {
+      until_ms_.erase(it);
+      ended.push_back(e.pair);
+    }
+  }
+}
+
+}  // namespace serendip::core

@@ -1,0 +1,348 @@
+#include "http/router.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <exception>
+#include <variant>
+
+#include "auth/crypto.hpp"
+#include "auth/turn.hpp"
+#include "http/static_files.hpp"
+#include "obs/log.hpp"
+
+namespace serendip::http {
+namespace {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (l(a[i]) != l(b[i])) return false;
+  }
+  return true;
+}
+
+// The REST endpoints of contract sections 1 and 2, one method each.
+enum class Endpoint : std::uint8_t { session, refresh, turn_credentials };
+struct Route {
+  std::string_view path;
+  std::string_view method;
+  std::string_view allow;  // Allow header / preflight methods
+  Endpoint endpoint;
+};
+constexpr Route kRoutes[] = {
+    {"/api/v1/session", "POST", "POST, OPTIONS", Endpoint::session},
+    {"/api/v1/session/refresh", "POST", "POST, OPTIONS", Endpoint::refresh},
+    {"/api/v1/turn-credentials", "GET", "GET, OPTIONS", Endpoint::turn_credentials},
+};
+// Preflight answer for routes served by RouterDeps::api_fallback, whose methods we do not know.
+constexpr std::string_view kFallbackMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+
+const Route* find_route(std::string_view path) {
+  for (const Route& r : kRoutes) {
+    if (r.path == path) return &r;
+  }
+  return nullptr;
+}
+
+Response no_store(Response res) {
+  res.set("cache-control", "no-store");
+  return res;
+}
+
+Response method_not_allowed(std::string_view allow) {
+  Response res = error_response(ErrorCode::method_not_allowed, "method not allowed");
+  res.set("allow", allow);
+  return res;
+}
+
+Response unauthorized(std::string_view message) {
+  Response res = error_response(ErrorCode::unauthorized, message);
+  res.set("www-authenticate", "Bearer");
+  return res;
+}
+
+std::string_view bearer_token(const Request& req) {
+  std::string_view h = req.header("authorization");
+  if (h.size() < 7 || !iequals(h.substr(0, 7), "bearer ")) return {};
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  return h;
+}
+
+json::array ice_servers_json(const std::vector<core::IceServer>& servers) {
+  json::array out;
+  for (const auto& s : servers) {
+    json::object entry;
+    json::array urls;
+    for (const auto& u : s.urls) urls.emplace_back(u);
+    entry["urls"] = std::move(urls);
+    if (!s.username.empty()) entry["username"] = s.username;
+    if (!s.credential.empty()) entry["credential"] = s.credential;
+    out.emplace_back(std::move(entry));
+  }
+  return out;
+}
+
+// Failure reasons counted by serendip_http_auth_failures_total{reason}.
+enum class AuthFailure : std::uint8_t { missing, malformed, bad_algorithm, bad_signature, expired, not_yet_valid,
+                                        admin_token, count_ };
+constexpr std::array<std::string_view, static_cast<std::size_t>(AuthFailure::count_)> kAuthFailureNames = {
+    "missing", "malformed", "bad_algorithm", "bad_signature", "expired", "not_yet_valid", "admin_token"};
+
+AuthFailure failure_of(auth::JwtError e) {
+  switch (e) {
+    case auth::JwtError::malformed: return AuthFailure::malformed;
+    case auth::JwtError::bad_algorithm: return AuthFailure::bad_algorithm;
+    case auth::JwtError::bad_signature: return AuthFailure::bad_signature;
+    case auth::JwtError::expired: return AuthFailure::expired;
+    case auth::JwtError::not_yet_valid: return AuthFailure::not_yet_valid;
+  }
+  return AuthFailure::malformed;
+}
+
+}  // namespace
+
+struct Router::Impl {
+  explicit Impl(RouterDeps d)
+      : deps(std::move(d)),
+        tokens_issued(deps.metrics.counter("serendip_http_tokens_issued_total",
+                                           "Session tokens issued by POST /api/v1/session.")),
+        tokens_refreshed(deps.metrics.counter("serendip_http_tokens_refreshed_total",
+                                              "Session tokens issued by POST /api/v1/session/refresh.")),
+        turn_credentials(deps.metrics.counter("serendip_http_turn_credentials_total",
+                                              "Answers to GET /api/v1/turn-credentials.")) {
+    for (std::size_t i = 0; i < auth_failures.size(); ++i) {
+      auth_failures[i] = &deps.metrics.counter("serendip_http_auth_failures_total",
+                                               "Requests refused for a missing or invalid bearer token.",
+                                               {{"reason", std::string(kAuthFailureNames[i])}});
+    }
+  }
+
+  RouterDeps deps;
+  // Metrics, all declared here.
+  obs::Counter& tokens_issued;
+  obs::Counter& tokens_refreshed;
+  obs::Counter& turn_credentials;
+  std::array<obs::Counter*, static_cast<std::size_t>(AuthFailure::count_)> auth_failures{};
+
+  std::int64_t now_s() const { return deps.clock.unix_ms() / 1000; }
+
+  Response route(const Request& req) const {
+    const std::string_view path = req.path;
+    if (path == "/healthz") return health(req, 200, R"({"status":"ok"})");
+    if (path == "/readyz") {
+      if (deps.status.ready()) return health(req, 200, R"({"status":"ready"})");
+      return health(req, 503, deps.status.draining() ? R"({"status":"draining"})" : R"({"status":"unavailable"})");
+    }
+    if (path == "/metrics") {
+      if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+      Response res;
+      res.body = deps.metrics.render();
+      res.set("content-type", "text/plain; version=0.0.4; charset=utf-8");
+      return no_store(std::move(res));
+    }
+    if (path == "/api" || starts_with(path, "/api/")) return api(req);
+    if (path == "/ws") {
+      // A plain request to the signaling endpoint: net/ upgrades real WebSocket handshakes before this.
+      return error_response(ErrorCode::bad_request, "expected a WebSocket upgrade");
+    }
+    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+    return serve_static(deps.config.static_dir, req);
+  }
+
+  static Response health(const Request& req, int status, std::string_view body) {
+    if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
+    return no_store(json_response(status, std::string(body)));
+  }
+
+  // CORS wraps every /api/ answer: only allow-listed origins get the headers.
+  Response api(const Request& req) const {
+    const std::string_view origin = req.header("origin");
+    const bool cors = !origin.empty() && origin_allowed(deps.config, origin);
+    Response res;
+    if (!origin.empty() && !cors && req.method == "OPTIONS") {
+      res = error_response(ErrorCode::forbidden, "origin not allowed");
+    } else {
+      res = api_route(req, cors);
+    }
+    res.set("vary", "Origin");
+    if (cors) {
+      res.set("access-control-allow-origin", origin);
+      res.set("access-control-expose-headers", "Retry-After");
+    }
+    return res;
+  }
+
+  Response api_route(const Request& req, bool cors) const {
+    const Route* route = find_route(req.path);
+    if (route == nullptr) {
+      if (deps.api_fallback) {
+        if (auto res = deps.api_fallback(req)) return std::move(*res);
+        if (req.method == "OPTIONS") return preflight(kFallbackMethods, cors);
+      }
+      return error_response(ErrorCode::not_found, "no such endpoint");
+    }
+    if (req.method == "OPTIONS") return preflight(route->allow, cors);
+    if (req.method != route->method) return method_not_allowed(route->allow);
+    switch (route->endpoint) {
+      case Endpoint::session: return session(req);
+      case Endpoint::refresh: return refresh(req);
+      case Endpoint::turn_credentials: return turn(req);
+    }
+    return error_response(ErrorCode::internal, "unreachable");
+  }
+
+  static Response preflight(std::string_view allow, bool cors) {
+    Response res;
+    res.status = 204;
+    res.set("allow", allow);
+    if (cors) {
+      res.set("access-control-allow-methods", allow);
+      res.set("access-control-allow-headers", "Authorization, Content-Type");
+      res.set("access-control-max-age", "600");
+    }
+    return res;
+  }
+
+  // POST /api/v1/session {"deviceId": "..."}
+  Response session(const Request& req) const {
+    if (req.body.size() > deps.config.max_http_body_bytes) {
+      return error_response(ErrorCode::too_large, "request body too large");
+    }
+    json::parse_options opts;
+    opts.max_depth = 8;
+    boost::system::error_code ec;
+    const json::value body = json::parse(json::string_view(req.body.data(), req.body.size()), ec, {}, opts);
+    const json::object* obj = ec ? nullptr : body.if_object();
+    const json::value* id = obj != nullptr ? obj->if_contains("deviceId") : nullptr;
+    if (id == nullptr || !id->is_string()) {
+      return error_response(ErrorCode::bad_request, "body must be {\"deviceId\": \"...\"}");
+    }
+    const std::string_view device_id(id->as_string().data(), id->as_string().size());
+    if (!auth::valid_device_id(device_id)) {
+      return error_response(ErrorCode::bad_request, "deviceId must be 16-128 characters of [A-Za-z0-9_-]");
+    }
+    const std::string did = auth::device_key(deps.device_key_secret, device_id);
+    if (deps.admit_session) {
+      if (auto refused = deps.admit_session(req, did)) return std::move(*refused);
+    }
+    // The user id is random per token: it links nothing beyond one session chain.
+    Response res = token_response("u_" + auth::random_hex(12), did);
+    tokens_issued.inc();
+    return res;
+  }
+
+  // POST /api/v1/session/refresh with a still-valid anonymous token.
+  Response refresh(const Request& req) const {
+    auto claims = authenticate(req);
+    if (auto* refused = std::get_if<Response>(&claims)) return std::move(*refused);
+    const auto& c = std::get<auth::Claims>(claims);
+    if (deps.admit_session) {
+      if (auto refused = deps.admit_session(req, c.did)) return std::move(*refused);
+    }
+    Response res = token_response(c.sub, c.did);
+    tokens_refreshed.inc();
+    return res;
+  }
+
+  // GET /api/v1/turn-credentials
+  Response turn(const Request& req) const {
+    auto claims = authenticate(req);
+    if (auto* refused = std::get_if<Response>(&claims)) return std::move(*refused);
+    const auto& c = std::get<auth::Claims>(claims);
+    json::object body;
+    body["iceServers"] = ice_servers_json(ice_servers_for(deps.config, c.sub, now_s()));
+    body["ttl"] = deps.config.turn_ttl_s;
+    turn_credentials.inc();
+    return no_store(json_response(200, json::serialize(body)));
+  }
+
+  // An anonymous (role-less) token from "Authorization: Bearer ...", or the 401 to send.
+  std::variant<auth::Claims, Response> authenticate(const Request& req) const {
+    const std::string_view token = bearer_token(req);
+    if (token.empty()) return fail(AuthFailure::missing, "missing bearer token");
+    auth::JwtResult r = deps.jwt.verify(token, now_s());
+    if (!r.claims) {
+      const AuthFailure f = failure_of(r.error);
+      return fail(f, f == AuthFailure::expired ? "token expired" : "invalid token");
+    }
+    if (!r.claims->role.empty()) return fail(AuthFailure::admin_token, "not a session token");
+    return std::move(*r.claims);
+  }
+
+  Response fail(AuthFailure f, std::string_view message) const {
+    auth_failures[static_cast<std::size_t>(f)]->inc();
+    return unauthorized(message);
+  }
+
+  Response token_response(std::string sub, std::string did) const {
+    const std::int64_t now = now_s();
+    auth::Claims claims;
+    claims.sub = std::move(sub);
+    claims.did = std::move(did);
+    claims.jti = auth::random_hex(16);
+    claims.iat = now;
+    claims.exp = now + deps.config.token_ttl_s;
+    json::object body;
+    body["token"] = deps.jwt.sign(claims);
+    body["expiresIn"] = deps.config.token_ttl_s;
+    return no_store(json_response(200, json::serialize(body)));
+  }
+};
+
+Router::Router(RouterDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
+Router::~Router() = default;
+
+Response Router::handle(const Request& req) const {
+  Response res;
+  try {
+    res = impl_->route(req);
+  } catch (const std::exception& e) {
+    // What went wrong goes to the log; the client learns only that it did.
+    obs::log(obs::Level::error, "http", "handler_failed", {{"what", e.what()}});
+    res = error_response(ErrorCode::internal, "internal error");
+  }
+  add_security_headers(res, req.tls);
+  if (req.method == "HEAD" && res.status != 204 && res.status != 304) {
+    res.set("content-length", std::to_string(res.body.size()));
+    res.body.clear();
+  }
+  return res;
+}
+
+std::vector<core::IceServer> ice_servers_for(const config::Config& config, std::string_view user_id,
+                                             std::int64_t now_unix_s) {
+  if (config.turn_urls.empty()) return {};
+  core::IceServer server;
+  server.urls = config.turn_urls;
+  // One entry for all URLs: stun: ignores the credential and coturn accepts it.
+  if (!config.turn_secret.empty()) {
+    auto c = auth::make_turn_credential(config.turn_secret, user_id, now_unix_s, config.turn_ttl_s);
+    server.username = std::move(c.username);
+    server.credential = std::move(c.credential);
+  }
+  return {std::move(server)};
+}
+
+bool origin_allowed(const config::Config& config, std::string_view origin) {
+  if (origin.empty() || origin == "null") return false;
+  for (const auto& allowed : config.effective_allowed_origins()) {
+    if (iequals(allowed, origin)) return true;
+  }
+  return false;
+}
+
+}  // namespace serendip::http

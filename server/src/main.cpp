@@ -1,0 +1,86 @@
+// serendip-server: the one place that wires everything together.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <unistd.h>
+
+#include "auth/crypto.hpp"
+#include "auth/jwt.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "http/router.hpp"
+#include "net/server.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+
+namespace {
+
+using namespace serendip;
+
+std::optional<std::string> env(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+// The default static dir is relative to the working directory; when the
+// server is started from elsewhere, fall back to the web app next to the
+// build directory that holds this executable (build/../web/dist).
+void resolve_static_dir(config::Config& cfg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::path(cfg.static_dir) / "index.html", ec)) return;
+  if (fs::path(cfg.static_dir).is_absolute()) return;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return;
+  auto candidate = exe.parent_path().parent_path() / cfg.static_dir;
+  if (fs::exists(candidate / "index.html", ec)) cfg.static_dir = candidate.string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto loaded = config::load(argc, argv, env);
+  if (auto* err = std::get_if<config::ConfigError>(&loaded)) {
+    std::fprintf(stderr, "serendip-server: %s\n\n%s", err->message.c_str(), config::usage().c_str());
+    return 2;
+  }
+  auto& [cfg, rest] = std::get<config::Loaded>(loaded);
+  if (!rest.empty() && (rest[0] == "help" || rest[0] == "--help")) {
+    std::printf("usage: serendip-server [--key=value ...]\n\n%s", config::usage().c_str());
+    return 0;
+  }
+  if (!rest.empty()) {
+    std::fprintf(stderr, "serendip-server: unknown command '%s'\n", rest[0].c_str());
+    return 2;
+  }
+  obs::Level level{};
+  if (obs::parse_level(cfg.log_level, level)) obs::set_level(level);
+  std::signal(SIGPIPE, SIG_IGN);
+  resolve_static_dir(cfg);
+
+  if (cfg.jwt_secret.empty()) {
+    // Tokens then die with the process; fine for one laptop, not for a fleet.
+    cfg.jwt_secret = auth::random_hex(32);
+    obs::log(obs::Level::warn, "main", "ephemeral_jwt_secret",
+             {{"hint", "set SERENDIP_JWT_SECRET to keep tokens and device keys valid across restarts"}});
+  }
+  core::SystemClock clock;
+  auth::JwtCodec jwt(cfg.jwt_secret);
+  obs::Registry metrics;
+  net::ServerState state;
+  http::Router router(http::RouterDeps{.config = cfg,
+                                       .jwt = jwt,
+                                       .device_key_secret = cfg.jwt_secret,
+                                       .clock = clock,
+                                       .metrics = metrics,
+                                       .status = state});
+  net::Server server(net::ServerDeps{
+      .config = cfg, .clock = clock, .jwt = jwt, .router = router, .metrics = metrics, .state = state});
+  return server.run();
+}

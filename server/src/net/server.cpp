@@ -1,0 +1,225 @@
+#include "net/server.hpp"
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "net/context.hpp"
+#include "net/http_session.hpp"
+#include "net/hub.hpp"
+#include "net/worker.hpp"
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
+
+namespace serendip::net {
+namespace {
+constexpr auto kTickInterval = std::chrono::milliseconds(250);
+constexpr std::int64_t kReconnectAfterMs = 1'000;
+constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerDeps d)
+      : deps(d),
+        net_metrics(d.metrics),
+        hub(core::MatchmakerConfig{.widen_region_after_ms = d.config.widen_region_after_ms,
+                                   .repeat_pair_cooldown_ms = d.config.repeat_pair_cooldown_ms},
+            d.clock, net_metrics),
+        ctx{.config = d.config,
+            .clock = d.clock,
+            .jwt = d.jwt,
+            .router = d.router,
+            .hub = hub,
+            .metrics = net_metrics,
+            .wire_limits = {.max_frame_bytes = d.config.max_frame_bytes,
+                            .max_sdp_bytes = d.config.max_sdp_bytes,
+                            .max_candidate_bytes = d.config.max_candidate_bytes,
+                            .messages_per_second = d.config.messages_per_second,
+                            .messages_burst = d.config.messages_burst}} {
+    std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
+                                         : std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
+    register_gauges();
+  }
+
+  void register_gauges() {
+    auto& r = deps.metrics;
+    r.gauge_fn("serendip_online_users", "Authenticated signaling sockets", [this] { return double(hub.online()); });
+    r.gauge_fn("serendip_queue_length", "Participants waiting for a match", [this] { return double(hub.stats().queued); });
+    r.gauge_fn("serendip_active_sessions", "Pairs currently in a session",
+               [this] { return double(hub.stats().active_sessions); });
+    r.gauge_fn("serendip_draining", "1 while the server drains for shutdown", [this] { return ctx.draining ? 1.0 : 0.0; });
+  }
+
+  bool bind() {
+    const auto& cfg = deps.config;
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(cfg.listen_host == "localhost" ? "127.0.0.1" : cfg.listen_host, ec);
+    if (ec) {
+      obs::log(obs::Level::error, "server", "bad_listen_address", {{"host", cfg.listen_host}});
+      return false;
+    }
+    tcp::endpoint ep(addr, cfg.listen_port);
+    acceptor = std::make_unique<Acceptor>(workers[0]->executor());
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      obs::log(obs::Level::error, "server", "bind_failed",
+               {{"host", cfg.listen_host}, {"port", int(cfg.listen_port)}, {"error", ec.message()}});
+      return false;
+    }
+    port = acceptor->local_endpoint().port();
+    return true;
+  }
+
+  void do_accept() {
+    Worker& target = *workers[next_worker++ % workers.size()];
+    acceptor->async_accept(target.io(), [this, &target](boost::system::error_code ec, Socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (ec) {
+        // Out of descriptors and the like: back off briefly instead of spinning.
+        obs::log(obs::Level::warn, "server", "accept_failed", {{"error", ec.message()}});
+        retry_timer->expires_after(std::chrono::milliseconds(100));
+        retry_timer->async_wait([this](boost::system::error_code e) {
+          if (!e) do_accept();
+        });
+        return;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      // The socket belongs to `target`; start it on that thread.
+      asio::post(target.executor(), [&target, s = std::move(socket)]() mutable {
+        std::make_shared<HttpSession>(target, std::move(s))->start();
+      });
+      do_accept();
+    });
+  }
+
+  void schedule_tick() {
+    tick_timer->expires_after(kTickInterval);
+    tick_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      hub.tick();
+      schedule_tick();
+    });
+  }
+
+  void on_signal(int sig) {
+    if (ctx.draining) {
+      obs::log(obs::Level::warn, "server", "second_signal_stopping_now", {{"signal", sig}});
+      stop_all();
+      return;
+    }
+    obs::log(obs::Level::info, "server", "draining",
+             {{"signal", sig}, {"grace_ms", deps.config.drain_grace_ms}});
+    ctx.draining = true;
+    deps.state.set_draining();
+    for (auto& w : workers) {
+      asio::post(w->executor(), [w = w.get()] {
+        w->for_each_session([](WsSession& s) { s.begin_drain(kReconnectAfterMs); });
+      });
+    }
+    drain_timer->expires_after(std::chrono::milliseconds(deps.config.drain_grace_ms));
+    drain_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      close_everything();
+    });
+    signals->async_wait([this](boost::system::error_code ec, int s) {
+      if (!ec) on_signal(s);
+    });
+  }
+
+  void close_everything() {
+    boost::system::error_code ignored;
+    acceptor->close(ignored);
+    for (auto& w : workers) {
+      asio::post(w->executor(), [w = w.get()] {
+        w->for_each_session([](WsSession& s) { s.close(core::close_code::going_away, "server shutting down"); });
+      });
+    }
+    // Give close handshakes a moment, then stop whatever is left.
+    drain_timer->expires_after(kCloseGrace);
+    drain_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      stop_all();
+    });
+    // Stop earlier when every socket is gone.
+    poll_closed();
+  }
+
+  void poll_closed() {
+    poll_timer->expires_after(std::chrono::milliseconds(50));
+    poll_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      if (hub.online() == 0 && open_sockets() == 0) {
+        stop_all();
+        return;
+      }
+      poll_closed();
+    });
+  }
+
+  std::int64_t open_sockets() const { return net_metrics.ws_connections.value(); }
+
+  void stop_all() {
+    for (auto& w : workers) w->io().stop();
+  }
+
+  ServerDeps deps;
+  NetMetrics net_metrics;
+  Hub hub;
+  Context ctx;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<Acceptor> acceptor;
+  std::unique_ptr<Timer> retry_timer, tick_timer, drain_timer, poll_timer;
+  std::unique_ptr<asio::signal_set> signals;
+  std::size_t next_worker = 0;
+  std::uint16_t port = 0;
+};
+
+Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(deps)) {}
+
+Server::~Server() {
+  if (!impl_) return;
+  // Handlers still queued may hold sessions and send nodes: destroy every
+  // io_context (releasing them) before any worker's pools go away.
+  impl_->acceptor.reset();
+  impl_->retry_timer.reset();
+  impl_->tick_timer.reset();
+  impl_->drain_timer.reset();
+  impl_->poll_timer.reset();
+  impl_->signals.reset();
+  for (auto& w : impl_->workers) w->destroy_io();
+  impl_.reset();
+}
+
+int Server::run() {
+  auto& im = *impl_;
+  if (!im.bind()) return 1;
+  auto ex = im.workers[0]->executor();
+  im.retry_timer = std::make_unique<Timer>(ex);
+  im.tick_timer = std::make_unique<Timer>(ex);
+  im.drain_timer = std::make_unique<Timer>(ex);
+  im.poll_timer = std::make_unique<Timer>(ex);
+  im.signals = std::make_unique<asio::signal_set>(im.workers[0]->io(), SIGINT, SIGTERM);
+  im.signals->async_wait([&im](boost::system::error_code ec, int sig) {
+    if (!ec) im.on_signal(sig);
+  });
+  im.do_accept();
+  im.schedule_tick();
+  for (auto& w : im.workers) w->start();
+  obs::log(obs::Level::info, "server", "listening",
+           {{"host", im.deps.config.listen_host},
+            {"port", int(im.port)},
+            {"threads", static_cast<std::int64_t>(im.workers.size())},
+            {"tls", false}});
+  for (auto& w : im.workers) w->join();
+  obs::log(obs::Level::info, "server", "stopped");
+  return 0;
+}
+
+}  // namespace serendip::net

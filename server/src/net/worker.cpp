@@ -1,0 +1,83 @@
+#include "net/worker.hpp"
+
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
+
+namespace serendip::net {
+namespace {
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+}
+
+Worker::Worker(std::size_t index, Context& ctx)
+    : index_(index),
+      ctx_(ctx),
+      decoder_(protocol::Limits{.max_frame_bytes = ctx.config.max_frame_bytes,
+                                .max_sdp_bytes = ctx.config.max_sdp_bytes,
+                                .max_candidate_bytes = ctx.config.max_candidate_bytes}),
+      read_pool_(ctx.config.max_frame_bytes),
+      io_(std::make_unique<asio::io_context>(1)),
+      work_(io_->get_executor()),
+      sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
+
+Worker::~Worker() {
+  sweep_timer_.reset();
+  io_.reset();
+}
+
+void Worker::start() {
+  schedule_sweep();
+  thread_ = std::thread([this] {
+    send_pool_.bind_to_current_thread();
+    try {
+      io_->run();
+    } catch (const std::exception& e) {
+      // An exception escaping a handler is a bug; crash loudly rather than limp on.
+      obs::log(obs::Level::error, "worker", "uncaught_exception", {{"worker", index_}, {"what", e.what()}});
+      std::abort();
+    }
+  });
+}
+
+void Worker::join() {
+  work_.reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::destroy_io() {
+  sweep_timer_.reset();
+  io_.reset();
+}
+
+void Worker::add(WsSession* s) {
+  s->worker_slot = sessions_.size();
+  sessions_.push_back(s);
+}
+
+void Worker::remove(WsSession* s) {
+  std::size_t slot = s->worker_slot;
+  if (slot >= sessions_.size() || sessions_[slot] != s) return;
+  sessions_[slot] = sessions_.back();
+  sessions_[slot]->worker_slot = slot;
+  sessions_.pop_back();
+}
+
+void Worker::schedule_sweep() {
+  sweep_timer_->expires_after(kSweepInterval);
+  sweep_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    sweep();
+    schedule_sweep();
+  });
+}
+
+void Worker::sweep() {
+  const std::int64_t now = ctx_.clock.now_ms();
+  // Sessions may finish (and remove themselves) during the sweep.
+  for (std::size_t i = 0; i < sessions_.size();) {
+    WsSession* s = sessions_[i];
+    s->sweep(now);
+    if (i < sessions_.size() && sessions_[i] == s) ++i;
+  }
+}
+
+}  // namespace serendip::net

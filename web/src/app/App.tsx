@@ -1,0 +1,152 @@
+// Composition root: creates the connection, reads settings and preferences,
+// and wires the features together. No feature imports another; they meet here.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ChatPanel } from '../features/chat/components/ChatPanel';
+import { ReactionBar } from '../features/chat/components/ReactionBar';
+import { ReactionLayer } from '../features/chat/components/ReactionLayer';
+import { useChat } from '../features/chat/use-chat';
+import { CallScreen } from '../features/call/components/CallScreen';
+import { QualityBadge } from '../features/call/components/QualityBadge';
+import { StatusIndicator } from '../features/call/components/StatusIndicator';
+import { useCall } from '../features/call/use-call';
+import { useShortcuts } from '../features/call/use-shortcuts';
+import { LandingPage } from '../features/matching/components/LandingPage';
+import { PREFERENCES_KEY, sanitizePreferences, type MatchPreferences } from '../features/matching/preferences';
+import { ReportDialog } from '../features/report/components/ReportDialog';
+import { ReportNotice } from '../features/report/components/ReportNotice';
+import { useReport } from '../features/report/use-report';
+import { SettingsDialog } from '../features/settings/components/SettingsDialog';
+import { pickUiLanguage } from '../i18n';
+import { I18nProvider, useI18n } from '../i18n/i18n-context';
+import { sanitizeSettings, SETTINGS_KEY, type Settings } from '../lib/settings';
+import { createBrowserConnection } from '../lib/signaling/connection';
+import { ConnectionProvider } from '../lib/signaling/signaling-context';
+import { Header } from './Header';
+import { NoticeBox } from './NoticeBox';
+import { usePersistent } from './use-persistent';
+
+export function App() {
+  const [connection] = useState(createBrowserConnection);
+  const [settings, updateSettings] = usePersistent<Settings>(SETTINGS_KEY, sanitizeSettings);
+  const lang = settings.uiLanguage ?? pickUiLanguage(navigator.languages ?? [navigator.language]);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  return (
+    <I18nProvider lang={lang}>
+      <ConnectionProvider connection={connection}>
+        <Serendip settings={settings} updateSettings={updateSettings} />
+      </ConnectionProvider>
+    </I18nProvider>
+  );
+}
+
+function Serendip({ settings, updateSettings }: { settings: Settings; updateSettings: (p: Partial<Settings>) => void }) {
+  const { t, lang } = useI18n();
+  const browserLanguages = useMemo(() => navigator.languages ?? [navigator.language], []);
+  const sanitize = useCallback((raw: unknown) => sanitizePreferences(raw, browserLanguages), [browserLanguages]);
+  const [prefs, updatePrefs] = usePersistent<MatchPreferences>(PREFERENCES_KEY, sanitize);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [reportOpen, setReportOpen] = useState(false);
+
+  const call = useCall({
+    preferences: () => ({ languages: prefs.languages, ...(prefs.interests.length ? { interests: prefs.interests } : {}) }),
+    relayOnly: settings.relayOnly,
+    cameraId: settings.cameraId,
+    microphoneId: settings.microphoneId,
+  });
+  const { state } = call;
+  const sessionId = state.status === 'connecting' || state.status === 'in-call' || state.status === 'ended' ? state.sessionId : null;
+  const chat = useChat({ sessionKey: sessionId, send: call.sendToPeer, subscribe: call.onPeerMessage });
+  const report = useReport();
+
+  const onCallScreen = state.status !== 'idle';
+  useShortcuts(onCallScreen && !settingsOpen && !reportOpen, {
+    next: call.next,
+    toggleMic: state.status !== 'idle' && state.mode === 'video' ? call.toggleMic : undefined,
+    toggleCamera: state.status !== 'idle' && state.mode === 'video' ? call.toggleCamera : undefined,
+  });
+
+  // A thank-you fades away by itself; failures stay until dismissed.
+  useEffect(() => {
+    if (report.status.state !== 'acked') return;
+    const timer = setTimeout(report.dismiss, 6000);
+    return () => clearTimeout(timer);
+  }, [report.status, report.dismiss]);
+
+  const header = (
+    <Header
+      onSettings={() => setSettingsOpen(true)}
+      center={onCallScreen ? <StatusIndicator state={state} /> : null}
+      right={onCallScreen ? <QualityBadge quality={call.quality} /> : null}
+    />
+  );
+
+  const chatEnabled = call.channelOpen && (state.status === 'in-call' || state.status === 'connecting');
+
+  return (
+    <div lang={lang} className="min-h-dvh bg-zinc-950 text-zinc-100 antialiased">
+      {onCallScreen ? (
+        <CallScreen
+          call={call}
+          header={header}
+          blurRemote={settings.blurRemote}
+          speakerId={settings.speakerId}
+          onReport={() => setReportOpen(true)}
+          chat={
+            <ChatPanel
+              lines={chat.lines}
+              onSend={chat.sendText}
+              enabled={chatEnabled}
+              hint={state.mode === 'text' ? t.textModeHint : undefined}
+              className="flex-1"
+            />
+          }
+          reactionLayer={<ReactionLayer reactions={chat.reactions} />}
+          reactionBar={<ReactionBar onReact={chat.sendReaction} enabled={chatEnabled} />}
+        />
+      ) : (
+        <LandingPage
+          preferences={prefs}
+          onChange={updatePrefs}
+          onStart={() => call.start(prefs.mode)}
+          header={header}
+          busy={false}
+          notice={
+            state.notice && (
+              <NoticeBox
+                notice={state.notice}
+                onTextOnly={() => {
+                  updatePrefs({ mode: 'text' });
+                  call.start('text');
+                }}
+                onRetry={() => call.start(prefs.mode)}
+              />
+            )
+          }
+        />
+      )}
+      <SettingsDialog
+        open={settingsOpen}
+        onClose={() => setSettingsOpen(false)}
+        settings={settings}
+        onChange={updateSettings}
+        uiLanguage={lang}
+        callStream={call.localStream}
+        relayAvailable={call.relayAvailable}
+      />
+      <ReportDialog
+        open={reportOpen}
+        onClose={() => setReportOpen(false)}
+        onSubmit={(reason, comment) => {
+          setReportOpen(false);
+          if (sessionId) report.submit(sessionId, reason, comment);
+          call.next();
+        }}
+      />
+      <ReportNotice status={report.status} onDismiss={report.dismiss} />
+    </div>
+  );
+}

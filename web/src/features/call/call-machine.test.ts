@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { initialCallState, transition, type CallEffect, type CallEvent, type CallState } from './call-machine';
+
+const peer = { languages: ['en'], region: null, commonInterests: ['chess'] };
+const searchingVideo: CallState = { status: 'searching', mode: 'video', since: 0, estimatedWaitMs: null, online: true };
+const connecting: CallState = { status: 'connecting', mode: 'video', sessionId: 's1', role: 'offerer', peer, since: 10 };
+const inCall: CallState = {
+  status: 'in-call',
+  mode: 'video',
+  sessionId: 's1',
+  role: 'offerer',
+  peer,
+  connectedAt: 20,
+  link: 'ok',
+};
+const ended: CallState = { status: 'ended', mode: 'video', sessionId: 's1', role: 'offerer', peer, reason: 'peer-next' };
+const matched = (sessionId = 's1'): CallEvent => ({ type: 'matched', sessionId, role: 'offerer', peer, now: 10 });
+
+interface Row {
+  name: string;
+  from: CallState;
+  event: CallEvent;
+  to: Partial<CallState> & { status: CallState['status'] };
+  effects: CallEffect['type'][];
+}
+
+const rows: Row[] = [
+  // starting
+  { name: 'video start asks for the camera', from: initialCallState, event: { type: 'start', mode: 'video', now: 0 }, to: { status: 'acquiring-media' }, effects: ['acquire-media'] },
+  { name: 'text start joins at once, no camera', from: initialCallState, event: { type: 'start', mode: 'text', now: 5 }, to: { status: 'searching', mode: 'text', since: 5 }, effects: ['join'] },
+  { name: 'start while searching is ignored', from: searchingVideo, event: { type: 'start', mode: 'video', now: 1 }, to: searchingVideo, effects: [] },
+  { name: 'media ready joins the queue', from: { status: 'acquiring-media', mode: 'video' }, event: { type: 'media-ready', now: 7 }, to: { status: 'searching', since: 7, estimatedWaitMs: null }, effects: ['join'] },
+  { name: 'camera denied explains and goes back', from: { status: 'acquiring-media', mode: 'video' }, event: { type: 'media-failed', error: 'denied' }, to: { status: 'idle', notice: { kind: 'media-error', error: 'denied', mode: 'video' } }, effects: ['release-media'] },
+  { name: 'stop while asking for the camera', from: { status: 'acquiring-media', mode: 'video' }, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['release-media'] },
+  { name: 'start again after the stranger left, same mode', from: ended, event: { type: 'start', mode: 'video', now: 50 }, to: { status: 'searching', since: 50 }, effects: ['join'] },
+  { name: 'switching to text after a video call releases the camera', from: ended, event: { type: 'start', mode: 'text', now: 50 }, to: { status: 'searching', mode: 'text' }, effects: ['release-media', 'join'] },
+
+  // queue
+  { name: 'queued updates the estimate', from: searchingVideo, event: { type: 'queued', estimatedWaitMs: 4000 }, to: { status: 'searching', estimatedWaitMs: 4000 }, effects: [] },
+  { name: 'matched opens the peer connection', from: searchingVideo, event: matched(), to: { status: 'connecting', sessionId: 's1', role: 'offerer', since: 10 }, effects: ['open-peer'] },
+  { name: 'a match for a new session while connecting replaces the peer', from: connecting, event: matched('s2'), to: { status: 'connecting', sessionId: 's2' }, effects: ['close-peer', 'open-peer'] },
+  { name: 'a repeated match for the same session is ignored', from: connecting, event: matched('s1'), to: connecting, effects: [] },
+  { name: 'a match after Stop is ignored', from: initialCallState, event: matched(), to: initialCallState, effects: [] },
+  { name: 'rate limited join retries later', from: searchingVideo, event: { type: 'server-error', code: 'rate_limited', retryAfterMs: 2500 }, to: searchingVideo, effects: ['join-later'] },
+  { name: 'an unsolvable captcha gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'captcha_required' }, to: { status: 'idle', notice: { kind: 'error', code: 'captcha_required' } }, effects: ['send-leave', 'release-media'] },
+  { name: 'a bad join gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'bad_request' }, to: { status: 'idle', notice: { kind: 'error', code: 'bad_request' } }, effects: ['send-leave', 'release-media'] },
+
+  // connection
+  { name: 'ICE connected means in call', from: connecting, event: { type: 'peer-connected', now: 30 }, to: { status: 'in-call', connectedAt: 30, link: 'ok', sessionId: 's1' }, effects: [] },
+  { name: 'link trouble shows reconnecting', from: inCall, event: { type: 'link-reconnecting' }, to: { status: 'in-call', link: 'reconnecting' }, effects: [] },
+  { name: 'link back to ok', from: { ...inCall, link: 'reconnecting' }, event: { type: 'link-restored' }, to: { status: 'in-call', link: 'ok' }, effects: [] },
+  { name: 'ICE failure ends with a diagnosis and frees the server session', from: connecting, event: { type: 'ice-failed', diagnosis: 'no-turn' }, to: { status: 'ended', reason: 'ice-failed', diagnosis: 'no-turn' }, effects: ['close-peer', 'send-leave'] },
+
+  // leaving
+  { name: 'stranger pressed Next', from: inCall, event: { type: 'peer-left', sessionId: 's1', reason: 'next' }, to: { status: 'ended', reason: 'peer-next', sessionId: 's1' }, effects: ['close-peer'] },
+  { name: 'stranger disconnected while connecting', from: connecting, event: { type: 'peer-left', sessionId: 's1', reason: 'disconnect' }, to: { status: 'ended', reason: 'peer-disconnect' }, effects: ['close-peer'] },
+  { name: 'peer_left of an older session is ignored', from: inCall, event: { type: 'peer-left', sessionId: 's0', reason: 'leave' }, to: inCall, effects: [] },
+  { name: 'Next in a call goes back to the queue', from: inCall, event: { type: 'next', now: 99 }, to: { status: 'searching', since: 99, mode: 'video' }, effects: ['close-peer', 'send-next'] },
+  { name: 'Next while connecting', from: connecting, event: { type: 'next', now: 99 }, to: { status: 'searching' }, effects: ['close-peer', 'send-next'] },
+  { name: 'Next after the stranger left joins again (no session to leave)', from: ended, event: { type: 'next', now: 99 }, to: { status: 'searching', since: 99 }, effects: ['join'] },
+  { name: 'Next while searching does nothing', from: searchingVideo, event: { type: 'next', now: 99 }, to: searchingVideo, effects: [] },
+  { name: 'Stop in a call', from: inCall, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['close-peer', 'send-leave', 'release-media'] },
+  { name: 'Stop while searching', from: searchingVideo, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['send-leave', 'release-media'] },
+  { name: 'Stop after the stranger left', from: ended, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['release-media'] },
+
+  // the signaling socket
+  { name: 'socket lost while searching waits offline', from: searchingVideo, event: { type: 'signaling-lost' }, to: { status: 'searching', online: false }, effects: [] },
+  { name: 'socket back while searching re-joins', from: { ...searchingVideo, online: false }, event: { type: 'signaling-open' }, to: { status: 'searching', online: true }, effects: ['join'] },
+  { name: 'socket lost in a call ends it', from: inCall, event: { type: 'signaling-lost' }, to: { status: 'ended', reason: 'connection-lost' }, effects: ['close-peer'] },
+  { name: 'socket open while idle does nothing', from: initialCallState, event: { type: 'signaling-open' }, to: initialCallState, effects: [] },
+  { name: 'banned in a call', from: inCall, event: { type: 'banned', until: null, appealable: true }, to: { status: 'idle', notice: { kind: 'banned', until: null, appealable: true } }, effects: ['close-peer', 'release-media'] },
+];
+
+describe('call machine', () => {
+  it.each(rows)('$name', ({ from, event, to, effects }) => {
+    const result = transition(from, event);
+    expect(result.state).toMatchObject(to);
+    expect(result.effects.map((e) => e.type)).toEqual(effects);
+  });
+
+  it('carries the session and role into open-peer', () => {
+    const { effects } = transition(searchingVideo, { type: 'matched', sessionId: 'abc', role: 'answerer', peer, now: 1 });
+    expect(effects).toEqual([{ type: 'open-peer', sessionId: 'abc', role: 'answerer' }]);
+  });
+
+  it('never changes the input state', () => {
+    const before = structuredClone(inCall);
+    transition(inCall, { type: 'next', now: 5 });
+    transition(inCall, { type: 'link-reconnecting' });
+    expect(inCall).toEqual(before);
+  });
+
+  it('a whole call: start, match, connect, stranger leaves, next, stop', () => {
+    const script: CallEvent[] = [
+      { type: 'start', mode: 'video', now: 0 },
+      { type: 'media-ready', now: 1 },
+      { type: 'queued', estimatedWaitMs: 1000 },
+      matched('s1'),
+      { type: 'peer-connected', now: 12 },
+      { type: 'peer-left', sessionId: 's1', reason: 'next' },
+      { type: 'next', now: 20 },
+      matched('s2'),
+      { type: 'peer-connected', now: 22 },
+      { type: 'stop' },
+    ];
+    let state = initialCallState;
+    const seen: string[] = [];
+    for (const e of script) {
+      state = transition(state, e).state;
+      seen.push(state.status);
+    }
+    expect(seen).toEqual([
+      'acquiring-media',
+      'searching',
+      'searching',
+      'connecting',
+      'in-call',
+      'ended',
+      'searching',
+      'connecting',
+      'in-call',
+      'idle',
+    ]);
+  });
+});

@@ -1,0 +1,228 @@
+// The call as a pure state machine: (state, event) -> (state, effects).
+// No I/O, no timers, no React: time comes in on the events, and what must
+// happen in the world (get the camera, send `join`, open or close the peer
+// connection) goes out as effects that use-call.ts carries out.
+
+import type { PeerInfo, PeerLeftReason, Role } from '../../lib/signaling/messages';
+
+export type Mode = 'video' | 'text';
+
+export type MediaErrorKind = 'denied' | 'not-found' | 'in-use' | 'insecure' | 'unknown';
+
+/** Why a call that had a stranger is over. */
+export type EndReason =
+  | `peer-${PeerLeftReason}` // the server's peer_left reasons
+  | 'ice-failed'
+  | 'connection-lost';
+
+/** Best guess at why ICE failed, shown to the user. */
+export type Diagnosis = 'no-turn' | 'relay-unavailable' | 'firewall';
+
+export type Notice =
+  | { kind: 'media-error'; error: MediaErrorKind; mode: Mode }
+  | { kind: 'banned'; until: string | null; appealable: boolean }
+  | { kind: 'error'; code: string };
+
+interface WithPeer {
+  mode: Mode;
+  sessionId: string;
+  role: Role;
+  peer: PeerInfo;
+}
+
+export type CallState =
+  | { status: 'idle'; notice?: Notice }
+  | { status: 'acquiring-media'; mode: Mode }
+  | { status: 'searching'; mode: Mode; since: number; estimatedWaitMs: number | null; online: boolean }
+  | (WithPeer & { status: 'connecting'; since: number })
+  | (WithPeer & { status: 'in-call'; connectedAt: number; link: 'ok' | 'reconnecting' })
+  | (WithPeer & { status: 'ended'; reason: EndReason; diagnosis?: Diagnosis });
+
+export type CallEvent =
+  | { type: 'start'; mode: Mode; now: number }
+  | { type: 'media-ready'; now: number }
+  | { type: 'media-failed'; error: MediaErrorKind }
+  | { type: 'signaling-open' }
+  | { type: 'signaling-lost' }
+  | { type: 'queued'; estimatedWaitMs: number | null }
+  | { type: 'matched'; sessionId: string; role: Role; peer: PeerInfo; now: number }
+  | { type: 'peer-connected'; now: number }
+  | { type: 'link-reconnecting' }
+  | { type: 'link-restored' }
+  | { type: 'ice-failed'; diagnosis: Diagnosis }
+  | { type: 'peer-left'; sessionId: string; reason: PeerLeftReason }
+  | { type: 'next'; now: number }
+  | { type: 'stop' }
+  | { type: 'banned'; until: string | null; appealable: boolean }
+  | { type: 'server-error'; code: string; retryAfterMs?: number };
+
+export type CallEffect =
+  | { type: 'acquire-media'; mode: Mode }
+  | { type: 'release-media' }
+  | { type: 'join' }
+  | { type: 'join-later'; delayMs: number }
+  | { type: 'send-next' }
+  | { type: 'send-leave' }
+  | { type: 'open-peer'; sessionId: string; role: Role }
+  | { type: 'close-peer' };
+
+export interface Transition {
+  state: CallState;
+  effects: CallEffect[];
+}
+
+export const initialCallState: CallState = { status: 'idle' };
+
+const stay = (state: CallState): Transition => ({ state, effects: [] });
+
+const searching = (mode: Mode, now: number): CallState => ({
+  status: 'searching',
+  mode,
+  since: now,
+  estimatedWaitMs: null,
+  online: true,
+});
+
+function withPeer(s: WithPeer): WithPeer {
+  return { mode: s.mode, sessionId: s.sessionId, role: s.role, peer: s.peer };
+}
+
+/** Is there a live session on the server (for leave/next)? */
+export function hasSession(s: CallState): s is Extract<CallState, { status: 'connecting' | 'in-call' }> {
+  return s.status === 'connecting' || s.status === 'in-call';
+}
+
+/** The mode of the current attempt, if any. */
+export function modeOf(s: CallState): Mode | null {
+  return s.status === 'idle' ? null : s.mode;
+}
+
+export function transition(state: CallState, event: CallEvent): Transition {
+  switch (event.type) {
+    case 'start':
+      if (state.status !== 'idle' && state.status !== 'ended') return stay(state);
+      if (state.status === 'ended' && state.mode === event.mode) {
+        return { state: searching(event.mode, event.now), effects: [{ type: 'join' }] };
+      }
+      if (event.mode === 'text') {
+        return {
+          state: searching('text', event.now),
+          effects: [...(state.status === 'ended' ? [{ type: 'release-media' } as const] : []), { type: 'join' }],
+        };
+      }
+      return { state: { status: 'acquiring-media', mode: 'video' }, effects: [{ type: 'acquire-media', mode: 'video' }] };
+
+    case 'media-ready':
+      if (state.status !== 'acquiring-media') return stay(state);
+      return { state: searching(state.mode, event.now), effects: [{ type: 'join' }] };
+
+    case 'media-failed':
+      if (state.status !== 'acquiring-media') return stay(state);
+      return {
+        state: { status: 'idle', notice: { kind: 'media-error', error: event.error, mode: state.mode } },
+        effects: [{ type: 'release-media' }],
+      };
+
+    case 'signaling-open':
+      // Re-enter the queue after a reconnect (the server forgot us with the old socket).
+      if (state.status !== 'searching') return stay(state);
+      return { state: { ...state, online: true }, effects: [{ type: 'join' }] };
+
+    case 'signaling-lost':
+      if (state.status === 'searching') return stay({ ...state, online: false, estimatedWaitMs: null });
+      if (hasSession(state)) {
+        return {
+          state: { ...withPeer(state), status: 'ended', reason: 'connection-lost' },
+          effects: [{ type: 'close-peer' }],
+        };
+      }
+      return stay(state);
+
+    case 'queued':
+      if (state.status !== 'searching') return stay(state);
+      return stay({ ...state, estimatedWaitMs: event.estimatedWaitMs });
+
+    case 'matched': {
+      const next: CallState = {
+        status: 'connecting',
+        mode: state.status === 'idle' ? 'video' : state.mode,
+        sessionId: event.sessionId,
+        role: event.role,
+        peer: event.peer,
+        since: event.now,
+      };
+      if (state.status === 'searching') {
+        return { state: next, effects: [{ type: 'open-peer', sessionId: event.sessionId, role: event.role }] };
+      }
+      if (hasSession(state) && state.sessionId !== event.sessionId) {
+        return {
+          state: next,
+          effects: [{ type: 'close-peer' }, { type: 'open-peer', sessionId: event.sessionId, role: event.role }],
+        };
+      }
+      return stay(state); // e.g. a match that raced with Stop: the server is told `leave` already
+    }
+
+    case 'peer-connected':
+      if (state.status === 'connecting') {
+        return stay({ ...withPeer(state), status: 'in-call', connectedAt: event.now, link: 'ok' });
+      }
+      if (state.status === 'in-call') return stay({ ...state, link: 'ok' });
+      return stay(state);
+
+    case 'link-reconnecting':
+      return state.status === 'in-call' ? stay({ ...state, link: 'reconnecting' }) : stay(state);
+
+    case 'link-restored':
+      return state.status === 'in-call' ? stay({ ...state, link: 'ok' }) : stay(state);
+
+    case 'ice-failed':
+      if (!hasSession(state)) return stay(state);
+      return {
+        state: { ...withPeer(state), status: 'ended', reason: 'ice-failed', diagnosis: event.diagnosis },
+        effects: [{ type: 'close-peer' }, { type: 'send-leave' }],
+      };
+
+    case 'peer-left':
+      if (!hasSession(state) || state.sessionId !== event.sessionId) return stay(state);
+      return {
+        state: { ...withPeer(state), status: 'ended', reason: `peer-${event.reason}` },
+        effects: [{ type: 'close-peer' }],
+      };
+
+    case 'next':
+      if (hasSession(state)) {
+        return { state: searching(state.mode, event.now), effects: [{ type: 'close-peer' }, { type: 'send-next' }] };
+      }
+      if (state.status === 'ended') return { state: searching(state.mode, event.now), effects: [{ type: 'join' }] };
+      return stay(state);
+
+    case 'stop': {
+      if (state.status === 'idle') return stay(state);
+      const effects: CallEffect[] = [];
+      if (hasSession(state)) effects.push({ type: 'close-peer' });
+      if (hasSession(state) || state.status === 'searching') effects.push({ type: 'send-leave' });
+      effects.push({ type: 'release-media' });
+      return { state: { status: 'idle' }, effects };
+    }
+
+    case 'banned': {
+      const effects: CallEffect[] = hasSession(state) ? [{ type: 'close-peer' }] : [];
+      effects.push({ type: 'release-media' });
+      return {
+        state: { status: 'idle', notice: { kind: 'banned', until: event.until, appealable: event.appealable } },
+        effects,
+      };
+    }
+
+    case 'server-error':
+      if (state.status !== 'searching') return stay(state);
+      if (event.code === 'rate_limited') {
+        return { state, effects: [{ type: 'join-later', delayMs: Math.max(1000, event.retryAfterMs ?? 3000) }] };
+      }
+      return {
+        state: { status: 'idle', notice: { kind: 'error', code: event.code } },
+        effects: [{ type: 'send-leave' }, { type: 'release-media' }],
+      };
+  }
+}

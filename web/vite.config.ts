@@ -1,0 +1,43 @@
+/// <reference types="vitest/config" />
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import tailwindcss from '@tailwindcss/vite';
+import { serviceWorker } from './src/service-worker/vite-plugin.ts';
+
+const server = process.env.SERENDIP_DEV_SERVER ?? 'http://127.0.0.1:8080';
+
+// Multi-page build: the call app is index.html; the admin dashboard will be a
+// second entry (admin.html, served at /admin) added to `input` below.
+export default defineConfig({
+  base: '/',
+  plugins: [react(), tailwindcss(), serviceWorker()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    rolldownOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'index.html'),
+      },
+    },
+  },
+  server: {
+    proxy: {
+      '/api': { target: server, changeOrigin: false },
+      // The server checks Origin against its allow-list: present the proxied
+      // socket as coming from the server's own origin.
+      '/ws': {
+        target: server,
+        ws: true,
+        configure: (proxy) => {
+          proxy.on('proxyReqWs', (req) => req.setHeader('origin', server));
+        },
+      },
+      '/healthz': { target: server },
+    },
+  },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+  },
+});
