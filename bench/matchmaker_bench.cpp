@@ -64,7 +64,7 @@ void BM_SteadyPairs(benchmark::State& state) {
     rig.mm.disconnect(b, rig.out);
     rig.advance(static_cast<std::int64_t>(id));
   }
-  if (matches != state.iterations()) state.SkipWithError("a pair did not match");
+  if (static_cast<std::int64_t>(matches) != state.iterations()) state.SkipWithError("a pair did not match");
   state.SetItemsProcessed(static_cast<std::int64_t>(matches));
 }
 BENCHMARK(BM_SteadyPairs);
@@ -132,10 +132,9 @@ void BM_NextChurn(benchmark::State& state) {
   static const char* kRegions[] = {"eu", "us", "sa", "as"};
   static const char* kTags[] = {"music", "film", "chess", "art", "tea", "code", "books", "travel"};
   for (ParticipantId id = 1; id <= kPopulation; ++id) {
+    const std::size_t t1 = rng() % 8, t2 = (t1 + 1 + rng() % 7) % 8;  // two distinct tags, as the codec ensures
     rig.mm.connect(id, device_key(id));
-    rig.mm.join(id,
-                Preferences{Mode::video, {"en"}, kRegions[rng() % 4], {kTags[rng() % 8], kTags[rng() % 8 + 0]}},
-                rig.out);
+    rig.mm.join(id, Preferences{Mode::video, {"en"}, kRegions[rng() % 4], {kTags[t1], kTags[t2]}}, rig.out);
   }
   rig.clock.advance(MatchmakerConfig{}.widen_region_after_ms);
   rig.mm.tick(rig.out);

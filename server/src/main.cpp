@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   }
   auto& [cfg, rest] = std::get<config::Loaded>(loaded);
   if (!rest.empty() && (rest[0] == "help" || rest[0] == "--help")) {
-    std::printf("usage: serendip-server [--key=value ...]\n\n%s", config::usage().c_str());
+    std::printf("%s", config::usage().c_str());
     return 0;
   }
   if (!rest.empty()) {

@@ -55,12 +55,14 @@ struct MatchmakerConfig {
 struct PeerInfo {
   std::vector<std::string> languages;
   std::string region;
-  std::vector<std::string> common_interests;
+  std::vector<std::string> common_interests;  // sorted ascending: both sides get the same list
 };
 
 struct QueuedEvent {
   ParticipantId who;
-  std::optional<std::int64_t> estimated_wait_ms;  // known once some matches happened
+  // Moving average (weight 1/8) of the waits of recently matched participants
+  // of this mode; nullopt until a match happened in the mode.
+  std::optional<std::int64_t> estimated_wait_ms;
 };
 
 struct MatchedEvent {

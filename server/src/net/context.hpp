@@ -8,6 +8,7 @@
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "http/client_ip.hpp"
 #include "http/router.hpp"
 #include "net/metrics.hpp"
 #include "protocol/codec.hpp"
@@ -24,6 +25,7 @@ struct Context {
   Hub& hub;
   NetMetrics& metrics;
   protocol::WireLimits wire_limits;
+  http::TrustedProxies trusted_proxies;
   std::atomic<bool> draining{false};
 };
 

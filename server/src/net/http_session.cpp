@@ -1,8 +1,12 @@
 #include "net/http_session.hpp"
 
+#include <optional>
+
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "http/client_ip.hpp"
 #include "http/router.hpp"
 #include "net/worker.hpp"
 #include "net/ws_session.hpp"
@@ -15,7 +19,7 @@ namespace {
 
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;  // bytes
 
-http::Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& client_ip) {
+http::Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& client_ip, bool tls) {
   http::Request out;
   out.method = std::string(req.method_string());
   std::string_view target = req.target();
@@ -30,6 +34,7 @@ http::Request to_request(const bhttp::request<bhttp::string_body>& req, const st
   }
   out.body = req.body();
   out.client_ip = client_ip;
+  out.tls = tls;
   return out;
 }
 
@@ -47,95 +52,165 @@ bhttp::response<bhttp::string_body> to_beast(http::Response&& r, unsigned versio
   return res;
 }
 
-}  // namespace
+template <class Stream>
+constexpr bool kIsTls = !std::is_same_v<Stream, Socket>;
 
-HttpSession::HttpSession(Worker& worker, Socket&& socket) : worker_(worker), stream_(std::move(socket)) {
-  boost::system::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
-  if (!ec) client_ip_ = ep.address().to_string();
-}
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  template <class... Args>
+  HttpSession(Worker& worker, Args&&... stream_args)
+      : worker_(worker), stream_(std::forward<Args>(stream_args)...), deadline_(worker.executor()) {
+    boost::system::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).remote_endpoint(ec);
+    if (!ec) socket_ip_ = ep.address().to_string();
+  }
 
-void HttpSession::start() { do_read(); }
+  void start() {
+    if constexpr (kIsTls<Stream>) {
+      arm_deadline();
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](boost::system::error_code ec) {
+        if (ec) {
+          self->close_socket();
+          return;
+        }
+        self->do_read();
+      });
+    } else {
+      do_read();
+    }
+  }
 
-void HttpSession::do_read() {
-  const auto& cfg = worker_.context().config;
-  parser_.emplace();
-  parser_->header_limit(kHeaderLimit);
-  parser_->body_limit(cfg.max_http_body_bytes);
-  stream_.expires_after(std::chrono::milliseconds(cfg.http_timeout_ms));
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
-}
+ private:
+  // One timer per connection for HTTP (cheap next to the request itself);
+  // WebSockets use the worker's sweep instead.
+  void arm_deadline() {
+    deadline_.expires_after(std::chrono::milliseconds(worker_.context().config.http_timeout_ms));
+    deadline_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->close_socket();
+    });
+  }
 
-void HttpSession::on_read(boost::system::error_code ec, std::size_t) {
-  auto& ctx = worker_.context();
-  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-      ec == asio::error::connection_reset || ec == asio::error::eof) {
+  void close_socket() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    return;
+    beast::get_lowest_layer(stream_).close(ignored);
   }
-  if (ec) {
-    // Malformed or oversized request: answer once, then close.
-    auto code = ec == bhttp::error::body_limit ? core::ErrorCode::too_large : core::ErrorCode::bad_request;
-    auto msg = ec == bhttp::error::body_limit ? "request body too large" : "malformed HTTP request";
-    auto res = to_beast(http::error_response(code, msg), 11, false, false);
-    respond(std::move(res));
-    return;
-  }
-  auto& req = parser_->get();
-  if (boost::beast::websocket::is_upgrade(req)) {
-    upgrade();
-    return;
-  }
-  ctx.metrics.http_requests.inc();
-  const bool head = req.method() == bhttp::verb::head;
-  auto response = ctx.router.handle(to_request(req, client_ip_));
-  respond(to_beast(std::move(response), req.version(), req.keep_alive(), head));
-}
 
-void HttpSession::upgrade() {
-  auto& ctx = worker_.context();
-  auto req = parser_->release();
-  std::string_view target = req.target();
-  std::string_view path = target.substr(0, target.find('?'));
-  auto refuse = [&](core::ErrorCode code, std::string_view message) {
-    respond(to_beast(http::error_response(code, message), req.version(), false, false));
-  };
-  if (path != "/ws") {
-    refuse(core::ErrorCode::not_found, "no WebSocket endpoint here; use /ws");
-    return;
+  void do_read() {
+    const auto& cfg = worker_.context().config;
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(cfg.max_http_body_bytes);
+    arm_deadline();
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
   }
-  auto origin = req[bhttp::field::origin];
-  // Browsers always send Origin; a client without one is not a browser and
-  // cannot be used for cross-site WebSocket hijacking.
-  if (!origin.empty() && !http::origin_allowed(ctx.config, origin)) {
-    ctx.metrics.ws_refused_origin.inc();
-    refuse(core::ErrorCode::forbidden, "origin not allowed");
-    return;
-  }
-  if (ctx.draining.load(std::memory_order_relaxed)) {
-    ctx.metrics.ws_refused_draining.inc();
-    refuse(core::ErrorCode::unavailable, "server is draining");
-    return;
-  }
-  stream_.expires_never();
-  auto ws = std::make_shared<WsSession>(worker_, stream_.release_socket(), std::move(client_ip_));
-  ws->start(std::move(req));
-}
 
-void HttpSession::respond(bhttp::response<bhttp::string_body> res) {
-  auto sp = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(res));
-  stream_.expires_after(std::chrono::milliseconds(worker_.context().config.http_timeout_ms));
-  bhttp::async_write(stream_, *sp, [self = shared_from_this(), sp](boost::system::error_code ec, std::size_t) {
-    if (ec) return;
-    if (!sp->keep_alive()) {
-      boost::system::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  void on_read(boost::system::error_code ec) {
+    auto& ctx = worker_.context();
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
+      finish();
       return;
     }
-    self->do_read();
-  });
+    if (ec) {
+      // Malformed or oversized request: answer once, then close.
+      bool too_big = ec == bhttp::error::body_limit || ec == bhttp::error::header_limit;
+      auto res = http::error_response(too_big ? core::ErrorCode::too_large : core::ErrorCode::bad_request,
+                                      too_big ? "request too large" : "malformed HTTP request");
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), 11, false, false));
+      return;
+    }
+    auto& req = parser_->get();
+    client_ip_ = http::resolve_client_ip(ctx.trusted_proxies, socket_ip_, req["X-Forwarded-For"]);
+    if (boost::beast::websocket::is_upgrade(req)) {
+      upgrade();
+      return;
+    }
+    ctx.metrics.http_requests.inc();
+    const bool head = req.method() == bhttp::verb::head;
+    auto response = ctx.router.handle(to_request(req, client_ip_, kIsTls<Stream>));
+    respond(to_beast(std::move(response), req.version(), req.keep_alive(), head));
+  }
+
+  void upgrade() {
+    auto& ctx = worker_.context();
+    auto req = parser_->release();
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    auto refuse = [&](core::ErrorCode code, std::string_view message) {
+      auto res = http::error_response(code, message);
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
+    };
+    if (path != "/ws") {
+      refuse(core::ErrorCode::not_found, "no WebSocket endpoint here; use /ws");
+      return;
+    }
+    auto origin = req[bhttp::field::origin];
+    // Browsers always send Origin; a client without one is not a browser and
+    // cannot be used for cross-site WebSocket hijacking.
+    if (!origin.empty() && !http::origin_allowed(ctx.config, origin)) {
+      ctx.metrics.ws_refused_origin.inc();
+      refuse(core::ErrorCode::forbidden, "origin not allowed");
+      return;
+    }
+    if (ctx.draining.load(std::memory_order_relaxed)) {
+      ctx.metrics.ws_refused_draining.inc();
+      refuse(core::ErrorCode::unavailable, "server is draining");
+      return;
+    }
+    deadline_.cancel();
+    start_ws_session(worker_, std::move(stream_), std::move(client_ip_), std::move(req));
+  }
+
+  void respond(bhttp::response<bhttp::string_body> res) {
+    auto sp = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(res));
+    arm_deadline();
+    bhttp::async_write(stream_, *sp, [self = this->shared_from_this(), sp](boost::system::error_code ec, std::size_t) {
+      if (ec) {
+        self->close_socket();
+        return;
+      }
+      if (!sp->keep_alive()) {
+        self->finish();
+        return;
+      }
+      self->do_read();
+    });
+  }
+
+  void finish() {
+    deadline_.cancel();
+    if constexpr (kIsTls<Stream>) {
+      // Best effort close_notify, bounded by the deadline.
+      arm_deadline();
+      stream_.async_shutdown([self = this->shared_from_this()](boost::system::error_code) { self->close_socket(); });
+    } else {
+      boost::system::error_code ignored;
+      stream_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  Worker& worker_;  // Passed by argument.
+  Stream stream_;
+  Timer deadline_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string socket_ip_;
+  std::string client_ip_;
+};
+
+}  // namespace
+
+void start_http_session(Worker& worker, Socket&& socket, asio::ssl::context* tls) {
+  if (tls) {
+    std::make_shared<HttpSession<TlsSocket>>(worker, std::move(socket), *tls)->start();
+  } else {
+    std::make_shared<HttpSession<Socket>>(worker, std::move(socket))->start();
+  }
 }
 
 }  // namespace serendip::net

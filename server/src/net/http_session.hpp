@@ -1,36 +1,22 @@
 // One HTTP connection: reads requests, answers them through the framework-free
 // http::Router, and hands a socket that asks for /ws over to a WsSession.
+// Plain TCP or TLS (the handshake happens here first).
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <string>
 
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include "net/asio_types.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace serendip::net {
 
 class Worker;
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
- public:
-  HttpSession(Worker& worker, Socket&& socket);
-  void start();
-
- private:
-  void do_read();
-  void on_read(boost::system::error_code ec, std::size_t bytes);
-  void upgrade();
-  void respond(beast::http::response<beast::http::string_body> res);
-
-  Worker& worker_;  // Passed by argument.
-  HttpStream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  std::string client_ip_;
-};
+// Starts serving `socket` (already owned by `worker`'s io_context). With a TLS
+// context the connection speaks HTTPS/WSS only.
+void start_http_session(Worker& worker, Socket&& socket, boost::asio::ssl::context* tls);
 
 }  // namespace serendip::net

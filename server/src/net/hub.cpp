@@ -11,7 +11,7 @@ Hub::Hub(core::MatchmakerConfig config, const core::Clock& clock, NetMetrics& me
 
 Hub::~Hub() = default;
 
-void Hub::connect(core::ParticipantId id, std::string device_key, std::shared_ptr<WsSession> session) {
+void Hub::connect(core::ParticipantId id, std::string device_key, std::shared_ptr<WsSessionBase> session) {
   std::lock_guard lock(mu_);
   matchmaker_.connect(id, std::move(device_key));
   sessions_.emplace(id, std::move(session));
@@ -20,6 +20,7 @@ void Hub::connect(core::ParticipantId id, std::string device_key, std::shared_pt
 void Hub::join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re) {
   std::lock_guard lock(mu_);
   scratch_.clear();
+  end_own_session(id);
   matchmaker_.join(id, std::move(prefs), scratch_);
   dispatch(scratch_, id, re);
 }
@@ -27,6 +28,7 @@ void Hub::join(core::ParticipantId id, core::Preferences prefs, std::optional<st
 bool Hub::next(core::ParticipantId id, std::optional<std::int64_t> re) {
   std::lock_guard lock(mu_);
   scratch_.clear();
+  end_own_session(id);
   bool ok = matchmaker_.next(id, scratch_);
   dispatch(scratch_, id, re);
   return ok;
@@ -35,6 +37,7 @@ bool Hub::next(core::ParticipantId id, std::optional<std::int64_t> re) {
 void Hub::leave(core::ParticipantId id, std::optional<std::int64_t> re) {
   std::lock_guard lock(mu_);
   scratch_.clear();
+  end_own_session(id);
   matchmaker_.leave(id, scratch_);
   dispatch(scratch_, id, re);
   auto it = sessions_.find(id);
@@ -45,7 +48,7 @@ void Hub::leave(core::ParticipantId id, std::optional<std::int64_t> re) {
 }
 
 void Hub::disconnect(core::ParticipantId id) {
-  std::shared_ptr<WsSession> gone;
+  std::shared_ptr<WsSessionBase> gone;
   {
     std::lock_guard lock(mu_);
     scratch_.clear();
@@ -77,6 +80,15 @@ std::size_t Hub::online() const {
   return sessions_.size();
 }
 
+void Hub::end_own_session(core::ParticipantId id) {
+  auto sid = matchmaker_.session_of(id);
+  if (!sid) return;
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  auto s = it->second;
+  boost::asio::post(s->executor(), [s, sid = std::move(*sid)] { s->on_session_ended(sid); });
+}
+
 void Hub::dispatch(core::Events& events, core::ParticipantId caller, std::optional<std::int64_t> re) {
   // The two MatchedEvents of one match are adjacent and share a session id;
   // both sides get the same serial, which guards the relay path.
@@ -100,7 +112,7 @@ void Hub::dispatch(core::Events& events, core::ParticipantId caller, std::option
       }
       metrics_.match_wait_seconds.observe(static_cast<double>(m->waited_ms) / 1000.0);
       auto s = it->second;
-      std::weak_ptr<WsSession> peer = peer_it->second;
+      std::weak_ptr<WsSessionBase> peer = peer_it->second;
       boost::asio::post(s->executor(), [s, e = std::move(*m), peer = std::move(peer), serial]() {
         s->on_matched(e, peer, serial);
       });

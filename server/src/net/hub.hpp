@@ -18,14 +18,14 @@
 
 namespace serendip::net {
 
-class WsSession;
+class WsSessionBase;
 
 class Hub {
  public:
   Hub(core::MatchmakerConfig config, const core::Clock& clock, NetMetrics& metrics);
   ~Hub();
 
-  void connect(core::ParticipantId id, std::string device_key, std::shared_ptr<WsSession> session);
+  void connect(core::ParticipantId id, std::string device_key, std::shared_ptr<WsSessionBase> session);
   void join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re);
   bool next(core::ParticipantId id, std::optional<std::int64_t> re);
   void leave(core::ParticipantId id, std::optional<std::int64_t> re);
@@ -37,12 +37,15 @@ class Hub {
 
  private:
   void dispatch(core::Events& events, core::ParticipantId caller, std::optional<std::int64_t> re);
+  // Before a command of `id`: if it is in a session, tell its socket that the
+  // session ends (its own command ends it; the matchmaker only tells the peer).
+  void end_own_session(core::ParticipantId id);
 
   mutable std::mutex mu_;
   core::SeededRandom random_;  // guarded by mu_
   core::Matchmaker matchmaker_;  // guarded by mu_
   NetMetrics& metrics_;  // Passed by argument.
-  std::unordered_map<core::ParticipantId, std::shared_ptr<WsSession>> sessions_;  // guarded by mu_
+  std::unordered_map<core::ParticipantId, std::shared_ptr<WsSessionBase>> sessions_;  // guarded by mu_
   std::uint64_t next_serial_ = 1;  // guarded by mu_
   core::Events scratch_;  // guarded by mu_; reused to avoid allocating per command
 };

@@ -6,6 +6,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/ssl.h>
 
 #include "net/context.hpp"
 #include "net/http_session.hpp"
@@ -38,7 +40,8 @@ struct Server::Impl {
                             .max_sdp_bytes = d.config.max_sdp_bytes,
                             .max_candidate_bytes = d.config.max_candidate_bytes,
                             .messages_per_second = d.config.messages_per_second,
-                            .messages_burst = d.config.messages_burst}} {
+                            .messages_burst = d.config.messages_burst},
+            .trusted_proxies = http::TrustedProxies(d.config.trusted_proxies)} {
     std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
@@ -52,6 +55,24 @@ struct Server::Impl {
     r.gauge_fn("serendip_active_sessions", "Pairs currently in a session",
                [this] { return double(hub.stats().active_sessions); });
     r.gauge_fn("serendip_draining", "1 while the server drains for shutdown", [this] { return ctx.draining ? 1.0 : 0.0; });
+  }
+
+  // TLS 1.3 only: nothing older is offered, so nothing older can be negotiated.
+  bool load_tls() {
+    const auto& cfg = deps.config;
+    if (cfg.tls_cert.empty()) return true;
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    SSL_CTX* native = tls->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(cfg.tls_cert, ec);
+    if (!ec) tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      obs::log(obs::Level::error, "server", "tls_load_failed", {{"error", ec.message()}});
+      return false;
+    }
+    return true;
   }
 
   bool bind() {
@@ -74,6 +95,8 @@ struct Server::Impl {
       return false;
     }
     port = acceptor->local_endpoint().port();
+    // With port 0 the kernel chose: the default Origin allow-list must name the real port.
+    deps.config.listen_port = port;
     return true;
   }
 
@@ -92,8 +115,8 @@ struct Server::Impl {
       }
       socket.set_option(tcp::no_delay(true), ec);
       // The socket belongs to `target`; start it on that thread.
-      asio::post(target.executor(), [&target, s = std::move(socket)]() mutable {
-        std::make_shared<HttpSession>(target, std::move(s))->start();
+      asio::post(target.executor(), [&target, tls = tls.get(), s = std::move(socket)]() mutable {
+        start_http_session(target, std::move(s), tls);
       });
       do_accept();
     });
@@ -120,7 +143,7 @@ struct Server::Impl {
     deps.state.set_draining();
     for (auto& w : workers) {
       asio::post(w->executor(), [w = w.get()] {
-        w->for_each_session([](WsSession& s) { s.begin_drain(kReconnectAfterMs); });
+        w->for_each_session([](WsSessionBase& s) { s.begin_drain(kReconnectAfterMs); });
       });
     }
     drain_timer->expires_after(std::chrono::milliseconds(deps.config.drain_grace_ms));
@@ -138,7 +161,7 @@ struct Server::Impl {
     acceptor->close(ignored);
     for (auto& w : workers) {
       asio::post(w->executor(), [w = w.get()] {
-        w->for_each_session([](WsSession& s) { s.close(core::close_code::going_away, "server shutting down"); });
+        w->for_each_session([](WsSessionBase& s) { s.close(core::close_code::going_away, "server shutting down"); });
       });
     }
     // Give close handshakes a moment, then stop whatever is left.
@@ -175,6 +198,7 @@ struct Server::Impl {
   Context ctx;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Acceptor> acceptor;
+  std::unique_ptr<asio::ssl::context> tls;
   std::unique_ptr<Timer> retry_timer, tick_timer, drain_timer, poll_timer;
   std::unique_ptr<asio::signal_set> signals;
   std::size_t next_worker = 0;
@@ -199,7 +223,7 @@ Server::~Server() {
 
 int Server::run() {
   auto& im = *impl_;
-  if (!im.bind()) return 1;
+  if (!im.load_tls() || !im.bind()) return 1;
   auto ex = im.workers[0]->executor();
   im.retry_timer = std::make_unique<Timer>(ex);
   im.tick_timer = std::make_unique<Timer>(ex);
@@ -216,7 +240,7 @@ int Server::run() {
            {{"host", im.deps.config.listen_host},
             {"port", int(im.port)},
             {"threads", static_cast<std::int64_t>(im.workers.size())},
-            {"tls", false}});
+            {"tls", im.tls != nullptr}});
   for (auto& w : im.workers) w->join();
   obs::log(obs::Level::info, "server", "stopped");
   return 0;

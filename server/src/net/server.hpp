@@ -29,7 +29,7 @@ class ServerState final : public http::ServerStatus {
 };
 
 struct ServerDeps {
-  const config::Config& config;  // Passed by argument; outlives the server.
+  config::Config& config;  // Passed by argument; outlives the server. run() writes the bound port back.
   const core::Clock& clock;
   const auth::JwtCodec& jwt;
   const http::Router& router;

@@ -48,12 +48,12 @@ void Worker::destroy_io() {
   io_.reset();
 }
 
-void Worker::add(WsSession* s) {
+void Worker::add(WsSessionBase* s) {
   s->worker_slot = sessions_.size();
   sessions_.push_back(s);
 }
 
-void Worker::remove(WsSession* s) {
+void Worker::remove(WsSessionBase* s) {
   std::size_t slot = s->worker_slot;
   if (slot >= sessions_.size() || sessions_[slot] != s) return;
   sessions_[slot] = sessions_.back();
@@ -74,7 +74,7 @@ void Worker::sweep() {
   const std::int64_t now = ctx_.clock.now_ms();
   // Sessions may finish (and remove themselves) during the sweep.
   for (std::size_t i = 0; i < sessions_.size();) {
-    WsSession* s = sessions_[i];
+    WsSessionBase* s = sessions_[i];
     s->sweep(now);
     if (i < sessions_.size() && sessions_[i] == s) ++i;
   }

@@ -15,7 +15,7 @@
 
 namespace serendip::net {
 
-class WsSession;
+class WsSessionBase;
 
 class Worker {
  public:
@@ -37,14 +37,14 @@ class Worker {
   void destroy_io();   // destroys the io_context and every handler it still holds
 
   // Owner thread only.
-  void add(WsSession* s);
-  void remove(WsSession* s);
+  void add(WsSessionBase* s);
+  void remove(WsSessionBase* s);
   std::size_t session_count() const { return sessions_.size(); }
   // Calls f(WsSession&) for each live session; f may close sessions.
   template <class F>
   void for_each_session(F&& f) {
     auto copy = sessions_;  // sessions may remove themselves while we iterate
-    for (WsSession* s : copy) f(*s);
+    for (WsSessionBase* s : copy) f(*s);
   }
 
  private:
@@ -59,7 +59,7 @@ class Worker {
   std::unique_ptr<asio::io_context> io_;
   asio::executor_work_guard<Executor> work_;
   std::unique_ptr<Timer> sweep_timer_;
-  std::vector<WsSession*> sessions_;  // not owned; each removes itself on teardown
+  std::vector<WsSessionBase*> sessions_;  // not owned; each removes itself on teardown
   std::thread thread_;
 };
 

@@ -26,87 +26,46 @@ namespace serendip::net {
 
 class Worker;
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+// What the hub, the worker's sweep and a peer see of a signaling socket,
+// whatever its transport (plain TCP or TLS). Implemented by WsSession<Stream>
+// in ws_session.cpp.
+class WsSessionBase : public std::enable_shared_from_this<WsSessionBase> {
  public:
-  WsSession(Worker& worker, Socket&& socket, std::string client_ip);
-  ~WsSession();
-
-  // Completes the upgrade for `req` and starts reading.
-  void start(boost::beast::http::request<boost::beast::http::string_body> req);
+  explicit WsSessionBase(Worker& worker);
+  virtual ~WsSessionBase() = default;
 
   core::ParticipantId id() const { return id_; }
   Worker& worker() { return worker_; }
   Executor executor();
 
   // Hub events, delivered on the owner thread in the hub's order.
-  void on_queued(std::optional<std::int64_t> estimated_wait_ms, std::optional<std::int64_t> re);
-  void on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSession> peer, std::uint64_t session_serial);
-  void on_peer_left(const std::string& session_id, core::LeaveReason reason);
-  void on_left(std::optional<std::int64_t> re);
+  virtual void on_queued(std::optional<std::int64_t> estimated_wait_ms, std::optional<std::int64_t> re) = 0;
+  virtual void on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSessionBase> peer,
+                          std::uint64_t session_serial) = 0;
+  virtual void on_peer_left(const std::string& session_id, core::LeaveReason reason) = 0;
+  virtual void on_left(std::optional<std::int64_t> re) = 0;
+  // The socket's own command (next, leave, join) ended its session: forget it
+  // silently (the peer is told by on_peer_left).
+  virtual void on_session_ended(const std::string& session_id) = 0;
   // A frame relayed by the peer; dropped unless still in that session.
-  void deliver_relay(std::uint64_t session_serial, SendNode* node);
+  virtual void deliver_relay(std::uint64_t session_serial, SendNode* node) = 0;
 
   // Called by the worker's periodic sweep with the current monotonic time.
-  void sweep(std::int64_t now_ms);
-  void begin_drain(std::int64_t reconnect_after_ms);
-  void close(std::uint16_t code, std::string_view reason);
+  virtual void sweep(std::int64_t now_ms) = 0;
+  virtual void begin_drain(std::int64_t reconnect_after_ms) = 0;
+  virtual void close(std::uint16_t code, std::string_view reason) = 0;
 
   std::size_t worker_slot = 0;  // index in the worker's session list (worker-owned)
 
- private:
-  enum class Phase : std::uint8_t { upgrading, awaiting_hello, ready, closing, finished };
-
-  void do_read();
-  void on_read(boost::system::error_code ec, std::size_t bytes);
-  void handle_frame(std::string_view frame);
-  void handle_hello(std::string_view token, std::optional<std::int64_t> re);
-  void handle_relay(std::string_view session_id, std::string_view frame, std::optional<std::int64_t> re);
-  bool admit_by_rate_limit(std::int64_t now_ms);
-
-  void send(std::string frame);
-  void send_error(core::ErrorCode code, std::string_view message, std::optional<std::int64_t> re,
-                  std::optional<std::int64_t> retry_after_ms = std::nullopt);
-  void enqueue(SendNode* node);
-  void do_write();
-  void do_close();
-  void abort();     // drop the TCP connection without a close handshake
-  void finish();    // teardown, exactly once
-
+ protected:
   Worker& worker_;  // Passed by argument; outlives the session.
-  WsStream ws_;
-  LazyReadBuffer read_buf_;
-  SendQueue send_queue_;
-  std::string client_ip_;
-  core::ParticipantId id_;
-  Phase phase_ = Phase::upgrading;
-  bool writing_ = false;
-  bool ping_in_flight_ = false;
-  bool joined_hub_ = false;
-  std::optional<std::uint16_t> close_code_;  // close requested, sent after queued frames
-  std::string close_reason_;
-
-  // Authenticated identity.
-  std::string user_id_;
-  std::string device_key_;
-
-  // Current session (set by hub events).
-  std::string session_id_;
-  std::uint64_t session_serial_ = 0;  // 0 = none
-  std::weak_ptr<WsSession> peer_;
-  std::string last_session_id_;  // for ice_result after the session ended
-  bool ice_reported_ = false;    // one ice_result counted per session
-
-  // Time stamps (monotonic milliseconds).
-  std::int64_t accepted_at_ms_ = 0;
-  std::int64_t last_activity_ms_ = 0;
-  std::int64_t last_ping_ms_ = 0;
-  std::int64_t closing_since_ms_ = 0;
-
-  // Per-socket token bucket (messages).
-  double tokens_ = 0;
-  std::int64_t tokens_at_ms_ = 0;
-  int refused_in_row_ = 0;
-  std::int64_t last_rate_error_ms_ = -1'000'000;
+  const core::ParticipantId id_;
 };
+
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Complete the upgrade for `req` on `stream` and run the session.
+void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, UpgradeRequest req);
+void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req);
 
 }  // namespace serendip::net

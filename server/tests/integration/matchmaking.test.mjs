@@ -59,7 +59,7 @@ srv.test('join with missing or wrongly typed fields is answered with error bad_r
 
 srv.test('join is answered with queued echoing the id as re', async (s) => {
   const c = await helloed(s);
-  c.send(joinMsg(uniqueLang(), { id: 7, region: 'eu', interests: ['music'] }));
+  c.send(joinMsg(uniqueLang(), { id: 7, region: 'EU', interests: ['music'] }));
   const q = await c.next();
   assert.equal(q.type, 'queued', JSON.stringify(q));
   assert.equal(q.re, 7);
@@ -73,9 +73,9 @@ srv.test('two compatible users are matched: same sessionId, one offerer and one 
   const lang = uniqueLang();
   const a = await helloed(s, { label: 'A' });
   const b = await helloed(s, { label: 'B' });
-  a.send(joinMsg(lang, { region: 'eu', interests: ['music', 'art', 'chess'] }));
+  a.send(joinMsg(lang, { region: 'EU', interests: ['music', 'art', 'chess'] }));
   await a.next('queued');
-  b.send(joinMsg(lang, { languages: [lang, 'eo'], region: 'eu', interests: ['golf', 'art', 'music'] }));
+  b.send(joinMsg(lang, { languages: [lang, 'eo'], region: 'EU', interests: ['golf', 'art', 'music'] }));
   const mb = await b.next('matched');
   const ma = await a.next('matched');
   assertMatchedShape(ma);
@@ -84,10 +84,17 @@ srv.test('two compatible users are matched: same sessionId, one offerer and one 
   assert.deepEqual([ma.role, mb.role].sort(), ['answerer', 'offerer']);
   assert.deepEqual(ma.peer.languages, [lang, 'eo'], `A learns B's languages: ${JSON.stringify(ma.peer)}`);
   assert.deepEqual(mb.peer.languages, [lang], `B learns A's languages: ${JSON.stringify(mb.peer)}`);
-  assert.equal(ma.peer.region, 'eu');
-  assert.equal(mb.peer.region, 'eu');
+  assert.equal(String(ma.peer.region).toUpperCase(), 'EU', `region tags compare case-insensitively: ${JSON.stringify(ma.peer)}`);
+  assert.equal(String(mb.peer.region).toUpperCase(), 'EU', JSON.stringify(mb.peer));
   assert.deepEqual([...ma.peer.commonInterests].sort(), ['art', 'music']);
   assert.deepEqual([...mb.peer.commonInterests].sort(), ['art', 'music']);
+  // Strangers stay anonymous: neither learns the other's user id, device hash or device id.
+  for (const [m, other] of [[ma, b], [mb, a]]) {
+    const text = JSON.stringify(m);
+    for (const secret of [other.claims.sub, other.claims.did, other.deviceId, other.token]) {
+      assert.ok(!text.includes(secret), `matched message leaks ${secret}: ${text}`);
+    }
+  }
 });
 
 srv.test('users of different modes are not matched', async (s) => {
@@ -133,9 +140,9 @@ srv.test(`different regions are matched only after widen-region-after-ms (${WIDE
   const a = await helloed(s, { label: 'A-eu' });
   const b = await helloed(s, { label: 'B-us' });
   const t0 = Date.now();
-  a.send(joinMsg(lang, { region: 'eu' }));
+  a.send(joinMsg(lang, { region: 'EU' }));
   await a.next('queued');
-  b.send(joinMsg(lang, { region: 'us' }));
+  b.send(joinMsg(lang, { region: 'US' }));
   await b.next('queued');
   await a.expectNone('matched', 500);
   await b.expectNone('matched', 0);
@@ -144,8 +151,8 @@ srv.test(`different regions are matched only after widen-region-after-ms (${WIDE
   const waited = ma.__at - t0;
   assert.equal(ma.sessionId, mb.sessionId);
   assert.ok(waited >= WIDEN_MS - 100, `matched after ${waited} ms, before widening at ${WIDEN_MS} ms`);
-  assert.equal(ma.peer.region, 'us');
-  assert.equal(mb.peer.region, 'eu');
+  assert.equal(String(ma.peer.region).toUpperCase(), 'US', JSON.stringify(ma.peer));
+  assert.equal(String(mb.peer.region).toUpperCase(), 'EU', JSON.stringify(mb.peer));
 });
 
 srv.test('the same region is preferred over an older waiter from another region', async (s) => {
@@ -153,11 +160,11 @@ srv.test('the same region is preferred over an older waiter from another region'
   const a = await helloed(s, { label: 'A-us-older' });
   const b = await helloed(s, { label: 'B-eu' });
   const c = await helloed(s, { label: 'C-eu' });
-  a.send(joinMsg(lang, { region: 'us' }));
+  a.send(joinMsg(lang, { region: 'US' }));
   await a.next('queued');
-  b.send(joinMsg(lang, { region: 'eu' }));
+  b.send(joinMsg(lang, { region: 'EU' }));
   await b.next('queued');
-  c.send(joinMsg(lang, { region: 'eu' }));
+  c.send(joinMsg(lang, { region: 'EU' }));
   const mc = await c.next('matched', 2000);
   const mb = await b.next('matched', 1000);
   assert.equal(mc.sessionId, mb.sessionId, 'C (eu) should be matched with B (eu), not the older A (us)');
@@ -332,6 +339,24 @@ srv.test('the cooldown follows the device: new tokens and sockets for the same d
   const mb = await b2.next('matched', 2000);
   const ma = await a2.next('matched', 1000);
   assert.equal(ma.sessionId, mb.sessionId);
+});
+
+srv.test('two sockets of the same device (two tabs) are never matched with each other', async (s) => {
+  const lang = uniqueLang();
+  const a = await helloed(s, { label: 'tab1' });
+  const b = await helloed(s, { deviceId: a.deviceId, label: 'tab2' }); // same device, own token
+  a.send(joinMsg(lang));
+  await a.next('queued');
+  b.send(joinMsg(lang));
+  await b.next('queued');
+  await a.expectNone('matched', 500);
+  await b.expectNone('matched', 0);
+  // ...while another device is matched with one of them at once.
+  const c = await helloed(s, { label: 'other' });
+  c.send(joinMsg(lang));
+  const mc = await c.next('matched');
+  const ma = await a.next('matched');
+  assert.equal(ma.sessionId, mc.sessionId);
 });
 
 srv.test('a different device is matched at once even while the cooldown keeps the old pair apart', async (s) => {

@@ -72,6 +72,33 @@ srv.test('offer, answer and ice are relayed to the peer with the same sdp/candid
   await ans.expectNone(['answer', 'ice'], 0);
 });
 
+srv.test('duplicate JSON keys cannot smuggle another message type or an oversized sdp to the peer', async (s) => {
+  const p = await matchedPair(s, uniqueLang());
+  const sid = JSON.stringify(p.sessionId);
+  const frames = [
+    `{"type":"offer","sessionId":${sid},"sdp":"v=0","type":"peer_left","reason":"blocked","id":1}`,
+    `{"type":"offer","sessionId":${sid},"sdp":"v=0","type":"banned","until":null,"id":2}`,
+    `{"type":"ice","sessionId":${sid},"candidate":null,"type":"draining","reconnectAfterMs":0,"id":3}`,
+    `{"type":"offer","sessionId":${sid},"sdp":"v=0","sdp":${JSON.stringify('x'.repeat(20000))},"id":4}`,
+    `{"type":"ice","sessionId":${sid},"candidate":null,"candidate":${JSON.stringify({ candidate: 'x'.repeat(2000) })},"id":5}`,
+    `{"type":"offer","sessionId":${sid},"sdp":"v=0","sessionId":"${BOGUS_SESSION}","id":6}`,
+  ];
+  for (const f of frames) p.a.sendRaw(f);
+  // Every smuggling frame is refused to the sender...
+  for (let id = 1; id <= frames.length; id++) {
+    const m = await p.a.next((x) => x.re === id, 2000);
+    assert.equal(m.type, 'error', `frame ${id}: ${JSON.stringify(m)}`);
+  }
+  // ...and whatever reaches the peer parses (last key wins, as in browsers) as a plain relay.
+  await sleep(200);
+  for (const m of p.b.received.slice(3)) {
+    assert.ok(['offer', 'answer', 'ice'].includes(m.type), `peer received ${JSON.stringify(m).slice(0, 200)}`);
+    if (m.sdp !== undefined) assert.ok(m.sdp.length <= 16 * 1024);
+    assert.equal(m.sessionId, p.sessionId);
+  }
+  assert.ok(p.b.isOpen);
+});
+
 srv.test('ice with candidate null (end of candidates) is relayed as null', async (s) => {
   const p = await matchedPair(s, uniqueLang());
   p.a.send({ type: 'ice', sessionId: p.sessionId, candidate: null });
@@ -240,14 +267,34 @@ srv.test('300 messages at once (burst 100, 50/s) get error rate_limited with ret
   assert.ok(answered <= 160, `${answered} messages processed: the limit of burst 100 + 50/s was not applied`);
 });
 
-srv.test('a socket that keeps flooding is closed with 1008', async (s) => {
+srv.test('a socket that keeps flooding in bursts (300 at a time) is closed with 1008', async (s) => {
   const c = await helloed(s);
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + 5000;
   while (c.isOpen && Date.now() < deadline) {
-    for (let i = 0; i < 100 && c.isOpen; i++) c.send({ type: 'offer', sessionId: BOGUS_SESSION, sdp: 'v=0' });
-    await sleep(20);
+    for (let i = 0; i < 300 && c.isOpen; i++) c.send({ type: 'offer', sessionId: BOGUS_SESSION, sdp: 'v=0' });
+    await sleep(50);
   }
   const info = await c.closed(3000);
+  assert.equal(info.code, 1008, c.history());
+});
+
+srv.test('a socket that keeps flooding at a steady 1000+ messages/s for 5 s (20x the limit) is closed with 1008', async (s) => {
+  const c = await helloed(s);
+  const t0 = Date.now();
+  let sent = 0;
+  while (c.isOpen && Date.now() - t0 < 5000) {
+    for (let i = 0; i < 20 && c.isOpen; i++, sent++) c.send({ type: 'offer', sessionId: BOGUS_SESSION, sdp: 'v=0' });
+    await sleep(10);
+  }
+  const elapsed = Date.now() - t0;
+  const limited = c.received.filter((x) => x.code === 'rate_limited').length;
+  const processed = c.received.filter((x) => x.code === 'not_in_session').length;
+  const info = await c.closed(1000).catch(() => null);
+  assert.ok(
+    info,
+    `still open after ${sent} messages in ${elapsed} ms (${Math.round((sent * 1000) / elapsed)}/s, limit 50/s): ` +
+      `${limited} rate_limited errors, ${processed} messages processed`,
+  );
   assert.equal(info.code, 1008, c.history());
 });
 

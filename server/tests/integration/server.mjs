@@ -40,8 +40,9 @@ export async function freePort() {
   });
 }
 
-// Whether the binary reports its bound port for --listen=127.0.0.1:0 (learned once per process).
-let portZeroWorks = true;
+// Whether the binary reports its bound port for --listen=127.0.0.1:0 (learned once per process;
+// SERENDIP_IT_FIXED_PORT=1 forces the pick-a-free-port-first path).
+let portZeroWorks = !process.env.SERENDIP_IT_FIXED_PORT;
 
 class ServerProcess {
   constructor({ proc, dir, staticDir, label, env, args }) {
@@ -183,7 +184,7 @@ async function spawnServer({ listen, flags, env, dir, staticDir, label }) {
     SERENDIP_DATABASE_URL: `sqlite://${path.join(dir, 'x.db')}`,
     ...env,
   };
-  const allFlags = { 'static-dir': staticDir, 'drain-grace-ms': 300, ...flags };
+  const allFlags = { 'static-dir': staticDir, 'drain-grace-ms': 300, 'log-level': 'debug', ...flags };
   const args = Object.entries(allFlags)
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => `--${k}=${v}`);

@@ -87,6 +87,13 @@ for (const [what, body] of badBodies) {
   });
 }
 
+srv.test('POST /api/v1/session with an oversized body (200 KB) is refused and the server stays healthy', async (s) => {
+  const res = await request(s, 'POST', '/api/v1/session', { body: JSON.stringify({ deviceId: 'x'.repeat(200000) }) });
+  assert.ok([400, 413].includes(res.status), describeResponse(res));
+  assert.ok(['bad_request', 'too_large'].includes(res.json?.error?.code), describeResponse(res));
+  assert.equal((await request(s, 'GET', '/healthz')).status, 200);
+});
+
 srv.test('POST /api/v1/session/refresh with a valid token returns a fresh token for the same user', async (s) => {
   const first = await createSession(s);
   await new Promise((r) => setTimeout(r, 1100)); // a later iat

@@ -35,5 +35,7 @@ export function createBrowserConnection(): Connection {
       if (e.status.state === 'closed') tokens.stop();
     }
   });
+  // Back online: do not wait out the backoff.
+  window.addEventListener('online', () => client.reconnectNow());
   return { client, tokens, welcome: () => welcome };
 }

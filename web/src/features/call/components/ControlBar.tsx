@@ -5,7 +5,7 @@ import { useI18n } from '../../../i18n/i18n-context';
 import { SHORTCUT_KEYS } from '../use-shortcuts';
 
 const round =
-  'grid h-12 w-12 place-items-center rounded-full transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40';
+  'grid h-11 w-11 place-items-center sm:h-12 sm:w-12 rounded-full transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40';
 
 export function ControlBar({
   video,
@@ -73,7 +73,7 @@ export function ControlBar({
           onClick={onNext}
           disabled={!canNext}
           aria-keyshortcuts="Escape"
-          className="inline-flex h-12 items-center gap-2 rounded-full bg-gradient-to-r from-violet-500 to-fuchsia-500 px-6 text-base font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40 sm:px-8"
+          className="inline-flex h-11 items-center gap-2 rounded-full bg-gradient-to-r from-violet-500 to-fuchsia-500 px-5 sm:h-12 text-base font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40 sm:px-8"
         >
           <NextIcon className="h-5 w-5" />
           {t.next}

@@ -37,7 +37,7 @@ export function EndedOverlay({ state, onNext }: { state: Extract<CallState, { st
         {failed ? (
           <AlertIcon className="h-10 w-10 text-rose-400" />
         ) : (
-          <span aria-hidden="true" className="text-5xl">
+          <span aria-hidden="true" className="font-emoji text-5xl">
             👋
           </span>
         )}

@@ -40,7 +40,8 @@ export function VideoStage({
   const blurred = blurRemote && revealed !== sessionId;
 
   return (
-    <section aria-label={t.strangerVideo} className={'relative overflow-hidden rounded-3xl bg-zinc-950 ring-1 ring-white/10 ' + className}>
+    <div className={'relative overflow-hidden rounded-3xl bg-zinc-950 ring-1 ring-white/10 ' + className}>
+      <section aria-label={t.strangerVideo} className="absolute inset-0">
       {live && remoteStream && (
         // keyed by session: a new stranger always gets a fresh, empty element
         <MediaVideo
@@ -90,6 +91,7 @@ export function VideoStage({
       )}
 
       {overlay}
+      </section>
 
       {localStream && (
         <div className="absolute bottom-3 right-3 z-20 aspect-[3/4] w-24 overflow-hidden rounded-2xl bg-zinc-800 shadow-xl ring-2 ring-black/40 sm:aspect-video sm:w-48 lg:w-56">
@@ -108,6 +110,6 @@ export function VideoStage({
           )}
         </div>
       )}
-    </section>
+    </div>
   );
 }

@@ -15,7 +15,9 @@ export function ReactionBar({ onReact, enabled }: { onReact: (r: Reaction) => vo
           title={t.react(t.reactionNames[i] ?? emoji)}
           className="grid h-9 w-9 place-items-center rounded-full text-xl transition hover:scale-110 hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-violet-400 disabled:opacity-40 disabled:hover:scale-100"
         >
-          <span aria-hidden="true">{emoji}</span>
+          <span aria-hidden="true" className="font-emoji">
+            {emoji}
+          </span>
         </button>
       ))}
     </div>

@@ -14,7 +14,7 @@ export function ReactionLayer({ reactions }: { reactions: FloatingReaction[] }) 
             key={r.id}
             role="img"
             aria-label={t.reactionFrom(r.from === 'me' ? t.you : t.stranger, name)}
-            className="animate-float-up absolute bottom-6 text-5xl drop-shadow-lg"
+            className="animate-float-up font-emoji absolute bottom-6 text-5xl drop-shadow-lg"
             style={{ left: r.x + '%' }}
           >
             {r.emoji}

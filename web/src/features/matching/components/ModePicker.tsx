@@ -15,14 +15,14 @@ export function ModePicker({ value, onChange }: { value: Mode; onChange: (m: Mod
         <Field key={mode}>
           <Radio
             value={mode}
-            className="group flex cursor-pointer items-center gap-3 rounded-2xl bg-zinc-800/60 p-3 ring-1 ring-white/10 transition hover:bg-zinc-800 focus:outline-none data-[checked]:bg-violet-500/15 data-[checked]:ring-2 data-[checked]:ring-violet-400 data-[focus]:outline-2 data-[focus]:outline-offset-2 data-[focus]:outline-violet-400"
+            className="group flex h-full cursor-pointer items-center gap-3 rounded-2xl bg-zinc-800/60 p-3 ring-1 ring-white/10 transition hover:bg-zinc-800 focus:outline-none data-[checked]:bg-violet-500/15 data-[checked]:ring-2 data-[checked]:ring-violet-400 data-[focus]:outline-2 data-[focus]:outline-offset-2 data-[focus]:outline-violet-400"
           >
-            <span className="grid h-9 w-9 shrink-0 place-items-center rounded-xl bg-zinc-900 text-zinc-300 group-data-[checked]:bg-violet-500 group-data-[checked]:text-white">
+            <span className="hidden h-9 w-9 shrink-0 place-items-center rounded-xl min-[400px]:grid bg-zinc-900 text-zinc-300 group-data-[checked]:bg-violet-500 group-data-[checked]:text-white">
               <Icon className="h-5 w-5" />
             </span>
             <span className="min-w-0">
               <Label className="block cursor-pointer text-sm font-semibold text-zinc-100">{label}</Label>
-              <Description className="block truncate text-xs text-zinc-400">{hint}</Description>
+              <Description className="block text-xs leading-snug text-zinc-400">{hint}</Description>
             </span>
           </Radio>
         </Field>

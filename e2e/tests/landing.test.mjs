@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, launch, person, screenshot } from '../lib/harness.mjs';
+
+let browser;
+const people = [];
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await closeAll(people);
+  await browser?.close();
+});
+
+test('the landing page explains Serendip and asks for age confirmation before starting', async () => {
+  const a = await person(browser, { name: 'desktop' });
+  people.push(a);
+  const { page } = a;
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /meet someone new/i);
+  await page.getByRole('radio', { name: 'Video' }).waitFor();
+  await page.getByRole('radio', { name: 'Text only' }).waitFor();
+  await page.getByRole('group', { name: 'Languages I speak' }).getByRole('button', { name: 'Remove English' }).waitFor();
+  await page.getByRole('textbox', { name: /Interests/ }).fill('chess, Music');
+  await page.getByRole('textbox', { name: /Interests/ }).press('Enter');
+  await page.getByRole('button', { name: 'Remove interest music' }).waitFor();
+
+  // Start without confirming the age: an explanation, and we stay here.
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'Please confirm that you are 18 or older.' }).waitFor();
+  assert.equal(await page.getByRole('status').count(), 0);
+  await screenshot(page, 'landing.png');
+
+  // Settings opens as a dialog with the privacy options, and closes with Escape.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await dialog.waitFor();
+  await dialog.getByRole('checkbox', { name: 'Hide my IP address (relay through the server)' }).waitFor();
+  await dialog.getByRole('checkbox', { name: "Blur the stranger's video until I click" }).waitFor();
+  await dialog.getByRole('combobox', { name: 'Camera' }).waitFor();
+  await dialog.getByRole('button', { name: 'Preview camera' }).click();
+  await dialog.getByRole('meter', { name: 'Microphone level' }).waitFor();
+  await screenshot(page, 'settings.png');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+});
+
+test('the landing page fits a 360 px phone and switches language', async () => {
+  const a = await person(browser, { width: 360, height: 740, name: 'phone' });
+  people.push(a);
+  const { page } = a;
+  await page.getByRole('button', { name: 'Start', exact: true }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await screenshot(page, 'landing-phone.png');
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('combobox', { name: 'Interface language' }).selectOption('es');
+  await page.getByRole('dialog', { name: 'Ajustes' }).waitFor();
+  await page.getByRole('button', { name: 'Listo' }).click();
+  await page.getByRole('button', { name: 'Empezar', exact: true }).waitFor();
+});
+
+test('the PWA manifest and service worker are served', async () => {
+  const a = await person(browser, { name: 'pwa' });
+  people.push(a);
+  const manifest = await a.page.evaluate(async () => (await fetch('/manifest.webmanifest')).json());
+  assert.equal(manifest.name, 'Serendip');
+  assert.ok(manifest.icons.some((i) => i.sizes === '512x512'));
+  const sw = await a.page.evaluate(async () => {
+    const r = await fetch('/sw.js');
+    return { ok: r.ok, text: await r.text() };
+  });
+  assert.ok(sw.ok);
+  assert.match(sw.text, /serendip-shell-/);
+  assert.doesNotMatch(sw.text, /"\/api/);
+});

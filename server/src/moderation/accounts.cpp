@@ -1,0 +1,192 @@
+// Admin accounts, login and admin-token authentication.
+#include <algorithm>
+
+#include "auth/crypto.hpp"
+#include "moderation/service.hpp"
+#include "moderation/service_internal.hpp"
+#include "moderation/validation.hpp"
+
+namespace serendip::moderation {
+
+using core::ErrorCode;
+using namespace detail;
+
+namespace {
+
+constexpr std::size_t kMinPassword = 8;     // bytes
+constexpr std::size_t kMaxPassword = 1024;  // bytes: Argon2 would take more, but nobody types that
+
+std::optional<Failure> require_admin(const Actor& actor) {
+  if (actor.role != Role::admin) return fail(ErrorCode::forbidden, "admin role required");
+  return std::nullopt;
+}
+
+std::optional<Failure> check_password(std::string_view password) {
+  if (password.size() < kMinPassword) {
+    return fail(ErrorCode::bad_request, "password must be at least " + std::to_string(kMinPassword) + " characters");
+  }
+  if (password.size() > kMaxPassword) return fail(ErrorCode::bad_request, "password is too long");
+  return std::nullopt;
+}
+
+std::string account_target(std::string_view username) { return "account:" + std::string(username); }
+
+}  // namespace
+
+Outcome<void> ModerationService::create_admin(const Actor& actor, std::string_view username,
+                                              std::string_view password, Role role) {
+  if (auto f = require_admin(actor)) return *f;
+  if (!valid_username(username)) {
+    return fail(ErrorCode::bad_request, "username must be 3-32 characters of a-z, 0-9, '_', '.', '-'");
+  }
+  if (auto f = check_password(password)) return *f;
+  auto hash = hash_password(password, options_.password_cost);
+  if (!hash) return fail(ErrorCode::internal, "could not hash the password");
+  const std::int64_t now = clock_.unix_ms();
+  TxAbort t;
+  auto tx = db_.transaction([&]() -> store::Result<void> {
+    auto r = db_.admins().add(store::AdminAccount{std::string(username), *hash, role, now, false});
+    if (!r) {
+      if (r.error().kind == store::ErrorKind::conflict) return t.abort(fail(ErrorCode::conflict, "account exists"));
+      return t.abort_store(r.error(), "account");
+    }
+    auto a = db_.audit().append(store::AuditRecord{now, actor.audit_name(), std::string(action::account_create),
+                                                   account_target(username), "",
+                                                   JsonText().add("role", store::to_string(role)).str()});
+    if (!a) return t.abort_store(a.error(), "audit");
+    return {};
+  });
+  if (t.failure) return *t.failure;
+  if (!tx) return from_store(tx.error(), "account");
+  return {};
+}
+
+Outcome<void> ModerationService::set_password(const Actor& actor, std::string_view username,
+                                              std::string_view password) {
+  if (auto f = require_admin(actor)) return *f;
+  if (auto f = check_password(password)) return *f;
+  auto hash = hash_password(password, options_.password_cost);
+  if (!hash) return fail(ErrorCode::internal, "could not hash the password");
+  const std::int64_t now = clock_.unix_ms();
+  TxAbort t;
+  auto tx = db_.transaction([&]() -> store::Result<void> {
+    auto r = db_.admins().set_password_hash(username, *hash);
+    if (!r) {
+      if (r.error().kind == store::ErrorKind::not_found) return t.abort(fail(ErrorCode::not_found, "no such account"));
+      return t.abort_store(r.error(), "account");
+    }
+    auto a = db_.audit().append(store::AuditRecord{now, actor.audit_name(), std::string(action::account_password),
+                                                   account_target(username), "", "{}"});
+    if (!a) return t.abort_store(a.error(), "audit");
+    return {};
+  });
+  if (t.failure) return *t.failure;
+  if (!tx) return from_store(tx.error(), "account");
+  return {};
+}
+
+Outcome<void> ModerationService::set_disabled(const Actor& actor, std::string_view username, bool disabled) {
+  if (auto f = require_admin(actor)) return *f;
+  if (disabled && !actor.system && actor.username == username) {
+    return fail(ErrorCode::bad_request, "you cannot disable your own account");
+  }
+  const std::int64_t now = clock_.unix_ms();
+  TxAbort t;
+  auto tx = db_.transaction([&]() -> store::Result<void> {
+    auto r = db_.admins().set_disabled(username, disabled);
+    if (!r) {
+      if (r.error().kind == store::ErrorKind::not_found) return t.abort(fail(ErrorCode::not_found, "no such account"));
+      return t.abort_store(r.error(), "account");
+    }
+    auto a = db_.audit().append(store::AuditRecord{
+        now, actor.audit_name(), std::string(disabled ? action::account_disable : action::account_enable),
+        account_target(username), "", "{}"});
+    if (!a) return t.abort_store(a.error(), "audit");
+    return {};
+  });
+  if (t.failure) return *t.failure;
+  if (!tx) return from_store(tx.error(), "account");
+  return {};
+}
+
+Outcome<std::vector<store::AdminAccount>> ModerationService::list_admins(const Actor& actor) {
+  if (auto f = require_admin(actor)) return *f;
+  auto r = db_.admins().list();
+  if (!r) return from_store(r.error(), "accounts");
+  return std::move(*r);
+}
+
+Outcome<bool> ModerationService::ensure_bootstrap_admin(std::string_view spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return fail(ErrorCode::bad_request, "the bootstrap admin must be given as user:password");
+  }
+  const std::string_view username = spec.substr(0, colon);
+  const std::string_view password = spec.substr(colon + 1);
+  auto existing = db_.admins().find(username);
+  if (!existing) return from_store(existing.error(), "account");
+  if (*existing) return false;  // never touch an existing account's password or role
+  auto made = create_admin(Actor::system_actor("bootstrap"), username, password, Role::admin);
+  if (!made) {
+    // Another instance bootstrapped it a moment ago.
+    if (made.error().code == ErrorCode::conflict) return false;
+    return made.error();
+  }
+  obs::log(obs::Level::info, "moderation", "bootstrap_admin_created", {{"username", username}});
+  return true;
+}
+
+Outcome<LoginResult> ModerationService::login(std::string_view username, std::string_view password,
+                                              std::string_view ip) {
+  const std::int64_t mono = clock_.now_ms();
+  const std::string user_key = "user:" + std::string(username);
+  const std::string ip_key = "ip:" + std::string(ip);
+  const std::int64_t wait =
+      std::max(login_limiter_.retry_after_ms(user_key, mono), login_limiter_.retry_after_ms(ip_key, mono));
+  if (wait > 0) return Failure{ErrorCode::rate_limited, "too many failed logins", wait};
+  if (username.empty() || username.size() > 64 || password.size() > kMaxPassword) {
+    login_limiter_.record_failure(ip_key, mono);
+    return fail(ErrorCode::unauthorized, "invalid username or password");
+  }
+  auto found = db_.admins().find(username);
+  if (!found) return from_store(found.error(), "login");
+  const auto& account = *found;
+  // Hash even for an unknown user, so the answer's timing does not tell which usernames exist.
+  const bool password_ok = verify_password(account ? account->password_hash : dummy_hash_, password);
+  if (!account || !password_ok || account->disabled) {
+    login_limiter_.record_failure(user_key, mono);
+    login_limiter_.record_failure(ip_key, mono);
+    obs::log(obs::Level::warn, "moderation", "admin_login_failed", {{"username", username}});
+    return fail(ErrorCode::unauthorized, "invalid username or password");
+  }
+  login_limiter_.reset(user_key);
+
+  const std::int64_t now_s = clock_.unix_ms() / 1000;
+  auth::Claims claims;
+  claims.sub = account->username;
+  claims.jti = auth::random_hex(16);
+  claims.role = std::string(store::to_string(account->role));
+  claims.iat = now_s;
+  claims.exp = now_s + options_.admin_token_ttl_s;
+  auto a = db_.audit().append(store::AuditRecord{clock_.unix_ms(), "admin:" + account->username,
+                                                 std::string(action::admin_login), account_target(account->username),
+                                                 "", "{}"});
+  if (!a) return from_store(a.error(), "audit");
+  return LoginResult{jwt_.sign(claims), options_.admin_token_ttl_s, account->role};
+}
+
+Outcome<Actor> ModerationService::authenticate(std::string_view token) {
+  if (token.empty()) return fail(ErrorCode::unauthorized, "missing bearer token");
+  const auth::JwtResult r = jwt_.verify(token, clock_.unix_ms() / 1000);
+  if (!r.claims) {
+    return fail(ErrorCode::unauthorized, r.error == auth::JwtError::expired ? "token expired" : "invalid token");
+  }
+  if (!store::parse_role(r.claims->role)) return fail(ErrorCode::unauthorized, "not an admin token");
+  auto found = db_.admins().find(r.claims->sub);
+  if (!found) return from_store(found.error(), "authenticate");
+  if (!*found || (*found)->disabled) return fail(ErrorCode::unauthorized, "account disabled or removed");
+  // The role as it is now: a demotion takes effect before the token expires.
+  return Actor::admin((*found)->username, (*found)->role);
+}
+
+}  // namespace serendip::moderation

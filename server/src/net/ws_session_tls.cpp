@@ -1,0 +1,11 @@
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "net/ws_session_impl.hpp"
+
+namespace serendip::net {
+
+void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req) {
+  std::make_shared<WsSession<TlsSocket>>(worker, std::move(stream), std::move(client_ip))->start(std::move(req));
+}
+
+}  // namespace serendip::net

@@ -1,0 +1,142 @@
+// Durable moderation state behind small domain interfaces: reports, blocks,
+// appeals, admin accounts, the hash-chained audit log, reputation counters and
+// server settings. One Database holds them all; open_database() picks the
+// backend from the URL (sqlite://path or postgresql://...) and brings the
+// schema up to date.
+//
+// Every call is thread-safe and, when it returns success, committed: a report
+// whose add() returned is on disk (SQLite synchronous=FULL, PostgreSQL
+// synchronous_commit=on). Values are always bound as statement parameters.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/model.hpp"
+#include "store/result.hpp"
+
+namespace serendip::store {
+
+class ReportStore {
+ public:
+  virtual ~ReportStore() = default;
+  // conflict: this reporter (same user id or same device) already reported this session.
+  virtual Result<std::int64_t> add(const NewReport& report) = 0;
+  virtual Result<ReportSummary> get(std::int64_t id) = 0;  // not_found
+  // Pending first, then oldest first; each with its reporter and block counts.
+  virtual Result<Page<ReportSummary>> queue(const ReportFilter& filter, const PageRequest& page) = 0;
+  virtual Result<std::int64_t> count(const ReportFilter& filter) = 0;
+  // pending -> accepted/rejected. conflict when it was decided already.
+  virtual Result<Report> decide(std::int64_t id, const DecisionUpdate& decision) = 0;
+  // Every (reporter device, reported device) pair ever reported, so the
+  // matchmaker can keep such pairs apart after a restart.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> reported_device_pairs() = 0;
+};
+
+class BlockStore {
+ public:
+  virtual ~BlockStore() = default;
+  virtual Result<Block> add(const NewBlock& block) = 0;  // invalid: neither ip nor device_key
+  virtual Result<Block> get(std::int64_t id) = 0;      // not_found
+  // The active block (not lifted, not expired at `now`) on this IP or this
+  // device, the longest-lasting if several. Empty arguments match nothing.
+  virtual Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key,
+                                                  std::int64_t now) = 0;
+  // not_found; conflict when already lifted.
+  virtual Result<Block> lift(std::int64_t id, std::string_view lifted_by, std::int64_t now) = 0;
+  // Newest first.
+  virtual Result<Page<Block>> list(const BlockFilter& filter, std::int64_t now, const PageRequest& page) = 0;
+  virtual Result<std::int64_t> count_active(std::int64_t now) = 0;
+};
+
+class AppealStore {
+ public:
+  virtual ~AppealStore() = default;
+  // conflict: an open appeal exists for this block or this device.
+  virtual Result<Appeal> add(const NewAppeal& appeal) = 0;
+  virtual Result<Appeal> get(std::int64_t id) = 0;  // not_found
+  // open -> accepted/rejected; conflict when no longer open.
+  virtual Result<Appeal> decide(std::int64_t id, AppealStatus status, std::string_view decided_by, std::int64_t now,
+                                std::string_view note) = 0;
+  // Open first, then oldest first.
+  virtual Result<Page<Appeal>> list(const AppealFilter& filter, const PageRequest& page) = 0;
+  virtual Result<std::int64_t> count(const AppealFilter& filter) = 0;
+};
+
+class AdminStore {
+ public:
+  virtual ~AdminStore() = default;
+  virtual Result<void> add(const AdminAccount& account) = 0;  // conflict: the username exists
+  virtual Result<std::optional<AdminAccount>> find(std::string_view username) = 0;
+  virtual Result<std::vector<AdminAccount>> list() = 0;  // by username
+  virtual Result<void> set_password_hash(std::string_view username, std::string_view hash) = 0;  // not_found
+  virtual Result<void> set_disabled(std::string_view username, bool disabled) = 0;               // not_found
+};
+
+// Append-only: there is no call that changes or removes an entry.
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  // Chains the record after the last entry (serialized across processes).
+  virtual Result<AuditEntry> append(const AuditRecord& record) = 0;
+  // Newest first.
+  virtual Result<Page<AuditEntry>> list(const AuditFilter& filter, const PageRequest& page) = 0;
+  // Walks the whole chain: gaps, reordering, edited fields and removed tail
+  // entries all show up as the first bad seq.
+  virtual Result<AuditVerification> verify() = 0;
+};
+
+class ReputationStore {
+ public:
+  virtual ~ReputationStore() = default;
+  // One participant's finished session. Empty ip or device_key is skipped.
+  virtual Result<void> record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms,
+                                      std::int64_t now) = 0;
+  virtual Result<Reputation> of_ip(std::string_view ip, std::int64_t now) = 0;
+  virtual Result<Reputation> of_device(std::string_view device_key, std::int64_t now) = 0;
+};
+
+class SettingsStore {
+ public:
+  virtual ~SettingsStore() = default;
+  // The secret stored under `name`: 32 random bytes as hex, made by whichever
+  // process asks first and the same for everyone afterwards.
+  virtual Result<std::string> secret(std::string_view name) = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual ReportStore& reports() = 0;
+  virtual BlockStore& blocks() = 0;
+  virtual AppealStore& appeals() = 0;
+  virtual AdminStore& admins() = 0;
+  virtual AuditLog& audit() = 0;
+  virtual ReputationStore& reputation() = 0;
+  virtual SettingsStore& settings() = 0;
+
+  // Runs `fn` as one transaction: committed if it returns success, rolled back
+  // otherwise. Store calls `fn` makes on this thread join it (a failing one is
+  // undone alone, so `fn` may go on); other threads wait until it ends, so
+  // `fn` must be quick and do no I/O of its own.
+  virtual Result<void> transaction(const std::function<Result<void>()>& fn) = 0;
+
+  virtual std::string_view backend() const = 0;  // "sqlite" or "postgresql"
+  virtual int schema_version() const = 0;
+  virtual Result<void> ping() = 0;  // for readiness checks
+};
+
+// sqlite://relative/or/absolute/path, sqlite:///abs/path, sqlite://:memory:,
+// or postgresql://... / postgres://... (a libpq URI). Migrates the schema.
+Result<std::unique_ptr<Database>> open_database(std::string_view url);
+
+// The settings name under which the device-key secret is kept.
+inline constexpr std::string_view kDeviceKeySecret = "device_key_secret";
+
+}  // namespace serendip::store

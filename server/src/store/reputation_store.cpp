@@ -1,0 +1,81 @@
+#include "auth/crypto.hpp"
+#include "store/sql_stores.hpp"
+
+namespace serendip::store::detail {
+
+Result<void> SqlReputationStore::record_session(std::string_view ip, std::string_view device_key,
+                                                std::int64_t length_ms, std::int64_t now) {
+  if (length_ms < 0) length_ms = 0;
+  return ex_.atomic([&](sql::Connection& c) -> Result<void> {
+    for (const auto& [kind, key] : {std::pair<const char*, std::string_view>{"ip", ip}, {"device", device_key}}) {
+      if (key.empty()) continue;
+      auto r = c.query(
+          "INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES (?, ?, 1, ?, ?) "
+          "ON CONFLICT (kind, key) DO UPDATE SET sessions = counters.sessions + 1, "
+          "session_ms = counters.session_ms + excluded.session_ms, last_seen = excluded.last_seen",
+          {std::string(kind), std::string(key), length_ms, now});
+      if (!r) return r.error();
+    }
+    return {};
+  });
+}
+
+Result<Reputation> SqlReputationStore::of_ip(std::string_view ip, std::int64_t now) { return of(true, ip, now); }
+
+Result<Reputation> SqlReputationStore::of_device(std::string_view device_key, std::int64_t now) {
+  return of(false, device_key, now);
+}
+
+Result<Reputation> SqlReputationStore::of(bool by_ip, std::string_view key_view, std::int64_t now) {
+  // Column names come from this constant choice, never from the caller.
+  const std::string kind = by_ip ? "ip" : "device";
+  const std::string reported = by_ip ? "reported_ip" : "reported_device_key";
+  const std::string reporter = by_ip ? "reporter_ip" : "reporter_device_key";
+  const std::string block_col = by_ip ? "ip" : "device_key";
+  const std::string key(key_view);
+  return ex_.atomic([&](sql::Connection& c) -> Result<Reputation> {
+    Reputation rep;
+    auto counters = c.query("SELECT sessions, session_ms, last_seen FROM counters WHERE kind = ? AND key = ?",
+                            {kind, key});
+    if (!counters) return counters.error();
+    if (!counters->rows.empty()) {
+      rep.sessions = counters->rows[0].i64(0);
+      rep.session_ms = counters->rows[0].i64(1);
+      rep.last_seen = counters->rows[0].opt_i64(2);
+    }
+    auto received = c.query("SELECT COUNT(*), COUNT(DISTINCT COALESCE(reporter_device_key, reporter_user_id)) "
+                            "FROM reports WHERE " + reported + " = ?",
+                            {key});
+    if (!received) return received.error();
+    rep.reports_received = received->rows.at(0).i64(0);
+    rep.distinct_reporters = received->rows.at(0).i64(1);
+    auto made = c.query("SELECT COUNT(*) FROM reports WHERE " + reporter + " = ?", {key});
+    if (!made) return made.error();
+    rep.reports_made = made->rows.at(0).i64(0);
+    auto blocks = c.query("SELECT COUNT(*) FROM blocks WHERE " + block_col + " = ?", {key});
+    if (!blocks) return blocks.error();
+    rep.blocks = blocks->rows.at(0).i64(0);
+    auto active = c.query(std::string("SELECT ") + kBlockColumns + " FROM blocks WHERE " + block_col +
+                              " = ? AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?) "
+                              "ORDER BY CASE WHEN expires_at IS NULL THEN 0 ELSE 1 END, expires_at DESC LIMIT 1",
+                          {key, now});
+    if (!active) return active.error();
+    if (!active->rows.empty()) rep.active_block = block_from_row(active->rows.front());
+    return rep;
+  });
+}
+
+Result<std::string> SqlSettingsStore::secret(std::string_view name) {
+  return ex_.atomic([&](sql::Connection& c) -> Result<std::string> {
+    // Whoever inserts first wins; everyone reads the winner's value.
+    auto ins = c.query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                       {std::string(name), auth::random_hex(32)});
+    if (!ins) return ins.error();
+    auto r = c.query("SELECT value FROM settings WHERE name = ?", {std::string(name)});
+    if (!r) return r.error();
+    if (r->rows.empty()) return Error{ErrorKind::internal, "secret vanished"};
+    return r->rows.front().text(0);
+  });
+}
+
+}  // namespace serendip::store::detail
