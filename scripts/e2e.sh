@@ -3,6 +3,8 @@
 # private network namespace that has only loopback, so no packet leaves the
 # machine. Needs build/serendip-server and the built web app (web/dist), root
 # (for unshare -n), chromium, iproute2 and curl (scripts/bootstrap.sh test).
+# coturn (turnserver), when installed, runs beside the server on loopback so
+# that "hide my IP address" (relay only) is tested through a real TURN relay.
 # Usage: scripts/e2e.sh [test files...]   (default: every e2e/tests/*.test.mjs)
 # Prints node's test runner TAP, ending in "# pass N" / "# fail N".
 set -euo pipefail
@@ -21,25 +23,65 @@ static="$root/web/dist"
 
 tmp="$(mktemp -d)"
 server_pid=""
+turn_pid=""
+stop_pid() {
+  local pid=$1
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then return 0; fi
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-  fi
+  stop_pid "$server_pid"
+  stop_pid "$turn_pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 # A free port in this (otherwise empty) namespace.
-port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port="$(free_port)"
 origin="http://127.0.0.1:$port"
 
-SERENDIP_LISTEN="127.0.0.1:$port" \
-SERENDIP_ALLOWED_ORIGINS="$origin" \
-SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
-SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
-SERENDIP_DRAIN_GRACE_MS=200 \
+turn_env=()
+if command -v turnserver >/dev/null 2>&1; then
+  turn_port="$(free_port)"
+  turn_secret="e2e-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  {
+    echo "listening-ip=127.0.0.1"
+    echo "relay-ip=127.0.0.1"
+    echo "listening-port=$turn_port"
+    echo "min-port=49160"
+    echo "max-port=49400"
+    echo "fingerprint"
+    echo "use-auth-secret"
+    echo "static-auth-secret=$turn_secret"
+    echo "realm=serendip.test"
+    echo "no-tls"
+    echo "no-dtls"
+    echo "no-cli"
+    echo "# Test only: lets the relay reach peers on 127.0.0.1. Never in production."
+    echo "allow-loopback-peers"
+  } >"$tmp/turnserver.conf"
+  turnserver -c "$tmp/turnserver.conf" --log-file="$tmp/turn.log" --simple-log --no-stdout-log \
+    --pidfile="$tmp/turn.pid" >/dev/null 2>&1 &
+  turn_pid=$!
+  for _ in $(seq 50); do
+    ss -ltn 2>/dev/null | grep -q "127.0.0.1:$turn_port " && break
+    sleep 0.1
+  done
+  turn_env=(SERENDIP_TURN_SECRET="$turn_secret"
+    SERENDIP_TURN_URLS="turn:127.0.0.1:$turn_port?transport=udp,turn:127.0.0.1:$turn_port?transport=tcp"
+    SERENDIP_E2E_TURN=1)
+fi
+
+env "${turn_env[@]}" \
+  SERENDIP_LISTEN="127.0.0.1:$port" \
+  SERENDIP_ALLOWED_ORIGINS="$origin" \
+  SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
+  SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
+  SERENDIP_DRAIN_GRACE_MS=200 \
   "$server" --static-dir="$static" >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
@@ -53,9 +95,11 @@ curl -fsS "$origin/healthz" >/dev/null || { echo "e2e: server not healthy:" >&2;
 cd "$root/e2e"
 if [ "$#" -eq 0 ]; then set -- tests/*.test.mjs; fi
 rc=0
-SERENDIP_BASE_URL="$origin" node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
+env "${turn_env[@]}" SERENDIP_BASE_URL="$origin" \
+  node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$tmp/server.log" >&2 || true
+  [ -f "$tmp/turn.log" ] && { echo "e2e: coturn log (last 20 lines):" >&2; tail -n 20 "$tmp/turn.log" >&2; }
 fi
 exit "$rc"

@@ -274,6 +274,19 @@ const Key kKeys[] = {
      SERENDIP_INT(widen_region_after_ms, 0, kHour_ms)},
     {"repeat-pair-cooldown-ms", "MS", "the same two devices are not paired again within this", false,
      SERENDIP_INT(repeat_pair_cooldown_ms, 0, 24 * kHour_ms)},
+    {"same-device-match", "BOOL", "two tabs of one device may be paired (talking to yourself on a laptop)", false,
+     [](Config& c, std::string_view v) -> Problem {
+       v = trim(v);
+       if (v == "true" || v == "1" || v == "yes") {
+         c.same_device_match = true;
+       } else if (v == "false" || v == "0" || v == "no") {
+         c.same_device_match = false;
+       } else {
+         return "must be true or false, got '" + std::string(v) + "'";
+       }
+       return std::nullopt;
+     },
+     [](const Config& c) { return std::string(c.same_device_match ? "true" : "false"); }},
     {"log-level", "LEVEL", "debug, info, warn or error", false,
      [](Config& c, std::string_view v) -> Problem {
        v = trim(v);

@@ -55,6 +55,7 @@ struct Config {
   // Matchmaking
   std::int64_t widen_region_after_ms = 3'000;           // key: widen-region-after-ms
   std::int64_t repeat_pair_cooldown_ms = 600'000;       // key: repeat-pair-cooldown-ms
+  bool same_device_match = true;                        // key: same-device-match (off in public deployments)
 
   std::string log_level = "info";                       // key: log-level
 

@@ -50,6 +50,9 @@ struct MatchmakerConfig {
   std::int64_t widen_region_after_ms = 3'000;   // wait before any region is acceptable
   std::int64_t repeat_pair_cooldown_ms = 600'000;  // same two devices not paired again within this
   std::size_t scan_limit = 256;                 // candidates examined per bucket per attempt
+  // Two sockets of one device (two tabs of one browser) may be paired: on a
+  // laptop that is "talking to yourself"; a public deployment turns it off.
+  bool allow_same_device = true;
 };
 
 struct PeerInfo {

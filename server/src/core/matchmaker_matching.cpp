@@ -89,7 +89,9 @@ Matchmaker::Impl::Candidate Matchmaker::Impl::find_peer(ParticipantId id, const 
       const std::size_t common = count_common(p.interest_keys, c.interest_keys);
       if (!best.beaten_by(region, common, e.seq)) continue;
       // Last, as it may miss the cache: only a would-be best pays for the pair rules.
-      if (!pairs_.allows(DevicePair::of(p.device, c.device), p.same_device_as(c), now)) continue;
+      const bool same_device = p.same_device_as(c);
+      if (same_device && !config_.allow_same_device) continue;
+      if (!pairs_.allows(DevicePair::of(p.device, c.device), same_device, now)) continue;
       best = Candidate{&c, e.id, e.seq, region, common};
       unbeatable = region == top_region && common == top_common;
     }

@@ -1,9 +1,10 @@
 // Contract section 3: join, queued, matched, next, leave, and the matching rules
 // (mode, language, region with widening, shared interests, FIFO, repeat-pair cooldown).
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
 import { helloed, joinMsg, matchedPair } from './client.mjs';
-import { useServer } from './server.mjs';
+import { useServer, withServer } from './server.mjs';
 import { sleep, uniqueLang } from './util.mjs';
 
 const WIDEN_MS = 1000;
@@ -341,22 +342,35 @@ srv.test('the cooldown follows the device: new tokens and sockets for the same d
   assert.equal(ma.sessionId, mb.sessionId);
 });
 
-srv.test('two sockets of the same device (two tabs) are never matched with each other', async (s) => {
+srv.test('two sockets of one device (two tabs) are matched by default: talking to yourself on a laptop', async (s) => {
   const lang = uniqueLang();
   const a = await helloed(s, { label: 'tab1' });
   const b = await helloed(s, { deviceId: a.deviceId, label: 'tab2' }); // same device, own token
   a.send(joinMsg(lang));
   await a.next('queued');
   b.send(joinMsg(lang));
-  await b.next('queued');
-  await a.expectNone('matched', 500);
-  await b.expectNone('matched', 0);
-  // ...while another device is matched with one of them at once.
-  const c = await helloed(s, { label: 'other' });
-  c.send(joinMsg(lang));
-  const mc = await c.next('matched');
+  const mb = await b.next('matched');
   const ma = await a.next('matched');
-  assert.equal(ma.sessionId, mc.sessionId);
+  assert.equal(ma.sessionId, mb.sessionId);
+});
+
+test('with same-device-match=false two tabs of one device are never matched, another device is', async () => {
+  await withServer({ label: 'no-self-match', flags: { 'same-device-match': 'false' } }, async (s) => {
+    const lang = uniqueLang();
+    const a = await helloed(s, { label: 'tab1' });
+    const b = await helloed(s, { deviceId: a.deviceId, label: 'tab2' });
+    a.send(joinMsg(lang));
+    await a.next('queued');
+    b.send(joinMsg(lang));
+    await b.next('queued');
+    await a.expectNone('matched', 500);
+    await b.expectNone('matched', 0);
+    const c = await helloed(s, { label: 'other' });
+    c.send(joinMsg(lang));
+    const mc = await c.next('matched');
+    const ma = await a.next('matched');
+    assert.equal(ma.sessionId, mc.sessionId);
+  });
 });
 
 srv.test('a different device is matched at once even while the cooldown keeps the old pair apart', async (s) => {

@@ -225,6 +225,15 @@ TEST(MatchmakerMatching, TwoTabsOfOneDeviceMayMeetAgainAndAgain) {
   EXPECT_EQ(matched_with(h.next(2), 2), 1u);  // no cooldown with oneself
 }
 
+TEST(MatchmakerMatching, TwoTabsOfOneDeviceNeverMeetWhenSameDeviceIsOff) {
+  Harness h(MatchmakerConfig{.allow_same_device = false});
+  h.enter(1, prefs({"en"}), "dev-same");
+  EXPECT_TRUE(all_of<MatchedEvent>(h.enter(2, prefs({"en"}), "dev-same")).empty());
+  EXPECT_TRUE(all_of<MatchedEvent>(h.advance_and_tick(kCooldown * 2)).empty());
+  // Another device is matched with the older tab at once.
+  EXPECT_EQ(matched_with(h.enter(3, prefs({"en"}), "dev-other"), 3), 1u);
+}
+
 TEST(MatchmakerMatching, ScanLimitBoundsTheCandidatesLookedAt) {
   Harness h(MatchmakerConfig{.scan_limit = 2});
   h.enter(1, prefs({"en"}, "us"));

@@ -1,0 +1,98 @@
+// The service's building blocks: password hashing, the login limiter, input
+// validation, the match-wait heatmap.
+#include <gtest/gtest.h>
+
+#include "moderation/login_limiter.hpp"
+#include "moderation/match_wait_heatmap.hpp"
+#include "moderation/password.hpp"
+#include "moderation/validation.hpp"
+
+namespace serendip::moderation {
+namespace {
+
+TEST(Password, Argon2idAtInteractiveCost) {
+  auto hash = hash_password("correct horse battery", PasswordCost::interactive);
+  ASSERT_TRUE(hash);
+  EXPECT_EQ(hash->rfind("$argon2id$v=19$m=65536,t=2,p=1$", 0), 0u) << *hash;
+  EXPECT_TRUE(verify_password(*hash, "correct horse battery"));
+  EXPECT_FALSE(verify_password(*hash, "correct horse batterY"));
+  EXPECT_FALSE(verify_password("garbage", "x"));
+  EXPECT_FALSE(verify_password("", ""));
+  // Salted: the same password hashes differently each time.
+  EXPECT_NE(*hash, *hash_password("correct horse battery", PasswordCost::minimum));
+}
+
+TEST(LoginLimiter, SlidingWindow) {
+  LoginLimiter l(3, 1'000);
+  EXPECT_EQ(l.retry_after_ms("k", 0), 0);
+  l.record_failure("k", 0);
+  l.record_failure("k", 100);
+  EXPECT_EQ(l.retry_after_ms("k", 200), 0);
+  l.record_failure("k", 200);
+  EXPECT_EQ(l.retry_after_ms("k", 300), 700);
+  EXPECT_EQ(l.retry_after_ms("other", 300), 0);
+  EXPECT_EQ(l.retry_after_ms("k", 1'000), 0);  // the first failure aged out
+  l.record_failure("k", 1'000);
+  EXPECT_EQ(l.retry_after_ms("k", 1'000), 100);
+  l.reset("k");
+  EXPECT_EQ(l.retry_after_ms("k", 1'000), 0);
+}
+
+TEST(Validation, CanonicalIp) {
+  EXPECT_EQ(canonical_ip("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(canonical_ip("::ffff:192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(canonical_ip("::FFFF:c000:0201"), "192.0.2.1");
+  EXPECT_EQ(canonical_ip("2001:DB8:0:0::1"), "2001:db8::1");
+  EXPECT_FALSE(canonical_ip(""));
+  EXPECT_FALSE(canonical_ip("192.0.2.256"));
+  EXPECT_FALSE(canonical_ip("192.0.2.1' OR '1'='1"));
+  EXPECT_FALSE(canonical_ip("localhost"));
+}
+
+TEST(Validation, Text) {
+  EXPECT_EQ(utf8_length("abc"), 3u);
+  EXPECT_EQ(utf8_length("\xc3\xa9t\xc3\xa9"), 3u);
+  EXPECT_EQ(utf8_length("\xf0\x9f\x98\x80"), 1u);
+  EXPECT_FALSE(utf8_length("\xc3"));
+  EXPECT_FALSE(utf8_length("\x80"));
+  EXPECT_TRUE(valid_report_reason("underage"));
+  EXPECT_FALSE(valid_report_reason("Spam"));
+  EXPECT_TRUE(valid_username("alice.b-2"));
+  EXPECT_FALSE(valid_username("al"));
+  EXPECT_FALSE(valid_username("_alice"));
+  EXPECT_FALSE(valid_username("Alice"));
+  EXPECT_TRUE(valid_device_key(std::string(64, 'f')));
+  EXPECT_FALSE(valid_device_key("a b"));
+  EXPECT_EQ(JsonText().add("a", "x\"\n").add("n", std::int64_t{3}).add("b", true).add_null("z").str(),
+            R"({"a":"x\"\n","n":3,"b":true,"z":null})");
+}
+
+TEST(MatchWaitHeatmap, AggregatesByRegionAndUtcHour) {
+  MatchWaitHeatmap h(2);
+  const std::int64_t day = 1'790'035'200'000;  // a midnight UTC
+  const std::int64_t hour = 3'600'000;
+  for (int i = 0; i < 100; ++i) h.record_match_wait("EU", day + 5 * hour + i, i < 95 ? 200 : 9'000);
+  h.record_match_wait("eu", day + 23 * hour, 1'500);
+  h.record_match_wait("", day, 50);
+  h.record_match_wait("us", day, 50);          // a third region: over the cap
+  h.record_match_wait("<script>", day, 50);     // not a region name
+  const auto snap = h.snapshot();
+  ASSERT_EQ(snap.size(), 3u);
+  EXPECT_EQ(snap[0].region, "eu");
+  EXPECT_EQ(snap[1].region, "other");
+  EXPECT_EQ(snap[2].region, "unknown");
+  ASSERT_EQ(snap[0].cells.size(), 2u);
+  const auto& five = snap[0].cells[0];
+  EXPECT_EQ(five.hour, 5);
+  EXPECT_EQ(five.count, 100);
+  EXPECT_EQ(five.total_ms, 95 * 200 + 5 * 9'000);
+  EXPECT_EQ(five.max_ms, 9'000);
+  EXPECT_GT(five.p50_ms, 100);
+  EXPECT_LE(five.p50_ms, 250);
+  EXPECT_LE(five.p95_ms, 250);  // the 95th of 100 is still a 200 ms wait
+  EXPECT_EQ(snap[0].cells[1].hour, 23);
+  EXPECT_EQ(snap[1].cells[0].count, 2);
+}
+
+}  // namespace
+}  // namespace serendip::moderation
