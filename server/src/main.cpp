@@ -13,8 +13,13 @@
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "http/admin_api.hpp"
 #include "http/router.hpp"
+#include "moderation/match_wait_heatmap.hpp"
+#include "moderation/service.hpp"
+#include "net/recent_sessions.hpp"
 #include "net/server.hpp"
+#include "store/database.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 
@@ -68,19 +73,67 @@ int main(int argc, char** argv) {
     // Tokens then die with the process; fine for one laptop, not for a fleet.
     cfg.jwt_secret = auth::random_hex(32);
     obs::log(obs::Level::warn, "main", "ephemeral_jwt_secret",
-             {{"hint", "set SERENDIP_JWT_SECRET to keep tokens and device keys valid across restarts"}});
+             {{"hint", "set SERENDIP_JWT_SECRET so tokens stay valid across restarts and instances"}});
   }
+
+  auto opened = store::open_database(cfg.database_url);
+  if (!opened) {
+    obs::log(obs::Level::error, "main", "database_open_failed", {{"error", opened.error().message}});
+    return 1;
+  }
+  store::Database& db = **opened;
+  // Device keys must survive restarts (blocks and report exclusions are keyed
+  // by them), so their secret lives in the database, made on first start.
+  auto device_secret = db.settings().secret(store::kDeviceKeySecret);
+  if (!device_secret) {
+    obs::log(obs::Level::error, "main", "device_secret_failed", {{"error", device_secret.error().message}});
+    return 1;
+  }
+
   core::SystemClock clock;
   auth::JwtCodec jwt(cfg.jwt_secret);
+  moderation::ModerationService moderation(db, clock, jwt);
+  if (!cfg.admin_bootstrap.empty()) {
+    auto made = moderation.ensure_bootstrap_admin(cfg.admin_bootstrap);
+    if (!made) {
+      obs::log(obs::Level::error, "main", "admin_bootstrap_failed", {{"error", made.error().message}});
+      return 1;
+    }
+    if (*made) obs::log(obs::Level::info, "main", "admin_bootstrapped");
+  }
+
   obs::Registry metrics;
-  net::ServerState state;
-  http::Router router(http::RouterDeps{.config = cfg,
-                                       .jwt = jwt,
-                                       .device_key_secret = cfg.jwt_secret,
-                                       .clock = clock,
-                                       .metrics = metrics,
-                                       .status = state});
-  net::Server server(net::ServerDeps{
-      .config = cfg, .clock = clock, .jwt = jwt, .router = router, .metrics = metrics, .state = state});
+  net::ServerState state([&db] { return static_cast<bool>(db.ping()); });
+  net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
+  moderation::MatchWaitHeatmap match_waits;
+  net::Server server(net::ServerDeps{.config = cfg,
+                                     .clock = clock,
+                                     .jwt = jwt,
+                                     .metrics = metrics,
+                                     .state = state,
+                                     .moderation = moderation,
+                                     .recent = recent,
+                                     .match_waits = match_waits});
+  if (auto pairs = moderation.reported_device_pairs()) server.exclude_pairs(*pairs);
+
+  http::Router router(http::RouterDeps{
+      .config = cfg,
+      .jwt = jwt,
+      .device_key_secret = *device_secret,
+      .clock = clock,
+      .metrics = metrics,
+      .status = state,
+      .admit_session = http::make_ban_check(moderation),
+      .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
+                                                              .jwt = jwt,
+                                                              .clock = clock,
+                                                              .stats = server.stats(),
+                                                              .sessions = recent,
+                                                              .match_waits = match_waits,
+                                                              .device_key_secret = *device_secret,
+                                                              .max_body_bytes = cfg.max_http_body_bytes})});
+  server.set_router(router);
+  obs::log(obs::Level::info, "main", "database_ready",
+           {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   return server.run();
 }

@@ -5,27 +5,39 @@
 #include <atomic>
 #include <cstdint>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/client_ip.hpp"
 #include "http/router.hpp"
+#include "moderation/service.hpp"
+#include "net/asio_types.hpp"
 #include "net/metrics.hpp"
+#include "net/recent_sessions.hpp"
 #include "protocol/codec.hpp"
 
 namespace serendip::net {
 
 class Hub;
 
+// Work that may block on the database (reports, session accounting) runs here,
+// never on an I/O thread.
+using BlockingPool = asio::thread_pool;
+
 struct Context {
   const config::Config& config;
   const core::Clock& clock;
   const auth::JwtCodec& jwt;
-  const http::Router& router;
+  const http::Router* router = nullptr;  // set before the server runs
   Hub& hub;
   NetMetrics& metrics;
   protocol::WireLimits wire_limits;
   http::TrustedProxies trusted_proxies;
+  moderation::ModerationService& moderation;
+  RecentSessions& recent;
+  BlockingPool& blocking;
   std::atomic<bool> draining{false};
 };
 

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "http/admin_api.hpp"
 #include "http/client_ip.hpp"
 #include "http/router.hpp"
 #include "net/worker.hpp"
@@ -131,7 +132,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     ctx.metrics.http_requests.inc();
     const bool head = req.method() == bhttp::verb::head;
-    auto response = ctx.router.handle(to_request(req, client_ip_, kIsTls<Stream>));
+    auto response = ctx.router->handle(to_request(req, client_ip_, kIsTls<Stream>));
     respond(to_beast(std::move(response), req.version(), req.keep_alive(), head));
   }
 
@@ -155,6 +156,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (!origin.empty() && !http::origin_allowed(ctx.config, origin)) {
       ctx.metrics.ws_refused_origin.inc();
       refuse(core::ErrorCode::forbidden, "origin not allowed");
+      return;
+    }
+    if (auto block = ctx.moderation.active_block(client_ip_, "")) {
+      auto res = http::banned_response(*block);
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
     if (ctx.draining.load(std::memory_order_relaxed)) {

@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <cassert>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -23,18 +24,67 @@ constexpr std::int64_t kReconnectAfterMs = 1'000;
 constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
 }  // namespace
 
+// Figures for GET /api/v1/admin/stats, from the hub and the metrics.
+class LiveStatsSource final : public http::StatsProvider {
+ public:
+  LiveStatsSource(const Hub& hub, const NetMetrics& metrics) : hub_(hub), metrics_(metrics) {}
+  http::LiveStats live_stats() const override {
+    http::LiveStats out;
+    auto st = hub_.stats();
+    out.online_users = static_cast<std::int64_t>(hub_.online());
+    out.active_sessions = static_cast<std::int64_t>(st.active_sessions);
+    for (const auto& [key, n] : st.queued_by_mode_language) {
+      out.queues.push_back({std::string(core::to_string(key.first)), key.second, static_cast<std::int64_t>(n)});
+    }
+    out.matches_per_minute = hub_.matches_per_minute();
+    if (metrics_.match_wait_seconds.count() > 0) out.p95_match_wait_ms = metrics_.match_wait_seconds.quantile(0.95) * 1000.0;
+    const double ok = static_cast<double>(metrics_.ice_connected.value());
+    const double failed = static_cast<double>(metrics_.ice_failed.value());
+    if (ok + failed > 0) out.ice_success_rate = ok / (ok + failed);
+    if (ok > 0) out.turn_share = static_cast<double>(metrics_.ice_relay.value()) / ok;
+    return out;
+  }
+
+ private:
+  const Hub& hub_;             // Passed by argument.
+  const NetMetrics& metrics_;  // Passed by argument.
+};
+
+// A block takes effect at once on this instance: the hub kicks its sockets.
+class BlockKicker final : public moderation::BlockListener {
+ public:
+  explicit BlockKicker(Hub& hub) : hub_(hub) {}
+  void on_block(const store::Block& block) override {
+    std::size_t n = hub_.kick_blocked(block);
+    if (n) obs::log(obs::Level::info, "hub", "blocked_users_kicked", {{"block", block.id}, {"sockets", n}});
+  }
+
+ private:
+  Hub& hub_;  // Passed by argument.
+};
+
 struct Server::Impl {
   explicit Impl(ServerDeps d)
       : deps(d),
         net_metrics(d.metrics),
-        hub(core::MatchmakerConfig{.widen_region_after_ms = d.config.widen_region_after_ms,
+        blocking(2),
+        hub(HubDeps{.matchmaker = {.widen_region_after_ms = d.config.widen_region_after_ms,
                                    .repeat_pair_cooldown_ms = d.config.repeat_pair_cooldown_ms,
                                    .allow_same_device = d.config.same_device_match},
-            d.clock, net_metrics),
+                    .clock = d.clock,
+                    .metrics = net_metrics,
+                    .recent = d.recent,
+                    .match_waits = d.match_waits,
+                    .on_session_end =
+                        [this](const store::Party& who, std::int64_t length_ms) {
+                          // A database write: never on an I/O thread.
+                          asio::post(blocking, [this, who, length_ms] {
+                            deps.moderation.record_session(who.ip, who.device_key, length_ms);
+                          });
+                        }}),
         ctx{.config = d.config,
             .clock = d.clock,
             .jwt = d.jwt,
-            .router = d.router,
             .hub = hub,
             .metrics = net_metrics,
             .wire_limits = {.max_frame_bytes = d.config.max_frame_bytes,
@@ -42,11 +92,17 @@ struct Server::Impl {
                             .max_candidate_bytes = d.config.max_candidate_bytes,
                             .messages_per_second = d.config.messages_per_second,
                             .messages_burst = d.config.messages_burst},
-            .trusted_proxies = http::TrustedProxies(d.config.trusted_proxies)} {
+            .trusted_proxies = http::TrustedProxies(d.config.trusted_proxies),
+            .moderation = d.moderation,
+            .recent = d.recent,
+            .blocking = blocking},
+        stats(hub, net_metrics),
+        kicker(hub) {
     std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
     register_gauges();
+    d.moderation.set_block_listener(&kicker);
   }
 
   void register_gauges() {
@@ -195,8 +251,11 @@ struct Server::Impl {
 
   ServerDeps deps;
   NetMetrics net_metrics;
+  BlockingPool blocking;
   Hub hub;
   Context ctx;
+  LiveStatsSource stats;
+  BlockKicker kicker;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Acceptor> acceptor;
   std::unique_ptr<asio::ssl::context> tls;
@@ -208,8 +267,18 @@ struct Server::Impl {
 
 Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(deps)) {}
 
+const http::StatsProvider& Server::stats() const { return impl_->stats; }
+
+void Server::set_router(const http::Router& router) { impl_->ctx.router = &router; }
+
+void Server::exclude_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  for (const auto& [a, b] : pairs) impl_->hub.exclude_pair(a, b);
+}
+
 Server::~Server() {
   if (!impl_) return;
+  impl_->deps.moderation.set_block_listener(nullptr);
+  impl_->blocking.join();
   // Handlers still queued may hold sessions and send nodes: destroy every
   // io_context (releasing them) before any worker's pools go away.
   impl_->acceptor.reset();
@@ -224,6 +293,7 @@ Server::~Server() {
 
 int Server::run() {
   auto& im = *impl_;
+  assert(im.ctx.router && "set_router() before run()");
   if (!im.load_tls() || !im.bind()) return 1;
   auto ex = im.workers[0]->executor();
   im.retry_timer = std::make_unique<Timer>(ex);

@@ -47,6 +47,11 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase> {
   // The socket's own command (next, leave, join) ended its session: forget it
   // silently (the peer is told by on_peer_left).
   virtual void on_session_ended(const std::string& session_id) = 0;
+  // A moderator blocked this socket's IP or device: `banned`, then close 4003.
+  virtual void on_banned(std::optional<std::int64_t> until_unix_ms, std::string reason, bool appealable) = 0;
+  // The answer to a `report`, computed off the I/O thread.
+  virtual void on_report_result(std::optional<std::int64_t> report_id, core::ErrorCode error, std::string message,
+                                std::optional<std::int64_t> re) = 0;
   // A frame relayed by the peer; dropped unless still in that session.
   virtual void deliver_relay(std::uint64_t session_serial, SendNode* node) = 0;
 

@@ -11,6 +11,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "auth/jwt.hpp"
+#include "http/admin_api.hpp"
 #include "http/router.hpp"
 #include "net/hub.hpp"
 #include "net/worker.hpp"
@@ -62,6 +63,9 @@ class WsSession final : public WsSessionBase {
   void on_peer_left(const std::string& session_id, core::LeaveReason reason) override;
   void on_left(std::optional<std::int64_t> re) override;
   void on_session_ended(const std::string& session_id) override;
+  void on_banned(std::optional<std::int64_t> until_unix_ms, std::string reason, bool appealable) override;
+  void on_report_result(std::optional<std::int64_t> report_id, core::ErrorCode error, std::string message,
+                        std::optional<std::int64_t> re) override;
   void deliver_relay(std::uint64_t session_serial, SendNode* node) override;
   void sweep(std::int64_t now_ms) override;
   void begin_drain(std::int64_t reconnect_after_ms) override;
@@ -75,6 +79,9 @@ class WsSession final : public WsSessionBase {
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle_frame(std::string_view frame);
   void handle_hello(std::string_view token, std::optional<std::int64_t> re);
+  void handle_report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re);
+  // True (and the socket is on its way out) when the IP or device is blocked.
+  bool refuse_if_blocked();
   void handle_relay(std::string_view session_id, std::string_view frame, std::optional<std::int64_t> re);
   bool admit_by_rate_limit(std::int64_t now_ms);
 
@@ -265,6 +272,7 @@ void WsSession<Stream>::handle_frame(std::string_view frame) {
         send_error(core::ErrorCode::unavailable, "server is draining; reconnect", msg.id);
         return;
       }
+      if (refuse_if_blocked()) return;
       ctx.hub.join(id_, std::move(std::get<protocol::JoinMsg>(msg.body).prefs), msg.id);
       return;
     case ClientType::next:
@@ -310,7 +318,7 @@ void WsSession<Stream>::handle_frame(std::string_view frame) {
       return;
     }
     case ClientType::report:
-      send_error(core::ErrorCode::internal, "reporting is not available on this server yet", msg.id);
+      handle_report(std::get<protocol::ReportMsg>(msg.body), msg.id);
       return;
     case ClientType::captcha:
       send_error(core::ErrorCode::bad_request, "no captcha was requested", msg.id);
@@ -337,11 +345,75 @@ void WsSession<Stream>::handle_hello(std::string_view token, std::optional<std::
   }
   user_id_ = std::move(result.claims->sub);
   device_key_ = std::move(result.claims->did);
+  if (refuse_if_blocked()) return;
   phase_ = Phase::ready;
   ctx.metrics.ws_authenticated.add(1);
-  ctx.hub.connect(id_, device_key_, shared_from_this());
+  ctx.hub.connect(id_, store::Party{user_id_, device_key_, client_ip_}, shared_from_this());
   joined_hub_ = true;
   send(protocol::encode_welcome(user_id_, http::ice_servers_for(ctx.config, user_id_, now_s), ctx.wire_limits, re));
+}
+
+template <class Stream>
+bool WsSession<Stream>::refuse_if_blocked() {
+  auto& ctx = worker_.context();
+  auto block = ctx.moderation.active_block(client_ip_, device_key_);
+  if (!block) return false;
+  on_banned(block->until, block->reason, block->appealable);
+  return true;
+}
+
+template <class Stream>
+void WsSession<Stream>::on_banned(std::optional<std::int64_t> until_unix_ms, std::string reason, bool appealable) {
+  if (phase_ == Phase::finished || close_code_) return;
+  std::optional<std::string> until;
+  if (until_unix_ms) until = http::rfc3339(*until_unix_ms);
+  send(protocol::encode_banned(until ? std::optional<std::string_view>(*until) : std::nullopt,
+                               reason.empty() ? std::string_view("blocked by a moderator") : std::string_view(reason),
+                               appealable));
+  close(core::close_code::banned, "banned");
+}
+
+template <class Stream>
+void WsSession<Stream>::handle_report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re) {
+  auto& ctx = worker_.context();
+  // The record says who the peer was; the client never names anyone.
+  auto record = ctx.recent.find_for_report(msg.session_id, user_id_);
+  if (!record) {
+    send_error(core::ErrorCode::not_in_session, "no such session of yours to report", re);
+    return;
+  }
+  moderation::ReportRequest request{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
+                                    std::string(msg.comment)};
+  // The store commits (fsync) before answering: off the I/O thread.
+  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re, reporter = record->reporter,
+                            reported = record->peer]() mutable {
+    auto& c = self->worker_.context();
+    auto result = c.moderation.report_session(c.recent, self->user_id_, self->client_ip_, request);
+    std::optional<std::int64_t> id;
+    core::ErrorCode code = core::ErrorCode::internal;
+    std::string message;
+    if (result) {
+      id = *result;
+      c.hub.exclude_pair(reporter.device_key, reported.device_key);
+    } else {
+      code = result.error().code;
+      message = result.error().message;
+    }
+    asio::post(self->executor(), [self, id, code, message = std::move(message), re]() mutable {
+      self->on_report_result(id, code, std::move(message), re);
+    });
+  });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_report_result(std::optional<std::int64_t> report_id, core::ErrorCode error,
+                                         std::string message, std::optional<std::int64_t> re) {
+  if (phase_ != Phase::ready) return;
+  if (report_id) {
+    send(protocol::encode_report_ack(std::to_string(*report_id), re));
+  } else {
+    send_error(error, message, re);
+  }
 }
 
 template <class Stream>

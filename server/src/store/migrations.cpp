@@ -53,14 +53,21 @@ Result<int> apply_pending(sql::Connection& conn) {
 }  // namespace
 
 Result<int> migrate(sql::Connection& conn) {
-  if (auto r = conn.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
-      !r) {
-    return r.error();
+  constexpr std::string_view kCreate =
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL)";
+  if (conn.dialect() == sql::Dialect::sqlite) {
+    if (auto r = conn.exec(kCreate); !r) return r.error();
+    return apply_pending(conn);
   }
-  if (conn.dialect() == sql::Dialect::sqlite) return apply_pending(conn);
-  // Several instances may start at once against one PostgreSQL.
+  // Several instances may start at once against one PostgreSQL; even
+  // CREATE TABLE IF NOT EXISTS races there, so the lock comes first.
   if (auto r = conn.query("SELECT pg_advisory_lock(?)", {kMigrationLockKey}); !r) return r.error();
-  auto result = apply_pending(conn);
+  Result<int> result = Error{ErrorKind::internal, "not run"};
+  if (auto r = conn.exec(kCreate); !r) {
+    result = r.error();
+  } else {
+    result = apply_pending(conn);
+  }
   (void)conn.query("SELECT pg_advisory_unlock(?)", {kMigrationLockKey});
   return result;
 }

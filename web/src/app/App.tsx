@@ -15,7 +15,6 @@ import { PREFERENCES_KEY, sanitizePreferences, type MatchPreferences } from '../
 import { ReportDialog } from '../features/report/components/ReportDialog';
 import { ReportNotice } from '../features/report/components/ReportNotice';
 import { useReport } from '../features/report/use-report';
-import { useOnline } from '../components/use-online';
 import { SettingsDialog } from '../features/settings/components/SettingsDialog';
 import { pickUiLanguage } from '../i18n';
 import { I18nProvider, useI18n } from '../i18n/i18n-context';
@@ -85,14 +84,10 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
     />
   );
 
-  const online = useOnline();
   const chatEnabled = call.channelOpen && (state.status === 'in-call' || state.status === 'connecting');
 
   return (
     <div lang={lang} className="min-h-dvh bg-zinc-950 text-zinc-100 antialiased">
-      {!online && (
-        <p className="fixed inset-x-0 top-0 z-40 bg-amber-500 px-4 py-1.5 text-center text-sm font-medium text-zinc-950">{t.offlineBanner}</p>
-      )}
       {onCallScreen ? (
         <CallScreen
           call={call}

@@ -164,5 +164,4 @@ export const de: Messages = {
   serverError: (code) => `Etwas ist schiefgelaufen (${code}). Bitte erneut versuchen.`,
   rateLimited: 'Zu viele Versuche. Bitte kurz warten.',
   dismiss: 'Hinweis schließen',
-  offlineBanner: 'Du bist offline. Wir verbinden neu, sobald das Netz zurück ist.',
 };

@@ -178,7 +178,6 @@ export const en = {
   serverError: (code: string) => `Something went wrong (${code}). Please try again.`,
   rateLimited: 'Too many attempts. Please wait a moment.',
   dismiss: 'Dismiss',
-  offlineBanner: 'You are offline. We will reconnect when the network is back.',
 } as const;
 
 type Widen<T> = T extends string

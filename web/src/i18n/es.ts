@@ -164,5 +164,4 @@ export const es: Messages = {
   serverError: (code) => `Algo salió mal (${code}). Inténtalo de nuevo.`,
   rateLimited: 'Demasiados intentos. Espera un momento.',
   dismiss: 'Cerrar aviso',
-  offlineBanner: 'Estás sin conexión. Reconectaremos cuando vuelva la red.',
 };

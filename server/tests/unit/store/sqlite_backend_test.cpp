@@ -13,9 +13,10 @@ class SqliteBackend final : public Backend {
   std::string name() const override { return "sqlite"; }
   std::string fresh_url() override {
     std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("serendip-store-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    return "sqlite://" + (dir_ / "nested" / "serendip.db").string();
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("serendip-store-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    dirs_.push_back(dir);
+    return "sqlite://" + (dir / "nested" / "serendip.db").string();
   }
   std::unique_ptr<sql::Connection> raw(const std::string& url) override {
     auto c = sql::open_sqlite(url.substr(9));
@@ -24,11 +25,12 @@ class SqliteBackend final : public Backend {
   }
   void cleanup() override {
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    for (const auto& d : dirs_) std::filesystem::remove_all(d, ec);
+    dirs_.clear();
   }
 
  private:
-  std::filesystem::path dir_;
+  std::vector<std::filesystem::path> dirs_;
 };
 
 SqliteBackend sqlite_backend;

@@ -96,6 +96,32 @@ TEST_P(StoreTest, MigratesToTheLatestVersionAndReopensIdempotently) {
   EXPECT_TRUE(again->ping().has_value());
 }
 
+TEST_P(StoreTest, InstancesStartingTogetherMigrateOnce) {
+  db_.reset();
+  url_ = backend().fresh_url();
+  ASSERT_FALSE(url_.empty());
+  std::vector<std::unique_ptr<Database>> opened(4);
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto db = open_database(url_);
+      if (db) {
+        opened[i] = std::move(*db);
+      } else {
+        errors[i] = db.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    ASSERT_TRUE(opened[i]) << errors[i];
+    EXPECT_EQ(opened[i]->schema_version(), embedded_migrations(sql::Dialect::sqlite).back().version);
+  }
+  ok(opened[0]->reports().add(report("s1", "a", "b")));
+  EXPECT_EQ(ok(opened[3]->reports().count({})), 1);
+}
+
 TEST_P(StoreTest, RejectsUnknownUrls) {
   EXPECT_EQ(err(open_database("mysql://x")), ErrorKind::invalid);
   EXPECT_EQ(err(open_database("sqlite://")), ErrorKind::invalid);

@@ -35,7 +35,8 @@ export function createBrowserConnection(): Connection {
       if (e.status.state === 'closed') tokens.stop();
     }
   });
-  // Back online: do not wait out the backoff.
+  // Back online: do not wait out the backoff. (navigator.onLine itself is not trusted: it says
+  // "offline" on machines with only a loopback interface, where a local server works fine.)
   window.addEventListener('online', () => client.reconnectNow());
   return { client, tokens, welcome: () => welcome };
 }

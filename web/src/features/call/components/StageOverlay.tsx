@@ -20,7 +20,7 @@ export function SearchingOverlay({ state }: { state: Extract<CallState, { status
         {state.status === 'searching' && (
           <div className="space-y-1 text-sm text-zinc-400">
             <p className="tabular-nums text-zinc-200">{t.elapsed(formatDuration(now - state.since))}</p>
-            {state.estimatedWaitMs !== null && state.estimatedWaitMs > 0 && <p>{t.estimate(formatDuration(state.estimatedWaitMs))}</p>}
+            {state.estimatedWaitMs !== null && state.estimatedWaitMs >= 1000 && <p>{t.estimate(formatDuration(state.estimatedWaitMs))}</p>}
           </div>
         )}
       </div>
