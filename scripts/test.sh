@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one summary. Usage: scripts/test.sh [suite...]
-# Suites: unit (GoogleTest), asan (unit tests under AddressSanitizer/UBSan),
+# Suites: unit (GoogleTest), pg (the store suite on a real PostgreSQL),
+# asan (unit tests under AddressSanitizer/UBSan),
 # integration (the real server binary over real sockets), web (Vitest),
 # e2e (Chromium against the real server). Default: all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(unit asan integration web e2e)
+((${#suites[@]})) || suites=(unit pg asan integration web e2e)
 
 total_pass=0
 total_fail=0
@@ -58,6 +59,13 @@ for suite in "${suites[@]}"; do
     unit)
       cmake --build "$BUILD_DIR" -j 2 >/dev/null || { record unit 0 1 1; continue; }
       run_gtest_dir unit "$BUILD_DIR/tests" ;;
+    pg)
+      cmake --build "$BUILD_DIR" -j 2 --target store_pgtest >/dev/null || { record pg 0 1 1; continue; }
+      out=$(scripts/pg.sh run -- "$BUILD_DIR/tests/store_pgtest" --gtest_brief=1 2>&1); r=$?
+      echo "$out" | tail -n 30
+      p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+      f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+      record pg "${p:-0}" "${f:-0}" "$r" ;;
     asan)
       asan_dir="${BUILD_DIR}-asan"
       [ -f "$asan_dir/CMakeCache.txt" ] || cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -11,6 +11,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
+#include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/admin_api.hpp"
@@ -59,6 +60,15 @@ int main(int argc, char** argv) {
   if (!rest.empty() && (rest[0] == "help" || rest[0] == "--help")) {
     std::printf("%s", config::usage().c_str());
     return 0;
+  }
+  if (!rest.empty() && (rest[0] == "admin" || rest[0] == "audit")) {
+    // Operator commands: `admin create|passwd|list|disable|enable`, `audit verify`.
+    auto db = store::open_database(cfg.database_url);
+    if (!db) {
+      std::fprintf(stderr, "serendip-server: %s\n", db.error().message.c_str());
+      return 1;
+    }
+    return rest[0] == "admin" ? cli::run_admin_command(rest, **db) : cli::run_audit_command(rest, **db);
   }
   if (!rest.empty()) {
     std::fprintf(stderr, "serendip-server: unknown command '%s'\n", rest[0].c_str());

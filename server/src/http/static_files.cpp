@@ -225,8 +225,11 @@ Response serve_static(std::string_view root_dir, const Request& req) {
   const fs::path root = fs::canonical(fs::path(std::string(root_dir)), ec);
   if (ec || !fs::is_directory(root, ec)) return spa_fallback ? placeholder() : not_found();
 
+  // The admin dashboard is its own page (admin.html) with its own routes
+  // under /admin; everything else falls back to the call app.
+  const bool admin_route = path == "/admin" || starts_with(path, "/admin/");
   auto index = [&]() -> Response {
-    const fs::path index_path = root / "index.html";
+    const fs::path index_path = root / (admin_route ? "admin.html" : "index.html");
     std::error_code iec;
     const fs::path resolved = fs::weakly_canonical(index_path, iec);
     if (iec || !inside(root, resolved) || !fs::is_regular_file(resolved, iec)) return placeholder();

@@ -2,7 +2,6 @@
 #include <sqlite3.h>
 
 #include <filesystem>
-#include <list>
 #include <unordered_map>
 
 #include "store/sql.hpp"

@@ -100,8 +100,19 @@ TEST_F(StaticTest, Head) {
   EXPECT_EQ(head_index.header("content-length"), std::to_string(kIndex.size()));
 }
 
+TEST_F(StaticTest, AdminRoutesFallBackToTheAdminPage) {
+  write("admin.html", "<!doctype html><title>admin</title>");
+  for (const char* path : {"/admin", "/admin/", "/admin/reports", "/admin/reports/42"}) {
+    const Response res = get(path);
+    EXPECT_EQ(res.status, 200) << path;
+    EXPECT_EQ(res.body, "<!doctype html><title>admin</title>") << path;
+  }
+  // Only the /admin prefix: "/administrator" is the call app's route.
+  EXPECT_EQ(get("/administrator").body, kIndex);
+}
+
 TEST_F(StaticTest, SpaFallback) {
-  for (const char* path : {"/chat", "/admin/reports", "/admin/reports/42", "/settings/"}) {
+  for (const char* path : {"/chat", "/settings/"}) {
     const Response res = get(path);
     EXPECT_EQ(res.status, 200) << path;
     EXPECT_EQ(res.body, kIndex) << path;

@@ -1,0 +1,25 @@
+// Issue 5 on PostgreSQL: the same scenarios as on SQLite against a real server
+// (scripts/pg.sh start in before(), or the one `scripts/pg.sh run` hands over).
+import { after, before, test } from 'node:test';
+
+import { killAfterAck, reportedPairKeptApart, startPostgres, wholeFlow } from './moderation-tools.mjs';
+
+let pg;
+before(async () => {
+  pg = await startPostgres();
+});
+after(() => {
+  pg?.stop();
+});
+
+test('kill -9 right after report_ack: the reports are in the admin queue after a restart (PostgreSQL)', async () => {
+  await killAfterAck(pg.freshDatabase());
+});
+
+test('a reported pair is never matched again, also after a restart (PostgreSQL)', async () => {
+  await reportedPairKeptApart(pg.freshDatabase(), { how: 'ws' });
+});
+
+test('whole flow on PostgreSQL: report, queue, IP+device block kicks at once, appeal, play again, audit trail, tampering caught', async () => {
+  await wholeFlow(pg.freshDatabase());
+});
