@@ -126,6 +126,10 @@ Outcome<std::int64_t> ModerationService::submit_report(const ReportInput& in) {
   if (t.failure) return *t.failure;
   if (!tx) return from_store(tx.error(), "report");
   obs::log(obs::Level::info, "moderation", "report_stored", {{"report_id", id}, {"reason", n.reason}});
+  if (BlockListener* l = listener_.load(); l != nullptr && !n.reporter.device_key.empty() &&
+                                           !n.reported.device_key.empty()) {
+    l->on_report(n.reporter.device_key, n.reported.device_key);
+  }
   return id;
 }
 

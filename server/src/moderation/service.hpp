@@ -72,6 +72,9 @@ class BlockListener {
  public:
   virtual ~BlockListener() = default;
   virtual void on_block(const store::Block& block) = 0;
+  // A report between these two devices was committed (over WebSocket or
+  // REST alike): the matchmaker must keep them apart from now on.
+  virtual void on_report(const std::string& reporter_device, const std::string& reported_device) {}
 };
 
 struct ReportInput {

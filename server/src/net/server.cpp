@@ -51,12 +51,16 @@ class LiveStatsSource final : public http::StatsProvider {
 };
 
 // A block takes effect at once on this instance: the hub kicks its sockets.
+// A report keeps the pair apart in the matchmaker from now on.
 class BlockKicker final : public moderation::BlockListener {
  public:
   explicit BlockKicker(Hub& hub) : hub_(hub) {}
   void on_block(const store::Block& block) override {
     std::size_t n = hub_.kick_blocked(block);
     if (n) obs::log(obs::Level::info, "hub", "blocked_users_kicked", {{"block", block.id}, {"sockets", n}});
+  }
+  void on_report(const std::string& reporter_device, const std::string& reported_device) override {
+    hub_.exclude_pair(reporter_device, reported_device);
   }
 
  private:

@@ -385,16 +385,14 @@ void WsSession<Stream>::handle_report(const protocol::ReportMsg& msg, std::optio
   moderation::ReportRequest request{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                     std::string(msg.comment)};
   // The store commits (fsync) before answering: off the I/O thread.
-  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re, reporter = record->reporter,
-                            reported = record->peer]() mutable {
+  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re]() mutable {
     auto& c = self->worker_.context();
     auto result = c.moderation.report_session(c.recent, self->user_id_, self->client_ip_, request);
     std::optional<std::int64_t> id;
     core::ErrorCode code = core::ErrorCode::internal;
     std::string message;
     if (result) {
-      id = *result;
-      c.hub.exclude_pair(reporter.device_key, reported.device_key);
+      id = *result;  // the service's listener has excluded the pair already
     } else {
       code = result.error().code;
       message = result.error().message;

@@ -16,8 +16,9 @@ test('kill -9 right after report_ack: the reports are in the admin queue after a
   await killAfterAck(pg.freshDatabase());
 });
 
-test('a reported pair is never matched again, also after a restart (PostgreSQL)', async () => {
-  await reportedPairKeptApart(pg.freshDatabase(), { how: 'ws' });
+// The in-memory exclusion is backend-independent (moderation-pairs.test.mjs); here: the stored one.
+test('a reported pair is never matched again after a restart: the exclusion is loaded at start (PostgreSQL)', async () => {
+  await reportedPairKeptApart(pg.freshDatabase(), { how: 'ws', control: false, sameRun: false });
 });
 
 test('whole flow on PostgreSQL: report, queue, IP+device block kicks at once, appeal, play again, audit trail, tampering caught', async () => {

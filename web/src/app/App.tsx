@@ -1,6 +1,7 @@
 // Composition root: creates the connection, reads settings and preferences,
 // and wires the features together. No feature imports another; they meet here.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { AppealForm } from '../features/appeal/components/AppealForm';
 import { ChatPanel } from '../features/chat/components/ChatPanel';
 import { ReactionBar } from '../features/chat/components/ReactionBar';
 import { ReactionLayer } from '../features/chat/components/ReactionLayer';
@@ -116,14 +117,17 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
           busy={false}
           notice={
             state.notice && (
-              <NoticeBox
-                notice={state.notice}
-                onTextOnly={() => {
-                  updatePrefs({ mode: 'text' });
-                  call.start('text');
-                }}
-                onRetry={() => call.start(prefs.mode)}
-              />
+              <div className="space-y-3">
+                <NoticeBox
+                  notice={state.notice}
+                  onTextOnly={() => {
+                    updatePrefs({ mode: 'text' });
+                    call.start('text');
+                  }}
+                  onRetry={() => call.start(prefs.mode)}
+                />
+                {state.notice.kind === 'banned' && state.notice.appealable && <AppealForm />}
+              </div>
             )
           }
         />

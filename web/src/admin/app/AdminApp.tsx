@@ -53,8 +53,10 @@ function Root() {
 }
 
 function SignedIn({ session, route }: { session: Extract<SessionState, { kind: 'signed-in' }>; route: Route }) {
-  const { api, session: store } = useServices();
+  const { api, session: store, changes } = useServices();
   const stats = useResource('stats', () => api.stats(), STATS_REFRESH_MS);
+  const reloadStats = stats.reload;
+  useEffect(() => changes.subscribe(() => void reloadStats()), [changes, reloadStats]);
 
   // After navigating, move focus to the page (not on first load) so keyboard and screen reader users start there.
   const first = useRef(true);
@@ -64,7 +66,8 @@ function SignedIn({ session, route }: { session: Extract<SessionState, { kind: '
       first.current = false;
       return;
     }
-    document.getElementById('main')?.focus();
+    window.scrollTo(0, 0);
+    document.getElementById('main')?.focus({ preventScroll: true });
   }, [pageKey]);
 
   return (
@@ -79,11 +82,11 @@ function Page({ route, stats, role }: { route: Route; stats: ResourceState<Stats
     case 'dashboard':
       return <DashboardPage stats={stats} />;
     case 'reports':
-      return <ReportsPage reportId={route.reportId} />;
+      return <ReportsPage reportId={route.reportId} pending={stats.data?.moderation.pendingReports ?? null} />;
     case 'blocks':
       return <BlocksPage />;
     case 'appeals':
-      return <AppealsPage />;
+      return <AppealsPage open={stats.data?.moderation.openAppeals ?? null} />;
     case 'reputation':
       return <ReputationPage key={`${route.ip}|${route.device}`} ip={route.ip} device={route.device} />;
     case 'audit':

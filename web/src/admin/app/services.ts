@@ -2,6 +2,7 @@
 // the History API.
 import { browserTimers } from '../../lib/signaling/timers';
 import { AdminApi } from '../lib/api-client';
+import { ChangeSignal } from '../lib/changes';
 import { Navigator } from '../lib/router';
 import { AdminSession } from '../lib/session';
 import type { AdminServices } from '../lib/services-context';
@@ -24,5 +25,5 @@ export function createBrowserServices(): AdminServices {
       if (session.state.kind === 'signed-in') session.signOut('unauthorized');
     },
   });
-  return { api, session, navigator: new Navigator(window), timers };
+  return { api, session, navigator: new Navigator(window), timers, changes: new ChangeSignal() };
 }

@@ -6,9 +6,9 @@ const REASON_LABELS: Record<string, string> = {
   nudity: 'Nudity or sexual content',
   harassment: 'Harassment or hate',
   spam: 'Spam or advertising',
-  underage: 'Appears under 18',
+  underage: 'Looks under 18',
   violence: 'Violence or threats',
-  other: 'Other',
+  other: 'Something else',
 };
 
 export function reasonLabel(reason: string): string {

@@ -4,6 +4,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Timers } from '../../lib/signaling/timers';
 import type { AdminApi } from './api-client';
+import type { ChangeSignal } from './changes';
 import type { Navigator, Route } from './router';
 import type { AdminSession, SessionState } from './session';
 import { useStore } from './use-store';
@@ -13,6 +14,7 @@ export interface AdminServices {
   session: AdminSession;
   navigator: Navigator;
   timers: Timers;
+  changes: ChangeSignal;
 }
 
 const ServicesContext = createContext<AdminServices | null>(null);

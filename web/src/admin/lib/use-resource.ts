@@ -66,6 +66,7 @@ export interface ActionState {
 
 /** Runs one mutation at a time; `fn` returns the message to announce on success. */
 export function useAction() {
+  const { changes } = useServices();
   const [state, setState] = useState<ActionState>({ busy: false, error: null, message: null });
   const busy = useRef(false);
   const run = useCallback(async (fn: () => Promise<string | null>): Promise<boolean> => {
@@ -75,6 +76,7 @@ export function useAction() {
     try {
       const message = await fn();
       setState({ busy: false, error: null, message });
+      changes.emit();
       return true;
     } catch (e) {
       setState({ busy: false, error: toApiError(e), message: null });
@@ -82,7 +84,17 @@ export function useAction() {
     } finally {
       busy.current = false;
     }
-  }, []);
+  }, [changes]);
   const clear = useCallback(() => setState({ busy: false, error: null, message: null }), []);
   return { ...state, run, clear };
+}
+
+/** Calls `reload` when `value` (a count from the live figures) changes from one known value to another. */
+export function useReloadOnChange(value: number | null, reload: () => void) {
+  const last = useRef(value);
+  useEffect(() => {
+    const before = last.current;
+    last.current = value;
+    if (before !== null && value !== null && before !== value) reload();
+  }, [value, reload]);
 }

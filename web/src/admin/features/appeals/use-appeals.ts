@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useServices } from '../../lib/services-context';
 import type { Appeal, AppealFilter, Block } from '../../lib/types';
-import { useAction, usePagedList, useResource } from '../../lib/use-resource';
+import { useAction, usePagedList, useReloadOnChange, useResource } from '../../lib/use-resource';
 
 /** The block an appeal is about, looked up by what the appellant is known by. */
 async function blockOf(api: ReturnType<typeof useServices>['api'], a: Appeal): Promise<Block | null> {
@@ -16,13 +16,15 @@ async function blockOf(api: ReturnType<typeof useServices>['api'], a: Appeal): P
   return null;
 }
 
-export function useAppeals() {
+/** `open`: the live count of open appeals; when it changes, the list reloads. */
+export function useAppeals(open: number | null) {
   const { api } = useServices();
   const list = usePagedList<Appeal, AppealFilter>((f, p) => api.appeals(f, p), { status: 'open' });
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const selected = list.items.find((a) => a.id === selectedId) ?? null;
   const block = useResource(selected ? `appeal-block-${selected.id}-${selected.status}` : null, () => (selected ? blockOf(api, selected) : Promise.resolve(null)));
   const action = useAction();
+  useReloadOnChange(open, list.reload);
 
   useEffect(() => {
     if ((selectedId === null || !list.items.some((a) => a.id === selectedId)) && list.items[0]) setSelectedId(list.items[0].id);

@@ -4,11 +4,12 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useServices, useSession } from '../../lib/services-context';
 import type { Report, ReportFilter } from '../../lib/types';
-import { useAction, usePagedList, useResource } from '../../lib/use-resource';
+import { useAction, usePagedList, useReloadOnChange, useResource } from '../../lib/use-resource';
 import { DEFAULT_DRAFT, acceptProblem, decisionMessage, toDecision, type DecisionDraft } from './decision';
 import { moveSelection, nextAfter, queueCommand } from './queue-keys';
 
-export function useReportQueue(selectedId: number | null) {
+/** `pending`: the live count of pending reports; when it changes, the queue reloads. */
+export function useReportQueue(selectedId: number | null, pending: number | null) {
   const { api, navigator } = useServices();
   const session = useSession();
   const role = session.kind === 'signed-in' ? session.role : 'moderator';
@@ -17,6 +18,7 @@ export function useReportQueue(selectedId: number | null) {
   // A deep link to a report outside the current page or filter: fetch it alone.
   const single = useResource(selectedId !== null && !inList && list.loaded ? `report-${selectedId}` : null, () => api.report(selectedId ?? 0));
   const selected: Report | null = inList ?? (single.data && single.data.id === selectedId ? single.data : null);
+  useReloadOnChange(pending, list.reload);
 
   const [draft, setDraft] = useState<DecisionDraft>(DEFAULT_DRAFT);
   const action = useAction();

@@ -117,8 +117,8 @@ function AppealDetail({ appeal, now, h }: { appeal: Appeal; now: number; h: Retu
   );
 }
 
-export function AppealsPage() {
-  const h = useAppeals();
+export function AppealsPage({ open }: { open: number | null }) {
+  const h = useAppeals(open);
   const now = useNow(true, 15_000);
   const { list, selected } = h;
   return (

@@ -40,7 +40,7 @@ export function DashboardPage({ stats }: { stats: ResourceState<Stats> }) {
       <PageHeader title="Dashboard" description="What is happening on Serendip right now." actions={<LiveBadge stats={stats} now={now} />} />
       {stats.error && <ErrorNote error={stats.error} />}
 
-      <div className="mt-4 grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-4">
+      <div className="mt-4 grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-5">
         <Stat label="Online users" value={formatNumber(s?.onlineUsers)} hint="connected right now" />
         <Stat label="Active sessions" value={formatNumber(s?.activeSessions)} hint="pairs in a call" />
         <Stat label="Waiting" value={formatNumber(s ? waiting : null)} hint="in all queues" />

@@ -59,6 +59,8 @@ export function MatchWaitHeatmap({ grid, metric, onMetric }: { grid: HeatGrid; m
               {r.length > 14 ? r.slice(0, 13) + '…' : r}
             </text>
           ))}
+          {/* With a render function HeatmapRect leaves placement to us: shift past the labels. */}
+          <g transform={`translate(${LEFT}, ${TOP})`}>
           <HeatmapRect<HeatColumn, HeatBin>
             data={grid.columns}
             bins={(c) => c.bins}
@@ -68,8 +70,6 @@ export function MatchWaitHeatmap({ grid, metric, onMetric }: { grid: HeatGrid; m
             binWidth={CELL}
             binHeight={CELL}
             gap={GAP}
-            left={LEFT}
-            top={TOP}
           >
             {(cells) =>
               cells.map((column) =>
@@ -85,6 +85,7 @@ export function MatchWaitHeatmap({ grid, metric, onMetric }: { grid: HeatGrid; m
               )
             }
           </HeatmapRect>
+          </g>
         </svg>
       </div>
 

@@ -25,8 +25,8 @@ function ShortcutLegend() {
   );
 }
 
-export function ReportsPage({ reportId }: { reportId: number | null }) {
-  const q = useReportQueue(reportId);
+export function ReportsPage({ reportId, pending }: { reportId: number | null; pending: number | null }) {
+  const q = useReportQueue(reportId, pending);
   const now = useNow(true, 15_000);
   const { list, selected } = q;
 
@@ -83,7 +83,7 @@ export function ReportsPage({ reportId }: { reportId: number | null }) {
             <ErrorNote error={q.single.error} />
           ) : (
             <Card>
-              <EmptyState>{list.loaded && list.items.length === 0 ? 'Nothing selected.' : 'Select a report to see its details.'}</EmptyState>
+              <EmptyState>{list.loaded && list.items.length === 0 ? 'All caught up. New reports show up here by themselves.' : 'Select a report to see its details.'}</EmptyState>
             </Card>
           )}
         </div>

@@ -5,11 +5,11 @@ import { DASH, blockState, formatDateTime, formatLength, formatNumber, reasonLab
 import type { Reputation } from '../../../lib/types';
 import { useReputation } from '../use-reputation';
 
-function Figure({ label, value, tone }: { label: string; value: string; tone?: 'rose' | 'amber' }) {
+function Figure({ label, value, tone, small }: { label: string; value: string; tone?: 'rose' | 'amber'; small?: boolean }) {
   return (
     <div role="group" aria-label={label} className="rounded-xl bg-zinc-950/50 p-3 ring-1 ring-white/10">
       <p className="text-xs text-zinc-400">{label}</p>
-      <p className={`mt-1 text-xl font-semibold tabular-nums ${tone === 'rose' ? 'text-rose-200' : tone === 'amber' ? 'text-amber-200' : 'text-zinc-50'}`}>{value}</p>
+      <p className={`mt-1 ${small ? 'text-sm leading-7' : 'text-xl'} font-semibold tabular-nums ${tone === 'rose' ? 'text-rose-200' : tone === 'amber' ? 'text-amber-200' : 'text-zinc-50'}`}>{value}</p>
     </div>
   );
 }
@@ -25,7 +25,7 @@ function Result({ r }: { r: Reputation }) {
         <Figure label="Distinct reporters" value={formatNumber(r.distinctReporters)} tone={r.distinctReporters > 1 ? 'amber' : undefined} />
         <Figure label="Reports made" value={formatNumber(r.reportsMade)} />
         <Figure label="Blocks ever" value={formatNumber(r.blocks)} tone={r.blocks > 0 ? 'rose' : undefined} />
-        <Figure label="Last seen" value={r.lastSeen === null ? DASH : formatDateTime(r.lastSeen)} />
+        <Figure label="Last seen" value={r.lastSeen === null ? DASH : formatDateTime(r.lastSeen)} small />
       </div>
       {r.activeBlock && (
         <div className="mt-5">
@@ -66,16 +66,11 @@ export function ReputationPage({ ip, device }: { ip: string | null; device: stri
       <PageHeader title="Reputation" description="Everything known about one IP address or device: sessions, reports and blocks." />
       <div className="max-w-4xl space-y-6">
         <form role="search" aria-label="Look up reputation" onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
-          <TextField
-            label="IP address or device key"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            className="min-w-64 flex-1"
-            hint="Device keys are the hashed ids shown in reports and blocks, never a raw device id."
-          />
+          <TextField label="IP address or device key" value={text} onChange={(e) => setText(e.target.value)} className="min-w-64 flex-1" />
           <Button type="submit" variant="primary">
             Look up
           </Button>
+          <p className="w-full text-xs text-zinc-500">Device keys are the hashed ids shown in reports and blocks, never a raw device id.</p>
         </form>
         {problem && <ErrorNote>{problem}</ErrorNote>}
         {looking && result.error && <ErrorNote error={result.error} />}
