@@ -76,7 +76,11 @@ if command -v turnserver >/dev/null 2>&1; then
     SERENDIP_E2E_TURN=1)
 fi
 
+# The first admin account, for the dashboard tests (e2e/tests/admin.test.mjs).
+admin="e2e-admin:$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+
 env "${turn_env[@]}" \
+  SERENDIP_ADMIN_BOOTSTRAP="$admin" \
   SERENDIP_LISTEN="127.0.0.1:$port" \
   SERENDIP_ALLOWED_ORIGINS="$origin" \
   SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
@@ -95,7 +99,7 @@ curl -fsS "$origin/healthz" >/dev/null || { echo "e2e: server not healthy:" >&2;
 cd "$root/e2e"
 if [ "$#" -eq 0 ]; then set -- tests/*.test.mjs; fi
 rc=0
-env "${turn_env[@]}" SERENDIP_BASE_URL="$origin" \
+env "${turn_env[@]}" SERENDIP_BASE_URL="$origin" SERENDIP_E2E_ADMIN="$admin" \
   node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2

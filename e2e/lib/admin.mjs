@@ -14,7 +14,7 @@ export async function moderator(browser, { width = 1440, height = 960 } = {}) {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[moderator] page error:', err.message));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 40[13]/.test(msg.text())) console.error('[moderator] console:', msg.text());
+    if (msg.type() === 'error' && !/status of (401|403|429)/.test(msg.text())) console.error('[moderator] console:', msg.text());
   });
   return { context, page, name: 'moderator' };
 }

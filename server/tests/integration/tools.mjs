@@ -196,9 +196,9 @@ export function spawnTracked(cmd, args, { env, cwd, label = cmd } = {}) {
     async stop(timeoutMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const t = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout')]);
-        if (t === 'timeout') child.kill('SIGKILL');
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         await exited;
+        clearTimeout(timer);
       }
       started.delete(child.pid);
     },

@@ -60,11 +60,11 @@ export function TextField({ label, hint, className, ...props }: FieldProps & Com
   );
 }
 
-export function TextArea({ label, hint, className, ...props }: FieldProps & ComponentProps<'textarea'>) {
+export function TextArea({ label, hint, className, mono = false, ...props }: FieldProps & { mono?: boolean } & ComponentProps<'textarea'>) {
   const id = useId();
   return (
     <FieldFrame id={id} label={label} hint={hint} className={className ?? ''}>
-      <textarea id={id} aria-describedby={hint ? id + '-hint' : undefined} {...props} className={CONTROL + ' min-h-24 resize-y'} />
+      <textarea id={id} aria-describedby={hint ? id + '-hint' : undefined} {...props} className={CONTROL + ' min-h-24 resize-y' + (mono ? ' font-mono' : '')} />
     </FieldFrame>
   );
 }

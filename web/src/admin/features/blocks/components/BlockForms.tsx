@@ -90,7 +90,7 @@ export function BulkBlockForm({
             </label>
           ))}
         </fieldset>
-        <TextArea label="List (one per line)" value={text} onChange={(e) => setText(e.target.value)} rows={5} spellCheck={false} className="font-mono" placeholder={kind === 'ip' ? '203.0.113.7\n2001:db8::1' : 'device key per line'} />
+        <TextArea label="List (one per line)" value={text} onChange={(e) => setText(e.target.value)} rows={5} spellCheck={false} mono placeholder={kind === 'ip' ? '203.0.113.7\n2001:db8::1' : 'device key per line'} />
         <p aria-live="polite" className="text-xs text-zinc-400">
           {text.trim() === ''
             ? 'Paste a list; blank lines and # comments are ignored.'
