@@ -41,8 +41,8 @@ port_in_use() {
   ss -Htuan 2>/dev/null | awk '{print $5}' | grep -Eq "[:.]$1\$"
 }
 pick_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 12000))
     if ! port_in_use "$p" && [ "$p" != "${1:-}" ]; then echo "$p"; return 0; fi
   done
@@ -91,8 +91,8 @@ start() {
       >"$dir/stdout.log" 2>&1 < /dev/null &
     pid=$!
     echo "$pid" > "$dir/pid"
-    local i ready=0
-    for i in $(seq 1 100); do
+    local ready=0
+    for _ in $(seq 1 100); do
       if ! kill -0 "$pid" 2>/dev/null; then break; fi
       if grep -q "Cannot bind" "$dir/turnserver.log" 2>/dev/null; then break; fi
       if grep -q "Total General servers" "$dir/turnserver.log" 2>/dev/null &&
@@ -137,8 +137,7 @@ stop() {
   pid="$(cat "$dir/pid" 2>/dev/null || true)"
   if [ -n "$pid" ] && alive "$pid" "$dir"; then
     kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       alive "$pid" "$dir" || break
       sleep 0.1
     done

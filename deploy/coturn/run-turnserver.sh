@@ -9,13 +9,14 @@
 # Env:
 #   TURN_CONFIG       configuration to start from (default: turnserver.prod.conf next to
 #                     this script, else /etc/coturn/turnserver.conf)
-#   TURN_SECRET_FILE  file holding the secret (default: $CREDENTIALS_DIRECTORY/turn-secret
-#                     when systemd passes credentials, else /run/secrets/turn_secret)
+#   TURN_SECRET_FILE  file holding the secret, one per line; during a rotation the new and
+#                     the old one (default: $CREDENTIALS_DIRECTORY/turn-secret when systemd
+#                     passes credentials, else /run/secrets/turn_secret)
 #   TURN_RUNTIME_DIR  where the private copy goes (default: $RUNTIME_DIRECTORY from systemd,
 #                     else a new directory under ${TMPDIR:-/tmp})
 # The secret must be the same value as Serendip's SERENDIP_TURN_SECRET. Generate one with
 #   openssl rand -base64 32 | tr -d '\n' > turn_secret
-set -eu
+set -euf  # -f: no globbing (secrets are split on whitespace below)
 
 here=$(cd "$(dirname "$0")" && pwd)
 config="${TURN_CONFIG:-}"
@@ -32,16 +33,21 @@ fi
 
 [ -r "$config" ] || { echo "run-turnserver: cannot read configuration $config" >&2; exit 1; }
 [ -r "$secret_file" ] || { echo "run-turnserver: cannot read the TURN secret file $secret_file" >&2; exit 1; }
-secret=$(tr -d '\r\n' < "$secret_file")
-if [ "${#secret}" -lt 16 ]; then
-  echo "run-turnserver: the TURN secret in $secret_file is shorter than 16 characters" >&2
-  exit 1
-fi
-case "$secret" in
-  *[!A-Za-z0-9+/=_.~-]*)
-    echo "run-turnserver: use only [A-Za-z0-9+/=_.~-] in the TURN secret (coturn reads it unquoted)" >&2
-    exit 1 ;;
-esac
+# One secret per line. Several lines = several accepted secrets (coturn accepts a credential
+# made with any of them): that is how the secret is rotated without refusing anyone.
+secrets=$(tr -d '\r' < "$secret_file" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^#/d' -e '/^$/d')
+[ -n "$secrets" ] || { echo "run-turnserver: no secret in $secret_file" >&2; exit 1; }
+for secret in $secrets; do
+  if [ "${#secret}" -lt 16 ]; then
+    echo "run-turnserver: a TURN secret in $secret_file is shorter than 16 characters" >&2
+    exit 1
+  fi
+  case "$secret" in
+    *[!A-Za-z0-9+/=_.~-]*)
+      echo "run-turnserver: use only [A-Za-z0-9+/=_.~-] in TURN secrets (coturn reads them unquoted)" >&2
+      exit 1 ;;
+  esac
+done
 if grep -Eq '^[[:space:]]*static-auth-secret' "$config"; then
   echo "run-turnserver: $config already contains static-auth-secret; remove it from the file" >&2
   exit 1
@@ -59,7 +65,8 @@ fi
 runtime="$dir/turnserver.conf"
 {
   cat "$config"
-  printf '\n# appended by run-turnserver.sh from %s\nstatic-auth-secret=%s\n' "$secret_file" "$secret"
+  printf '\n# appended by run-turnserver.sh from %s\n' "$secret_file"
+  for secret in $secrets; do printf 'static-auth-secret=%s\n' "$secret"; done
 } > "$runtime"
 chmod 600 "$runtime"
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN, goTo, hasAdmin, moderator, openAdmin, signIn } from '../lib/admin.mjs';
-import { closeAll, eventually, launch, person, screenshot, start, waitForStatus } from '../lib/harness.mjs';
+import { BASE_URL, closeAll, eventually, launch, person, screenshot, start, waitForStatus } from '../lib/harness.mjs';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 const COMMENT = `${XSS} kept insulting me`;
@@ -194,6 +194,32 @@ test('sign out, and a session the server no longer accepts returns to the login 
   await mod.page.reload({ waitUntil: 'domcontentloaded' });
   await mod.page.getByRole('status').filter({ hasText: 'Your session is no longer valid' }).waitFor({ timeout: 15_000 });
   await screenshot(mod.page, 'admin-login-expired.png');
+});
+
+test('the call app never loads the dashboard bundle, nor the dashboard the call app', async () => {
+  const assets = async (path) => [...(await (await fetch(BASE_URL + path)).text()).matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => '/' + m[1]);
+  const call = await assets('/');
+  const dash = await assets('/admin');
+  const dashOnly = dash.filter((a) => !call.includes(a));
+  const callOnly = call.filter((a) => !dash.includes(a));
+  assert.ok(dashOnly.some((a) => /\/admin-[\w-]+\.js$/.test(a)), `the dashboard has its own entry: ${dash}`);
+  assert.ok(callOnly.some((a) => /\/index-[\w-]+\.js$/.test(a)), `the call app has its own entry: ${call}`);
+
+  // What each page really requests, in a browser.
+  const requested = async (path, ready) => {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const urls = [];
+    page.on('request', (r) => urls.push(new URL(r.url()).pathname));
+    await page.goto(BASE_URL + path, { waitUntil: 'domcontentloaded' });
+    await ready(page);
+    await context.close();
+    return urls;
+  };
+  const callUrls = await requested('/', (p) => p.getByRole('button', { name: 'Start', exact: true }).waitFor());
+  const dashUrls = await requested('/admin', (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor());
+  assert.deepEqual(callUrls.filter((u) => dashOnly.includes(u)), [], 'the call app loaded nothing of the dashboard');
+  assert.deepEqual(dashUrls.filter((u) => callOnly.includes(u)), [], 'the dashboard loaded nothing of the call app');
 });
 
 // Last on purpose: five failures lock sign-in from this address for 15 minutes.

@@ -9,6 +9,9 @@
 
 #include <unistd.h>
 
+#include "abuse/abuse_detector.hpp"
+#include "abuse/altcha.hpp"
+#include "abuse/rate_limiter.hpp"
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
 #include "cli/commands.hpp"
@@ -116,6 +119,9 @@ int main(int argc, char** argv) {
   net::ServerState state([&db] { return static_cast<bool>(db.ping()); });
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;
+  abuse::MemoryRateLimiter limiter(abuse::RateLimitConfig{}, clock);
+  abuse::MemoryAbuseDetector detector(abuse::AbuseConfig{}, clock);
+  abuse::Altcha altcha(abuse::derive_altcha_key(*device_secret), clock);
   net::Server server(net::ServerDeps{.config = cfg,
                                      .clock = clock,
                                      .jwt = jwt,
@@ -123,7 +129,10 @@ int main(int argc, char** argv) {
                                      .state = state,
                                      .moderation = moderation,
                                      .recent = recent,
-                                     .match_waits = match_waits});
+                                     .match_waits = match_waits,
+                                     .limiter = limiter,
+                                     .detector = detector,
+                                     .altcha = altcha});
   if (auto pairs = moderation.reported_device_pairs()) server.exclude_pairs(*pairs);
 
   http::Router router(http::RouterDeps{
@@ -133,7 +142,23 @@ int main(int argc, char** argv) {
       .clock = clock,
       .metrics = metrics,
       .status = state,
-      .admit_session = http::make_ban_check(moderation),
+      .admit_session =
+          [ban = http::make_ban_check(moderation), &limiter, &detector](
+              const http::Request& req, std::string_view device_key) -> std::optional<http::Response> {
+        if (auto refused = ban(req, device_key)) return refused;
+        // Per IP first (cheap for a flood of invented device ids), then per device.
+        for (auto [limit, key] : {std::pair{abuse::Limit::session_per_ip, std::string_view(req.client_ip)},
+                                  std::pair{abuse::Limit::session_per_device, device_key}}) {
+          if (auto d = limiter.check(limit, key); !d) {
+            (void)detector.on_rate_limited(limit, key);
+            auto res = http::error_response(core::ErrorCode::rate_limited, "too many session requests",
+                                            "\"retryAfterMs\":" + std::to_string(d.retry_after_ms));
+            res.set("retry-after", std::to_string(abuse::retry_after_seconds(d.retry_after_ms)));
+            return res;
+          }
+        }
+        return std::nullopt;
+      },
       .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
                                                               .jwt = jwt,
                                                               .clock = clock,

@@ -335,6 +335,8 @@ class AdminApi {
       get = &AdminApi::reputation;
     } else if (n == 1 && at(0, "stats")) {
       get = &AdminApi::stats;
+    } else if (n == 1 && at(0, "watchlist")) {
+      get = &AdminApi::watchlist;
     } else if (n == 2 && at(0, "analytics") && at(1, "match-wait")) {
       get = &AdminApi::match_wait;
     } else if (n == 1 && at(0, "audit")) {
@@ -662,6 +664,10 @@ class AdminApi {
     auto counts = d_.moderation.counts();
     if (!counts) return failure_response(counts.error());
     return ok_json(200, admin_json::stats(d_.stats.live_stats(), *counts));
+  }
+
+  Response watchlist(const Request&, const Ctx&) const {
+    return no_store(json_response(200, "{\"items\":" + d_.stats.watch_list_json() + "}"));
   }
 
   Response match_wait(const Request&, const Ctx&) const {

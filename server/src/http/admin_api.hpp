@@ -48,6 +48,8 @@ class StatsProvider {
  public:
   virtual ~StatsProvider() = default;
   virtual LiveStats live_stats() const = 0;
+  // The abuse detector's watch list as a JSON array (GET /api/v1/admin/watchlist).
+  virtual std::string watch_list_json() const { return "[]"; }
 };
 
 struct AdminApiDeps {

@@ -7,6 +7,9 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "abuse/abuse_detector.hpp"
+#include "abuse/altcha.hpp"
+#include "abuse/rate_limiter.hpp"
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -38,6 +41,9 @@ struct Context {
   moderation::ModerationService& moderation;
   RecentSessions& recent;
   BlockingPool& blocking;
+  abuse::RateLimiter& limiter;
+  abuse::AbuseDetector& detector;
+  abuse::Altcha& altcha;
   std::atomic<bool> draining{false};
 };
 

@@ -164,6 +164,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
+    if (auto d = ctx.limiter.check(abuse::Limit::connect_per_ip, client_ip_); !d) {
+      (void)ctx.detector.on_rate_limited(abuse::Limit::connect_per_ip, client_ip_);
+      ctx.metrics.ws_refused_rate.inc();
+      auto res = http::error_response(core::ErrorCode::rate_limited, "too many connections",
+                                      "\"retryAfterMs\":" + std::to_string(d.retry_after_ms));
+      res.set("retry-after", std::to_string(abuse::retry_after_seconds(d.retry_after_ms)));
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
+      return;
+    }
     if (ctx.draining.load(std::memory_order_relaxed)) {
       ctx.metrics.ws_refused_draining.inc();
       refuse(core::ErrorCode::unavailable, "server is draining");

@@ -44,6 +44,11 @@ struct NetMetrics {
                             {{"type", "prflx"}})),
         ice_relay(r.counter("serendip_ice_candidate_type_total", "Selected candidate type of connected calls",
                             {{"type", "relay"}})),
+        captchas_issued(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "issued"}})),
+        captchas_solved(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "solved"}})),
+        captchas_rejected(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome",
+                                    {{"outcome", "rejected"}})),
+        ws_refused_rate(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "rate_limited"}})),
         ice_time_to_connect_seconds(r.histogram("serendip_ice_time_to_connect_seconds",
                                                 "Client-reported time from matched to ICE connected",
                                                 {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20})) {}
@@ -72,6 +77,10 @@ struct NetMetrics {
   obs::Counter& ice_srflx;
   obs::Counter& ice_prflx;
   obs::Counter& ice_relay;
+  obs::Counter& captchas_issued;
+  obs::Counter& captchas_solved;
+  obs::Counter& captchas_rejected;
+  obs::Counter& ws_refused_rate;
   obs::Histogram& ice_time_to_connect_seconds;
 };
 

@@ -27,7 +27,31 @@ constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close han
 // Figures for GET /api/v1/admin/stats, from the hub and the metrics.
 class LiveStatsSource final : public http::StatsProvider {
  public:
-  LiveStatsSource(const Hub& hub, const NetMetrics& metrics) : hub_(hub), metrics_(metrics) {}
+  LiveStatsSource(const Hub& hub, const NetMetrics& metrics, abuse::AbuseDetector& detector)
+      : hub_(hub), metrics_(metrics), detector_(detector) {}
+
+  std::string watch_list_json() const override {
+    // Subjects are device keys (hex) or IP addresses; escaped all the same.
+    auto str = [](std::string_view v) {
+      std::string out = "\"";
+      for (char c : v) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) out += c;
+      }
+      return out + "\"";
+    };
+    std::string out = "[";
+    for (const auto& e : detector_.watch_list()) {
+      if (out.size() > 1) out += ',';
+      out += "{\"kind\":" + str(abuse::to_string(e.kind)) + ",\"subject\":" + str(e.subject) +
+             ",\"rule\":" + str(abuse::to_string(e.rule)) + ",\"count\":" + std::to_string(e.count) +
+             ",\"hits\":" + std::to_string(e.hits) + ",\"firstSeen\":" + std::to_string(e.first_seen_unix_ms) +
+             ",\"lastSeen\":" + std::to_string(e.last_seen_unix_ms) +
+             ",\"captchaRequired\":" + (e.captcha_required ? "true" : "false") +
+             ",\"captchaPending\":" + (e.captcha_pending ? "true" : "false") + "}";
+    }
+    return out + "]";
+  }
   http::LiveStats live_stats() const override {
     http::LiveStats out;
     auto st = hub_.stats();
@@ -48,6 +72,7 @@ class LiveStatsSource final : public http::StatsProvider {
  private:
   const Hub& hub_;             // Passed by argument.
   const NetMetrics& metrics_;  // Passed by argument.
+  abuse::AbuseDetector& detector_;  // Passed by argument.
 };
 
 // A block takes effect at once on this instance: the hub kicks its sockets.
@@ -99,8 +124,11 @@ struct Server::Impl {
             .trusted_proxies = http::TrustedProxies(d.config.trusted_proxies),
             .moderation = d.moderation,
             .recent = d.recent,
-            .blocking = blocking},
-        stats(hub, net_metrics),
+            .blocking = blocking,
+            .limiter = d.limiter,
+            .detector = d.detector,
+            .altcha = d.altcha},
+        stats(hub, net_metrics, d.detector),
         kicker(hub) {
     std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
@@ -115,6 +143,19 @@ struct Server::Impl {
     r.gauge_fn("serendip_queue_length", "Participants waiting for a match", [this] { return double(hub.stats().queued); });
     r.gauge_fn("serendip_active_sessions", "Pairs currently in a session",
                [this] { return double(hub.stats().active_sessions); });
+    for (std::size_t i = 0; i < abuse::kRuleCount; ++i) {
+      auto rule = static_cast<abuse::Rule>(i);
+      r.gauge_fn("serendip_abuse_rule_hits", "Abuse detector rule hits since start",
+                 [this, i] { return double(deps.detector.rule_hits()[i]); }, {{"rule", std::string(abuse::to_string(rule))}});
+    }
+    for (std::size_t i = 0; i < abuse::kLimitCount; ++i) {
+      auto limit = static_cast<abuse::Limit>(i);
+      r.gauge_fn("serendip_rate_limit_refused", "Requests refused by a rate limit since start",
+                 [this, limit] { return double(deps.limiter.stats()[limit].refused); },
+                 {{"limit", std::string(abuse::to_string(limit))}});
+    }
+    r.gauge_fn("serendip_rate_limit_entries", "Buckets held by the rate limiter (bounded)",
+               [this] { return double(deps.limiter.stats().entries); });
     r.gauge_fn("serendip_draining", "1 while the server drains for shutdown", [this] { return ctx.draining ? 1.0 : 0.0; });
   }
 
@@ -188,6 +229,11 @@ struct Server::Impl {
     tick_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       hub.tick();
+      // Idle buckets and stale watch entries: bounded memory whatever the traffic.
+      if (++ticks % 120 == 0) {
+        deps.limiter.sweep();
+        deps.detector.sweep();
+      }
       schedule_tick();
     });
   }
@@ -266,6 +312,7 @@ struct Server::Impl {
   std::unique_ptr<Timer> retry_timer, tick_timer, drain_timer, poll_timer;
   std::unique_ptr<asio::signal_set> signals;
   std::size_t next_worker = 0;
+  std::uint64_t ticks = 0;
   std::uint16_t port = 0;
 };
 

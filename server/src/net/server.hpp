@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "abuse/abuse_detector.hpp"
+#include "abuse/altcha.hpp"
+#include "abuse/rate_limiter.hpp"
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -48,6 +51,9 @@ struct ServerDeps {
   moderation::ModerationService& moderation;
   RecentSessions& recent;
   moderation::MatchWaitHeatmap& match_waits;
+  abuse::RateLimiter& limiter;
+  abuse::AbuseDetector& detector;
+  abuse::Altcha& altcha;
 };
 
 class Server {

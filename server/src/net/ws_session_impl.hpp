@@ -80,6 +80,11 @@ class WsSession final : public WsSessionBase {
   void handle_frame(std::string_view frame);
   void handle_hello(std::string_view token, std::optional<std::int64_t> re);
   void handle_report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re);
+  // join/next pass the device's rate limit, any pending CAPTCHA and the abuse
+  // detector; false (and the client has been answered) when refused.
+  bool admit_matchmaking(bool is_next, std::optional<std::int64_t> re);
+  void send_captcha(std::int64_t difficulty, std::optional<std::int64_t> re);
+  void handle_captcha(std::string_view payload, std::optional<std::int64_t> re);
   // True (and the socket is on its way out) when the IP or device is blocked.
   bool refuse_if_blocked();
   void handle_relay(std::string_view session_id, std::string_view frame, std::optional<std::int64_t> re);
@@ -273,11 +278,17 @@ void WsSession<Stream>::handle_frame(std::string_view frame) {
         return;
       }
       if (refuse_if_blocked()) return;
+      if (!admit_matchmaking(false, msg.id)) return;
       ctx.hub.join(id_, std::move(std::get<protocol::JoinMsg>(msg.body).prefs), msg.id);
       return;
     case ClientType::next:
       if (ctx.draining.load(std::memory_order_relaxed)) {
         send_error(core::ErrorCode::unavailable, "server is draining; reconnect", msg.id);
+        return;
+      }
+      if (!admit_matchmaking(true, msg.id)) {
+        // Refused: the session still ends (the peer is told), nothing requeues.
+        ctx.hub.leave(id_, std::nullopt);
         return;
       }
       if (!ctx.hub.next(id_, msg.id)) send_error(core::ErrorCode::not_in_session, "join first", msg.id);
@@ -321,7 +332,7 @@ void WsSession<Stream>::handle_frame(std::string_view frame) {
       handle_report(std::get<protocol::ReportMsg>(msg.body), msg.id);
       return;
     case ClientType::captcha:
-      send_error(core::ErrorCode::bad_request, "no captcha was requested", msg.id);
+      handle_captcha(std::get<protocol::CaptchaMsg>(msg.body).payload, msg.id);
       return;
   }
 }
@@ -346,6 +357,7 @@ void WsSession<Stream>::handle_hello(std::string_view token, std::optional<std::
   user_id_ = std::move(result.claims->sub);
   device_key_ = std::move(result.claims->did);
   if (refuse_if_blocked()) return;
+  (void)ctx.detector.on_connect(device_key_, client_ip_);  // feeds the devices-per-IP / IPs-per-device rules
   phase_ = Phase::ready;
   ctx.metrics.ws_authenticated.add(1);
   ctx.hub.connect(id_, store::Party{user_id_, device_key_, client_ip_}, shared_from_this());
@@ -382,10 +394,16 @@ void WsSession<Stream>::handle_report(const protocol::ReportMsg& msg, std::optio
     send_error(core::ErrorCode::not_in_session, "no such session of yours to report", re);
     return;
   }
+  if (auto d = ctx.limiter.check(abuse::Limit::report_per_device, device_key_); !d) {
+    (void)ctx.detector.on_rate_limited(abuse::Limit::report_per_device, device_key_);
+    send_error(core::ErrorCode::rate_limited, "too many reports", re, d.retry_after_ms);
+    return;
+  }
   moderation::ReportRequest request{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                     std::string(msg.comment)};
   // The store commits (fsync) before answering: off the I/O thread.
-  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re]() mutable {
+  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re,
+                            reported = record->peer.device_key]() mutable {
     auto& c = self->worker_.context();
     auto result = c.moderation.report_session(c.recent, self->user_id_, self->client_ip_, request);
     std::optional<std::int64_t> id;
@@ -393,6 +411,21 @@ void WsSession<Stream>::handle_report(const protocol::ReportMsg& msg, std::optio
     std::string message;
     if (result) {
       id = *result;  // the service's listener has excluded the pair already
+      // Several distinct reporters in a short time: block pending review.
+      auto verdict = c.detector.on_report(reported, self->device_key_);
+      if (verdict.auto_block && !reported.empty()) {
+        auto block = c.moderation.create_block(
+            moderation::Actor::system_actor("auto"),
+            moderation::BlockRequest{.ip = {},
+                                     .device_key = reported,
+                                     .duration_s = std::max<std::int64_t>(60, verdict.auto_block->duration_ms / 1000),
+                                     .reason = "automatic: reported by " +
+                                               std::to_string(verdict.auto_block->distinct_reporters) +
+                                               " people; pending review"});
+        if (!block) {
+          obs::log(obs::Level::error, "abuse", "auto_block_failed", {{"error", block.error().message}});
+        }
+      }
     } else {
       code = result.error().code;
       message = result.error().message;
@@ -412,6 +445,53 @@ void WsSession<Stream>::on_report_result(std::optional<std::int64_t> report_id, 
   } else {
     send_error(error, message, re);
   }
+}
+
+template <class Stream>
+bool WsSession<Stream>::admit_matchmaking(bool is_next, std::optional<std::int64_t> re) {
+  auto& ctx = worker_.context();
+  const auto limit = is_next ? abuse::Limit::next_per_device : abuse::Limit::join_per_device;
+  if (auto d = ctx.limiter.check(limit, device_key_); !d) {
+    auto v = ctx.detector.on_rate_limited(limit, device_key_);
+    if (v.captcha_required) {
+      send_captcha(v.difficulty, re);
+    } else {
+      send_error(core::ErrorCode::rate_limited, is_next ? "too many nexts" : "too many joins", re, d.retry_after_ms);
+    }
+    return false;
+  }
+  if (auto difficulty = ctx.detector.needs_captcha(device_key_)) {
+    send_captcha(*difficulty, re);
+    return false;
+  }
+  auto v = is_next ? ctx.detector.on_next(device_key_, client_ip_) : ctx.detector.on_join(device_key_, client_ip_);
+  if (v.captcha_required) {
+    send_captcha(v.difficulty, re);
+    return false;
+  }
+  return true;
+}
+
+template <class Stream>
+void WsSession<Stream>::send_captcha(std::int64_t difficulty, std::optional<std::int64_t> re) {
+  auto& ctx = worker_.context();
+  ctx.metrics.captchas_issued.inc();
+  send(protocol::encode_captcha_required(abuse::to_json(ctx.altcha.create_challenge(difficulty)), re));
+}
+
+template <class Stream>
+void WsSession<Stream>::handle_captcha(std::string_view payload, std::optional<std::int64_t> re) {
+  auto& ctx = worker_.context();
+  const auto status = ctx.altcha.verify(payload);
+  if (status == abuse::AltchaStatus::ok) {
+    ctx.metrics.captchas_solved.inc();
+    ctx.detector.captcha_solved(device_key_);
+    send(protocol::encode_captcha_ok(re));
+    return;
+  }
+  ctx.metrics.captchas_rejected.inc();
+  send_error(core::ErrorCode::captcha_required, "captcha rejected: " + std::string(abuse::to_string(status)), re);
+  if (auto difficulty = ctx.detector.needs_captcha(device_key_)) send_captcha(*difficulty, std::nullopt);
 }
 
 template <class Stream>

@@ -152,4 +152,20 @@ std::string encode_error(core::ErrorCode code, std::string_view message, std::op
   return json::serialize(o);
 }
 
+std::string encode_captcha_required(std::string_view challenge_json, std::optional<std::int64_t> re) {
+  // The challenge is already JSON made by the server itself; splice it in.
+  std::string out = R"({"type":"captcha_required","challenge":)";
+  out.append(challenge_json);
+  if (re) out += ",\"re\":" + std::to_string(*re);
+  out += '}';
+  return out;
+}
+
+std::string encode_captcha_ok(std::optional<std::int64_t> re) {
+  std::string out = R"({"type":"captcha_ok")";
+  if (re) out += ",\"re\":" + std::to_string(*re);
+  out += '}';
+  return out;
+}
+
 }  // namespace serendip::protocol

@@ -53,6 +53,9 @@ std::string encode_left(std::optional<std::int64_t> re);  // reply to `leave` (e
 std::string encode_report_ack(std::string_view report_id, std::optional<std::int64_t> re);
 std::string encode_draining(std::int64_t reconnect_after_ms);
 std::string encode_banned(std::optional<std::string_view> until_rfc3339, std::string_view reason, bool appealable);
+// `challenge_json` is the ALTCHA challenge object as JSON text (abuse::to_json).
+std::string encode_captcha_required(std::string_view challenge_json, std::optional<std::int64_t> re);
+std::string encode_captcha_ok(std::optional<std::int64_t> re);  // extension: the solution was accepted
 std::string encode_error(core::ErrorCode code, std::string_view message, std::optional<std::int64_t> re,
                          std::optional<std::int64_t> retry_after_ms = std::nullopt);
 

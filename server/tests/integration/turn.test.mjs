@@ -287,6 +287,8 @@ async function tcpOpen(port) {
 
 describe('production coturn configuration (deploy/coturn/turnserver.prod.conf via run-turnserver.sh)', () => {
   const PROD_SECRET = `prod-${crypto.randomBytes(16).toString('base64url')}`;
+  // Second line of the secret file: the previous secret, still accepted during a rotation.
+  const OLD_SECRET = `old-${crypto.randomBytes(16).toString('base64url')}`;
   let dir;
   let proc;
   let port;
@@ -307,7 +309,7 @@ describe('production coturn configuration (deploy/coturn/turnserver.prod.conf vi
     if (missing) throw new Error(missing);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-coturn-prod-'));
     const certs = await makeCertificates(dir);
-    fs.writeFileSync(path.join(dir, 'turn_secret'), `${PROD_SECRET}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'turn_secret'), `${PROD_SECRET}\n${OLD_SECRET}\n`, { mode: 0o600 });
     port = await freeTcpUdpPort();
     tlsPort = await freeTcpUdpPort([port]);
     logFile = path.join(dir, 'turnserver.log');
@@ -378,7 +380,9 @@ describe('production coturn configuration (deploy/coturn/turnserver.prod.conf vi
     assert.ok(!cmdline.join(' ').includes(PROD_SECRET), 'the secret is visible on the command line');
     const runtime = path.join(dir, 'run', 'turnserver.conf');
     assert.equal(fs.statSync(runtime).mode & 0o777, 0o600);
-    assert.ok(fs.readFileSync(runtime, 'utf8').includes(`static-auth-secret=${PROD_SECRET}`));
+    const text = fs.readFileSync(runtime, 'utf8');
+    assert.ok(text.includes(`\nstatic-auth-secret=${PROD_SECRET}\n`), 'first secret line');
+    assert.ok(text.includes(`\nstatic-auth-secret=${OLD_SECRET}\n`), 'second secret line (rotation)');
   });
 
   t('a valid credential allocates, but relaying to a loopback peer is refused (403 Forbidden IP)', async () => {
@@ -388,6 +392,11 @@ describe('production coturn configuration (deploy/coturn/turnserver.prod.conf vi
     // 403 comes from CreatePermission/ChannelBind, which need an allocation: authentication passed.
     assert.match(r.stdout + r.stderr, /403 \(Forbidden IP\)/, describeRun(r, r.cmdline));
     assert.doesNotMatch(r.stdout + r.stderr, /401/, describeRun(r, r.cmdline));
+    // During a rotation a credential made with the old secret (second line) still authenticates.
+    const rotated = turnCredential(OLD_SECRET, 'u_prod_check_old', nowS() + 600);
+    const o = await uclient({ port, username: rotated.username, password: rotated.credential, messages: 2, timeoutMs: 20000 });
+    assert.match(o.stdout + o.stderr, /403 \(Forbidden IP\)/, `old secret: ${describeRun(o, o.cmdline)}`);
+    assert.doesNotMatch(o.stdout + o.stderr, /401/, `old secret: ${describeRun(o, o.cmdline)}`);
     const wrong = turnCredential('not-the-secret-0123456789', 'u_prod_check', nowS() + 600);
     const w = await uclient({ port, username: wrong.username, password: wrong.credential, messages: 2, timeoutMs: 20000 });
     assert.notEqual(w.code, 0, describeRun(w, w.cmdline));
