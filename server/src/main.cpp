@@ -119,8 +119,22 @@ int main(int argc, char** argv) {
   net::ServerState state([&db] { return static_cast<bool>(db.ping()); });
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;
-  abuse::MemoryRateLimiter limiter(abuse::RateLimitConfig{}, clock);
-  abuse::MemoryAbuseDetector detector(abuse::AbuseConfig{}, clock);
+  abuse::RateLimitConfig limits;
+  if (auto problem = abuse::apply_rate_limit_overrides(cfg.rate_limits, limits); !problem.empty()) {
+    std::fprintf(stderr, "serendip-server: rate-limits: %s\n", problem.c_str());
+    return 2;
+  }
+  abuse::AbuseConfig abuse_rules;
+  // Many people share one address (NAT, campus, carrier): watch it, never
+  // make all of them solve puzzles for it.
+  abuse_rules.devices_per_ip.captcha = false;
+  if (!cfg.captcha) {
+    for (auto* rule : {&abuse_rules.rapid_join, &abuse_rules.rapid_next, &abuse_rules.ips_per_device}) {
+      rule->captcha = false;
+    }
+  }
+  abuse::MemoryRateLimiter limiter(limits, clock);
+  abuse::MemoryAbuseDetector detector(abuse_rules, clock);
   abuse::Altcha altcha(abuse::derive_altcha_key(*device_secret), clock);
   net::Server server(net::ServerDeps{.config = cfg,
                                      .clock = clock,

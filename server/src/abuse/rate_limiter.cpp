@@ -1,5 +1,8 @@
 #include "abuse/rate_limiter.hpp"
 
+#include <charconv>
+#include <optional>
+
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -58,6 +61,48 @@ std::string_view to_string(Limit limit) {
     case Limit::report_per_device: return "report_per_device";
   }
   return "unknown";
+}
+
+std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& config) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
+  };
+  auto number = [](std::string_view v, std::int64_t& out) {
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    return ec == std::errc() && p == v.data() + v.size() && out > 0;
+  };
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) return "expected <limit>=<tokens>/<seconds>s/<burst>, got '" + std::string(item) + "'";
+    std::string_view name = trim(item.substr(0, eq));
+    std::string_view spec = trim(item.substr(eq + 1));
+    std::optional<Limit> limit;
+    for (std::size_t i = 0; i < kLimitCount; ++i) {
+      if (to_string(static_cast<Limit>(i)) == name) limit = static_cast<Limit>(i);
+    }
+    if (!limit) return "unknown rate limit '" + std::string(name) + "'";
+    if (spec == "off") {
+      config[*limit] = LimitSpec{0, 60'000, 0};
+      continue;
+    }
+    auto s1 = spec.find('/');
+    auto s2 = s1 == std::string_view::npos ? s1 : spec.find('/', s1 + 1);
+    std::int64_t tokens = 0, seconds = 0, burst = 0;
+    std::string_view per = s2 == std::string_view::npos ? std::string_view{} : spec.substr(s1 + 1, s2 - s1 - 1);
+    if (!per.empty() && per.back() == 's') per.remove_suffix(1);
+    if (s2 == std::string_view::npos || !number(spec.substr(0, s1), tokens) || !number(per, seconds) ||
+        !number(spec.substr(s2 + 1), burst)) {
+      return "rate limit '" + std::string(name) + "': expected <tokens>/<seconds>s/<burst>, got '" + std::string(spec) + "'";
+    }
+    config[*limit] = LimitSpec{tokens, seconds * 1000, burst};
+  }
+  return {};
 }
 
 struct MemoryRateLimiter::Table {

@@ -79,6 +79,11 @@ struct RateDecision {
   explicit operator bool() const { return allowed; }
 };
 
+// Overrides from configuration: a comma-separated list of
+// "<limit>=<tokens>/<seconds>s/<burst>" (e.g. "join_per_device=20/60s/10");
+// "<limit>=off" switches one off. Returns an error message, or empty on success.
+std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& config);
+
 // Retry-After header value (whole seconds, rounded up, at least 1).
 inline std::int64_t retry_after_seconds(std::int64_t retry_after_ms) {
   return retry_after_ms <= 1000 ? 1 : (retry_after_ms + 999) / 1000;

@@ -287,6 +287,26 @@ const Key kKeys[] = {
        return std::nullopt;
      },
      [](const Config& c) { return std::string(c.same_device_match ? "true" : "false"); }},
+    {"rate-limits", "LIST", "rate limit overrides: <limit>=<tokens>/<seconds>s/<burst> or <limit>=off (docs/abuse.md)",
+     false,
+     [](Config& c, std::string_view v) -> Problem {
+       c.rate_limits = std::string(trim(v));
+       return std::nullopt;
+     },
+     [](const Config& c) { return c.rate_limits; }},
+    {"captcha", "BOOL", "let the abuse detector demand a CAPTCHA (off only for load tests)", false,
+     [](Config& c, std::string_view v) -> Problem {
+       v = trim(v);
+       if (v == "true" || v == "1" || v == "yes") {
+         c.captcha = true;
+       } else if (v == "false" || v == "0" || v == "no") {
+         c.captcha = false;
+       } else {
+         return "must be true or false, got '" + std::string(v) + "'";
+       }
+       return std::nullopt;
+     },
+     [](const Config& c) { return std::string(c.captcha ? "true" : "false"); }},
     {"log-level", "LEVEL", "debug, info, warn or error", false,
      [](Config& c, std::string_view v) -> Problem {
        v = trim(v);

@@ -55,7 +55,10 @@ struct Config {
   // Matchmaking
   std::int64_t widen_region_after_ms = 3'000;           // key: widen-region-after-ms
   std::int64_t repeat_pair_cooldown_ms = 600'000;       // key: repeat-pair-cooldown-ms
-  bool same_device_match = true;                        // key: same-device-match (off in public deployments)
+  bool same_device_match = true;
+  // Abuse prevention (docs/abuse.md). "join_per_device=20/60s/10,..."; empty = defaults.
+  std::string rate_limits;                              // key: rate-limits
+  bool captcha = true;                                  // key: captcha (abuse detector may demand one)                        // key: same-device-match (off in public deployments)
 
   std::string log_level = "info";                       // key: log-level
 

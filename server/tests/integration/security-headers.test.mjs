@@ -1,14 +1,14 @@
 // The security envelope of the public edge (issue 4): security headers on every kind of
 // response, strict CORS on the REST API, and X-Forwarded-For believed only from a trusted proxy.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 
-import { createSession } from './client.mjs';
-import { startServer, useServer } from './server.mjs';
-import { FOREIGN_ORIGIN, TEST_ORIGIN, describeResponse, nextSourceAddress, randomDeviceId, request, sleep } from './util.mjs';
+import { SERVER_BIN, startServer, useServer } from './server.mjs';
+import { FOREIGN_ORIGIN, TEST_ORIGIN, describeResponse, nextSourceAddress, randomDeviceId, request } from './util.mjs';
 
 const srv = useServer({ label: 'security-headers' });
 
@@ -270,73 +270,83 @@ srv.test('CORS headers are only for /api/: pages, assets and /healthz get none',
 
 // ---- client IP: X-Forwarded-For only from a trusted proxy ----
 //
-// Nothing in the HTTP answers shows the client IP, so the test looks for it in the server's
-// log (debug level): a line holding the IP as a string value. Each request uses its own
-// loopback source address and its own X-Forwarded-For address, so lines can be told apart.
+// The client IP is what rate limits and blocks are keyed on. It shows from outside through the
+// per-IP rate limit of POST /api/v1/session (session_per_ip, docs/abuse.md): once one client
+// IP's bucket is empty it gets 429, while another client IP still gets 200. Every request
+// uses a fresh device id, so the per-device limit never trips.
 
-function logHasIp(server, ip) {
-  return server.jsonLogs().some((o) => Object.values(o).some((v) => v === ip));
-}
-
-async function sessionFrom(server, localAddress, xff) {
-  const res = await request(server, 'POST', '/api/v1/session', {
+async function postSession(server, { localAddress, xff } = {}) {
+  return request(server, 'POST', '/api/v1/session', {
     json: { deviceId: randomDeviceId() },
     localAddress,
     headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
   });
-  assert.equal(res.status, 200, describeResponse(res));
-  return res;
 }
 
-let ipProbe = 0;
-// Distinct documentation (TEST-NET) and loopback addresses per request.
-function fresh() {
-  ipProbe++;
-  return { doc: `203.0.113.${ipProbe}`, doc2: `198.51.100.${ipProbe}`, loop: nextSourceAddress() };
+// Posts until the first 429; returns how many were allowed, or -1 if none was refused.
+async function exhaust(server, opts, max = 300) {
+  for (let i = 0; i < max; i++) {
+    const res = await postSession(server, opts);
+    if (res.status === 429) return i;
+    assert.equal(res.status, 200, `while emptying the bucket of ${JSON.stringify(opts)}: ${describeResponse(res)}`);
+  }
+  return -1;
+}
+
+async function expectStatus(server, opts, status, what) {
+  const res = await postSession(server, opts);
+  assert.equal(res.status, status, `${what} (from ${opts.localAddress}, X-Forwarded-For: ${opts.xff}): ${describeResponse(res)}\n${server.tail(10)}`);
+  if (status === 429) {
+    assert.equal(res.json?.error?.code, 'rate_limited');
+    assert.ok(Number(res.headers['retry-after']) >= 1, `Retry-After on 429: ${JSON.stringify(res.headers)}`);
+    assertBaseHeaders(res, `429 ${what}`);
+  }
+}
+
+// The real limits (startServer relaxes them for other suites), a small session_per_ip bucket
+// when the build takes --rate-limits: 5 per minute refills one token every 12 s, so an emptied
+// bucket stays empty for the few milliseconds the checks take.
+function rateLimitOptions() {
+  const help = spawnSync(SERVER_BIN, ['--help'], { encoding: 'utf8' });
+  const flags = /--rate-limits/.test(`${help.stdout}${help.stderr}`) ? { 'rate-limits': 'session_per_ip=5/60s/5' } : {};
+  return { abuse: 'default', flags };
 }
 
 test('X-Forwarded-For is believed only from a trusted proxy (trusted-proxies=127.0.0.1/32 vs unset)', async (t) => {
-  const trusted = await startServer({ label: 'xff-trusted', env: { SERENDIP_TRUSTED_PROXIES: '127.0.0.1/32' } });
-  const plain = await startServer({ label: 'xff-untrusted' });
+  const limits = rateLimitOptions();
+  const trusted = await startServer({ label: 'xff-trusted', env: { SERENDIP_TRUSTED_PROXIES: '127.0.0.1/32' }, ...limits });
+  const plain = await startServer({ label: 'xff-untrusted', ...limits });
   try {
-    // Is the client IP visible at all? A request from a distinctive source address without XFF.
-    const probe = fresh();
-    await sessionFrom(plain, probe.loop);
-    await createSession(trusted, { localAddress: probe.loop });
-    await sleep(100);
-    if (!logHasIp(plain, probe.loop) && !logHasIp(trusted, probe.loop)) {
-      t.skip('the server exposes no client IP (no log line, even at debug level, carries it): ' +
-        'cannot observe X-Forwarded-For handling from outside');
+    // No trusted proxies: the socket address is the client, whatever X-Forwarded-For says.
+    const src = nextSourceAddress();
+    const allowed = await exhaust(plain, { localAddress: src, xff: '203.0.113.21' });
+    if (allowed < 0) {
+      t.skip('POST /api/v1/session has no per-IP rate limit in this build: the client IP is not observable from outside');
       return;
     }
+    await expectStatus(plain, { localAddress: src, xff: '203.0.113.22' }, 429, 'untrusted: another X-Forwarded-For changes nothing');
+    await expectStatus(plain, { localAddress: src }, 429, 'untrusted: no X-Forwarded-For, same socket address');
+    await expectStatus(plain, { localAddress: nextSourceAddress(), xff: '203.0.113.21' }, 200, 'untrusted: another socket address has its own bucket');
 
-    const cases = [];
-    // Trusted proxy 127.0.0.1 -> the client is the right-most XFF hop that is not a trusted proxy.
-    let a = fresh();
-    await sessionFrom(trusted, '127.0.0.1', a.doc);
-    cases.push([trusted, a.doc, [], 'from the trusted proxy: the XFF address']);
-    a = fresh();
-    await sessionFrom(trusted, '127.0.0.1', `${a.doc2}, ${a.doc}`);
-    cases.push([trusted, a.doc, [a.doc2], 'from the trusted proxy, two hops: the right-most one (the left one is client-written)']);
-    a = fresh();
-    await sessionFrom(trusted, '127.0.0.1', `${a.doc}, 127.0.0.1`);
-    cases.push([trusted, a.doc, [], 'trusted hops are skipped from the right']);
-    // Not from the trusted proxy -> XFF ignored, the socket address counts.
-    a = fresh();
-    await sessionFrom(trusted, a.loop, a.doc);
-    cases.push([trusted, a.loop, [a.doc], 'from an untrusted address: XFF ignored']);
-    // No trusted proxies configured -> XFF always ignored.
-    a = fresh();
-    await sessionFrom(plain, a.loop, a.doc);
-    cases.push([plain, a.loop, [a.doc], 'no trusted proxies: XFF ignored']);
-    a = fresh();
-    await sessionFrom(plain, '127.0.0.1', a.doc);
-    cases.push([plain, '127.0.0.1', [a.doc], 'no trusted proxies, even from 127.0.0.1: XFF ignored']);
-    await sleep(150);
-    for (const [server, expected, never, what] of cases) {
-      assert.ok(logHasIp(server, expected), `${what}: expected client IP ${expected} in the ${server.label} log\n${server.tail(20)}`);
-      for (const ip of never) assert.ok(!logHasIp(server, ip), `${what}: ${ip} must not be taken as the client IP\n${server.tail(20)}`);
-    }
+    // Trusted proxy 127.0.0.1: the client is the right-most X-Forwarded-For hop that is not a
+    // trusted proxy.
+    assert.ok((await exhaust(trusted, { localAddress: '127.0.0.1', xff: '203.0.113.31' })) > 0);
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: '203.0.113.32' }, 200, 'trusted: another client behind the proxy');
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: '198.51.100.9, 203.0.113.31' }, 429,
+      'trusted: the right-most hop counts, not the left (client-written) one');
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: '203.0.113.31, 203.0.113.33' }, 200,
+      'trusted: a client cannot borrow an address by writing it into X-Forwarded-For');
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: '203.0.113.31, 127.0.0.1' }, 429,
+      'trusted: trusted hops on the right are skipped');
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: 'not-an-address, 203.0.113.31' }, 429,
+      'trusted: garbage left of the client hop is ignored');
+
+    // Same server, a connection that does not come from the trusted proxy: header ignored.
+    const other = nextSourceAddress();
+    assert.ok((await exhaust(trusted, { localAddress: other, xff: '203.0.113.41' })) > 0);
+    await expectStatus(trusted, { localAddress: other, xff: '203.0.113.42' }, 429, 'trusted server, untrusted peer: X-Forwarded-For ignored');
+    await expectStatus(trusted, { localAddress: '127.0.0.1', xff: '203.0.113.41' }, 200,
+      'the untrusted peer\'s requests were keyed by its socket address, not by the address it claimed');
   } finally {
     await trusted.stop();
     await plain.stop();

@@ -22,9 +22,10 @@ export const REPO_ROOT = path.resolve(here, '../../..');
 export const COTURN_SCRIPT = path.join(REPO_ROOT, 'scripts/coturn.sh');
 export const COTURN_DIR = path.join(REPO_ROOT, 'deploy/coturn');
 
-// Processes started here, killed (by PID) if the test process exits without stopping them.
+// Processes started here, killed (by PID) if the test process exits without stopping them,
+// including when the test runner stops this file with a signal (file-level timeout, Ctrl-C).
 const started = new Map(); // pid -> label
-process.on('exit', () => {
+function killStarted() {
   for (const pid of started.keys()) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -32,7 +33,17 @@ process.on('exit', () => {
       /* gone */
     }
   }
-});
+  started.clear();
+}
+process.on('exit', killStarted);
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.once(sig, () => {
+    killStarted();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  });
+}
+// Long-running helpers also die with this process if it is killed outright (SIGKILL).
+const SETPRIV = which('setpriv');
 
 // Whether an executable is on PATH.
 export function which(cmd) {
@@ -178,7 +189,9 @@ export async function startCoturn({ secret, config, args = [], env = {} } = {}) 
 
 // A foreground process started here and stopped by its PID (SIGTERM, then SIGKILL).
 export function spawnTracked(cmd, args, { env, cwd, label = cmd } = {}) {
-  const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // setpriv execs the command in place (same PID) with a parent-death signal.
+  const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d) => {
     output += d;

@@ -107,7 +107,7 @@ describe('TURN credentials with a real coturn (deploy/coturn/turnserver.test.con
 
   t('GET /api/v1/turn-credentials returns every URL, ttl 3600 and a coturn REST credential', async () => {
     const session = await createSession(server);
-    const before = nowS();
+    const t0 = nowS();
     const res = await getCredentials(server, session.token);
     assert.equal(res.status, 200, describeResponse(res));
     assert.match(String(res.headers['content-type']), /^application\/json/);
@@ -119,7 +119,7 @@ describe('TURN credentials with a real coturn (deploy/coturn/turnserver.test.con
     assert.deepEqual(entry.urls, urls, 'the configured URLs, in order');
     assert.deepEqual(Object.keys(entry).sort(), ['credential', 'urls', 'username']);
     const { expiry } = checkCredential(entry, { sub: session.claims.sub, what: 'turn-credentials' });
-    assert.ok(expiry >= before + DEFAULT_TTL && expiry <= nowS() + DEFAULT_TTL, `expiry ${expiry}`);
+    assert.ok(expiry >= t0 + DEFAULT_TTL && expiry <= nowS() + DEFAULT_TTL, `expiry ${expiry}`);
   });
 
   t('GET /api/v1/turn-credentials needs a valid session token', async () => {

@@ -251,3 +251,24 @@ TEST(RateLimiter, LimitNamesAreStable) {
 
 }  // namespace
 }  // namespace serendip::abuse
+
+namespace serendip::abuse {
+namespace {
+
+TEST(RateLimitOverrides, ParsesAndRejects) {
+  RateLimitConfig c;
+  EXPECT_EQ(apply_rate_limit_overrides("join_per_device=3/10s/2, next_per_device=off", c), "");
+  EXPECT_EQ(c[Limit::join_per_device].tokens, 3);
+  EXPECT_EQ(c[Limit::join_per_device].per_ms, 10'000);
+  EXPECT_EQ(c[Limit::join_per_device].burst, 2);
+  EXPECT_FALSE(c[Limit::next_per_device].enabled());
+  EXPECT_TRUE(c[Limit::session_per_ip].enabled());  // untouched
+  EXPECT_EQ(apply_rate_limit_overrides("", c), "");
+  EXPECT_NE(apply_rate_limit_overrides("bogus=1/1s/1", c), "");
+  EXPECT_NE(apply_rate_limit_overrides("join_per_device=1/1s", c), "");
+  EXPECT_NE(apply_rate_limit_overrides("join_per_device=0/1s/1", c), "");
+  EXPECT_NE(apply_rate_limit_overrides("join_per_device", c), "");
+}
+
+}  // namespace
+}  // namespace serendip::abuse

@@ -1,0 +1,141 @@
+// Issue 7 over real sockets: rapid nexts put a device on the watch list and
+// demand a CAPTCHA (ALTCHA); a join without a solution is refused; a solution
+// computed the way the widget does lets it join; replayed and forged solutions
+// are refused; three distinct reporters block a user automatically; rate
+// limits trip at their configured rate and recover.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { test } from 'node:test';
+
+import { createSession, helloed, joinMsg } from './client.mjs';
+import { withServer } from './server.mjs';
+import { nextSourceAddress, request, sleep, uniqueLang } from './util.mjs';
+
+// What the ALTCHA widget does: count up from 0 until sha256(salt + n) matches.
+function solve(challenge) {
+  for (let n = 0; n <= challenge.maxnumber; n++) {
+    const h = crypto.createHash('sha256').update(challenge.salt + n).digest('hex');
+    if (h === challenge.challenge) {
+      const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: n,
+        salt: challenge.salt, signature: challenge.signature, took: 1 };
+      return Buffer.from(JSON.stringify(payload)).toString('base64');
+    }
+  }
+  throw new Error('unsolvable challenge');
+}
+
+test('rapid nexts demand a CAPTCHA; joins are refused until a real solution, replays and forgeries fail', async () => {
+  await withServer({ label: 'abuse-captcha', abuse: 'default' }, async (s) => {
+    const lang = uniqueLang();
+    const a = await helloed(s, { label: 'skipper' });
+    const b = await helloed(s, { label: 'partner' });
+    a.send(joinMsg(lang));
+    await a.next('queued');
+    // Next, next, next... (the partner keeps re-joining so there is always someone).
+    let captcha;
+    for (let i = 0; i < 12 && !captcha; i++) {
+      b.send(joinMsg(lang));
+      a.send({ type: 'next', id: 100 + i });
+      const m = await a.next(['queued', 'captcha_required', 'error'], 3000);
+      if (m.type === 'captcha_required') captcha = m;
+    }
+    assert.ok(captcha, 'captcha_required after rapid nexts');
+    assert.equal(captcha.challenge.algorithm, 'SHA-256');
+    assert.ok(captcha.challenge.maxnumber > 0 && typeof captcha.challenge.signature === 'string');
+
+    // A join without a solution is refused with a new challenge.
+    a.send({ ...joinMsg(lang), id: 1 });
+    const refused = await a.next(['captcha_required', 'queued'], 3000);
+    assert.equal(refused.type, 'captcha_required');
+    assert.equal(refused.re, 1);
+
+    // A forged solution (right hash, wrong signature) is refused.
+    const forged = { ...refused.challenge, signature: '0'.repeat(64) };
+    a.send({ type: 'captcha', payload: solve(forged), id: 2 });
+    const err = await a.next('error', 3000);
+    assert.equal(err.code, 'captcha_required');
+    assert.match(err.message, /bad_signature/);
+    const fresh = await a.next('captcha_required', 3000);
+
+    // A real solution is accepted and the device can join again.
+    const payload = solve(fresh.challenge);
+    a.send({ type: 'captcha', payload, id: 3 });
+    const ok = await a.next(['captcha_ok', 'error'], 3000);
+    assert.equal(ok.type, 'captcha_ok', JSON.stringify(ok));
+    assert.equal(ok.re, 3);
+    a.send({ ...joinMsg(lang), id: 4 });
+    const accepted = await a.next(['queued', 'captcha_required', 'matched'], 3000);
+    assert.ok(['queued', 'matched'].includes(accepted.type), JSON.stringify(accepted));
+
+    // The same solution again is a replay.
+    a.send({ type: 'captcha', payload, id: 5 });
+    const replay = await a.next('error', 3000);
+    assert.match(replay.message, /replayed/);
+
+    // Visible to operators: the rule hit is a metric.
+    const metrics = (await request(s, 'GET', '/metrics')).text;
+    assert.match(metrics, /serendip_abuse_rule_hits\{rule="rapid_next"\} [1-9]/);
+    assert.match(metrics, /serendip_captcha_total\{outcome="solved"\} 1/);
+  });
+});
+
+test('three distinct reporters against one user block it automatically, at once', async () => {
+  await withServer({ label: 'abuse-reports', abuse: 'default', flags: { 'repeat-pair-cooldown-ms': 0 } }, async (s) => {
+    const lang = uniqueLang();
+    const target = await helloed(s, { label: 'target' });
+    for (let i = 0; i < 3; i++) {
+      const reporter = await helloed(s, { label: `reporter${i}` });
+      target.send(joinMsg(lang));
+      await target.next('queued');
+      reporter.send(joinMsg(lang));
+      const m = await reporter.next('matched', 3000);
+      await target.next('matched', 3000);
+      reporter.send({ type: 'report', sessionId: m.sessionId, reason: 'harassment', id: 9 });
+      const ack = await reporter.next(['report_ack', 'error'], 3000);
+      assert.equal(ack.type, 'report_ack', JSON.stringify(ack));
+      if (i < 2) {
+        reporter.send({ type: 'leave' });
+        await target.next('peer_left', 3000);
+      }
+    }
+    const banned = await target.next('banned', 3000);
+    assert.equal(banned.appealable, true);
+    assert.match(banned.reason, /automatic/);
+    const closed = await target.closed();
+    assert.equal(closed.code, 4003);
+    const again = await createSession(s, { deviceId: target.deviceId }).catch((e) => e);
+    assert.ok(again instanceof Error || again.status === 403, 'new token refused');
+  });
+});
+
+test('token and join limits trip at their configured rate and recover after the window', async () => {
+  await withServer({ label: 'abuse-limits', abuse: 'default', flags: { 'rate-limits': 'session_per_device=1/2s/2,join_per_device=1/2s/3' } }, async (s) => {
+    const deviceId = `limits-${crypto.randomBytes(8).toString('hex')}`;
+    const post = () => request(s, 'POST', '/api/v1/session', { json: { deviceId }, localAddress: nextSourceAddress() });
+    assert.equal((await post()).status, 200);
+    assert.equal((await post()).status, 200);
+    const refused = await post();
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.equal(refused.json.error.code, 'rate_limited');
+    assert.ok(refused.json.error.retryAfterMs > 0);
+    await sleep(2100);
+    assert.equal((await post()).status, 200, 'recovered after the window');
+
+    const c = await helloed(s, { label: 'joiner' });
+    const lang = uniqueLang();
+    for (let i = 0; i < 3; i++) {
+      c.send({ ...joinMsg(lang), id: i });
+      assert.equal((await c.next(['queued', 'error'], 3000)).type, 'queued');
+    }
+    c.send({ ...joinMsg(lang), id: 9 });
+    const limited = await c.next(['queued', 'error'], 3000);
+    assert.equal(limited.type, 'error');
+    assert.equal(limited.code, 'rate_limited');
+    assert.equal(limited.re, 9);
+    assert.ok(limited.retryAfterMs > 0);
+    await sleep(limited.retryAfterMs + 50);
+    c.send({ ...joinMsg(lang), id: 10 });
+    assert.equal((await c.next(['queued', 'error'], 3000)).type, 'queued');
+  });
+});
