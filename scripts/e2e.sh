@@ -86,6 +86,7 @@ env "${turn_env[@]}" \
   SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
   SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
   SERENDIP_DRAIN_GRACE_MS=200 \
+  SERENDIP_RATE_LIMITS="session_per_ip=off,connect_per_ip=off" \
   "$server" --static-dir="$static" >"$tmp/server.log" 2>&1 &
 server_pid=$!
 

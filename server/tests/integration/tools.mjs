@@ -24,14 +24,15 @@ export const COTURN_DIR = path.join(REPO_ROOT, 'deploy/coturn');
 
 // Processes started here, killed (by PID) if the test process exits without stopping them,
 // including when the test runner stops this file with a signal (file-level timeout, Ctrl-C).
-const started = new Map(); // pid -> label
+const started = new Map(); // pid -> {label, dir}: dir is removed with it
 function killStarted() {
-  for (const pid of started.keys()) {
+  for (const [pid, { dir }] of started) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
   started.clear();
 }
@@ -161,7 +162,7 @@ export async function startCoturn({ secret, config, args = [], env = {} } = {}) 
     if (!vars[k]) throw new Error(`scripts/coturn.sh start did not print ${k}:\n${r.stdout}`);
   }
   const pid = Number(vars.TURN_PID);
-  started.set(pid, 'turnserver');
+  started.set(pid, { label: 'turnserver', dir: vars.TURN_DIR });
   return {
     dir: vars.TURN_DIR,
     pid,
@@ -200,7 +201,7 @@ export function spawnTracked(cmd, args, { env, cwd, label = cmd } = {}) {
   child.stdout.setEncoding('utf8').on('data', keep);
   child.stderr.setEncoding('utf8').on('data', keep);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  if (child.pid) started.set(child.pid, label);
+  if (child.pid) started.set(child.pid, { label });
   return {
     child,
     pid: child.pid,
