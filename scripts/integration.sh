@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Run inside a private network namespace with only loopback (as root), so no
+# test -- coturn relays, testssl.sh, anything -- can send a packet off this machine.
+if [ "${SERENDIP_IT_NETNS:-}" != 1 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+  exec unshare -n env SERENDIP_IT_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+
 bin="${SERENDIP_SERVER_BIN:-build/serendip-server}"
 if [ ! -x "$bin" ]; then
   echo "integration: server binary $bin not found (run 'make server' first)" >&2

@@ -424,19 +424,22 @@ describe('production coturn configuration (deploy/coturn/turnserver.prod.conf vi
     }
   });
 
-  // A public peer must stay allowed (a range starting at "::" would deny all of IPv4 in coturn
-  // 4.6). The relay address is loopback, so the kernel refuses to send anything to the public
-  // address (EINVAL): no packet leaves the machine.
-  t('a public peer is allowed (no 403)', async () => {
-    const peers = [['8.8.8.8', []], ...(ipv6 ? [['2a00:1450:4001::1', ['-x']]] : [])];
-    const results = await Promise.all(peers.map(([peer, extra], i) => {
-      const cred = turnCredential(PROD_SECRET, `u_prod_public_${i}`, nowS() + 600);
-      // -n 0: allocate, bind a channel to the peer, send nothing (about 4 s instead of 15).
-      return uclient({ port, username: cred.username, password: cred.credential, peer, extra, messages: 0, timeoutMs: 30000 });
-    }));
-    for (const [i, r] of results.entries()) {
-      assert.doesNotMatch(r.stdout + r.stderr, /403/, `${peers[i][0]} was refused\n${describeRun(r, r.cmdline)}`);
-      assert.equal(r.code, 0, `${peers[i][0]}\n${describeRun(r, r.cmdline)}`);
+  // Public peers must stay allowed (a range starting at "::" would deny all of IPv4 in coturn
+  // 4.6). Checked on the configuration itself: tests never address anything off this machine.
+  t('no denied range covers public addresses (checked on the file, no traffic)', () => {
+    const conf = fs.readFileSync(new URL('../../../deploy/coturn/turnserver.prod.conf', import.meta.url), 'utf8');
+    const v4 = (a) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    const ranges = conf.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('denied-peer-ip='))
+      .map((l) => l.slice('denied-peer-ip='.length));
+    assert.ok(ranges.length > 10, 'denied ranges present');
+    for (const r of ranges) {
+      assert.ok(!r.startsWith('::-') && r !== '::', `range ${r} would deny all of IPv4 in coturn 4.6`);
+      const [lo, hi = lo] = r.split('-');
+      if (!lo.includes('.')) continue;
+      for (const publicIp of ['8.8.8.8', '1.1.1.1', '93.184.216.34']) {
+        const x = v4(publicIp);
+        assert.ok(!(v4(lo) <= x && x <= v4(hi)), `${r} denies the public address ${publicIp}`);
+      }
     }
   });
 
