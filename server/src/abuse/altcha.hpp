@@ -133,7 +133,8 @@ class Altcha {
   std::array<std::atomic<std::uint64_t>, kAltchaStatusCount> verified_{};
 };
 
-// The ALTCHA HMAC key derived from the server secret (the JWT secret), as
+// The ALTCHA HMAC key derived from a server secret (main.cpp passes the device-key secret
+// kept in the database, so every instance on that database shares it), as
 // hex text so altcha-lib can be handed the same key for manual checks.
 std::string derive_altcha_key(std::string_view server_secret);
 

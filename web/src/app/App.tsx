@@ -2,6 +2,7 @@
 // and wires the features together. No feature imports another; they meet here.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { AppealForm } from '../features/appeal/components/AppealForm';
+import { CaptchaDialog } from '../features/captcha/components/CaptchaDialog';
 import { ChatPanel } from '../features/chat/components/ChatPanel';
 import { ReactionBar } from '../features/chat/components/ReactionBar';
 import { ReactionLayer } from '../features/chat/components/ReactionLayer';
@@ -64,7 +65,8 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
   const report = useReport();
 
   const onCallScreen = state.status !== 'idle';
-  useShortcuts(onCallScreen && !settingsOpen && !reportOpen, {
+  const captcha = state.status === 'searching' ? (state.captcha ?? null) : null;
+  useShortcuts(onCallScreen && !settingsOpen && !reportOpen && !captcha, {
     next: call.next,
     toggleMic: state.status !== 'idle' && state.mode === 'video' ? call.toggleMic : undefined,
     toggleCamera: state.status !== 'idle' && state.mode === 'video' ? call.toggleCamera : undefined,
@@ -151,6 +153,15 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
         }}
       />
       <ReportNotice status={report.status} onDismiss={report.dismiss} />
+      <CaptchaDialog
+        open={captcha !== null}
+        challenge={captcha?.challenge ?? null}
+        serial={captcha?.serial ?? 0}
+        sent={captcha?.sent ?? false}
+        rejected={captcha?.rejected ?? null}
+        onSolved={call.solveCaptcha}
+        onStop={call.stop}
+      />
     </div>
   );
 }

@@ -164,4 +164,18 @@ export const de: Messages = {
   serverError: (code) => `Etwas ist schiefgelaufen (${code}). Bitte erneut versuchen.`,
   rateLimited: 'Zu viele Versuche. Bitte kurz warten.',
   dismiss: 'Hinweis schließen',
+
+  // captcha
+  captchaTitle: 'Kurze Prüfung',
+  captchaText:
+    'Du klickst sehr schnell weiter. Zeig uns, dass du ein Mensch bist, dann geht die Suche weiter. Dein Browser löst dafür selbst ein kleines Rätsel; über dich wird nichts gesendet.',
+  captchaLoading: 'Prüfung wird geladen…',
+  captchaLoadFailed: 'Die Prüfung konnte nicht geladen werden. Prüfe deine Verbindung, beende die Suche und starte neu.',
+  captchaPrompt: 'Setze das Häkchen, um weiterzumachen.',
+  captchaWorking: 'Wird geprüft… einen Moment.',
+  captchaDone: 'Fertig. Die Suche geht weiter…',
+  captchaExpired: 'Die Prüfung ist abgelaufen. Setze das Häkchen erneut.',
+  captchaFailed: 'Die Prüfung hat in diesem Browser nicht funktioniert. Setze das Häkchen, um es erneut zu versuchen.',
+  captchaRejected: (reason) => `Der Server hat die Prüfung nicht angenommen (${reason}). Setze das Häkchen, um es erneut zu versuchen.`,
+  captchaStop: 'Suche beenden',
 };

@@ -178,6 +178,20 @@ export const en = {
   serverError: (code: string) => `Something went wrong (${code}). Please try again.`,
   rateLimited: 'Too many attempts. Please wait a moment.',
   dismiss: 'Dismiss',
+
+  // captcha
+  captchaTitle: 'Quick check',
+  captchaText:
+    'You are moving on very fast. Show us you are a person and the search carries on. Your browser solves a small puzzle by itself; nothing about you is sent anywhere.',
+  captchaLoading: 'Loading the check…',
+  captchaLoadFailed: 'The check could not be loaded. Check your connection, then stop and start again.',
+  captchaPrompt: 'Tick the box to carry on.',
+  captchaWorking: 'Checking… this takes a moment.',
+  captchaDone: 'Done. Carrying on with the search…',
+  captchaExpired: 'The check timed out. Tick the box again.',
+  captchaFailed: 'The check did not work in this browser. Tick the box to try again.',
+  captchaRejected: (reason: string) => `The server did not accept the check (${reason}). Tick the box to try again.`,
+  captchaStop: 'Stop searching',
 } as const;
 
 type Widen<T> = T extends string

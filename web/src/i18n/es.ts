@@ -164,4 +164,18 @@ export const es: Messages = {
   serverError: (code) => `Algo salió mal (${code}). Inténtalo de nuevo.`,
   rateLimited: 'Demasiados intentos. Espera un momento.',
   dismiss: 'Cerrar aviso',
+
+  // captcha
+  captchaTitle: 'Comprobación rápida',
+  captchaText:
+    'Estás pasando muy rápido. Demuéstranos que eres una persona y la búsqueda continúa. Tu navegador resuelve un pequeño acertijo por sí solo; no se envía nada sobre ti.',
+  captchaLoading: 'Cargando la comprobación…',
+  captchaLoadFailed: 'No se pudo cargar la comprobación. Revisa tu conexión, detén la búsqueda y vuelve a empezar.',
+  captchaPrompt: 'Marca la casilla para continuar.',
+  captchaWorking: 'Comprobando… tarda un momento.',
+  captchaDone: 'Listo. Seguimos buscando…',
+  captchaExpired: 'La comprobación caducó. Marca la casilla otra vez.',
+  captchaFailed: 'La comprobación no funcionó en este navegador. Marca la casilla para intentarlo de nuevo.',
+  captchaRejected: (reason) => `El servidor no aceptó la comprobación (${reason}). Marca la casilla para intentarlo de nuevo.`,
+  captchaStop: 'Dejar de buscar',
 };

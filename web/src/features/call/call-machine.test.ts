@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialCallState, transition, type CallEffect, type CallEvent, type CallState } from './call-machine';
+import { initialCallState, transition, type CallEffect, type CallEvent, type CallState, type CaptchaPrompt } from './call-machine';
 
 const peer = { languages: ['en'], region: null, commonInterests: ['chess'] };
 const searchingVideo: CallState = { status: 'searching', mode: 'video', since: 0, estimatedWaitMs: null, online: true };
@@ -14,13 +14,19 @@ const inCall: CallState = {
   link: 'ok',
 };
 const ended: CallState = { status: 'ended', mode: 'video', sessionId: 's1', role: 'offerer', peer, reason: 'peer-next' };
+const challenge = { algorithm: 'SHA-256', challenge: 'a'.repeat(64), salt: 's?expires=1&', signature: 'b'.repeat(64), maxnumber: 50000 };
+const challenge2 = { ...challenge, challenge: 'c'.repeat(64) };
+const withCaptcha: CallState = { ...searchingVideo, captcha: { challenge, serial: 1, sent: false, rejected: null } };
+const sentCaptcha: CallState = { ...searchingVideo, captcha: { challenge, serial: 1, sent: true, rejected: null } };
+const rejectedCaptcha: CallState = { ...searchingVideo, captcha: { challenge, serial: 1, sent: false, rejected: 'wrong_solution' } };
 const matched = (sessionId = 's1'): CallEvent => ({ type: 'matched', sessionId, role: 'offerer', peer, now: 10 });
 
 interface Row {
   name: string;
   from: CallState;
   event: CallEvent;
-  to: Partial<CallState> & { status: CallState['status'] };
+  /** The fields to match; `captcha` may be partial too. */
+  to: (Partial<CallState> | { status: 'searching'; captcha?: Partial<CaptchaPrompt> }) & { status: CallState['status'] };
   effects: CallEffect['type'][];
 }
 
@@ -43,6 +49,21 @@ const rows: Row[] = [
   { name: 'a match after Stop is ignored', from: initialCallState, event: matched(), to: initialCallState, effects: [] },
   { name: 'rate limited join retries later', from: searchingVideo, event: { type: 'server-error', code: 'rate_limited', retryAfterMs: 2500 }, to: searchingVideo, effects: ['join-later'] },
   { name: 'an unsolvable captcha gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'captcha_required' }, to: { status: 'idle', notice: { kind: 'error', code: 'captcha_required' } }, effects: ['send-leave', 'release-media'] },
+
+  // the CAPTCHA
+  { name: 'captcha_required while searching shows the challenge', from: searchingVideo, event: { type: 'captcha-required', challenge }, to: { status: 'searching', captcha: { challenge, serial: 1, sent: false, rejected: null } }, effects: [] },
+  { name: 'captcha_required after Stop is ignored', from: initialCallState, event: { type: 'captcha-required', challenge }, to: initialCallState, effects: [] },
+  { name: 'captcha_required in a call is ignored', from: inCall, event: { type: 'captcha-required', challenge }, to: inCall, effects: [] },
+  { name: 'the solved widget sends its payload once', from: withCaptcha, event: { type: 'captcha-solved', payload: 'eyJ9' }, to: { status: 'searching', captcha: { sent: true } }, effects: ['send-captcha'] },
+  { name: 'a second payload while one is out is not sent', from: sentCaptcha, event: { type: 'captcha-solved', payload: 'eyJ9' }, to: sentCaptcha, effects: [] },
+  { name: 'captcha_ok carries on searching: join again', from: sentCaptcha, event: { type: 'captcha-ok' }, to: { status: 'searching', captcha: undefined }, effects: ['join'] },
+  { name: 'a stray captcha_ok does nothing', from: searchingVideo, event: { type: 'captcha-ok' }, to: searchingVideo, effects: [] },
+  { name: 'a refusal says why and waits for the fresh challenge', from: sentCaptcha, event: { type: 'captcha-rejected', reason: 'wrong_solution' }, to: { status: 'searching', captcha: { sent: false, rejected: 'wrong_solution', serial: 1 } }, effects: [] },
+  { name: 'the fresh challenge keeps the reason and restarts the widget', from: rejectedCaptcha, event: { type: 'captcha-required', challenge: challenge2 }, to: { status: 'searching', captcha: { challenge: challenge2, serial: 2, sent: false, rejected: 'wrong_solution' } }, effects: [] },
+  { name: 'a refusal without a fresh challenge joins again', from: rejectedCaptcha, event: { type: 'captcha-retry' }, to: { status: 'searching', captcha: undefined }, effects: ['join'] },
+  { name: 'no retry while a payload is out', from: sentCaptcha, event: { type: 'captcha-retry' }, to: sentCaptcha, effects: [] },
+  { name: 'Stop during the CAPTCHA', from: withCaptcha, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['send-leave', 'release-media'] },
+  { name: 'a reconnect drops the prompt and joins (the server asks again if needed)', from: { ...sentCaptcha, online: false }, event: { type: 'signaling-open' }, to: { status: 'searching', online: true, captcha: undefined }, effects: ['join'] },
   { name: 'a bad join gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'bad_request' }, to: { status: 'idle', notice: { kind: 'error', code: 'bad_request' } }, effects: ['send-leave', 'release-media'] },
 
   // connection
@@ -74,13 +95,50 @@ const rows: Row[] = [
 describe('call machine', () => {
   it.each(rows)('$name', ({ from, event, to, effects }) => {
     const result = transition(from, event);
-    expect(result.state).toMatchObject(to);
+    // `captcha: undefined` in a row means: the prompt is gone.
+    const { captcha, ...rest } = to as Record<string, unknown>;
+    expect(result.state).toMatchObject('captcha' in to && captcha === undefined ? rest : to);
+    if ('captcha' in to && captcha === undefined) expect(result.state).not.toHaveProperty('captcha');
     expect(result.effects.map((e) => e.type)).toEqual(effects);
   });
 
   it('carries the session and role into open-peer', () => {
     const { effects } = transition(searchingVideo, { type: 'matched', sessionId: 'abc', role: 'answerer', peer, now: 1 });
     expect(effects).toEqual([{ type: 'open-peer', sessionId: 'abc', role: 'answerer' }]);
+  });
+
+  it('sends the widget payload as it is', () => {
+    expect(transition(withCaptcha, { type: 'captcha-solved', payload: 'eyJhIjoxfQ==' }).effects).toEqual([{ type: 'send-captcha', payload: 'eyJhIjoxfQ==' }]);
+  });
+
+  it('a whole CAPTCHA: refused next, wrong solution, fresh challenge, solved, matched', () => {
+    const script: CallEvent[] = [
+      { type: 'next', now: 30 },
+      { type: 'captcha-required', challenge },
+      { type: 'captcha-solved', payload: 'bad' },
+      { type: 'captcha-rejected', reason: 'wrong_solution' },
+      { type: 'captcha-required', challenge: challenge2 },
+      { type: 'captcha-solved', payload: 'good' },
+      { type: 'captcha-ok' },
+      matched('s2'),
+    ];
+    let state: CallState = inCall;
+    const seen: string[] = [];
+    for (const e of script) {
+      const r = transition(state, e);
+      state = r.state;
+      seen.push(`${state.status}${state.status === 'searching' && state.captcha ? `:${state.captcha.serial}${state.captcha.sent ? 's' : ''}` : ''} ${r.effects.map((x) => x.type).join(',')}`.trim());
+    }
+    expect(seen).toEqual([
+      'searching close-peer,send-next',
+      'searching:1',
+      'searching:1s send-captcha',
+      'searching:1',
+      'searching:2',
+      'searching:2s send-captcha',
+      'searching join',
+      'connecting open-peer',
+    ]);
   });
 
   it('never changes the input state', () => {

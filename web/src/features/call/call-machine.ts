@@ -3,6 +3,7 @@
 // happen in the world (get the camera, send `join`, open or close the peer
 // connection) goes out as effects that use-call.ts carries out.
 
+import type { AltchaChallenge } from '../../lib/signaling/altcha';
 import type { PeerInfo, PeerLeftReason, Role } from '../../lib/signaling/messages';
 
 export type Mode = 'video' | 'text';
@@ -23,6 +24,17 @@ export type Notice =
   | { kind: 'banned'; until: string | null; appealable: boolean }
   | { kind: 'error'; code: string };
 
+/** A CAPTCHA the server wants solved before this device may search again. */
+export interface CaptchaPrompt {
+  challenge: AltchaChallenge;
+  /** Counts the challenges of this prompt: each new one starts the widget over. */
+  serial: number;
+  /** The widget's payload went to the server; waiting for `captcha_ok`. */
+  sent: boolean;
+  /** The server's reason for refusing the last solution (shown until one is accepted). */
+  rejected: string | null;
+}
+
 interface WithPeer {
   mode: Mode;
   sessionId: string;
@@ -33,7 +45,7 @@ interface WithPeer {
 export type CallState =
   | { status: 'idle'; notice?: Notice }
   | { status: 'acquiring-media'; mode: Mode }
-  | { status: 'searching'; mode: Mode; since: number; estimatedWaitMs: number | null; online: boolean }
+  | { status: 'searching'; mode: Mode; since: number; estimatedWaitMs: number | null; online: boolean; captcha?: CaptchaPrompt }
   | (WithPeer & { status: 'connecting'; since: number })
   | (WithPeer & { status: 'in-call'; connectedAt: number; link: 'ok' | 'reconnecting' })
   | (WithPeer & { status: 'ended'; reason: EndReason; diagnosis?: Diagnosis });
@@ -54,7 +66,14 @@ export type CallEvent =
   | { type: 'next'; now: number }
   | { type: 'stop' }
   | { type: 'banned'; until: string | null; appealable: boolean }
-  | { type: 'server-error'; code: string; retryAfterMs?: number };
+  | { type: 'server-error'; code: string; retryAfterMs?: number }
+  // The CAPTCHA: the server asks (captcha_required), the widget solves, the server accepts or refuses.
+  | { type: 'captcha-required'; challenge: AltchaChallenge }
+  | { type: 'captcha-solved'; payload: string }
+  | { type: 'captcha-ok' }
+  | { type: 'captcha-rejected'; reason: string }
+  /** A refusal that brought no fresh challenge: join again and let the server decide. */
+  | { type: 'captcha-retry' };
 
 export type CallEffect =
   | { type: 'acquire-media'; mode: Mode }
@@ -63,6 +82,7 @@ export type CallEffect =
   | { type: 'join-later'; delayMs: number }
   | { type: 'send-next' }
   | { type: 'send-leave' }
+  | { type: 'send-captcha'; payload: string }
   | { type: 'open-peer'; sessionId: string; role: Role }
   | { type: 'close-peer' };
 
@@ -123,10 +143,13 @@ export function transition(state: CallState, event: CallEvent): Transition {
         effects: [{ type: 'release-media' }],
       };
 
-    case 'signaling-open':
+    case 'signaling-open': {
       // Re-enter the queue after a reconnect (the server forgot us with the old socket).
+      // A pending CAPTCHA is dropped: the join brings a fresh challenge if one is still due.
       if (state.status !== 'searching') return stay(state);
-      return { state: { ...state, online: true }, effects: [{ type: 'join' }] };
+      const { captcha: _, ...rest } = state;
+      return { state: { ...rest, online: true }, effects: [{ type: 'join' }] };
+    }
 
     case 'signaling-lost':
       if (state.status === 'searching') return stay({ ...state, online: false, estimatedWaitMs: null });
@@ -224,5 +247,31 @@ export function transition(state: CallState, event: CallEvent): Transition {
         state: { status: 'idle', notice: { kind: 'error', code: event.code } },
         effects: [{ type: 'send-leave' }, { type: 'release-media' }],
       };
+
+    case 'captcha-required': {
+      // Only a search waits for a CAPTCHA (a refused join or next leaves us searching).
+      if (state.status !== 'searching') return stay(state);
+      const prev = state.captcha;
+      return stay({
+        ...state,
+        captcha: { challenge: event.challenge, serial: (prev?.serial ?? 0) + 1, sent: false, rejected: prev?.rejected ?? null },
+      });
+    }
+
+    case 'captcha-solved':
+      if (state.status !== 'searching' || !state.captcha || state.captcha.sent) return stay(state);
+      return { state: { ...state, captcha: { ...state.captcha, sent: true } }, effects: [{ type: 'send-captcha', payload: event.payload }] };
+
+    case 'captcha-rejected':
+      if (state.status !== 'searching' || !state.captcha) return stay(state);
+      return stay({ ...state, captcha: { ...state.captcha, sent: false, rejected: event.reason } });
+
+    case 'captcha-ok':
+    case 'captcha-retry': {
+      if (state.status !== 'searching' || !state.captcha) return stay(state);
+      if (event.type === 'captcha-retry' && state.captcha.sent) return stay(state);
+      const { captcha: _, ...rest } = state;
+      return { state: rest, effects: [{ type: 'join' }] };
+    }
   }
 }

@@ -10,8 +10,8 @@ import { classifyMediaError, getLocalMedia, stopStream } from '../../lib/webrtc/
 import type { PeerMessage } from '../../lib/webrtc/peer-messages';
 import { PeerSession } from '../../lib/webrtc/peer-session';
 import type { QualitySummary } from '../../lib/webrtc/stats';
+import { captchaRejectionReason, isAltchaChallenge } from '../../lib/signaling/altcha';
 import { initialCallState, transition, type CallEffect, type CallEvent, type CallState, type Mode } from './call-machine';
-import { solveAltcha } from '../../lib/signaling/altcha';
 
 export type JoinPreferences = Omit<JoinMsg, 'type' | 'id' | 'mode'>;
 
@@ -46,12 +46,16 @@ export interface CallApi {
   stop: () => void;
   toggleMic: () => void;
   toggleCamera: () => void;
+  /** The CAPTCHA widget's payload for the challenge in `state.captcha` (sent once; then the search goes on). */
+  solveCaptcha: (payload: string) => void;
   /** Chat and reactions to the stranger; false if the data channel is not open. */
   sendToPeer: (m: Exclude<PeerMessage, { t: 'media' }>) => boolean;
   onPeerMessage: (listener: PeerListener) => () => void;
 }
 
 const STATS_INTERVAL_MS = 2000;
+/** How long to wait for the challenge after an `error` captcha_required (it comes as its own message). */
+const CAPTCHA_WAIT_MS = 3000;
 
 declare global {
   interface Window {
@@ -81,6 +85,7 @@ export function useCall(options: UseCallOptions): CallApi {
   const joinIdRef = useRef<number | null>(null);
   const joinTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
   const captchaTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const captchaIdRef = useRef<number | null>(null);
   const mediaRef = useRef({ mic: true, camera: true });
   const listenersRef = useRef(new Set<PeerListener>());
   const qualityRef = useRef<QualitySummary | null>(null);
@@ -201,6 +206,9 @@ export function useCall(options: UseCallOptions): CallApi {
         case 'send-leave':
           client.send({ type: 'leave' });
           break;
+        case 'send-captcha':
+          captchaIdRef.current = client.send({ type: 'captcha', payload: effect.payload });
+          break;
         case 'open-peer':
           openPeer(effect.sessionId, effect.role === 'answerer');
           break;
@@ -254,25 +262,33 @@ export function useCall(options: UseCallOptions): CallApi {
           dispatch({ type: 'banned', until: m.until, appealable: m.appealable });
           break;
         case 'captcha_required':
-          // Proof of work in the browser, then join again; no outside service involved.
+          // The CAPTCHA dialog shows the challenge; its widget solves it in the browser
+          // (proof of work, no outside service) and solveCaptcha() sends the payload.
           if (captchaTimerRef.current) clearTimeout(captchaTimerRef.current);
           captchaTimerRef.current = null;
-          void solveAltcha(m.challenge).then((payload) => {
-            if (payload === null) {
-              dispatch({ type: 'server-error', code: 'captcha_required' });
-              return;
-            }
-            client.send({ type: 'captcha', payload });
-            sendJoin();
-          });
+          if (!isAltchaChallenge(m.challenge)) dispatch({ type: 'server-error', code: 'captcha_required' });
+          else dispatch({ type: 'captcha-required', challenge: m.challenge });
+          break;
+        case 'captcha_ok':
+          captchaIdRef.current = null;
+          dispatch({ type: 'captcha-ok' });
           break;
         case 'error':
+          if (m.code === 'captcha_required' && m.re !== undefined && m.re === captchaIdRef.current) {
+            // "captcha rejected: <reason>"; a fresh captcha_required follows. If none does,
+            // join again: the server answers with a challenge if one is still due.
+            captchaIdRef.current = null;
+            dispatch({ type: 'captcha-rejected', reason: captchaRejectionReason(m.message) });
+            if (captchaTimerRef.current) clearTimeout(captchaTimerRef.current);
+            captchaTimerRef.current = setTimeout(() => dispatch({ type: 'captcha-retry' }), CAPTCHA_WAIT_MS);
+            break;
+          }
           // Only failures of our join concern the call; replies to reports etc. go to their feature.
           if (m.re === undefined ? m.code === 'rate_limited' : m.re === joinIdRef.current) {
             if (m.code === 'captcha_required') {
               // The challenge itself comes as a captcha_required message; give up if it does not.
               if (captchaTimerRef.current) clearTimeout(captchaTimerRef.current);
-              captchaTimerRef.current = setTimeout(() => dispatch({ type: 'server-error', code: 'captcha_required' }), 3000);
+              captchaTimerRef.current = setTimeout(() => dispatch({ type: 'server-error', code: 'captcha_required' }), CAPTCHA_WAIT_MS);
               break;
             }
             dispatch({ type: 'server-error', code: m.code, ...(m.retryAfterMs !== undefined ? { retryAfterMs: m.retryAfterMs } : {}) });
@@ -293,7 +309,7 @@ export function useCall(options: UseCallOptions): CallApi {
         if (err.code === 'banned') dispatch({ type: 'banned', until: err.until ?? null, appealable: err.appealable ?? true });
       }
     });
-  }, [client, dispatch, sendJoin]);
+  }, [client, dispatch]);
 
   // Quality badge: poll getStats while there is a peer.
   const sessionId = state.status === 'connecting' || state.status === 'in-call' ? state.sessionId : null;
@@ -387,6 +403,7 @@ export function useCall(options: UseCallOptions): CallApi {
   const start = useCallback((mode: Mode) => dispatch({ type: 'start', mode, now: Date.now() }), [dispatch]);
   const next = useCallback(() => dispatch({ type: 'next', now: Date.now() }), [dispatch]);
   const stop = useCallback(() => dispatch({ type: 'stop' }), [dispatch]);
+  const solveCaptcha = useCallback((payload: string) => dispatch({ type: 'captcha-solved', payload }), [dispatch]);
   const sendToPeer = useCallback((m: Exclude<PeerMessage, { t: 'media' }>) => peerRef.current?.session.send(m) ?? false, []);
   const onPeerMessage = useCallback((listener: PeerListener) => {
     listenersRef.current.add(listener);
@@ -411,9 +428,10 @@ export function useCall(options: UseCallOptions): CallApi {
       stop,
       toggleMic,
       toggleCamera,
+      solveCaptcha,
       sendToPeer,
       onPeerMessage,
     }),
-    [state, localStream, remoteStream, micOn, cameraOn, remoteMedia, channelOpen, quality, relayAvailable, start, next, stop, toggleMic, toggleCamera, sendToPeer, onPeerMessage],
+    [state, localStream, remoteStream, micOn, cameraOn, remoteMedia, channelOpen, quality, relayAvailable, start, next, stop, toggleMic, toggleCamera, solveCaptcha, sendToPeer, onPeerMessage],
   );
 }

@@ -1,25 +1,42 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { solveAltcha, type Digest } from './altcha';
+import { captchaRejectionReason, isAltchaChallenge } from './altcha';
 
-const digest: Digest = async (algorithm, data) => {
-  const h = createHash(algorithm.replace('-', '').toLowerCase()).update(data).digest();
-  return h.buffer.slice(h.byteOffset, h.byteOffset + h.byteLength) as ArrayBuffer;
+// What the server sends (docs/abuse.md "Format").
+const challenge = {
+  algorithm: 'SHA-256',
+  challenge: 'a'.repeat(64),
+  maxnumber: 50000,
+  salt: '0123456789abcdef0123456789abcdef?expires=1700000300&',
+  signature: 'b'.repeat(64),
 };
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-describe('solveAltcha', () => {
-  it.each([0, 7, 1234])('finds number %i', async (secret) => {
-    const challenge = { algorithm: 'SHA-256', challenge: sha256('salt?x=1' + secret), salt: 'salt?x=1', signature: 'sig', maxnumber: 5000 };
-    const payload = await solveAltcha(challenge, digest);
-    expect(JSON.parse(atob(payload!))).toEqual({ algorithm: 'SHA-256', challenge: challenge.challenge, number: secret, salt: 'salt?x=1', signature: 'sig' });
+describe('isAltchaChallenge', () => {
+  it('accepts the server challenge, with or without maxnumber', () => {
+    expect(isAltchaChallenge(challenge)).toBe(true);
+    const { maxnumber: _, ...rest } = challenge;
+    expect(isAltchaChallenge(rest)).toBe(true);
   });
 
   it.each([
-    ['no solution below maxnumber', { algorithm: 'SHA-256', challenge: sha256('s' + 50), salt: 's', signature: 'x', maxnumber: 10 }],
-    ['unknown algorithm', { algorithm: 'MD5', challenge: 'ab', salt: 's', signature: 'x' }],
-    ['not a challenge', 'hello'],
-  ])('%s gives null', async (_, challenge) => {
-    expect(await solveAltcha(challenge, digest)).toBeNull();
+    ['not an object', 'hello'],
+    ['null', null],
+    ['an array', [challenge]],
+    ['an algorithm the widget has no worker for', { ...challenge, algorithm: 'ARGON2ID' }],
+    ['no signature', { ...challenge, signature: undefined }],
+    ['an empty salt', { ...challenge, salt: '' }],
+    ['a fractional maxnumber', { ...challenge, maxnumber: 1.5 }],
+  ])('refuses %s', (_, value) => {
+    expect(isAltchaChallenge(value)).toBe(false);
+  });
+});
+
+describe('captchaRejectionReason', () => {
+  it.each([
+    ['captcha rejected: wrong_solution', 'wrong_solution'],
+    ['captcha rejected: replayed', 'replayed'],
+    ['captcha rejected: expired', 'expired'],
+    ['something else', 'unknown'],
+  ])('%s -> %s', (message, reason) => {
+    expect(captchaRejectionReason(message)).toBe(reason);
   });
 });

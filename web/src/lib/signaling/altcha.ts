@@ -1,7 +1,9 @@
-// Solves the server's proof-of-work CAPTCHA (contract section 4, ALTCHA
-// format): find n <= maxnumber with hex(SHA-256(salt + n)) == challenge, and
-// answer with the base64 JSON payload the ALTCHA widget would send.
+// The server's CAPTCHA (contract section 4): ALTCHA v1 proof-of-work
+// challenges, solved in the browser by the `altcha` widget (features/captcha).
+// Only the shapes live here: which challenges the widget can take, and why the
+// server refused a solution.
 
+/** An ALTCHA v1 challenge as the server sends it in `captcha_required`. */
 export interface AltchaChallenge {
   algorithm: string;
   challenge: string;
@@ -10,38 +12,28 @@ export interface AltchaChallenge {
   maxnumber?: number;
 }
 
-export type Digest = (algorithm: string, data: Uint8Array) => Promise<ArrayBuffer>;
-
-const webDigest: Digest = (algorithm, data) => crypto.subtle.digest(algorithm, data as BufferSource);
+/** The algorithms the widget's bundled SHA worker solves (the server uses SHA-256). */
+export const ALTCHA_ALGORITHMS: readonly string[] = ['SHA-256', 'SHA-384', 'SHA-512'];
 
 export function isAltchaChallenge(v: unknown): v is AltchaChallenge {
   const c = v as Record<string, unknown> | null;
   return (
     typeof c === 'object' &&
     c !== null &&
+    !Array.isArray(c) &&
     typeof c.algorithm === 'string' &&
+    ALTCHA_ALGORITHMS.includes(c.algorithm) &&
     typeof c.challenge === 'string' &&
+    c.challenge !== '' &&
     typeof c.salt === 'string' &&
+    c.salt !== '' &&
     typeof c.signature === 'string' &&
-    (c.maxnumber === undefined || typeof c.maxnumber === 'number')
+    (c.maxnumber === undefined || (typeof c.maxnumber === 'number' && Number.isInteger(c.maxnumber) && c.maxnumber > 0))
   );
 }
 
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-/** The payload to send as `captcha.payload`, or null if the challenge is not solvable. */
-export async function solveAltcha(challenge: unknown, digest: Digest = webDigest, limit = 2_000_000): Promise<string | null> {
-  if (!isAltchaChallenge(challenge)) return null;
-  const algorithm = challenge.algorithm.toUpperCase();
-  if (!['SHA-256', 'SHA-384', 'SHA-512'].includes(algorithm)) return null;
-  const max = Math.min(challenge.maxnumber ?? 1_000_000, limit);
-  const encoder = new TextEncoder();
-  const target = challenge.challenge.toLowerCase();
-  for (let n = 0; n <= max; n++) {
-    if (hex(await digest(algorithm, encoder.encode(challenge.salt + n))) === target) {
-      const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: n, salt: challenge.salt, signature: challenge.signature };
-      return btoa(JSON.stringify(payload));
-    }
-  }
-  return null;
+/** The server's reason from an `error` "captcha rejected: <reason>" (docs/abuse.md), or "unknown". */
+export function captchaRejectionReason(message: string): string {
+  const m = /^captcha rejected:\s*([a-z_]+)/.exec(message);
+  return m?.[1] ?? 'unknown';
 }

@@ -113,7 +113,10 @@ export interface MatchedMsg extends Reply {
 export interface PeerLeftMsg extends Reply { type: 'peer_left'; sessionId: string; reason: PeerLeftReason }
 export interface LeftMsg extends Reply { type: 'left' }
 export interface ReportAckMsg extends Reply { type: 'report_ack'; reportId: string }
-export interface CaptchaRequiredMsg extends Reply { type: 'captcha_required'; challenge: unknown }
+/** `challenge` is an ALTCHA v1 challenge object (contract section 4), handed to the widget as is. */
+export interface CaptchaRequiredMsg extends Reply { type: 'captcha_required'; challenge: Record<string, unknown> }
+/** The server accepted a `captcha` payload: the client may join again. */
+export interface CaptchaOkMsg extends Reply { type: 'captcha_ok' }
 export interface BannedMsg extends Reply {
   type: 'banned';
   until: string | null;
@@ -139,6 +142,7 @@ export type ServerMessage =
   | LeftMsg
   | ReportAckMsg
   | CaptchaRequiredMsg
+  | CaptchaOkMsg
   | BannedMsg
   | DrainingMsg
   | ErrorMsg;
@@ -194,7 +198,8 @@ const serverChecks: { [K in ServerMessageType]: (m: Obj) => boolean } = {
   peer_left: (m) => isStr(m.sessionId) && isStr(m.reason) && PEER_LEFT_REASONS.includes(m.reason),
   left: () => true,
   report_ack: (m) => isStr(m.reportId) || isInt(m.reportId),
-  captcha_required: (m) => m.challenge !== undefined,
+  captcha_required: (m) => isObj(m.challenge),
+  captcha_ok: () => true,
   banned: (m) => (m.until === null || isStr(m.until)) && isStr(m.reason) && isBool(m.appealable),
   draining: (m) => isNum(m.reconnectAfterMs),
   error: (m) => isStr(m.code) && isStr(m.message) && optional(m.retryAfterMs, isNum),
