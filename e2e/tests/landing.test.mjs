@@ -74,4 +74,8 @@ test('the PWA manifest and service worker are served', async () => {
   assert.ok(sw.ok);
   assert.match(sw.text, /serendip-shell-/);
   assert.doesNotMatch(sw.text, /"\/api/);
+  // The call app's shell only: its entry and what it loads, never the dashboard's bundle.
+  const entry = (await a.page.evaluate(async () => (await fetch('/')).text())).match(/src="(\/assets\/index-[\w-]+\.js)"/)?.[1];
+  assert.ok(entry && sw.text.includes(`"${entry}"`), `the call app entry ${entry} is precached`);
+  assert.doesNotMatch(sw.text, /\/assets\/admin-/);
 });

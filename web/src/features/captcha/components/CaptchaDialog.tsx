@@ -46,8 +46,8 @@ export function CaptchaDialog({
     };
   }, [open, widgetModule]);
 
-  // A fresh challenge mounts a fresh widget.
-  useEffect(() => setWidgetState('unverified'), [serial]);
+  // A fresh challenge mounts a fresh widget (keyed by serial), which starts unverified.
+  useEffect(() => setWidgetState('unverified'), [challenge]);
 
   const widget: WidgetState = loadFailed ? 'load-failed' : widgetModule ? widgetState : 'loading';
   const Widget = widgetModule?.AltchaWidget;
