@@ -243,6 +243,9 @@ Outcome<DecisionOutcome> ModerationService::decide_report(const Actor& actor, st
   obs::log(obs::Level::info, "moderation", "report_decided",
            {{"report_id", report_id}, {"accepted", accept != nullptr}, {"actor", actor.audit_name()}});
   if (out.block) notify(*out.block);
+  if (BlockListener* l = listener_.load(); l != nullptr && !out.report.reporter.device_key.empty()) {
+    l->on_report_decided(out.report.reporter.device_key, accept != nullptr);
+  }
   return out;
 }
 

@@ -75,6 +75,9 @@ class BlockListener {
   // A report between these two devices was committed (over WebSocket or
   // REST alike): the matchmaker must keep them apart from now on.
   virtual void on_report(const std::string& reporter_device, const std::string& reported_device) {}
+  // A moderator accepted or rejected a report by this reporter (reporters
+  // whose reports are mostly rejected lose weight in the abuse detector).
+  virtual void on_report_decided(const std::string& reporter_device, bool accepted) {}
 };
 
 struct ReportInput {

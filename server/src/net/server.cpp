@@ -76,20 +76,42 @@ class LiveStatsSource final : public http::StatsProvider {
 };
 
 // A block takes effect at once on this instance: the hub kicks its sockets.
-// A report keeps the pair apart in the matchmaker from now on.
-class BlockKicker final : public moderation::BlockListener {
+// A report (over WebSocket or REST) keeps the pair apart in the matchmaker and
+// feeds the abuse detector, which may block the reported device pending review;
+// moderators' decisions teach the detector how much each reporter is worth.
+class ModerationEvents final : public moderation::BlockListener {
  public:
-  explicit BlockKicker(Hub& hub) : hub_(hub) {}
+  ModerationEvents(Hub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation)
+      : hub_(hub), detector_(detector), moderation_(moderation) {}
+
   void on_block(const store::Block& block) override {
     std::size_t n = hub_.kick_blocked(block);
     if (n) obs::log(obs::Level::info, "hub", "blocked_users_kicked", {{"block", block.id}, {"sockets", n}});
   }
+
   void on_report(const std::string& reporter_device, const std::string& reported_device) override {
     hub_.exclude_pair(reporter_device, reported_device);
+    auto verdict = detector_.on_report(reported_device, reporter_device);
+    if (!verdict.auto_block) return;
+    auto block = moderation_.create_block(
+        moderation::Actor::system_actor("auto"),
+        moderation::BlockRequest{.ip = {},
+                                 .device_key = reported_device,
+                                 .duration_s = std::max<std::int64_t>(60, verdict.auto_block->duration_ms / 1000),
+                                 .reason = "automatic: reported by " +
+                                           std::to_string(verdict.auto_block->distinct_reporters) +
+                                           " people; pending review"});
+    if (!block) obs::log(obs::Level::error, "abuse", "auto_block_failed", {{"error", block.error().message}});
+  }
+
+  void on_report_decided(const std::string& reporter_device, bool accepted) override {
+    detector_.on_report_decided(reporter_device, accepted);
   }
 
  private:
-  Hub& hub_;  // Passed by argument.
+  Hub& hub_;                                 // Passed by argument.
+  abuse::AbuseDetector& detector_;           // Passed by argument.
+  moderation::ModerationService& moderation_;  // Passed by argument.
 };
 
 struct Server::Impl {
@@ -129,7 +151,7 @@ struct Server::Impl {
             .detector = d.detector,
             .altcha = d.altcha},
         stats(hub, net_metrics, d.detector),
-        kicker(hub) {
+        kicker(hub, d.detector, d.moderation) {
     std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
@@ -305,7 +327,7 @@ struct Server::Impl {
   Hub hub;
   Context ctx;
   LiveStatsSource stats;
-  BlockKicker kicker;
+  ModerationEvents kicker;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Acceptor> acceptor;
   std::unique_ptr<asio::ssl::context> tls;

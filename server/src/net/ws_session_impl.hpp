@@ -402,30 +402,15 @@ void WsSession<Stream>::handle_report(const protocol::ReportMsg& msg, std::optio
   moderation::ReportRequest request{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                     std::string(msg.comment)};
   // The store commits (fsync) before answering: off the I/O thread.
-  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re,
-                            reported = record->peer.device_key]() mutable {
+  asio::post(ctx.blocking, [self = self_ptr(), request = std::move(request), re]() mutable {
     auto& c = self->worker_.context();
+    // The service's listener excludes the pair and feeds the abuse detector.
     auto result = c.moderation.report_session(c.recent, self->user_id_, self->client_ip_, request);
     std::optional<std::int64_t> id;
     core::ErrorCode code = core::ErrorCode::internal;
     std::string message;
     if (result) {
-      id = *result;  // the service's listener has excluded the pair already
-      // Several distinct reporters in a short time: block pending review.
-      auto verdict = c.detector.on_report(reported, self->device_key_);
-      if (verdict.auto_block && !reported.empty()) {
-        auto block = c.moderation.create_block(
-            moderation::Actor::system_actor("auto"),
-            moderation::BlockRequest{.ip = {},
-                                     .device_key = reported,
-                                     .duration_s = std::max<std::int64_t>(60, verdict.auto_block->duration_ms / 1000),
-                                     .reason = "automatic: reported by " +
-                                               std::to_string(verdict.auto_block->distinct_reporters) +
-                                               " people; pending review"});
-        if (!block) {
-          obs::log(obs::Level::error, "abuse", "auto_block_failed", {{"error", block.error().message}});
-        }
-      }
+      id = *result;
     } else {
       code = result.error().code;
       message = result.error().message;

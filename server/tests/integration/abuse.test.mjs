@@ -139,3 +139,30 @@ test('token and join limits trip at their configured rate and recover after the 
     assert.equal((await c.next(['queued', 'error'], 3000)).type, 'queued');
   });
 });
+
+test('reports over REST count too: three distinct reporters block the user automatically', async () => {
+  await withServer({ label: 'abuse-rest-reports', abuse: 'default', flags: { 'repeat-pair-cooldown-ms': 0 } }, async (s) => {
+    const lang = uniqueLang();
+    const target = await helloed(s, { label: 'target' });
+    for (let i = 0; i < 3; i++) {
+      const reporter = await helloed(s, { label: `rest-reporter${i}` });
+      target.send(joinMsg(lang));
+      await target.next('queued');
+      reporter.send(joinMsg(lang));
+      const m = await reporter.next('matched', 3000);
+      await target.next('matched', 3000);
+      const res = await request(s, 'POST', '/api/v1/reports', {
+        json: { sessionId: m.sessionId, reason: 'spam' },
+        headers: { authorization: `Bearer ${reporter.token}` },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.json));
+      if (i < 2) {
+        reporter.send({ type: 'leave' });
+        await target.next('peer_left', 3000);
+      }
+    }
+    const banned = await target.next('banned', 3000);
+    assert.match(banned.reason, /automatic/);
+    assert.equal((await target.closed()).code, 4003);
+  });
+});
