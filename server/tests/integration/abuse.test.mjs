@@ -5,6 +5,7 @@
 // limits trip at their configured rate and recover.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { test } from 'node:test';
 
 import { createSession, helloed, joinMsg } from './client.mjs';
@@ -164,5 +165,33 @@ test('reports over REST count too: three distinct reporters block the user autom
     const banned = await target.next('banned', 3000);
     assert.match(banned.reason, /automatic/);
     assert.equal((await target.closed()).code, 4003);
+  });
+});
+
+test('limiter memory stays bounded while 10,000 distinct device ids hammer the token endpoint', async () => {
+  await withServer({ label: 'abuse-flood', abuse: 'default', flags: { 'rate-limits': 'session_per_ip=off' } }, async (s) => {
+    const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]);
+    const entries = async () => {
+      const m = /serendip_rate_limit_entries (\d+)/.exec((await request(s, 'GET', '/metrics')).text);
+      return Number(m[1]);
+    };
+    const before = rssKb();
+    let next = 0;
+    let ok = 0;
+    const worker = async () => {
+      while (next < 10_000) {
+        const i = next++;
+        const res = await request(s, 'POST', '/api/v1/session', { json: { deviceId: `flood-device-${String(i).padStart(8, '0')}` } });
+        if (res.status === 200) ok++;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    assert.equal(ok, 10_000, 'each new device gets its first token');
+    const held = await entries();
+    const grownKb = rssKb() - before;
+    // One bucket per device at most, a few hundred bytes each: far below the cap and a few MB.
+    assert.ok(held <= 10_000, `buckets held: ${held}`);
+    assert.ok(grownKb < 40 * 1024, `server RSS grew by ${grownKb} KiB`);
+    console.log(`# flood: ${held} buckets held, RSS +${grownKb} KiB for 10,000 devices`);
   });
 });
