@@ -20,6 +20,19 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
+// "true"/"1"/"yes" or "false"/"0"/"no".
+std::optional<std::string> parse_bool(std::string_view v, bool& out) {
+  v = trim(v);
+  if (v == "true" || v == "1" || v == "yes") {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no") {
+    out = false;
+  } else {
+    return "must be true or false, got '" + std::string(v) + "'";
+  }
+  return std::nullopt;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -275,17 +288,7 @@ const Key kKeys[] = {
     {"repeat-pair-cooldown-ms", "MS", "the same two devices are not paired again within this", false,
      SERENDIP_INT(repeat_pair_cooldown_ms, 0, 24 * kHour_ms)},
     {"same-device-match", "BOOL", "two tabs of one device may be paired (talking to yourself on a laptop)", false,
-     [](Config& c, std::string_view v) -> Problem {
-       v = trim(v);
-       if (v == "true" || v == "1" || v == "yes") {
-         c.same_device_match = true;
-       } else if (v == "false" || v == "0" || v == "no") {
-         c.same_device_match = false;
-       } else {
-         return "must be true or false, got '" + std::string(v) + "'";
-       }
-       return std::nullopt;
-     },
+     [](Config& c, std::string_view v) { return parse_bool(v, c.same_device_match); },
      [](const Config& c) { return std::string(c.same_device_match ? "true" : "false"); }},
     {"rate-limits", "LIST", "rate limit overrides: <limit>=<tokens>/<seconds>s/<burst> or <limit>=off (docs/abuse.md)",
      false,
@@ -295,17 +298,7 @@ const Key kKeys[] = {
      },
      [](const Config& c) { return c.rate_limits; }},
     {"captcha", "BOOL", "let the abuse detector demand a CAPTCHA (off only for load tests)", false,
-     [](Config& c, std::string_view v) -> Problem {
-       v = trim(v);
-       if (v == "true" || v == "1" || v == "yes") {
-         c.captcha = true;
-       } else if (v == "false" || v == "0" || v == "no") {
-         c.captcha = false;
-       } else {
-         return "must be true or false, got '" + std::string(v) + "'";
-       }
-       return std::nullopt;
-     },
+     [](Config& c, std::string_view v) { return parse_bool(v, c.captcha); },
      [](const Config& c) { return std::string(c.captcha ? "true" : "false"); }},
     {"log-level", "LEVEL", "debug, info, warn or error", false,
      [](Config& c, std::string_view v) -> Problem {

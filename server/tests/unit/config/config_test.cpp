@@ -305,3 +305,27 @@ TEST(Config, EveryKeyWorksAsFlagEnvAndFile) {
 
 }  // namespace
 }  // namespace serendip::config
+
+namespace serendip::config {
+namespace {
+
+TEST(Config, BooleansAndAbuseSettings) {
+  auto d = run({});
+  ASSERT_TRUE(d.ok()) << d.error();
+  EXPECT_TRUE(d.config().same_device_match);
+  EXPECT_TRUE(d.config().captcha);
+  auto off = run({"--same-device-match=no", "--captcha=0", "--rate-limits=join_per_device=1/1s/1"});
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_FALSE(off.config().same_device_match);
+  EXPECT_FALSE(off.config().captcha);
+  EXPECT_EQ(off.config().rate_limits, "join_per_device=1/1s/1");
+  auto env = run({}, {{"SERENDIP_SAME_DEVICE_MATCH", "false"}});
+  ASSERT_TRUE(env.ok()) << env.error();
+  EXPECT_FALSE(env.config().same_device_match);
+  auto bad = run({"--captcha=maybe"});
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("captcha"), std::string::npos) << bad.error();
+}
+
+}  // namespace
+}  // namespace serendip::config
