@@ -167,6 +167,12 @@ test('the audit log shows the report, the decision, the block, the appeal and it
   await eventually(async () => (await table.getByRole('row').count()) === 3, { message: 'two entries (and the header) for the report' });
 });
 
+test('the watch list page opens and shows its entries or the empty state', { skip }, async () => {
+  await goTo(mod.page, 'Watch list');
+  await mod.page.getByRole('table', { name: 'Watch list' }).or(mod.page.getByText('Nobody is on the watch list.')).waitFor();
+  await screenshot(mod.page, 'admin-watch-list.png');
+});
+
 test('the accounts page creates a moderator', { skip }, async () => {
   await goTo(mod.page, 'Accounts');
   const form = mod.page.getByRole('form', { name: 'New account' });

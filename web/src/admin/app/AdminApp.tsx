@@ -11,6 +11,7 @@ import { DashboardPage } from '../features/dashboard/components/DashboardPage';
 import { LoginPage } from '../features/login/components/LoginPage';
 import { ReportsPage } from '../features/reports/components/ReportsPage';
 import { ReputationPage } from '../features/reputation/components/ReputationPage';
+import { WatchListPage } from '../features/watch-list/components/WatchListPage';
 import type { ResourceState } from '../lib/resource';
 import type { Route } from '../lib/router';
 import { ServicesProvider, useRoute, useServices, useSession } from '../lib/services-context';
@@ -28,6 +29,7 @@ const TITLES: Record<Route['page'], string> = {
   blocks: 'Blocks',
   appeals: 'Appeals',
   reputation: 'Reputation',
+  'watch-list': 'Watch list',
   audit: 'Audit log',
   accounts: 'Accounts',
   'not-found': 'Not found',
@@ -89,6 +91,8 @@ function Page({ route, stats, role }: { route: Route; stats: ResourceState<Stats
       return <AppealsPage open={stats.data?.moderation.openAppeals ?? null} />;
     case 'reputation':
       return <ReputationPage key={`${route.ip}|${route.device}`} ip={route.ip} device={route.device} />;
+    case 'watch-list':
+      return <WatchListPage />;
     case 'audit':
       return <AuditPage key={route.target ?? ''} target={route.target} />;
     case 'accounts':

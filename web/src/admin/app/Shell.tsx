@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { FlagIcon, Logo } from '../../components/icons';
 import { useNow } from '../../components/use-now';
 import { AppLink } from '../components/app-link';
-import { BanIcon, GaugeIcon, ListIcon, LogoutIcon, ScaleIcon, SearchIcon, UsersIcon } from '../components/admin-icons';
+import { BanIcon, EyeIcon, GaugeIcon, ListIcon, LogoutIcon, ScaleIcon, SearchIcon, UsersIcon } from '../components/admin-icons';
 import type { Route } from '../lib/router';
 import type { SessionState } from '../lib/session';
 import type { Stats } from '../lib/types';
@@ -17,6 +17,7 @@ const NAV: { page: Page; to: Route; label: string; icon: (p: { className?: strin
   { page: 'blocks', to: { page: 'blocks' }, label: 'Blocks', icon: BanIcon },
   { page: 'appeals', to: { page: 'appeals' }, label: 'Appeals', icon: ScaleIcon },
   { page: 'reputation', to: { page: 'reputation', ip: null, device: null }, label: 'Reputation', icon: SearchIcon },
+  { page: 'watch-list', to: { page: 'watch-list' }, label: 'Watch list', icon: EyeIcon },
   { page: 'audit', to: { page: 'audit', target: null }, label: 'Audit log', icon: ListIcon },
   { page: 'accounts', to: { page: 'accounts' }, label: 'Accounts', icon: UsersIcon, adminOnly: true },
 ];

@@ -42,6 +42,7 @@ describe('AdminApi requests', () => {
     ['reputation of an IP', (a) => a.reputation({ ip: '2001:db8::1' }), 'GET', '/api/v1/admin/reputation?ip=2001%3Adb8%3A%3A1', null],
     ['reputation of a device', (a) => a.reputation({ device: 'dk' }), 'GET', '/api/v1/admin/reputation?device=dk', null],
     ['stats', (a) => a.stats(), 'GET', '/api/v1/admin/stats', null],
+    ['watch list', (a) => a.watchList(), 'GET', '/api/v1/admin/watchlist', null],
     ['heatmap', (a) => a.matchWait(), 'GET', '/api/v1/admin/analytics/match-wait', null],
     ['audit', (a) => a.audit({ action: 'block.create', since: 1000 }, { limit: 100 }), 'GET', '/api/v1/admin/audit?action=block.create&since=1000&limit=100', null],
     ['verify', (a) => a.verifyAudit(), 'GET', '/api/v1/admin/audit/verify', null],

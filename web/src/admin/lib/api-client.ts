@@ -23,6 +23,7 @@ import type {
   Reputation,
   Role,
   Stats,
+  WatchEntry,
 } from './types';
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -155,6 +156,9 @@ export class AdminApi {
   }
   matchWait(): Promise<Heatmap> {
     return this.call('GET', '/analytics/match-wait');
+  }
+  watchList(): Promise<{ items: WatchEntry[] }> {
+    return this.call('GET', '/watchlist');
   }
   audit(filter: AuditFilter = {}, page: PageRequest = {}): Promise<Page<AuditEntry>> {
     return this.call('GET', '/audit' + queryString({ ...filter, ...page }));

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'appeals' }
   | { page: 'reputation'; ip: string | null; device: string | null }
   | { page: 'audit'; target: string | null }
+  | { page: 'watch-list' }
   | { page: 'accounts' }
   | { page: 'not-found' };
 
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string, search = ''): Route {
     }
     case 'blocks':
     case 'appeals':
+    case 'watch-list':
     case 'accounts':
       return second === undefined ? { page: first } : { page: 'not-found' };
     case 'reputation':

@@ -147,6 +147,22 @@ export interface Heatmap {
   regions: { region: string; cells: HeatmapCell[] }[];
 }
 
+export type WatchKind = 'device' | 'ip';
+export type WatchRule = 'rapid_join' | 'rapid_next' | 'devices_per_ip' | 'ips_per_device' | 'distinct_reporters' | 'rate_limited';
+
+/** One entry of the abuse detector's watch list (GET /watchlist): one per subject and rule. */
+export interface WatchEntry {
+  kind: WatchKind;
+  subject: string; // a device key (64 hex) or an IP address
+  rule: WatchRule;
+  count: number; // what the rule counted at its last hit
+  hits: number; // how often the rule fired for this subject
+  firstSeen: number;
+  lastSeen: number;
+  captchaRequired: boolean;
+  captchaPending: boolean; // always false for an IP
+}
+
 // Request bodies and filters.
 
 /** durationS in seconds, or null for a permanent block (admins only). */
