@@ -1,16 +1,8 @@
 // Icons for the dashboard's navigation (24x24, stroke, decorative like the
 // call app's set: the link or button carries the name).
-import type { SVGProps } from 'react';
+import { Svg, type IconProps } from '../../components/icons';
 
-type IconProps = SVGProps<SVGSVGElement>;
-
-function Svg({ children, ...props }: IconProps) {
-  return (
-    <svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...props}>
-      {children}
-    </svg>
-  );
-}
+export { EyeIcon } from '../../components/icons';
 
 export const GaugeIcon = (p: IconProps) => (
   <Svg {...p}>
@@ -39,12 +31,6 @@ export const SearchIcon = (p: IconProps) => (
   <Svg {...p}>
     <circle cx="11" cy="11" r="7" />
     <path d="M20 20l-3.5-3.5" />
-  </Svg>
-);
-export const EyeIcon = (p: IconProps) => (
-  <Svg {...p}>
-    <path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z" />
-    <circle cx="12" cy="12" r="3" />
   </Svg>
 );
 export const ListIcon = (p: IconProps) => (
