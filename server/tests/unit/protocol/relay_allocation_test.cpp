@@ -11,37 +11,7 @@
 
 #include "protocol/codec.hpp"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-
-void* counted_aligned_alloc(std::size_t n, std::align_val_t al) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  auto a = static_cast<std::size_t>(al);
-  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n == 0 ? 1 : n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n == 0 ? 1 : n); }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "../../support/counting_new.hpp"
 
 namespace serendip::protocol {
 namespace {
@@ -70,7 +40,7 @@ TEST(RelayAllocation, DecodingRelayFramesDoesNotAllocate) {
   // Warm-up: the parser's temporary stack may size itself once.
   for (const std::string* f : frames) ASSERT_TRUE(std::holds_alternative<ClientMessage>(d.decode(*f)));
 
-  std::size_t before = g_allocations.load();
+  std::uint64_t before = g_allocations.load();
   std::size_t accepted = 0;
   for (int i = 0; i < 1000; ++i) {
     for (const std::string* f : frames) {
@@ -78,14 +48,14 @@ TEST(RelayAllocation, DecodingRelayFramesDoesNotAllocate) {
       accepted += std::holds_alternative<ClientMessage>(r) ? 1 : 0;
     }
   }
-  std::size_t allocations = g_allocations.load() - before;
+  std::uint64_t allocations = g_allocations.load() - before;
   EXPECT_EQ(accepted, 4000u);
   EXPECT_EQ(allocations, 0u);
 }
 
 TEST(RelayAllocation, CounterSeesAllocations) {
   // Guards the test above against a counter that silently counts nothing.
-  std::size_t before = g_allocations.load();
+  std::uint64_t before = g_allocations.load();
   void* p = ::operator new(64);  // a direct call: a new-expression could be elided
   ::operator delete(p);
   EXPECT_GE(g_allocations.load() - before, 1u);
