@@ -167,9 +167,91 @@ test('the audit log shows the report, the decision, the block, the appeal and it
   await eventually(async () => (await table.getByRole('row').count()) === 3, { message: 'two entries (and the header) for the report' });
 });
 
-test('the watch list page opens and shows its entries or the empty state', { skip }, async () => {
+// Three strangers (scripted protocol clients in a page of the app's origin, so
+// the server sees real browser sockets) report one user in turn.
+async function threeReportsAgainstOneUser(page) {
+  return page.evaluate(async () => {
+    const lang = 'eu';
+    const wsUrl = `${location.origin.replace(/^http/, 'ws')}/ws`;
+    async function client(name) {
+      const deviceId = `e2e-${name}-${crypto.randomUUID()}`;
+      const res = await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deviceId }) });
+      if (!res.ok) throw new Error(`${name}: session ${res.status}`);
+      const { token } = await res.json();
+      const ws = new WebSocket(wsUrl);
+      const inbox = [];
+      const waiters = [];
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === 'ping') return ws.send(JSON.stringify({ type: 'pong' }));
+        const i = waiters.findIndex((w) => w.types.includes(m.type));
+        if (i >= 0) waiters.splice(i, 1)[0].resolve(m);
+        else inbox.push(m);
+      };
+      await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error(`${name}: socket error`)); });
+      const next = (...types) => {
+        const i = inbox.findIndex((m) => types.includes(m.type));
+        if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
+        return new Promise((resolve, reject) => {
+          waiters.push({ types, resolve });
+          setTimeout(() => reject(new Error(`${name}: no ${types.join('/')} within 5 s`)), 5000);
+        });
+      };
+      const send = (m) => ws.send(JSON.stringify(m));
+      send({ type: 'hello', token });
+      const welcome = await next('welcome', 'error', 'banned');
+      if (welcome.type !== 'welcome') throw new Error(`${name}: ${JSON.stringify(welcome)}`);
+      return { send, next, userId: welcome.userId, ws };
+    }
+    const target = await client('target');
+    for (let i = 0; i < 3; i++) {
+      const reporter = await client(`reporter${i}`);
+      target.send({ type: 'join', mode: 'text', languages: [lang] });
+      await target.next('queued');
+      reporter.send({ type: 'join', mode: 'text', languages: [lang] });
+      const m = await reporter.next('matched');
+      await target.next('matched');
+      reporter.send({ type: 'report', sessionId: m.sessionId, reason: 'spam', comment: `priority check ${i + 1}`, id: 1 });
+      const ack = await reporter.next('report_ack', 'error');
+      if (ack.type !== 'report_ack') throw new Error(`reporter${i}: ${JSON.stringify(ack)}`);
+      reporter.send({ type: 'leave' });
+      if (i < 2) await target.next('peer_left');
+      reporter.ws.close();
+    }
+    const banned = await target.next('banned');
+    return { targetUser: target.userId, bannedReason: banned.reason };
+  });
+}
+
+test('a user reported by three strangers is blocked automatically; their reports jump the queue, marked Priority', { skip }, async () => {
+  const scripted = await browser.newPage();
+  try {
+    await scripted.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
+    const { bannedReason } = await threeReportsAgainstOneUser(scripted);
+    assert.match(bannedReason, /automatic/);
+  } finally {
+    await scripted.close();
+  }
+  await goTo(mod.page, 'Reports');
+  await mod.page.reload({ waitUntil: 'domcontentloaded' });
+  const queue = mod.page.getByRole('list', { name: 'Report queue' });
+  await queue.getByRole('link', { name: /priority check 3/ }).waitFor();
+  // The three reports come first, each marked Priority, oldest first.
+  const items = queue.getByRole('link');
+  for (let i = 0; i < 3; i++) {
+    const item = items.nth(i);
+    assert.match(await item.innerText(), new RegExp(`priority check ${i + 1}`));
+    await item.getByText('Priority', { exact: true }).waitFor();
+  }
+  await items.first().click();
+  await mod.page.getByText('Priority: blocked automatically pending review').waitFor();
+  await screenshot(mod.page, 'admin-priority-queue.png');
+});
+
+test('the watch list shows the user that several people reported', { skip }, async () => {
   await goTo(mod.page, 'Watch list');
-  await mod.page.getByRole('table', { name: 'Watch list' }).or(mod.page.getByText('Nobody is on the watch list.')).waitFor();
+  const table = mod.page.getByRole('table', { name: 'Watch list' });
+  await table.getByRole('row').filter({ hasText: 'Reported by several people' }).waitFor();
   await screenshot(mod.page, 'admin-watch-list.png');
 });
 

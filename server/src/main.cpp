@@ -149,6 +149,13 @@ int main(int argc, char** argv) {
                                      .altcha = altcha});
   if (auto pairs = moderation.reported_device_pairs()) server.exclude_pairs(*pairs);
 
+  // POST /api/v1/reports takes from the same per-device bucket as `report`.
+  auto report_gate = [&limiter, &detector](std::string_view device) -> std::optional<moderation::Failure> {
+    auto d = limiter.check(abuse::Limit::report_per_device, device);
+    if (d) return std::nullopt;
+    (void)detector.on_rate_limited(abuse::Limit::report_per_device, device);
+    return moderation::Failure{core::ErrorCode::rate_limited, "too many reports", d.retry_after_ms};
+  };
   http::Router router(http::RouterDeps{
       .config = cfg,
       .jwt = jwt,
@@ -180,7 +187,8 @@ int main(int argc, char** argv) {
                                                               .sessions = recent,
                                                               .match_waits = match_waits,
                                                               .device_key_secret = *device_secret,
-                                                              .max_body_bytes = cfg.max_http_body_bytes})});
+                                                              .max_body_bytes = cfg.max_http_body_bytes,
+                                                              .report_gate = report_gate})});
   server.set_router(router);
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});

@@ -437,6 +437,9 @@ class AdminApi {
     rr.reason = f.text("reason", true).value_or("");
     rr.comment = f.text("comment").value_or("");
     if (!f.ok()) return bad_request(f.error());
+    if (d_.report_gate) {
+      if (auto refused = d_.report_gate(r.claims->did)) return failure_response(*refused);
+    }
     auto id = d_.moderation.report_session(d_.sessions, r.claims->sub, req.client_ip, rr);
     if (!id) return failure_response(id.error());
     return ok_json(201, json::object{{"reportId", *id}});
@@ -480,6 +483,7 @@ class AdminApi {
     f.reported_ip = p.ip("ip");
     f.since = p.integer("since");
     f.until = p.integer("until");
+    f.priority = p.boolean("priority");
     const store::PageRequest page = p.page();
     if (!p.ok()) return bad_request(p.error());
     auto r = d_.moderation.reports(f, page);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ class StatsProvider {
   virtual std::string watch_list_json() const { return "[]"; }
 };
 
+// For POST /api/v1/reports: the per-device report limit the WebSocket
+// `report` also takes from. Return a rate_limited failure to refuse (429 with
+// Retry-After), nullopt to go on. Thread-safe.
+using ReportGate = std::function<std::optional<moderation::Failure>(std::string_view device_key)>;
+
 struct AdminApiDeps {
   moderation::ModerationService& moderation;        // Passed by argument; outlives the handler.
   const auth::JwtCodec& jwt;                         // Passed by argument: verifies anonymous user tokens.
@@ -61,6 +67,7 @@ struct AdminApiDeps {
   const moderation::MatchWaitHeatmap& match_waits;   // Passed by argument: fed by the hub.
   std::string device_key_secret;                     // the key auth::device_key hashes device ids with
   std::size_t max_body_bytes = 64 * 1024;
+  ReportGate report_gate = {};                       // optional; empty = no limit
 };
 
 // nullopt for paths that are not its own (the router then answers 404, or

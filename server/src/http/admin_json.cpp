@@ -38,6 +38,7 @@ json::object report(const store::ReportSummary& s) {
   o["note"] = r.decision_note;
   o["distinctReporters"] = s.distinct_reporters;
   o["priorBlocks"] = s.prior_blocks;
+  o["priority"] = r.priority;
   return o;
 }
 

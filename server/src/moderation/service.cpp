@@ -171,6 +171,32 @@ Outcome<store::Page<store::ReportSummary>> ModerationService::reports(const stor
   return std::move(*r);
 }
 
+Outcome<std::int64_t> ModerationService::prioritize_reports_against(const Actor& actor, std::string_view device_key,
+                                                                    std::string_view reason) {
+  if (!valid_device_key(device_key)) return fail(ErrorCode::bad_request, "device is not a valid device key");
+  if (auto f = check_text(reason, kMaxNote, "reason")) return *f;
+  const std::int64_t now = clock_.unix_ms();
+  TxAbort t;
+  std::int64_t marked = 0;
+  auto tx = db_.transaction([&]() -> store::Result<void> {
+    auto n = db_.reports().prioritize_reported_device(device_key);
+    if (!n) return t.abort_store(n.error(), "report");
+    marked = *n;
+    if (marked == 0) return {};
+    auto a = db_.audit().append(store::AuditRecord{
+        now, actor.audit_name(), std::string(action::report_prioritize), "device:" + std::string(device_key),
+        std::string(reason), JsonText().add("reports", marked).str()});
+    if (!a) return t.abort_store(a.error(), "audit");
+    return {};
+  });
+  if (t.failure) return *t.failure;
+  if (!tx) return from_store(tx.error(), "report");
+  if (marked > 0) {
+    obs::log(obs::Level::info, "moderation", "reports_prioritized", {{"reports", marked}, {"actor", actor.audit_name()}});
+  }
+  return marked;
+}
+
 Outcome<DecisionOutcome> ModerationService::decide_report(const Actor& actor, std::int64_t report_id,
                                                           const Decision& decision) {
   const auto* accept = std::get_if<AcceptReport>(&decision);

@@ -166,6 +166,11 @@ class ModerationService {
   Outcome<store::Page<store::ReportSummary>> reports(const store::ReportFilter& filter,
                                                      const store::PageRequest& page);
   // forbidden: a permanent block by a moderator; conflict: already decided.
+  // The abuse detector blocked this device pending review: every pending
+  // report against it jumps the queue (audited as report.prioritize when any
+  // changed). Returns how many reports were marked.
+  Outcome<std::int64_t> prioritize_reports_against(const Actor& actor, std::string_view device_key,
+                                                   std::string_view reason);
   Outcome<DecisionOutcome> decide_report(const Actor& actor, std::int64_t report_id, const Decision& decision);
 
   // ---- blocks

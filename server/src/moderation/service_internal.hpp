@@ -51,6 +51,7 @@ namespace action {
 inline constexpr std::string_view report_create = "report.create";
 inline constexpr std::string_view report_accept = "report.accept";
 inline constexpr std::string_view report_reject = "report.reject";
+inline constexpr std::string_view report_prioritize = "report.prioritize";
 inline constexpr std::string_view block_create = "block.create";
 inline constexpr std::string_view block_lift = "block.lift";
 inline constexpr std::string_view appeal_create = "appeal.create";

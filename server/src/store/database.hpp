@@ -29,9 +29,13 @@ class ReportStore {
   // conflict: this reporter (same user id or same device) already reported this session.
   virtual Result<std::int64_t> add(const NewReport& report) = 0;
   virtual Result<ReportSummary> get(std::int64_t id) = 0;  // not_found
-  // Pending first, then oldest first; each with its reporter and block counts.
+  // Pending priority reports first, then other pending ones, then decided
+  // ones; oldest first within each; each with its reporter and block counts.
   virtual Result<Page<ReportSummary>> queue(const ReportFilter& filter, const PageRequest& page) = 0;
   virtual Result<std::int64_t> count(const ReportFilter& filter) = 0;
+  // Marks every pending report against this device as priority; returns how
+  // many changed (reports already marked do not count).
+  virtual Result<std::int64_t> prioritize_reported_device(std::string_view device_key) = 0;
   // pending -> accepted/rejected. conflict when it was decided already.
   virtual Result<Report> decide(std::int64_t id, const DecisionUpdate& decision) = 0;
   // Every (reporter device, reported device) pair ever reported, so the

@@ -41,6 +41,7 @@ struct Report : NewReport {
   std::string decided_by;  // admin username; empty while pending
   std::optional<std::int64_t> decided_at;
   std::string decision_note;
+  bool priority = false;  // jumps the queue: its reported device was blocked automatically pending review
 };
 
 // A report as the moderation queue shows it.
@@ -57,6 +58,7 @@ struct ReportFilter {
   std::optional<std::string> reported_ip = {};
   std::optional<std::int64_t> since = {};  // created_at >= since
   std::optional<std::int64_t> until = {};  // created_at < until
+  std::optional<bool> priority = {};
 };
 
 // Keyset pagination: `cursor` is what the previous page returned as

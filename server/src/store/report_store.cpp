@@ -6,7 +6,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT r.id, r.created_at, r.session_id, r.reason, r.comment, r.reporter_user_id, r.reporter_device_key, "
     "r.reporter_ip, r.reported_user_id, r.reported_device_key, r.reported_ip, r.session_started_at, "
-    "r.session_ended_at, r.session_length_ms, r.status, r.decided_by, r.decided_at, r.decision_note, "
+    "r.session_ended_at, r.session_length_ms, r.status, r.decided_by, r.decided_at, r.decision_note, r.priority, "
     // Distinct reporters of the reported device (of its IP when the device is unknown).
     "(SELECT COUNT(DISTINCT COALESCE(x.reporter_device_key, x.reporter_user_id)) FROM reports x "
     " WHERE (r.reported_device_key IS NOT NULL AND x.reported_device_key = r.reported_device_key) "
@@ -16,8 +16,13 @@ constexpr const char* kSelect =
     " AND (b.report_id IS NULL OR b.report_id <> r.id)) "
     "FROM reports r";
 
-// Queue order: pending first, then oldest first.
-constexpr const char* kRank = "(CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END)";
+// Queue order: pending priority reports, other pending ones, decided ones;
+// oldest first within each. rank_of is the same in C++ (for the cursor).
+constexpr const char* kRank = "(CASE WHEN r.status <> 'pending' THEN 2 WHEN r.priority <> 0 THEN 0 ELSE 1 END)";
+std::int64_t rank_of(const Report& r) {
+  if (r.status != ReportStatus::pending) return 2;
+  return r.priority ? 0 : 1;
+}
 
 ReportSummary summary_from_row(const sql::Row& row) {
   ReportSummary s;
@@ -36,8 +41,9 @@ ReportSummary summary_from_row(const sql::Row& row) {
   r.decided_by = row.text(15);
   r.decided_at = row.opt_i64(16);
   r.decision_note = row.text(17);
-  s.distinct_reporters = row.i64(18);
-  s.prior_blocks = row.i64(19);
+  r.priority = row.i64(18) != 0;
+  s.distinct_reporters = row.i64(19);
+  s.prior_blocks = row.i64(20);
   return s;
 }
 
@@ -49,6 +55,7 @@ Where where_of(const ReportFilter& f) {
   if (f.reported_ip) w.add("r.reported_ip = ?", *f.reported_ip);
   if (f.since) w.add("r.created_at >= ?", *f.since);
   if (f.until) w.add("r.created_at < ?", *f.until);
+  if (f.priority) w.add("r.priority = ?", std::int64_t{*f.priority ? 1 : 0});
   return w;
 }
 
@@ -105,7 +112,7 @@ Result<Page<ReportSummary>> SqlReportStore::queue(const ReportFilter& filter, co
       out.items.pop_back();
       const Report& last = out.items.back().report;
       out.next_cursor =
-          encode_cursor({last.status == ReportStatus::pending ? 0 : 1, last.created_at, last.id});
+          encode_cursor({rank_of(last), last.created_at, last.id});
     }
     return out;
   });
@@ -117,6 +124,17 @@ Result<std::int64_t> SqlReportStore::count(const ReportFilter& filter) {
     auto r = c.query("SELECT COUNT(*) FROM reports r" + w.sql, w.params);
     if (!r) return r.error();
     return r->rows.at(0).i64(0);
+  });
+}
+
+Result<std::int64_t> SqlReportStore::prioritize_reported_device(std::string_view device_key) {
+  if (device_key.empty()) return std::int64_t{0};
+  return ex_.read([&](sql::Connection& c) -> Result<std::int64_t> {
+    auto r = c.query(
+        "UPDATE reports SET priority = 1 WHERE reported_device_key = ? AND status = 'pending' AND priority = 0",
+        {std::string(device_key)});
+    if (!r) return r.error();
+    return static_cast<std::int64_t>(r->affected);
   });
 }
 

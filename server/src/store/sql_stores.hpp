@@ -113,6 +113,7 @@ class SqlReportStore final : public ReportStore {
   Result<ReportSummary> get(std::int64_t id) override;
   Result<Page<ReportSummary>> queue(const ReportFilter& filter, const PageRequest& page) override;
   Result<std::int64_t> count(const ReportFilter& filter) override;
+  Result<std::int64_t> prioritize_reported_device(std::string_view device_key) override;
   Result<Report> decide(std::int64_t id, const DecisionUpdate& decision) override;
   Result<std::vector<std::pair<std::string, std::string>>> reported_device_pairs() override;
 

@@ -1,14 +1,28 @@
 // Issue 7 over real sockets: rapid nexts put a device on the watch list and
 // demand a CAPTCHA (ALTCHA); a join without a solution is refused; a solution
 // computed the way the widget does lets it join; replayed and forged solutions
-// are refused; three distinct reporters block a user automatically; rate
-// limits trip at their configured rate and recover.
+// are refused; three distinct reporters block a user automatically and their
+// reports jump the moderation queue; rate limits trip at their configured rate
+// and recover (REST reports share the WebSocket's per-device report limit).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'node:test';
 
 import { createSession, helloed, joinMsg } from './client.mjs';
+import {
+  BOOT_ADMIN,
+  BOOT_PASSWORD,
+  adminGet,
+  auditEntries,
+  call,
+  freshSqlite,
+  login,
+  pair,
+  report,
+  user,
+  withModServer,
+} from './moderation-tools.mjs';
 import { withServer } from './server.mjs';
 import { nextSourceAddress, request, sleep, uniqueLang } from './util.mjs';
 
@@ -106,6 +120,81 @@ test('three distinct reporters against one user block it automatically, at once'
     assert.equal(closed.code, 4003);
     const again = await createSession(s, { deviceId: target.deviceId }).catch((e) => e);
     assert.ok(again instanceof Error || again.status === 403, 'new token refused');
+  });
+});
+
+test('an automatic block sends the reported user\'s reports to the front of the moderation queue', async () => {
+  const db = freshSqlite();
+  await withModServer(db, { label: 'abuse-priority', abuse: 'default', flags: { 'repeat-pair-cooldown-ms': 0 } }, async (s) => {
+    const lang = uniqueLang();
+    // An older report against someone else waits in the queue first.
+    const x = await user(s, { label: 'x' });
+    const y = await user(s, { label: 'y' });
+    const older = await report(y, await pair(x, y, lang), 'spam');
+    assert.equal(older.type, 'report_ack', JSON.stringify(older));
+    y.send({ type: 'leave' });
+    await x.next('peer_left', 3000);
+
+    const target = await user(s, { label: 'target' });
+    for (let i = 0; i < 3; i++) {
+      const reporter = await user(s, { label: `reporter${i}` });
+      const ack = await report(reporter, await pair(target, reporter, lang));
+      assert.equal(ack.type, 'report_ack', JSON.stringify(ack));
+      if (i < 2) {
+        reporter.send({ type: 'leave' });
+        await target.next('peer_left', 3000);
+      }
+    }
+    assert.match((await target.next('banned', 3000)).reason, /automatic/);
+
+    const token = await login(s, BOOT_ADMIN, BOOT_PASSWORD);
+    const queue = await adminGet(s, token, '/api/v1/admin/reports?status=pending');
+    assert.deepEqual(
+      queue.items.map((r) => [r.reported.userId, r.priority]),
+      [[target.userId, true], [target.userId, true], [target.userId, true], [x.userId, false]],
+      'the blocked user\'s three reports first, then the older one',
+    );
+    const only = await adminGet(s, token, '/api/v1/admin/reports?priority=true');
+    assert.equal(only.items.length, 3);
+    const bad = await call(s, 'GET', '/api/v1/admin/reports?priority=maybe', { token });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, 'bad_request');
+
+    // Both automatic actions are in the audit log, the block first.
+    const audit = await auditEntries(s, token);
+    const block = audit.find((e) => e.action === 'block.create' && e.actor === 'auto');
+    const prio = audit.find((e) => e.action === 'report.prioritize');
+    assert.ok(block && prio, audit.map((e) => `${e.action}:${e.actor}`).join(', '));
+    assert.equal(prio.actor, 'auto');
+    assert.equal(prio.target, `device:${queue.items[0].reported.device}`);
+    assert.ok(prio.seq > block.seq);
+  });
+});
+
+test('REST reports take from the same per-device report limit as WebSocket reports', async () => {
+  const db = freshSqlite();
+  await withModServer(db, { label: 'abuse-report-limit', abuse: 'default', flags: { 'rate-limits': 'report_per_device=1/2s/1' } }, async (s) => {
+    const lang = uniqueLang();
+    const reporter = await user(s, { label: 'reporter' });
+    const first = await user(s, { label: 'first' });
+    const ack = await report(reporter, await pair(first, reporter, lang));
+    assert.equal(ack.type, 'report_ack', JSON.stringify(ack));
+    reporter.send({ type: 'leave' });
+    await first.next('peer_left', 3000);
+
+    const second = await user(s, { label: 'second' });
+    const sessionId = await pair(second, reporter, lang);
+    const post = () => call(s, 'POST', '/api/v1/reports', { token: reporter.token, ip: reporter.ip,
+      json: { sessionId, reason: 'spam' } });
+    const refused = await post();
+    assert.equal(refused.status, 429, JSON.stringify(refused.json));
+    assert.equal(refused.json.error.code, 'rate_limited');
+    assert.ok(refused.json.error.retryAfterMs > 0);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    await sleep(refused.json.error.retryAfterMs + 50);
+    const accepted = await post();
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.json));
+    assert.ok(accepted.json.reportId > 0);
   });
 });
 

@@ -133,9 +133,10 @@ export async function startPostgres() {
 // ---- servers
 
 // A server on `db` that believes X-Forwarded-For from 127.0.0.1, with a bootstrap admin.
-export function startModServer(db, { flags = {}, env = {}, label = 'moderation' } = {}) {
+export function startModServer(db, { flags = {}, env = {}, label = 'moderation', abuse } = {}) {
   return startServer({
     label,
+    abuse,
     flags: { 'trusted-proxies': PROXY_CIDR, ...flags },
     env: { SERENDIP_DATABASE_URL: db.url, SERENDIP_ADMIN_BOOTSTRAP: `${BOOT_ADMIN}:${BOOT_PASSWORD}`, ...env },
   });

@@ -66,6 +66,27 @@ TEST_F(ServiceTest, OneReportPerSession) {
   EXPECT_EQ(audit_actions().size(), 1u);  // the refused one rolled back its audit entry too
 }
 
+TEST_F(ServiceTest, PrioritizingReportsAgainstADeviceIsAuditedWhenAnyChanged) {
+  const std::int64_t first = submit("s1");
+  const std::int64_t second = submit("s2");
+  const Actor system = Actor::system_actor("auto");
+  auto marked = svc().prioritize_reports_against(system, kDevB, "reported by several people");
+  ASSERT_TRUE(marked.has_value());
+  EXPECT_EQ(*marked, 2);
+  EXPECT_TRUE(svc().report(first)->report.priority);
+  EXPECT_TRUE(svc().report(second)->report.priority);
+  const auto entries = audit_entries();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[2].action, "report.prioritize");
+  EXPECT_EQ(entries[2].actor, system.audit_name());
+  EXPECT_EQ(entries[2].target, std::string("device:") + kDevB);
+  EXPECT_EQ(entries[2].reason, "reported by several people");
+  // Nothing left to mark: no audit entry.
+  EXPECT_EQ(*svc().prioritize_reports_against(system, kDevB, "again"), 0);
+  EXPECT_EQ(audit_entries().size(), 3u);
+  EXPECT_EQ(code(svc().prioritize_reports_against(system, "not a device key", "x")), ErrorCode::bad_request);
+}
+
 TEST_F(ServiceTest, ReportSessionUsesTheHubRecordWithinTheWindow) {
   testing::FakeSessions sessions;
   SessionRecord rec;

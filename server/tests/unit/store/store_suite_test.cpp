@@ -202,6 +202,51 @@ TEST_P(StoreTest, QueueIsPendingFirstThenOldestFirstAcrossPages) {
   EXPECT_EQ(err(db().reports().queue({}, PageRequest{3, "1.2"})), ErrorKind::invalid);
 }
 
+TEST_P(StoreTest, PriorityReportsJumpTheQueueUntilDecided) {
+  // Older reports against bob and dave, newer ones against carol.
+  const std::int64_t bob = ok(db().reports().add(report("s1", "a", "bob", kT0)));
+  ok(db().reports().add(report("s2", "b", "dave", kT0 + 10)));
+  const std::int64_t carol1 = ok(db().reports().add(report("s3", "c", "carol", kT0 + 20)));
+  const std::int64_t carol2 = ok(db().reports().add(report("s4", "d", "carol", kT0 + 30)));
+  const std::int64_t carol_decided = ok(db().reports().add(report("s5", "e", "carol", kT0 + 5)));
+  ok(db().reports().decide(carol_decided, DecisionUpdate{ReportStatus::rejected, "mod", kT0 + 40, ""}));
+  EXPECT_FALSE(ok(db().reports().get(carol1)).report.priority);
+
+  // Only pending reports change, and only once.
+  EXPECT_EQ(ok(db().reports().prioritize_reported_device("dev-carol")), 2);
+  EXPECT_EQ(ok(db().reports().prioritize_reported_device("dev-carol")), 0);
+  EXPECT_EQ(ok(db().reports().prioritize_reported_device("dev-nobody")), 0);
+  EXPECT_EQ(ok(db().reports().prioritize_reported_device("")), 0);
+  EXPECT_TRUE(ok(db().reports().get(carol1)).report.priority);
+  EXPECT_FALSE(ok(db().reports().get(carol_decided)).report.priority);
+  EXPECT_FALSE(ok(db().reports().get(bob)).report.priority);
+
+  // Priority (oldest first), other pending (oldest first), then decided; one per page.
+  std::vector<std::int64_t> order;
+  PageRequest page{1, ""};
+  for (int guard = 0; guard < 10; ++guard) {
+    auto p = ok(db().reports().queue({}, page));
+    for (const auto& s : p.items) order.push_back(s.report.id);
+    if (!p.next_cursor) break;
+    page.cursor = *p.next_cursor;
+  }
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order[0], carol1);
+  EXPECT_EQ(order[1], carol2);
+  EXPECT_EQ(order[2], bob);
+  EXPECT_EQ(order[4], carol_decided);
+  EXPECT_EQ(ok(db().reports().count({.priority = true})), 2);
+  EXPECT_EQ(ok(db().reports().count({.priority = false})), 3);
+
+  // A decided priority report leaves the front of the queue and keeps its mark.
+  ok(db().reports().decide(carol1, DecisionUpdate{ReportStatus::accepted, "mod", kT0 + 50, ""}));
+  auto q = ok(db().reports().queue({}, {}));
+  ASSERT_EQ(q.items.size(), 5u);
+  EXPECT_EQ(q.items[0].report.id, carol2);
+  EXPECT_EQ(q.items[1].report.id, bob);
+  EXPECT_TRUE(ok(db().reports().get(carol1)).report.priority);
+}
+
 TEST_P(StoreTest, QueueFilters) {
   ok(db().reports().add(report("s1", "a", "bob", kT0)));
   NewReport spam = report("s2", "b", "carol", kT0 + 10);

@@ -26,7 +26,7 @@ function schemaProperties(name: string): string[] {
 describe('admin API types match docs/openapi.yaml', () => {
   it.each<[string, readonly string[]]>([
     ['Party', keysOf<Party>()(['userId', 'device', 'ip'])],
-    ['Report', keysOf<Report>()(['id', 'createdAt', 'sessionId', 'reason', 'comment', 'status', 'reporter', 'reported', 'session', 'decidedBy', 'decidedAt', 'note', 'distinctReporters', 'priorBlocks'])],
+    ['Report', keysOf<Report>()(['id', 'createdAt', 'sessionId', 'reason', 'comment', 'status', 'reporter', 'reported', 'session', 'decidedBy', 'decidedAt', 'note', 'distinctReporters', 'priorBlocks', 'priority'])],
     ['Block', keysOf<Block>()(['id', 'ip', 'device', 'reason', 'createdBy', 'createdAt', 'expiresAt', 'until', 'liftedAt', 'liftedBy', 'reportId', 'active'])],
     ['Appeal', keysOf<Appeal>()(['id', 'blockId', 'device', 'ip', 'message', 'status', 'createdAt', 'decidedBy', 'decidedAt', 'note'])],
     ['AuditEntry', keysOf<AuditEntry>()(['seq', 'ts', 'actor', 'action', 'target', 'reason', 'details', 'prevHash', 'hash'])],

@@ -44,6 +44,8 @@ export interface Report {
   note: string;
   distinctReporters: number;
   priorBlocks: number;
+  /** Jumps the queue: the reported device was blocked automatically pending review. */
+  priority: boolean;
 }
 
 export interface Block {

@@ -4,6 +4,7 @@ export const AUDIT_ACTIONS: { value: string; label: string }[] = [
   { value: 'report.create', label: 'Report filed' },
   { value: 'report.accept', label: 'Report accepted' },
   { value: 'report.reject', label: 'Report rejected' },
+  { value: 'report.prioritize', label: 'Reports prioritized' },
   { value: 'block.create', label: 'Block created' },
   { value: 'block.lift', label: 'Block lifted' },
   { value: 'appeal.create', label: 'Appeal filed' },

@@ -65,6 +65,7 @@ export function ReportDetail({ report, now, decision }: { report: Report; now: n
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <StatusBadge status={report.status} />
+          {report.priority && <Badge tone="rose">Priority: blocked automatically pending review</Badge>}
           <Badge tone={report.distinctReporters > 1 ? 'amber' : 'neutral'}>
             {report.distinctReporters} distinct reporter{report.distinctReporters === 1 ? '' : 's'}
           </Badge>

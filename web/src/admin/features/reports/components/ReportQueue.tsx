@@ -42,6 +42,12 @@ export function ReportQueue({ list, selectedId }: { list: PagedListHandle<Report
                   </span>
                 )}
                 <span className="mt-2 flex flex-wrap gap-1.5">
+                  {r.priority && (
+                    <>
+                      <span className="sr-only">, </span>
+                      <Badge tone="rose">Priority</Badge>
+                    </>
+                  )}
                   <span className="sr-only">, </span>
                   <Badge tone={r.distinctReporters > 1 ? 'amber' : 'neutral'}>
                     {r.distinctReporters} reporter{r.distinctReporters === 1 ? '' : 's'}
