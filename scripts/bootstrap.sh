@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev
   nodejs)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
-  chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh)
+  chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in

@@ -26,6 +26,7 @@
 #include "store/database.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/process_metrics.hpp"
 
 namespace {
 
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
   }
 
   obs::Registry metrics;
+  obs::register_process_metrics(metrics);
   net::ServerState state([&db] { return static_cast<bool>(db.ping()); });
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;

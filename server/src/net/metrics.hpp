@@ -51,7 +51,11 @@ struct NetMetrics {
         ws_refused_rate(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "rate_limited"}})),
         ice_time_to_connect_seconds(r.histogram("serendip_ice_time_to_connect_seconds",
                                                 "Client-reported time from matched to ICE connected",
-                                                {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20})) {}
+                                                {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20})),
+        ping_rtt_seconds(r.histogram("serendip_ws_ping_rtt_seconds",
+                                     "Heartbeat ping to pong round trip of idle signaling sockets (network and "
+                                     "event-loop latency)",
+                                     {0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5})) {}
 
   obs::Counter& http_requests;
   obs::Gauge& ws_connections;
@@ -82,6 +86,7 @@ struct NetMetrics {
   obs::Counter& captchas_rejected;
   obs::Counter& ws_refused_rate;
   obs::Histogram& ice_time_to_connect_seconds;
+  obs::Histogram& ping_rtt_seconds;
 };
 
 }  // namespace serendip::net

@@ -158,8 +158,12 @@ void WsSession<Stream>::start(UpgradeRequest req) {
   }));
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     // Any control frame (pong above all) proves the peer is alive.
-    last_activity_ms_ = worker_.context().clock.now_ms();
-    if (kind == websocket::frame_type::pong) ping_in_flight_ = false;
+    auto& ctx = worker_.context();
+    last_activity_ms_ = ctx.clock.now_ms();
+    if (kind == websocket::frame_type::pong && ping_in_flight_) {
+      ping_in_flight_ = false;
+      ctx.metrics.ping_rtt_seconds.observe(static_cast<double>(last_activity_ms_ - last_ping_ms_) / 1000.0);
+    }
   });
   accepted_at_ms_ = last_activity_ms_ = ctx.clock.now_ms();
   tokens_ = ctx.config.messages_burst;

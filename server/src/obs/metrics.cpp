@@ -188,6 +188,17 @@ struct Registry::Impl {
     return *families.back();
   }
 
+  // Caller holds `mutex`. Re-registration replaces the callback.
+  void add_fn(Type type, std::string_view name, std::string_view help, std::function<double()> fn, Labels labels) {
+    auto& f = family(name, help, type, labels);
+    if (auto* s = find(f, labels)) {
+      if (!s->fn) die("callback series already registered as a plain metric", name);
+      s->fn = std::move(fn);
+      return;
+    }
+    f.series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(fn)});
+  }
+
   static Series* find(Family& f, const Labels& labels) {
     for (auto& s : f.series) {
       if (s.labels == labels) return &s;
@@ -232,13 +243,12 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, std
 
 void Registry::gauge_fn(std::string_view name, std::string_view help, std::function<double()> fn, Labels labels) {
   std::lock_guard lock(impl_->mutex);
-  auto& f = impl_->family(name, help, Type::gauge, labels);
-  if (auto* s = Impl::find(f, labels)) {
-    if (!s->fn) die("gauge_fn series already registered as gauge", name);
-    s->fn = std::move(fn);  // re-registration replaces the callback
-    return;
-  }
-  f.series.push_back(Impl::Series{std::move(labels), nullptr, nullptr, nullptr, std::move(fn)});
+  impl_->add_fn(Type::gauge, name, help, std::move(fn), std::move(labels));
+}
+
+void Registry::counter_fn(std::string_view name, std::string_view help, std::function<double()> fn, Labels labels) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->add_fn(Type::counter, name, help, std::move(fn), std::move(labels));
 }
 
 std::string Registry::render() const {

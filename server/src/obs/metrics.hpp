@@ -71,6 +71,8 @@ class Registry {
   // `fn` runs under the registry's lock: it must not call back into this
   // registry (deadlock) and should be quick. Re-registering replaces `fn`.
   void gauge_fn(std::string_view name, std::string_view help, std::function<double()> fn, Labels labels = {});
+  // The same, typed counter: `fn` must never decrease (e.g. CPU seconds read from /proc).
+  void counter_fn(std::string_view name, std::string_view help, std::function<double()> fn, Labels labels = {});
 
   std::string render() const;  // Prometheus text format 0.0.4
 

@@ -73,6 +73,19 @@ TEST(Metrics, GaugeFnEvaluatedAtRenderTime) {
   EXPECT_NE(r.render().find("live 7\n"), std::string::npos);
 }
 
+TEST(Metrics, CounterFnIsTypedCounter) {
+  Registry r;
+  double v = 1.5;
+  r.counter_fn("cpu_seconds_total", "cpu", [&] { return v; });
+  const std::string out = r.render();
+  EXPECT_NE(out.find("# TYPE cpu_seconds_total counter\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("cpu_seconds_total 1.5\n"), std::string::npos) << out;
+  v = 3;
+  EXPECT_NE(r.render().find("cpu_seconds_total 3\n"), std::string::npos);
+  // A callback name cannot come back as a plain metric of another type.
+  EXPECT_DEATH(r.gauge_fn("cpu_seconds_total", "cpu", [] { return 0.0; }), "another type");
+}
+
 TEST(Metrics, ConcurrentUpdatesAndRegistration) {
   Registry r;
   Counter& shared = r.counter("shared_total", "shared");
