@@ -37,6 +37,7 @@ test-unit: deps-test $(BUILD_DIR)/CMakeCache.txt
 	@scripts/test.sh unit
 
 test-integration: deps-test server
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-load serendip-alloc-counter
 	@scripts/test.sh integration
 
 test-web: deps-test
@@ -46,7 +47,7 @@ test-e2e: deps-test server web
 	@scripts/test.sh e2e
 
 bench: deps-test $(BUILD_DIR)/CMakeCache.txt
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-bench serendip-server
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-bench serendip-server serendip-load serendip-floor-relay serendip-alloc-counter
 	@scripts/bench.sh
 
 clean:

@@ -75,6 +75,8 @@ for suite in "${suites[@]}"; do
       cmake --build "$asan_dir" -j 2 --target $targets >/dev/null || { record asan 0 1 1; continue; }
       ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_gtest_dir asan "$asan_dir/tests" ;;
     integration)
+      cmake --build "$BUILD_DIR" -j 2 --target serendip-server serendip-load serendip-alloc-counter >/dev/null \
+        || { record integration 0 1 1; continue; }
       run_node_suite integration scripts/integration.sh ;;
     web)
       if [ -f web/package.json ]; then

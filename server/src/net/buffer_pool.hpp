@@ -90,11 +90,15 @@ class LazyReadBuffer {
 };
 
 class SendPool;
+class WsSessionBase;
 
 struct SendNode {
   std::string data;
-  SendNode* next = nullptr;  // link in a send queue, the free list or the return stack
+  SendNode* next = nullptr;  // link in a send queue, the free list, the return stack or a relay inbox
   SendPool* owner = nullptr;
+  // While in another worker's relay inbox (Worker::post_relay): who receives it.
+  std::shared_ptr<WsSessionBase> target;
+  std::uint64_t serial = 0;
 };
 
 class SendPool {
@@ -126,6 +130,7 @@ class SendPool {
   // Any thread.
   static void release(SendNode* n) {
     n->next = nullptr;
+    n->target.reset();
     SendPool* p = n->owner;
     if (n->data.capacity() > kKeepCapacity) std::string().swap(n->data);
     n->data.clear();

@@ -1,5 +1,8 @@
 #include "net/worker.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/post.hpp>
+
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 
@@ -17,11 +20,14 @@ Worker::Worker(std::size_t index, Context& ctx)
       read_pool_(ctx.config.max_frame_bytes),
       io_(std::make_unique<asio::io_context>(1)),
       work_(io_->get_executor()),
-      sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
+      sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {
+  arena_.reserve();
+}
 
 Worker::~Worker() {
   sweep_timer_.reset();
   io_.reset();
+  discard_inbox();
 }
 
 void Worker::start() {
@@ -46,6 +52,7 @@ void Worker::join() {
 void Worker::destroy_io() {
   sweep_timer_.reset();
   io_.reset();
+  discard_inbox();
 }
 
 void Worker::add(WsSessionBase* s) {
@@ -59,6 +66,51 @@ void Worker::remove(WsSessionBase* s) {
   sessions_[slot] = sessions_.back();
   sessions_[slot]->worker_slot = slot;
   sessions_.pop_back();
+}
+
+void Worker::post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t serial, SendNode* node) {
+  node->target = std::move(target);
+  node->serial = serial;
+  SendNode* head = inbox_.load(std::memory_order_relaxed);
+  do {
+    node->next = head;
+  } while (!inbox_.compare_exchange_weak(head, node, std::memory_order_release, std::memory_order_relaxed));
+  // Only the push that found the inbox empty wakes the worker: the drain it
+  // posts takes everything pushed until then, and the next push after the
+  // drain's exchange posts again. At most one drain is pending at a time,
+  // which is what drain_slot_ relies on.
+  if (head == nullptr) {
+    asio::post(io_->get_executor(), asio::bind_allocator(SlotAllocator<void>(&drain_slot_), [this] { drain_inbox(); }));
+  }
+}
+
+void Worker::drain_inbox() {
+  SendNode* list = inbox_.exchange(nullptr, std::memory_order_acquire);
+  // Newest first: reverse, so each sender's frames arrive in the order sent.
+  SendNode* fifo = nullptr;
+  while (list != nullptr) {
+    SendNode* next = list->next;
+    list->next = fifo;
+    fifo = list;
+    list = next;
+  }
+  while (fifo != nullptr) {
+    SendNode* n = fifo;
+    fifo = n->next;
+    n->next = nullptr;
+    std::shared_ptr<WsSessionBase> target = std::move(n->target);
+    target->deliver_relay(n->serial, n);
+  }
+}
+
+// At shutdown, frames still waiting go back to their pools undelivered.
+void Worker::discard_inbox() {
+  SendNode* list = inbox_.exchange(nullptr, std::memory_order_acquire);
+  while (list != nullptr) {
+    SendNode* next = list->next;
+    SendPool::release(list);
+    list = next;
+  }
 }
 
 void Worker::schedule_sweep() {

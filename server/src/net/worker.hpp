@@ -4,8 +4,11 @@
 // and idle timeouts from last-activity stamps (instead of a timer per socket).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -16,6 +19,118 @@
 namespace serendip::net {
 
 class WsSessionBase;
+
+// Memory for a handler of which at most one is outstanding at a time (the
+// relay inbox's drain): a fixed block, so posting it allocates nothing. A
+// second concurrent use, or a handler too big for the block, goes to the heap.
+class HandlerSlot {
+ public:
+  void* allocate(std::size_t n) {
+    if (n <= sizeof(block_) && !used_.exchange(true, std::memory_order_acquire)) return block_;
+    return ::operator new(n);
+  }
+  void deallocate(void* p) {
+    if (p == block_) {
+      used_.store(false, std::memory_order_release);
+    } else {
+      ::operator delete(p);
+    }
+  }
+
+ private:
+  alignas(std::max_align_t) unsigned char block_[256];
+  std::atomic<bool> used_{false};
+};
+
+// The allocator Asio gets for handlers bound to a HandlerSlot.
+template <class T>
+struct SlotAllocator {
+  using value_type = T;
+  HandlerSlot* slot;
+  explicit SlotAllocator(HandlerSlot* s) noexcept : slot(s) {}
+  template <class U>
+  SlotAllocator(const SlotAllocator<U>& other) noexcept : slot(other.slot) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(slot->allocate(sizeof(T) * n)); }
+  void deallocate(T* p, std::size_t) noexcept { slot->deallocate(p); }
+  template <class U>
+  bool operator==(const SlotAllocator<U>& other) const noexcept {
+    return slot == other.slot;
+  }
+  template <class U>
+  bool operator!=(const SlotAllocator<U>& other) const noexcept {
+    return slot != other.slot;
+  }
+};
+
+// Memory for the handlers of one worker's socket reads and writes (and every
+// operation Beast and Asio nest inside them): free lists by size class, kept
+// by the worker, used only on its thread. Asio's own per-thread cache holds a
+// few blocks and drops those of the wrong size, so with hundreds of sockets per
+// thread it missed on a good share of messages; this one keeps what it freed.
+// Blocks over kMaxBlock go to the heap; each class keeps at most kMaxFree.
+class HandlerArena {
+ public:
+  HandlerArena() = default;
+  HandlerArena(const HandlerArena&) = delete;
+  HandlerArena& operator=(const HandlerArena&) = delete;
+  ~HandlerArena() {
+    for (auto& list : free_) {
+      for (void* p : list) ::operator delete(p, std::align_val_t{kAlign});
+    }
+  }
+
+  void* allocate(std::size_t n) {
+    if (n > kMaxBlock) return ::operator new(n, std::align_val_t{kAlign});
+    auto& list = free_[class_of(n)];
+    if (!list.empty()) {
+      void* p = list.back();
+      list.pop_back();
+      return p;
+    }
+    return ::operator new((class_of(n) + 1) * kGranule, std::align_val_t{kAlign});
+  }
+  void deallocate(void* p, std::size_t n) noexcept {
+    if (n <= kMaxBlock) {
+      auto& list = free_[class_of(n)];
+      if (list.size() < kMaxFree) {
+        list.push_back(p);  // capacity reserved up front: never throws
+        return;
+      }
+    }
+    ::operator delete(p, std::align_val_t{kAlign});
+  }
+
+  void reserve() {
+    for (auto& list : free_) list.reserve(kMaxFree);
+  }
+
+ private:
+  static constexpr std::size_t kGranule = 64;
+  static constexpr std::size_t kMaxBlock = 2048;
+  static constexpr std::size_t kMaxFree = 1024;
+  static constexpr std::size_t kAlign = alignof(std::max_align_t);
+  static std::size_t class_of(std::size_t n) { return n == 0 ? 0 : (n - 1) / kGranule; }
+  std::vector<void*> free_[kMaxBlock / kGranule];
+};
+
+template <class T>
+struct ArenaAllocator {
+  using value_type = T;
+  HandlerArena* arena;
+  explicit ArenaAllocator(HandlerArena* a) noexcept : arena(a) {}
+  template <class U>
+  ArenaAllocator(const ArenaAllocator<U>& other) noexcept : arena(other.arena) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(arena->allocate(sizeof(T) * n)); }
+  void deallocate(T* p, std::size_t n) noexcept { arena->deallocate(p, sizeof(T) * n); }
+  template <class U>
+  bool operator==(const ArenaAllocator<U>& other) const noexcept {
+    return arena == other.arena;
+  }
+  template <class U>
+  bool operator!=(const ArenaAllocator<U>& other) const noexcept {
+    return arena != other.arena;
+  }
+};
 
 class Worker {
  public:
@@ -30,6 +145,8 @@ class Worker {
   protocol::Decoder& decoder() { return decoder_; }
   ReadBufferPool& read_pool() { return read_pool_; }
   SendPool& send_pool() { return send_pool_; }
+  // Owner thread only: the allocator for socket read and write handlers.
+  ArenaAllocator<void> handler_allocator() { return ArenaAllocator<void>(&arena_); }
   Context& context() { return ctx_; }
 
   void start();        // spawns the thread
@@ -39,6 +156,13 @@ class Worker {
   // Owner thread only.
   void add(WsSessionBase* s);
   void remove(WsSessionBase* s);
+
+  // Any thread: hands a relayed frame to `target`, a session of this worker.
+  // Frames from other workers wait in one lock-free inbox (a Treiber stack),
+  // and one handler at a time, posted when the inbox stops being empty and
+  // living in a fixed HandlerSlot, delivers them in order. So relaying across
+  // workers costs no allocation, and one wake-up per batch.
+  void post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t serial, SendNode* node);
   std::size_t session_count() const { return sessions_.size(); }
   // Calls f(WsSession&) for each live session; f may close sessions.
   template <class F>
@@ -50,16 +174,21 @@ class Worker {
  private:
   void schedule_sweep();
   void sweep();
+  void drain_inbox();
+  void discard_inbox();
 
   std::size_t index_;
   Context& ctx_;  // Passed by argument.
   protocol::Decoder decoder_;
   ReadBufferPool read_pool_;
   SendPool send_pool_;
+  HandlerArena arena_;  // declared before io_: handlers the io_context still holds are freed into it
   std::unique_ptr<asio::io_context> io_;
   asio::executor_work_guard<Executor> work_;
   std::unique_ptr<Timer> sweep_timer_;
   std::vector<WsSessionBase*> sessions_;  // not owned; each removes itself on teardown
+  std::atomic<SendNode*> inbox_{nullptr};  // newest first
+  HandlerSlot drain_slot_;
   std::thread thread_;
 };
 

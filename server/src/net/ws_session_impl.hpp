@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -28,19 +29,6 @@ inline bool benign(const boost::system::error_code& ec) {
          ec == beast::error::timeout;
 }
 
-// Owns a SendNode inside a posted handler, so a handler destroyed without
-// running (shutdown) still returns its node.
-struct NodeHolder {
-  SendNode* node;
-  explicit NodeHolder(SendNode* n) : node(n) {}
-  NodeHolder(NodeHolder&& o) noexcept : node(std::exchange(o.node, nullptr)) {}
-  NodeHolder(const NodeHolder&) = delete;
-  ~NodeHolder() {
-    if (node) SendPool::release(node);
-  }
-  SendNode* take() { return std::exchange(node, nullptr); }
-};
-
 // Outbound bytes a socket may have queued before it counts as dead weight.
 constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
 // How long a close handshake may take before the socket is dropped.
@@ -48,7 +36,6 @@ constexpr std::int64_t kCloseTimeoutMs = 5'000;
 
 }  // namespace ws_detail
 using namespace ws_detail;
-
 
 template <class Stream>
 class WsSession final : public WsSessionBase {
@@ -183,9 +170,10 @@ void WsSession<Stream>::start(UpgradeRequest req) {
 
 template <class Stream>
 void WsSession<Stream>::do_read() {
-  ws_.async_read(read_buf_, [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  ws_.async_read(read_buf_, asio::bind_allocator(worker_.handler_allocator(),
+                                                  [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
+                                                    self->on_read(ec, n);
+                                                  }));
 }
 
 template <class Stream>
@@ -501,10 +489,8 @@ void WsSession<Stream>::handle_relay(std::string_view session_id, std::string_vi
     peer->deliver_relay(session_serial_, node);
     return;
   }
-  auto* target = peer.get();
-  asio::post(target->executor(), [peer = std::move(peer), serial = session_serial_, holder = NodeHolder(node)]() mutable {
-    peer->deliver_relay(serial, holder.take());
-  });
+  Worker& target = peer->worker();
+  target.post_relay(std::move(peer), session_serial_, node);
 }
 
 template <class Stream>
@@ -595,7 +581,7 @@ void WsSession<Stream>::do_write() {
   ws_.text(true);
   SendNode* front = send_queue_.front();
   ws_.async_write(asio::buffer(front->data),
-                  [self = self_ptr()](boost::system::error_code ec, std::size_t) {
+                  asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec, std::size_t) {
                     SendPool::release(self->send_queue_.pop());
                     if (ec) {
                       self->writing_ = false;
@@ -610,7 +596,7 @@ void WsSession<Stream>::do_write() {
                     }
                     self->writing_ = false;
                     if (self->close_code_) self->do_close();
-                  });
+                  }));
 }
 
 template <class Stream>

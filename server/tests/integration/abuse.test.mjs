@@ -226,7 +226,8 @@ test('token and join limits trip at their configured rate and recover after the 
     assert.ok(limited.retryAfterMs > 0);
     await sleep(limited.retryAfterMs + 50);
     c.send({ ...joinMsg(lang), id: 10 });
-    assert.equal((await c.next(['queued', 'error'], 3000)).type, 'queued');
+    const again = await c.next(['queued', 'error'], 3000);
+    assert.equal(again.type, 'queued', `after waiting retryAfterMs (${limited.retryAfterMs}): ${JSON.stringify(again)}`);
   });
 });
 
