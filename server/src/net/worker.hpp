@@ -29,7 +29,7 @@ class HandlerSlot {
     if (n <= sizeof(block_) && !used_.exchange(true, std::memory_order_acquire)) return block_;
     return ::operator new(n);
   }
-  void deallocate(void* p) {
+  void deallocate(void* p, std::size_t /*n*/) noexcept {
     if (p == block_) {
       used_.store(false, std::memory_order_release);
     } else {
@@ -40,26 +40,6 @@ class HandlerSlot {
  private:
   alignas(std::max_align_t) unsigned char block_[256];
   std::atomic<bool> used_{false};
-};
-
-// The allocator Asio gets for handlers bound to a HandlerSlot.
-template <class T>
-struct SlotAllocator {
-  using value_type = T;
-  HandlerSlot* slot;
-  explicit SlotAllocator(HandlerSlot* s) noexcept : slot(s) {}
-  template <class U>
-  SlotAllocator(const SlotAllocator<U>& other) noexcept : slot(other.slot) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(slot->allocate(sizeof(T) * n)); }
-  void deallocate(T* p, std::size_t) noexcept { slot->deallocate(p); }
-  template <class U>
-  bool operator==(const SlotAllocator<U>& other) const noexcept {
-    return slot == other.slot;
-  }
-  template <class U>
-  bool operator!=(const SlotAllocator<U>& other) const noexcept {
-    return slot != other.slot;
-  }
 };
 
 // Memory for the handlers of one worker's socket reads and writes (and every
@@ -113,22 +93,28 @@ class HandlerArena {
   std::vector<void*> free_[kMaxBlock / kGranule];
 };
 
-template <class T>
-struct ArenaAllocator {
+// The allocator Asio gets for handlers bound to a HandlerSlot or a
+// HandlerArena (any `Source` with allocate(n) and deallocate(p, n)).
+template <class Source, class T = void>
+struct SourceAllocator {
   using value_type = T;
-  HandlerArena* arena;
-  explicit ArenaAllocator(HandlerArena* a) noexcept : arena(a) {}
+  Source* source;
+  explicit SourceAllocator(Source* s) noexcept : source(s) {}
   template <class U>
-  ArenaAllocator(const ArenaAllocator<U>& other) noexcept : arena(other.arena) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(arena->allocate(sizeof(T) * n)); }
-  void deallocate(T* p, std::size_t n) noexcept { arena->deallocate(p, sizeof(T) * n); }
+  SourceAllocator(const SourceAllocator<Source, U>& other) noexcept : source(other.source) {}
   template <class U>
-  bool operator==(const ArenaAllocator<U>& other) const noexcept {
-    return arena == other.arena;
+  struct rebind {
+    using other = SourceAllocator<Source, U>;
+  };
+  T* allocate(std::size_t n) { return static_cast<T*>(source->allocate(sizeof(T) * n)); }
+  void deallocate(T* p, std::size_t n) noexcept { source->deallocate(p, sizeof(T) * n); }
+  template <class U>
+  bool operator==(const SourceAllocator<Source, U>& other) const noexcept {
+    return source == other.source;
   }
   template <class U>
-  bool operator!=(const ArenaAllocator<U>& other) const noexcept {
-    return arena != other.arena;
+  bool operator!=(const SourceAllocator<Source, U>& other) const noexcept {
+    return source != other.source;
   }
 };
 
@@ -146,7 +132,7 @@ class Worker {
   ReadBufferPool& read_pool() { return read_pool_; }
   SendPool& send_pool() { return send_pool_; }
   // Owner thread only: the allocator for socket read and write handlers.
-  ArenaAllocator<void> handler_allocator() { return ArenaAllocator<void>(&arena_); }
+  SourceAllocator<HandlerArena> handler_allocator() { return SourceAllocator<HandlerArena>(&arena_); }
   Context& context() { return ctx_; }
 
   void start();        // spawns the thread
