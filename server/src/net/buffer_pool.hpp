@@ -1,10 +1,12 @@
-// Buffers that cost nothing while a socket is idle and nothing per message
-// once warm.
+// Buffers that cost nothing per message once warm.
 //
-// ReadBufferPool + LazyReadBuffer: a socket's pending websocket read holds no
-// memory until payload bytes actually arrive; the buffer is borrowed from its
+// ReadBufferPool + LazyReadBuffer: a socket's read buffer is borrowed from its
 // worker's pool at the first prepare() and handed back after the message is
-// handled. Single-threaded: one pool per worker, used only on its thread.
+// handled. Beast's websocket read prepares its first 1,536 bytes (its
+// tcp_frame_size) when the read starts, before any byte arrives, so an idle
+// socket with its read pending does hold one borrowed buffer (measured by
+// bench/load; see docs/performance.md). Single-threaded: one pool per worker,
+// used only on its thread.
 //
 // SendPool: frames queued for writing live in SendNodes. A node is taken on
 // the thread that fills it and may be released on another (a relay copies the
