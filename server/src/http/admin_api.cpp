@@ -33,7 +33,6 @@ constexpr std::size_t kMaxFilterText = 200;
 // user cannot get a fresh one, so appeals accept tokens this long past expiry.
 constexpr std::int64_t kAppealTokenLeewayS = 7 * 86'400;
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 std::string_view bearer_token(const Request& req) {
   std::string_view h = req.header("authorization");
@@ -45,33 +44,6 @@ std::string_view bearer_token(const Request& req) {
   while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
   while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
   return h;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -292,7 +264,7 @@ class AdminApi {
       if (req.method != "POST") return method_not_allowed("POST, OPTIONS");
       return post_report(req);
     }
-    if (req.path != kAdminPrefix && !starts_with(req.path, std::string(kAdminPrefix) + "/")) return std::nullopt;
+    if (req.path != kAdminPrefix && !req.path.starts_with(std::string(kAdminPrefix) + "/")) return std::nullopt;
     auto segs = split_path(std::string_view(req.path).substr(kAdminPrefix.size()));
     if (!segs) return bad_request("malformed path");
     return admin(req, std::move(*segs));

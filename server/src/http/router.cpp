@@ -22,8 +22,6 @@ namespace {
 namespace json = boost::json;
 using core::ErrorCode;
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -154,7 +152,7 @@ struct Router::Impl {
       res.set("content-type", "text/plain; version=0.0.4; charset=utf-8");
       return no_store(std::move(res));
     }
-    if (path == "/api" || starts_with(path, "/api/")) return api(req);
+    if (path == "/api" || path.starts_with("/api/")) return api(req);
     if (path == "/ws") {
       // A plain request to the signaling endpoint: net/ upgrades real WebSocket handshakes before this.
       return error_response(ErrorCode::bad_request, "expected a WebSocket upgrade");

@@ -32,33 +32,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 Response text_response(int status, std::string_view text) {
   Response res;
   res.status = status;
@@ -108,7 +81,7 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (item == "*") return true;
-    if (starts_with(item, "W/")) item.remove_prefix(2);
+    if (item.starts_with("W/")) item.remove_prefix(2);
     if (item == bare) return true;
     if (comma == std::string_view::npos) break;
     if_none_match.remove_prefix(comma + 1);
@@ -214,11 +187,11 @@ Response serve_static(std::string_view root_dir, const Request& req) {
   const std::string_view last = segments.back();
   const bool has_extension = last.find('.') != std::string_view::npos;
   const std::string_view path = *decoded;
-  const bool immutable = starts_with(path, "/assets/");
+  const bool immutable = path.starts_with("/assets/");
   // Paths that must never turn into the app's HTML: a missing script under
   // /assets/ has to fail loudly, not parse index.html as JavaScript.
-  const bool no_fallback = immutable || path == "/api" || starts_with(path, "/api/") || path == "/ws" ||
-                           starts_with(path, "/ws/");
+  const bool no_fallback = immutable || path == "/api" || path.starts_with("/api/") || path == "/ws" ||
+                           path.starts_with("/ws/");
   const bool spa_fallback = path == "/" || (!has_extension && !no_fallback);
 
   std::error_code ec;
@@ -227,7 +200,7 @@ Response serve_static(std::string_view root_dir, const Request& req) {
 
   // The admin dashboard is its own page (admin.html) with its own routes
   // under /admin; everything else falls back to the call app.
-  const bool admin_route = path == "/admin" || starts_with(path, "/admin/");
+  const bool admin_route = path == "/admin" || path.starts_with("/admin/");
   auto index = [&]() -> Response {
     const fs::path index_path = root / (admin_route ? "admin.html" : "index.html");
     std::error_code iec;

@@ -11,6 +11,10 @@
 
 namespace serendip::http {
 
+// %XX decoding of a URL path or query component; `plus_is_space` for
+// application/x-www-form-urlencoded query strings. nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
 struct Header {
   std::string name;  // lower-case
   std::string value;
