@@ -316,6 +316,18 @@ class Locked {
   const std::int64_t unix_;  // wall-clock milliseconds, for what admins read
 };
 
+// One event: under the lock, after the lazy expiry every event starts with.
+template <class F>
+DetectorVerdict locked_event(detail::DetectorState& state, const AbuseConfig& config, const core::Clock& clock,
+                             std::array<std::atomic<std::uint64_t>, kRuleCount>& hits, F&& observe) {
+  DetectorVerdict v;
+  std::lock_guard lock(state.mu);
+  Locked l(state, config, clock, hits);
+  l.expire_lazily();
+  observe(l, v);
+  return v;
+}
+
 }  // namespace
 
 MemoryAbuseDetector::MemoryAbuseDetector(AbuseConfig config, const core::Clock& clock)
@@ -324,42 +336,27 @@ MemoryAbuseDetector::MemoryAbuseDetector(AbuseConfig config, const core::Clock& 
 MemoryAbuseDetector::~MemoryAbuseDetector() = default;
 
 DetectorVerdict MemoryAbuseDetector::on_connect(std::string_view device, std::string_view ip) {
-  DetectorVerdict v;
-  std::lock_guard lock(state_->mu);
-  Locked l(*state_, config_, clock_, hits_);
-  l.expire_lazily();
-  l.observe_pair(device, ip, v);
-  return v;
+  return locked_event(*state_, config_, clock_, hits_, [&](Locked& l, DetectorVerdict& v) { l.observe_pair(device, ip, v); });
 }
 
 DetectorVerdict MemoryAbuseDetector::on_join(std::string_view device, std::string_view ip) {
-  DetectorVerdict v;
-  std::lock_guard lock(state_->mu);
-  Locked l(*state_, config_, clock_, hits_);
-  l.expire_lazily();
-  l.observe_pair(device, ip, v);
-  l.observe_rapid(Rule::rapid_join, device, v);
-  return v;
+  return locked_event(*state_, config_, clock_, hits_, [&](Locked& l, DetectorVerdict& v) {
+    l.observe_pair(device, ip, v);
+    l.observe_rapid(Rule::rapid_join, device, v);
+  });
 }
 
 DetectorVerdict MemoryAbuseDetector::on_next(std::string_view device, std::string_view ip) {
-  DetectorVerdict v;
-  std::lock_guard lock(state_->mu);
-  Locked l(*state_, config_, clock_, hits_);
-  l.expire_lazily();
-  l.observe_pair(device, ip, v);
-  l.observe_rapid(Rule::rapid_next, device, v);
-  return v;
+  return locked_event(*state_, config_, clock_, hits_, [&](Locked& l, DetectorVerdict& v) {
+    l.observe_pair(device, ip, v);
+    l.observe_rapid(Rule::rapid_next, device, v);
+  });
 }
 
 DetectorVerdict MemoryAbuseDetector::on_report(std::string_view reported, std::string_view reporter) {
-  DetectorVerdict v;
-  if (reported.empty() || reporter.empty() || reported == reporter) return v;
-  std::lock_guard lock(state_->mu);
-  Locked l(*state_, config_, clock_, hits_);
-  l.expire_lazily();
-  l.report(reported, reporter, v);
-  return v;
+  if (reported.empty() || reporter.empty() || reported == reporter) return {};
+  return locked_event(*state_, config_, clock_, hits_,
+                      [&](Locked& l, DetectorVerdict& v) { l.report(reported, reporter, v); });
 }
 
 void MemoryAbuseDetector::on_report_decided(std::string_view reporter, bool accepted) {
@@ -371,16 +368,13 @@ void MemoryAbuseDetector::on_report_decided(std::string_view reporter, bool acce
 }
 
 DetectorVerdict MemoryAbuseDetector::on_rate_limited(Limit limit, std::string_view key) {
-  DetectorVerdict v;
-  if (key.empty() || !config_.watch_rate_limited) return v;
+  if (key.empty() || !config_.watch_rate_limited) return {};
   const bool by_ip = limit == Limit::session_per_ip || limit == Limit::connect_per_ip;
   const SubjectKind kind = by_ip ? SubjectKind::ip : SubjectKind::device;
-  std::lock_guard lock(state_->mu);
-  Locked l(*state_, config_, clock_, hits_);
-  l.expire_lazily();
   const bool captcha = config_.captcha_on_rate_limited && !by_ip;
-  l.trip(Rule::rate_limited, kind, key, 1, captcha, by_ip ? std::string_view{} : key, v);
-  return v;
+  return locked_event(*state_, config_, clock_, hits_, [&](Locked& l, DetectorVerdict& v) {
+    l.trip(Rule::rate_limited, kind, key, 1, captcha, by_ip ? std::string_view{} : key, v);
+  });
 }
 
 std::optional<std::int64_t> MemoryAbuseDetector::needs_captcha(std::string_view device) {
