@@ -20,9 +20,7 @@ Worker::Worker(std::size_t index, Context& ctx)
       read_pool_(ctx.config.max_frame_bytes),
       io_(std::make_unique<asio::io_context>(1)),
       work_(io_->get_executor()),
-      sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {
-  arena_.reserve();
-}
+      sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
 
 Worker::~Worker() {
   sweep_timer_.reset();

@@ -50,7 +50,10 @@ class HandlerSlot {
 // Blocks over kMaxBlock go to the heap; each class keeps at most kMaxFree.
 class HandlerArena {
  public:
-  HandlerArena() = default;
+  // Free-list capacity up front, so deallocate never allocates (and never throws).
+  HandlerArena() {
+    for (auto& list : free_) list.reserve(kMaxFree);
+  }
   HandlerArena(const HandlerArena&) = delete;
   HandlerArena& operator=(const HandlerArena&) = delete;
   ~HandlerArena() {
@@ -73,15 +76,11 @@ class HandlerArena {
     if (n <= kMaxBlock) {
       auto& list = free_[class_of(n)];
       if (list.size() < kMaxFree) {
-        list.push_back(p);  // capacity reserved up front: never throws
+        list.push_back(p);
         return;
       }
     }
     ::operator delete(p, std::align_val_t{kAlign});
-  }
-
-  void reserve() {
-    for (auto& list : free_) list.reserve(kMaxFree);
   }
 
  private:
