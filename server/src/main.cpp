@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "abuse/abuse_detector.hpp"
+#include "app/abuse_metrics.hpp"
+#include "app/live_stats.hpp"
+#include "app/moderation_events.hpp"
+#include "app/server_status.hpp"
 #include "abuse/altcha.hpp"
 #include "abuse/rate_limiter.hpp"
 #include "auth/crypto.hpp"
@@ -17,16 +21,24 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/drain.hpp"
 #include "http/admin_api.hpp"
 #include "http/router.hpp"
 #include "moderation/match_wait_heatmap.hpp"
 #include "moderation/service.hpp"
+#include "net/blocking_pool.hpp"
+#include "net/hub.hpp"
+#include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
 #include "net/server.hpp"
-#include "store/database.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/process_metrics.hpp"
+#include "signaling/admission.hpp"
+#include "signaling/handler.hpp"
+#include "signaling/metrics.hpp"
+#include "signaling/ports.hpp"
+#include "store/database.hpp"
 
 namespace {
 
@@ -50,6 +62,18 @@ void resolve_static_dir(config::Config& cfg) {
   if (ec) return;
   auto candidate = exe.parent_path().parent_path() / cfg.static_dir;
   if (fs::exists(candidate / "index.html", ec)) cfg.static_dir = candidate.string();
+}
+
+// The detector's rules as configured.
+abuse::AbuseConfig abuse_rules(const config::Config& cfg) {
+  abuse::AbuseConfig rules;
+  // Many people share one address (NAT, campus, carrier): watch it, never
+  // make all of them solve puzzles for it.
+  rules.devices_per_ip.captcha = false;
+  if (!cfg.captcha) {
+    for (auto* rule : {&rules.rapid_join, &rules.rapid_next, &rules.ips_per_device}) rule->captcha = false;
+  }
+  return rules;
 }
 
 }  // namespace
@@ -116,47 +140,63 @@ int main(int argc, char** argv) {
     if (*made) obs::log(obs::Level::info, "main", "admin_bootstrapped");
   }
 
-  obs::Registry metrics;
-  obs::register_process_metrics(metrics);
-  net::ServerState state([&db] { return static_cast<bool>(db.ping()); });
-  net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
-  moderation::MatchWaitHeatmap match_waits;
+  // Abuse prevention: limits, the detector, the CAPTCHA, and the one gate over them.
   abuse::RateLimitConfig limits;
   if (auto problem = abuse::apply_rate_limit_overrides(cfg.rate_limits, limits); !problem.empty()) {
     std::fprintf(stderr, "serendip-server: rate-limits: %s\n", problem.c_str());
     return 2;
   }
-  abuse::AbuseConfig abuse_rules;
-  // Many people share one address (NAT, campus, carrier): watch it, never
-  // make all of them solve puzzles for it.
-  abuse_rules.devices_per_ip.captcha = false;
-  if (!cfg.captcha) {
-    for (auto* rule : {&abuse_rules.rapid_join, &abuse_rules.rapid_next, &abuse_rules.ips_per_device}) {
-      rule->captcha = false;
-    }
-  }
   abuse::MemoryRateLimiter limiter(limits, clock);
-  abuse::MemoryAbuseDetector detector(abuse_rules, clock);
+  abuse::MemoryAbuseDetector detector(abuse_rules(cfg), clock);
   abuse::Altcha altcha(abuse::derive_altcha_key(*device_secret), clock);
-  net::Server server(net::ServerDeps{.config = cfg,
-                                     .clock = clock,
-                                     .jwt = jwt,
-                                     .metrics = metrics,
-                                     .state = state,
-                                     .moderation = moderation,
-                                     .recent = recent,
-                                     .match_waits = match_waits,
-                                     .limiter = limiter,
-                                     .detector = detector,
-                                     .altcha = altcha});
-  if (auto pairs = moderation.reported_device_pairs()) server.exclude_pairs(*pairs);
+  signaling::AdmissionGate gate(limiter, detector);
 
+  obs::Registry metrics;
+  obs::register_process_metrics(metrics);
+  app::register_abuse_metrics(metrics, limiter, detector);
+  net::NetMetrics net_metrics(metrics);
+  signaling::SignalingMetrics signaling_metrics(metrics);
+
+  // Matchmaking: the hub, who was in which session (for reports), match-wait analytics.
+  core::DrainFlag drain;
+  net::BlockingPool blocking(2);  // database writes, never on an I/O thread
+  net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
+  moderation::MatchWaitHeatmap match_waits;
+  net::Hub hub(net::HubDeps{.matchmaker = {.widen_region_after_ms = cfg.widen_region_after_ms,
+                                           .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
+                                           .allow_same_device = cfg.same_device_match},
+                            .clock = clock,
+                            .metrics = net_metrics,
+                            .recent = recent,
+                            .match_waits = match_waits,
+                            .on_session_end =
+                                [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
+                                  blocking.post([&moderation, who, length_ms] {
+                                    moderation.record_session(who.ip, who.device_key, length_ms);
+                                  });
+                                }});
+  // Pairs reported in earlier runs stay apart.
+  if (auto pairs = moderation.reported_device_pairs()) {
+    for (const auto& [a, b] : *pairs) hub.exclude_pair(a, b);
+  }
+  // Moderation's decisions reach the live service. The listener needs the
+  // service (automatic blocks) and the service calls the listener, so it is
+  // attached here, and detached before either goes away.
+  app::ModerationEvents moderation_events(hub, detector, moderation);
+  moderation.set_block_listener(&moderation_events);
+  struct DetachListener {
+    moderation::ModerationService& m;
+    ~DetachListener() { m.set_block_listener(nullptr); }
+  } detach_listener{moderation};
+
+  // HTTP: the public API (tokens, TURN credentials, reports, appeals) and the admin API.
+  app::ServerStatus status(drain, [&db] { return static_cast<bool>(db.ping()); });
+  app::LiveStatsSource live_stats(hub, net_metrics, signaling_metrics, detector);
   // POST /api/v1/reports takes from the same per-device bucket as `report`.
-  auto report_gate = [&limiter, &detector](std::string_view device) -> std::optional<moderation::Failure> {
-    auto d = limiter.check(abuse::Limit::report_per_device, device);
-    if (d) return std::nullopt;
-    (void)detector.on_rate_limited(abuse::Limit::report_per_device, device);
-    return moderation::Failure{core::ErrorCode::rate_limited, "too many reports", d.retry_after_ms};
+  auto report_gate = [&gate](std::string_view device) -> std::optional<moderation::Failure> {
+    auto refused = gate.check(abuse::Limit::report_per_device, device);
+    if (!refused) return std::nullopt;
+    return moderation::Failure{core::ErrorCode::rate_limited, "too many reports", refused->retry_after_ms};
   };
   http::Router router(http::RouterDeps{
       .config = cfg,
@@ -164,34 +204,61 @@ int main(int argc, char** argv) {
       .device_key_secret = *device_secret,
       .clock = clock,
       .metrics = metrics,
-      .status = state,
+      .status = status,
       .admit_session =
-          [ban = http::make_ban_check(moderation), &limiter, &detector](
-              const http::Request& req, std::string_view device_key) -> std::optional<http::Response> {
+          [ban = http::make_ban_check(moderation), &gate](const http::Request& req,
+                                                          std::string_view device_key) -> std::optional<http::Response> {
         if (auto refused = ban(req, device_key)) return refused;
-        // Per IP first (cheap for a flood of invented device ids), then per device.
-        for (auto [limit, key] : {std::pair{abuse::Limit::session_per_ip, std::string_view(req.client_ip)},
-                                  std::pair{abuse::Limit::session_per_device, device_key}}) {
-          if (auto d = limiter.check(limit, key); !d) {
-            (void)detector.on_rate_limited(limit, key);
-            auto res = http::error_response(core::ErrorCode::rate_limited, "too many session requests",
-                                            "\"retryAfterMs\":" + std::to_string(d.retry_after_ms));
-            res.set("retry-after", std::to_string(abuse::retry_after_seconds(d.retry_after_ms)));
-            return res;
-          }
-        }
-        return std::nullopt;
+        auto refused = gate.check_all({{abuse::Limit::session_per_ip, req.client_ip},
+                                       {abuse::Limit::session_per_device, device_key}});
+        if (!refused) return std::nullopt;
+        auto res = http::error_response(core::ErrorCode::rate_limited, "too many session requests",
+                                        "\"retryAfterMs\":" + std::to_string(refused->retry_after_ms));
+        res.set("retry-after", std::to_string(abuse::retry_after_seconds(refused->retry_after_ms)));
+        return res;
       },
       .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
                                                               .jwt = jwt,
                                                               .clock = clock,
-                                                              .stats = server.stats(),
+                                                              .stats = live_stats,
                                                               .sessions = recent,
                                                               .match_waits = match_waits,
                                                               .device_key_secret = *device_secret,
                                                               .max_body_bytes = cfg.max_http_body_bytes,
                                                               .report_gate = report_gate})});
-  server.set_router(router);
+
+  // Signaling: what each connection's handler uses.
+  signaling::ModerationDesk desk(moderation, recent);
+  signaling::Services signaling{
+      .clock = clock,
+      .jwt = jwt,
+      .drain = drain,
+      .limits = {.max_frame_bytes = cfg.max_frame_bytes,
+                 .max_sdp_bytes = cfg.max_sdp_bytes,
+                 .max_candidate_bytes = cfg.max_candidate_bytes,
+                 .messages_per_second = cfg.messages_per_second,
+                 .messages_burst = cfg.messages_burst},
+      .ice_servers = [&cfg](std::string_view user_id,
+                            std::int64_t now_s) { return http::ice_servers_for(cfg, user_id, now_s); },
+      .moderation = desk,
+      .gate = gate,
+      .altcha = altcha,
+      .metrics = signaling_metrics};
+
+  net::Server server(net::ServerDeps{.config = cfg,
+                                     .clock = clock,
+                                     .drain = drain,
+                                     .registry = metrics,
+                                     .metrics = net_metrics,
+                                     .hub = hub,
+                                     .router = router,
+                                     .blocking = blocking,
+                                     .signaling = signaling,
+                                     .sweep_idle_state =
+                                         [&limiter, &detector] {
+                                           limiter.sweep();
+                                           detector.sweep();
+                                         }});
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   return server.run();

@@ -1,50 +1,35 @@
-// What every connection of the server shares, read-mostly. Owned by Server;
-// connections hold a reference (the server outlives them).
+// What every connection of a server shares, read-mostly: the few services the
+// transport itself needs, and the signaling services it hands to each
+// connection's handler. Built by Server from its ServerDeps; connections hold
+// a reference (the server outlives them).
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-
-#include <boost/asio/thread_pool.hpp>
-
-#include "abuse/abuse_detector.hpp"
-#include "abuse/altcha.hpp"
-#include "abuse/rate_limiter.hpp"
-#include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/drain.hpp"
 #include "http/client_ip.hpp"
-#include "http/router.hpp"
-#include "moderation/service.hpp"
-#include "net/asio_types.hpp"
 #include "net/metrics.hpp"
-#include "net/recent_sessions.hpp"
-#include "protocol/codec.hpp"
+#include "signaling/handler.hpp"
+
+namespace serendip::http {
+class Router;
+}  // namespace serendip::http
 
 namespace serendip::net {
 
+class BlockingPool;
 class Hub;
 
-// Work that may block on the database (reports, session accounting) runs here,
-// never on an I/O thread.
-using BlockingPool = asio::thread_pool;
-
 struct Context {
-  const config::Config& config;
+  const config::Config& config;  // transport limits, timeouts, the Origin allow-list
   const core::Clock& clock;
-  const auth::JwtCodec& jwt;
-  const http::Router* router = nullptr;  // set before the server runs
+  const core::DrainFlag& drain;
+  const http::Router& router;  // plain HTTP requests
+  http::TrustedProxies trusted_proxies;
   Hub& hub;
   NetMetrics& metrics;
-  protocol::WireLimits wire_limits;
-  http::TrustedProxies trusted_proxies;
-  moderation::ModerationService& moderation;
-  RecentSessions& recent;
   BlockingPool& blocking;
-  abuse::RateLimiter& limiter;
-  abuse::AbuseDetector& detector;
-  abuse::Altcha& altcha;
-  std::atomic<bool> draining{false};
+  signaling::Services& signaling;
 };
 
 }  // namespace serendip::net

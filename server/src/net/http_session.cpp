@@ -9,6 +9,7 @@
 #include "http/admin_api.hpp"
 #include "http/client_ip.hpp"
 #include "http/router.hpp"
+#include "net/errors.hpp"
 #include "net/worker.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
@@ -110,8 +111,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void on_read(boost::system::error_code ec) {
     auto& ctx = worker_.context();
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
+    if (is_benign(ec)) {
       finish();
       return;
     }
@@ -132,7 +132,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     ctx.metrics.http_requests.inc();
     const bool head = req.method() == bhttp::verb::head;
-    auto response = ctx.router->handle(to_request(req, client_ip_, kIsTls<Stream>));
+    auto response = ctx.router.handle(to_request(req, client_ip_, kIsTls<Stream>));
     respond(to_beast(std::move(response), req.version(), req.keep_alive(), head));
   }
 
@@ -158,23 +158,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       refuse(core::ErrorCode::forbidden, "origin not allowed");
       return;
     }
-    if (auto block = ctx.moderation.active_block(client_ip_, "")) {
+    if (auto block = ctx.signaling.moderation.active_block(client_ip_, "")) {
       auto res = http::banned_response(*block);
       http::add_security_headers(res, kIsTls<Stream>);
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
-    if (auto d = ctx.limiter.check(abuse::Limit::connect_per_ip, client_ip_); !d) {
-      (void)ctx.detector.on_rate_limited(abuse::Limit::connect_per_ip, client_ip_);
+    if (auto refused = ctx.signaling.gate.check(abuse::Limit::connect_per_ip, client_ip_)) {
       ctx.metrics.ws_refused_rate.inc();
       auto res = http::error_response(core::ErrorCode::rate_limited, "too many connections",
-                                      "\"retryAfterMs\":" + std::to_string(d.retry_after_ms));
-      res.set("retry-after", std::to_string(abuse::retry_after_seconds(d.retry_after_ms)));
+                                      "\"retryAfterMs\":" + std::to_string(refused->retry_after_ms));
+      res.set("retry-after", std::to_string(abuse::retry_after_seconds(refused->retry_after_ms)));
       http::add_security_headers(res, kIsTls<Stream>);
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
-    if (ctx.draining.load(std::memory_order_relaxed)) {
+    if (ctx.drain.draining()) {
       ctx.metrics.ws_refused_draining.inc();
       refuse(core::ErrorCode::unavailable, "server is draining");
       return;

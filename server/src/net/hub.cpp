@@ -107,7 +107,7 @@ std::size_t Hub::kick_blocked(const store::Block& block) {
       matchmaker_.remove_blocked(id, scratch_);
       dispatch(scratch_, id, std::nullopt);
       auto s = m.session;
-      boost::asio::post(s->executor(), [s, until, reason = block.reason] { s->on_banned(until, reason, true); });
+      boost::asio::post(s->executor(), [s, until, reason = block.reason] { s->on_banned(until, reason); });
       ++kicked;
     }
   }

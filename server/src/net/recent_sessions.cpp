@@ -39,9 +39,5 @@ std::optional<moderation::SessionRecord> RecentSessions::find_for_report(std::st
   return std::nullopt;
 }
 
-std::size_t RecentSessions::size() const {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
 
 }  // namespace serendip::net

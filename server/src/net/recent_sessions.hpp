@@ -26,7 +26,6 @@ class RecentSessions final : public moderation::SessionDirectory {
 
   std::optional<moderation::SessionRecord> find_for_report(std::string_view session_id,
                                                            std::string_view reporter_user_id) const override;
-  std::size_t size() const;
 
  private:
   struct Entry {

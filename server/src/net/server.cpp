@@ -1,6 +1,5 @@
 #include "net/server.hpp"
 
-#include <cassert>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -10,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/ssl.h>
 
+#include "net/blocking_pool.hpp"
 #include "net/context.hpp"
 #include "net/http_session.hpp"
 #include "net/hub.hpp"
@@ -22,171 +22,36 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
 constexpr std::int64_t kReconnectAfterMs = 1'000;
 constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
+constexpr std::uint64_t kSweepEveryTicks = 120;                   // 30 s of ticks
 }  // namespace
-
-// Figures for GET /api/v1/admin/stats, from the hub and the metrics.
-class LiveStatsSource final : public http::StatsProvider {
- public:
-  LiveStatsSource(const Hub& hub, const NetMetrics& metrics, abuse::AbuseDetector& detector)
-      : hub_(hub), metrics_(metrics), detector_(detector) {}
-
-  std::string watch_list_json() const override {
-    // Subjects are device keys (hex) or IP addresses; escaped all the same.
-    auto str = [](std::string_view v) {
-      std::string out = "\"";
-      for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) out += c;
-      }
-      return out + "\"";
-    };
-    std::string out = "[";
-    for (const auto& e : detector_.watch_list()) {
-      if (out.size() > 1) out += ',';
-      out += "{\"kind\":" + str(abuse::to_string(e.kind)) + ",\"subject\":" + str(e.subject) +
-             ",\"rule\":" + str(abuse::to_string(e.rule)) + ",\"count\":" + std::to_string(e.count) +
-             ",\"hits\":" + std::to_string(e.hits) + ",\"firstSeen\":" + std::to_string(e.first_seen_unix_ms) +
-             ",\"lastSeen\":" + std::to_string(e.last_seen_unix_ms) +
-             ",\"captchaRequired\":" + (e.captcha_required ? "true" : "false") +
-             ",\"captchaPending\":" + (e.captcha_pending ? "true" : "false") + "}";
-    }
-    return out + "]";
-  }
-  http::LiveStats live_stats() const override {
-    http::LiveStats out;
-    auto st = hub_.stats();
-    out.online_users = static_cast<std::int64_t>(hub_.online());
-    out.active_sessions = static_cast<std::int64_t>(st.active_sessions);
-    for (const auto& [key, n] : st.queued_by_mode_language) {
-      out.queues.push_back({std::string(core::to_string(key.first)), key.second, static_cast<std::int64_t>(n)});
-    }
-    out.matches_per_minute = hub_.matches_per_minute();
-    if (metrics_.match_wait_seconds.count() > 0) out.p95_match_wait_ms = metrics_.match_wait_seconds.quantile(0.95) * 1000.0;
-    const double ok = static_cast<double>(metrics_.ice_connected.value());
-    const double failed = static_cast<double>(metrics_.ice_failed.value());
-    if (ok + failed > 0) out.ice_success_rate = ok / (ok + failed);
-    if (ok > 0) out.turn_share = static_cast<double>(metrics_.ice_relay.value()) / ok;
-    return out;
-  }
-
- private:
-  const Hub& hub_;             // Passed by argument.
-  const NetMetrics& metrics_;  // Passed by argument.
-  abuse::AbuseDetector& detector_;  // Passed by argument.
-};
-
-// A block takes effect at once on this instance: the hub kicks its sockets.
-// A report (over WebSocket or REST) keeps the pair apart in the matchmaker and
-// feeds the abuse detector, which may block the reported device pending review;
-// moderators' decisions teach the detector how much each reporter is worth.
-class ModerationEvents final : public moderation::BlockListener {
- public:
-  ModerationEvents(Hub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation)
-      : hub_(hub), detector_(detector), moderation_(moderation) {}
-
-  void on_block(const store::Block& block) override {
-    std::size_t n = hub_.kick_blocked(block);
-    if (n) obs::log(obs::Level::info, "hub", "blocked_users_kicked", {{"block", block.id}, {"sockets", n}});
-  }
-
-  void on_report(const std::string& reporter_device, const std::string& reported_device) override {
-    hub_.exclude_pair(reporter_device, reported_device);
-    auto verdict = detector_.on_report(reported_device, reporter_device);
-    if (verdict.auto_block) auto_block(reported_device, *verdict.auto_block);
-    if (verdict.priority_review) {
-      // After the block, so the queue shows the block and its reports together.
-      auto marked = moderation_.prioritize_reports_against(moderation::Actor::system_actor("auto"), reported_device,
-                                                           "reported by several people; blocked pending review");
-      if (!marked) obs::log(obs::Level::error, "abuse", "prioritize_failed", {{"error", marked.error().message}});
-    }
-  }
-
-  void on_report_decided(const std::string& reporter_device, bool accepted) override {
-    detector_.on_report_decided(reporter_device, accepted);
-  }
-
- private:
-  void auto_block(const std::string& reported_device, const abuse::AutoBlock& verdict) {
-    auto block = moderation_.create_block(
-        moderation::Actor::system_actor("auto"),
-        moderation::BlockRequest{.ip = {},
-                                 .device_key = reported_device,
-                                 .duration_s = std::max<std::int64_t>(60, verdict.duration_ms / 1000),
-                                 .reason = "automatic: reported by " + std::to_string(verdict.distinct_reporters) +
-                                           " people; pending review"});
-    if (!block) obs::log(obs::Level::error, "abuse", "auto_block_failed", {{"error", block.error().message}});
-  }
-
-  Hub& hub_;                                 // Passed by argument.
-  abuse::AbuseDetector& detector_;           // Passed by argument.
-  moderation::ModerationService& moderation_;  // Passed by argument.
-};
 
 struct Server::Impl {
   explicit Impl(ServerDeps d)
-      : deps(d),
-        net_metrics(d.metrics),
-        blocking(2),
-        hub(HubDeps{.matchmaker = {.widen_region_after_ms = d.config.widen_region_after_ms,
-                                   .repeat_pair_cooldown_ms = d.config.repeat_pair_cooldown_ms,
-                                   .allow_same_device = d.config.same_device_match},
-                    .clock = d.clock,
-                    .metrics = net_metrics,
-                    .recent = d.recent,
-                    .match_waits = d.match_waits,
-                    .on_session_end =
-                        [this](const store::Party& who, std::int64_t length_ms) {
-                          // A database write: never on an I/O thread.
-                          asio::post(blocking, [this, who, length_ms] {
-                            deps.moderation.record_session(who.ip, who.device_key, length_ms);
-                          });
-                        }}),
-        ctx{.config = d.config,
-            .clock = d.clock,
-            .jwt = d.jwt,
-            .hub = hub,
-            .metrics = net_metrics,
-            .wire_limits = {.max_frame_bytes = d.config.max_frame_bytes,
-                            .max_sdp_bytes = d.config.max_sdp_bytes,
-                            .max_candidate_bytes = d.config.max_candidate_bytes,
-                            .messages_per_second = d.config.messages_per_second,
-                            .messages_burst = d.config.messages_burst},
-            .trusted_proxies = http::TrustedProxies(d.config.trusted_proxies),
-            .moderation = d.moderation,
-            .recent = d.recent,
-            .blocking = blocking,
-            .limiter = d.limiter,
-            .detector = d.detector,
-            .altcha = d.altcha},
-        stats(hub, net_metrics, d.detector),
-        kicker(hub, d.detector, d.moderation) {
-    std::size_t n = d.config.threads > 0 ? static_cast<std::size_t>(d.config.threads)
-                                         : std::max(1u, std::thread::hardware_concurrency());
+      : deps(std::move(d)),
+        ctx{.config = deps.config,
+            .clock = deps.clock,
+            .drain = deps.drain,
+            .router = deps.router,
+            .trusted_proxies = http::TrustedProxies(deps.config.trusted_proxies),
+            .hub = deps.hub,
+            .metrics = deps.metrics,
+            .blocking = deps.blocking,
+            .signaling = deps.signaling} {
+    std::size_t n = deps.config.threads > 0 ? static_cast<std::size_t>(deps.config.threads)
+                                            : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
     register_gauges();
-    d.moderation.set_block_listener(&kicker);
   }
 
   void register_gauges() {
-    auto& r = deps.metrics;
-    r.gauge_fn("serendip_online_users", "Authenticated signaling sockets", [this] { return double(hub.online()); });
-    r.gauge_fn("serendip_queue_length", "Participants waiting for a match", [this] { return double(hub.stats().queued); });
+    auto& r = deps.registry;
+    Hub& h = deps.hub;
+    r.gauge_fn("serendip_online_users", "Authenticated signaling sockets", [&h] { return double(h.online()); });
+    r.gauge_fn("serendip_queue_length", "Participants waiting for a match", [&h] { return double(h.stats().queued); });
     r.gauge_fn("serendip_active_sessions", "Pairs currently in a session",
-               [this] { return double(hub.stats().active_sessions); });
-    for (std::size_t i = 0; i < abuse::kRuleCount; ++i) {
-      auto rule = static_cast<abuse::Rule>(i);
-      r.gauge_fn("serendip_abuse_rule_hits", "Abuse detector rule hits since start",
-                 [this, i] { return double(deps.detector.rule_hits()[i]); }, {{"rule", std::string(abuse::to_string(rule))}});
-    }
-    for (std::size_t i = 0; i < abuse::kLimitCount; ++i) {
-      auto limit = static_cast<abuse::Limit>(i);
-      r.gauge_fn("serendip_rate_limit_refused", "Requests refused by a rate limit since start",
-                 [this, limit] { return double(deps.limiter.stats()[limit].refused); },
-                 {{"limit", std::string(abuse::to_string(limit))}});
-    }
-    r.gauge_fn("serendip_rate_limit_entries", "Buckets held by the rate limiter (bounded)",
-               [this] { return double(deps.limiter.stats().entries); });
-    r.gauge_fn("serendip_draining", "1 while the server drains for shutdown", [this] { return ctx.draining ? 1.0 : 0.0; });
+               [&h] { return double(h.stats().active_sessions); });
+    r.gauge_fn("serendip_draining", "1 while the server drains for shutdown",
+               [&drain = deps.drain] { return drain.draining() ? 1.0 : 0.0; });
   }
 
   // TLS 1.3 only: nothing older is offered, so nothing older can be negotiated.
@@ -258,26 +123,21 @@ struct Server::Impl {
     tick_timer->expires_after(kTickInterval);
     tick_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      hub.tick();
-      // Idle buckets and stale watch entries: bounded memory whatever the traffic.
-      if (++ticks % 120 == 0) {
-        deps.limiter.sweep();
-        deps.detector.sweep();
-      }
+      deps.hub.tick();
+      if (++ticks % kSweepEveryTicks == 0 && deps.sweep_idle_state) deps.sweep_idle_state();
       schedule_tick();
     });
   }
 
   void on_signal(int sig) {
-    if (ctx.draining) {
+    if (deps.drain.draining()) {
       obs::log(obs::Level::warn, "server", "second_signal_stopping_now", {{"signal", sig}});
       stop_all();
       return;
     }
     obs::log(obs::Level::info, "server", "draining",
              {{"signal", sig}, {"grace_ms", deps.config.drain_grace_ms}});
-    ctx.draining = true;
-    deps.state.set_draining();
+    deps.drain.start();
     for (auto& w : workers) {
       asio::post(w->executor(), [w = w.get()] {
         w->for_each_session([](WsSessionBase& s) { s.begin_drain(kReconnectAfterMs); });
@@ -315,7 +175,7 @@ struct Server::Impl {
     poll_timer->expires_after(std::chrono::milliseconds(50));
     poll_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      if (hub.online() == 0 && open_sockets() == 0) {
+      if (deps.hub.online() == 0 && open_sockets() == 0) {
         stop_all();
         return;
       }
@@ -323,19 +183,14 @@ struct Server::Impl {
     });
   }
 
-  std::int64_t open_sockets() const { return net_metrics.ws_connections.value(); }
+  std::int64_t open_sockets() const { return deps.metrics.ws_connections.value(); }
 
   void stop_all() {
     for (auto& w : workers) w->io().stop();
   }
 
   ServerDeps deps;
-  NetMetrics net_metrics;
-  BlockingPool blocking;
-  Hub hub;
   Context ctx;
-  LiveStatsSource stats;
-  ModerationEvents kicker;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Acceptor> acceptor;
   std::unique_ptr<asio::ssl::context> tls;
@@ -346,20 +201,11 @@ struct Server::Impl {
   std::uint16_t port = 0;
 };
 
-Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(deps)) {}
-
-const http::StatsProvider& Server::stats() const { return impl_->stats; }
-
-void Server::set_router(const http::Router& router) { impl_->ctx.router = &router; }
-
-void Server::exclude_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  for (const auto& [a, b] : pairs) impl_->hub.exclude_pair(a, b);
-}
+Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
 
 Server::~Server() {
   if (!impl_) return;
-  impl_->deps.moderation.set_block_listener(nullptr);
-  impl_->blocking.join();
+  impl_->deps.blocking.join();
   // Handlers still queued may hold sessions and send nodes: destroy every
   // io_context (releasing them) before any worker's pools go away.
   impl_->acceptor.reset();
@@ -374,7 +220,6 @@ Server::~Server() {
 
 int Server::run() {
   auto& im = *impl_;
-  assert(im.ctx.router && "set_router() before run()");
   if (!im.load_tls() || !im.bind()) return 1;
   auto ex = im.workers[0]->executor();
   im.retry_timer = std::make_unique<Timer>(ex);

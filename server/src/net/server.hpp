@@ -1,73 +1,53 @@
-// The running server: one I/O thread per core, the listener, the signaling
-// hub and the shutdown sequence. Free of Asio/Beast types so main.cpp stays
-// cheap to compile.
+// The running server: one I/O thread per core, the listener, the periodic
+// matchmaker tick and the shutdown sequence. It is given every service it
+// uses (main.cpp builds them) and owns only the transport. Free of Asio/Beast
+// types so main.cpp stays cheap to compile.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
-#include <string>
-#include <utility>
-#include <vector>
 
-#include "abuse/abuse_detector.hpp"
-#include "abuse/altcha.hpp"
-#include "abuse/rate_limiter.hpp"
-#include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
-#include "http/admin_api.hpp"
-#include "http/router.hpp"
-#include "moderation/match_wait_heatmap.hpp"
-#include "moderation/service.hpp"
-#include "net/recent_sessions.hpp"
+#include "core/drain.hpp"
 #include "obs/metrics.hpp"
+
+namespace serendip::http {
+class Router;
+}  // namespace serendip::http
+namespace serendip::signaling {
+struct Services;
+}  // namespace serendip::signaling
 
 namespace serendip::net {
 
+class BlockingPool;
 class Hub;
-
-// The router needs the server's readiness and the server needs the router:
-// ServerState breaks the cycle. Created first, handed to both.
-class ServerState final : public http::ServerStatus {
- public:
-  // `store_ok` answers whether the database is reachable (called per /readyz).
-  explicit ServerState(std::function<bool()> store_ok) : store_ok_(std::move(store_ok)) {}
-  bool ready() const override { return !draining_.load() && (!store_ok_ || store_ok_()); }
-  bool draining() const override { return draining_.load(); }
-  void set_draining() { draining_.store(true); }
-
- private:
-  std::function<bool()> store_ok_;
-  std::atomic<bool> draining_{false};
-};
+struct NetMetrics;
 
 struct ServerDeps {
-  config::Config& config;  // Passed by argument; outlives the server. run() writes the bound port back.
+  config::Config& config;  // run() writes the bound port back (port 0: the kernel chooses)
   const core::Clock& clock;
-  const auth::JwtCodec& jwt;
-  obs::Registry& metrics;
-  ServerState& state;
-  moderation::ModerationService& moderation;
-  RecentSessions& recent;
-  moderation::MatchWaitHeatmap& match_waits;
-  abuse::RateLimiter& limiter;
-  abuse::AbuseDetector& detector;
-  abuse::Altcha& altcha;
+  core::DrainFlag& drain;  // started by the first SIGTERM/SIGINT
+  obs::Registry& registry;
+  NetMetrics& metrics;
+  Hub& hub;
+  const http::Router& router;
+  // Jobs in flight post back to the workers: the server waits for them
+  // before its I/O threads go away.
+  BlockingPool& blocking;
+  signaling::Services& signaling;
+  // Every 30 s: drop idle state so memory stays bounded whatever the traffic
+  // (rate-limit buckets, stale watch-list entries). May be empty.
+  std::function<void()> sweep_idle_state;
 };
 
 class Server {
  public:
+  // Every dependency is passed by argument and outlives the server.
   explicit Server(ServerDeps deps);
   ~Server();
 
-  // Live figures for the admin API (valid for the server's lifetime).
-  const http::StatsProvider& stats() const;
-  // The router answers plain HTTP; it needs stats() so it is made after the
-  // server, and must be set before run().
-  void set_router(const http::Router& router);
-  // Keep these device pairs apart (reports that exist from earlier runs).
-  void exclude_pairs(const std::vector<std::pair<std::string, std::string>>& pairs);
   // Binds, serves until SIGTERM/SIGINT and the drain finish, returns the exit code.
   // A bind failure returns non-zero at once.
   int run();

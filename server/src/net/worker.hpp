@@ -148,7 +148,6 @@ class Worker {
   // living in a fixed HandlerSlot, delivers them in order. So relaying across
   // workers costs no allocation, and one wake-up per batch.
   void post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t serial, SendNode* node);
-  std::size_t session_count() const { return sessions_.size(); }
   // Calls f(WsSession&) for each live session; f may close sessions.
   template <class F>
   void for_each_session(F&& f) {

@@ -1,6 +1,14 @@
-// One signaling WebSocket. Owned by one Worker (one thread); every member is
-// touched only on that thread. Other threads reach it only by posting to its
-// executor (the hub's events, a peer's relayed frames).
+// One signaling WebSocket: the socket (WsSession<Stream>, in
+// ws_session_impl.hpp) around a socket-free signaling::Handler that holds the
+// policy. Owned by one Worker (one thread); every member is touched only on
+// that thread. Other threads reach it only by posting to its executor (the
+// hub's events, a peer's relayed frames).
+//
+// WsSessionBase is what the hub, the worker's sweep and a peer see, whatever
+// the transport (plain TCP or TLS). It owns the handler, forwards the hub's
+// events to it and carries out the handler's matchmaking and relay requests
+// (ws_session.cpp); reading, writing, queueing, the sweep and closing are the
+// transport's (WsSession<Stream>).
 //
 // Hot path (offer/answer/ice): the frame is read into a buffer borrowed from
 // the worker's pool, validated by the worker's reused decoder, and its
@@ -17,54 +25,79 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "core/error_code.hpp"
 #include "core/matchmaker.hpp"
 #include "net/asio_types.hpp"
 #include "net/buffer_pool.hpp"
+#include "signaling/handler.hpp"
 
 namespace serendip::net {
 
 class Worker;
 
-// What the hub, the worker's sweep and a peer see of a signaling socket,
-// whatever its transport (plain TCP or TLS). Implemented by WsSession<Stream>
-// in ws_session.cpp.
-class WsSessionBase : public std::enable_shared_from_this<WsSessionBase> {
+class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protected signaling::Port {
  public:
-  explicit WsSessionBase(Worker& worker);
-  virtual ~WsSessionBase() = default;
+  WsSessionBase(Worker& worker, std::string client_ip);
+  ~WsSessionBase() override = default;
 
   core::ParticipantId id() const { return id_; }
   Worker& worker() { return worker_; }
   Executor executor();
 
   // Hub events, delivered on the owner thread in the hub's order.
-  virtual void on_queued(std::optional<std::int64_t> estimated_wait_ms, std::optional<std::int64_t> re) = 0;
-  virtual void on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSessionBase> peer,
-                          std::uint64_t session_serial) = 0;
-  virtual void on_peer_left(const std::string& session_id, core::LeaveReason reason) = 0;
-  virtual void on_left(std::optional<std::int64_t> re) = 0;
+  void on_queued(std::optional<std::int64_t> estimated_wait_ms, std::optional<std::int64_t> re) {
+    handler_.on_queued(estimated_wait_ms, re);
+  }
+  void on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSessionBase> peer, std::uint64_t session_serial);
+  void on_peer_left(const std::string& session_id, core::LeaveReason reason) {
+    if (handler_.on_peer_left(session_id, reason)) forget_peer();
+  }
+  void on_left(std::optional<std::int64_t> re) { handler_.on_left(re); }
   // The socket's own command (next, leave, join) ended its session: forget it
   // silently (the peer is told by on_peer_left).
-  virtual void on_session_ended(const std::string& session_id) = 0;
+  void on_session_ended(const std::string& session_id) {
+    if (handler_.on_session_ended(session_id)) forget_peer();
+  }
   // A moderator blocked this socket's IP or device: `banned`, then close 4003.
-  virtual void on_banned(std::optional<std::int64_t> until_unix_ms, std::string reason, bool appealable) = 0;
-  // The answer to a `report`, computed off the I/O thread.
-  virtual void on_report_result(std::optional<std::int64_t> report_id, core::ErrorCode error, std::string message,
-                                std::optional<std::int64_t> re) = 0;
+  void on_banned(std::optional<std::int64_t> until_unix_ms, const std::string& reason) {
+    handler_.on_banned(until_unix_ms, reason);
+  }
+  void begin_drain(std::int64_t reconnect_after_ms) { handler_.on_draining(reconnect_after_ms); }
+
   // A frame relayed by the peer; dropped unless still in that session.
   virtual void deliver_relay(std::uint64_t session_serial, SendNode* node) = 0;
-
   // Called by the worker's periodic sweep with the current monotonic time.
   virtual void sweep(std::int64_t now_ms) = 0;
-  virtual void begin_drain(std::int64_t reconnect_after_ms) = 0;
-  virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  void close(std::uint16_t code, std::string_view reason) override = 0;
 
   std::size_t worker_slot = 0;  // index in the worker's session list (worker-owned)
 
  protected:
+  // signaling::Port: the requests that need no socket.
+  bool relay(std::string_view frame) override;
+  void connect(store::Party who) override;
+  void join(core::Preferences prefs, std::optional<std::int64_t> re) override;
+  bool next(std::optional<std::int64_t> re) override;
+  void leave(std::optional<std::int64_t> re) override;
+  void offload(std::function<void()> work, std::function<void()> done) override;
+
+  // Teardown shared by both transports: leave the hub, drop the peer.
+  void leave_hub();
+  void forget_peer() {
+    peer_.reset();
+    session_serial_ = 0;
+  }
+  bool in_hub() const { return joined_hub_; }
+
   Worker& worker_;  // Passed by argument; outlives the session.
   const core::ParticipantId id_;
+  signaling::Handler handler_;
+  // Routing of the current session: relayed frames go to peer_, and arrive
+  // only while their serial is still ours (0 = none).
+  std::weak_ptr<WsSessionBase> peer_;
+  std::uint64_t session_serial_ = 0;
+
+ private:
+  bool joined_hub_ = false;
 };
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;

@@ -1,0 +1,30 @@
+// Figures for the admin dashboard (GET /api/v1/admin/stats and /watchlist):
+// live counts from the hub, ICE and match-wait figures from the metrics, and
+// the abuse detector's watch list. Thread-safe, quick: called per request.
+#pragma once
+
+#include "abuse/abuse_detector.hpp"
+#include "http/admin_api.hpp"
+#include "net/hub.hpp"
+#include "net/metrics.hpp"
+#include "signaling/metrics.hpp"
+
+namespace serendip::app {
+
+class LiveStatsSource final : public http::StatsProvider {
+ public:
+  LiveStatsSource(const net::Hub& hub, const net::NetMetrics& net_metrics,
+                  const signaling::SignalingMetrics& signaling_metrics, abuse::AbuseDetector& detector)
+      : hub_(hub), net_metrics_(net_metrics), signaling_metrics_(signaling_metrics), detector_(detector) {}
+
+  http::LiveStats live_stats() const override;
+  std::string watch_list_json() const override;
+
+ private:
+  const net::Hub& hub_;                                   // Passed by argument.
+  const net::NetMetrics& net_metrics_;                    // Passed by argument.
+  const signaling::SignalingMetrics& signaling_metrics_;  // Passed by argument.
+  abuse::AbuseDetector& detector_;                        // Passed by argument.
+};
+
+}  // namespace serendip::app
