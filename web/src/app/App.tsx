@@ -116,7 +116,6 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
           onChange={updatePrefs}
           onStart={() => call.start(prefs.mode)}
           header={header}
-          busy={false}
           notice={
             state.notice && (
               <div className="space-y-3">

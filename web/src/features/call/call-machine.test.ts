@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialCallState, transition, type CallEffect, type CallEvent, type CallState, type CaptchaPrompt } from './call-machine';
+import { CAPTCHA_WAIT_MS, initialCallState, transition, type CallEffect, type CallEvent, type CallState, type CaptchaPrompt } from './call-machine';
 
 const peer = { languages: ['en'], region: null, commonInterests: ['chess'] };
 const searchingVideo: CallState = { status: 'searching', mode: 'video', since: 0, estimatedWaitMs: null, online: true };
@@ -25,7 +25,7 @@ interface Row {
   name: string;
   from: CallState;
   event: CallEvent;
-  /** The fields to match; `captcha` may be partial too. */
+  /** The fields to match; `captcha` may be partial too; a field set to undefined must be gone. */
   to: (Partial<CallState> | { status: 'searching'; captcha?: Partial<CaptchaPrompt> }) & { status: CallState['status'] };
   effects: CallEffect['type'][];
 }
@@ -47,7 +47,7 @@ const rows: Row[] = [
   { name: 'a match for a new session while connecting replaces the peer', from: connecting, event: matched('s2'), to: { status: 'connecting', sessionId: 's2' }, effects: ['close-peer', 'open-peer'] },
   { name: 'a repeated match for the same session is ignored', from: connecting, event: matched('s1'), to: connecting, effects: [] },
   { name: 'a match after Stop is ignored', from: initialCallState, event: matched(), to: initialCallState, effects: [] },
-  { name: 'rate limited join retries later', from: searchingVideo, event: { type: 'server-error', code: 'rate_limited', retryAfterMs: 2500 }, to: searchingVideo, effects: ['join-later'] },
+  { name: 'rate limited join retries later', from: searchingVideo, event: { type: 'server-error', code: 'rate_limited', retryAfterMs: 2500 }, to: searchingVideo, effects: ['start-timer'] },
   { name: 'an unsolvable captcha gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'captcha_required' }, to: { status: 'idle', notice: { kind: 'error', code: 'captcha_required' } }, effects: ['send-leave', 'release-media'] },
 
   // the CAPTCHA
@@ -58,10 +58,10 @@ const rows: Row[] = [
   { name: 'a second payload while one is out is not sent', from: sentCaptcha, event: { type: 'captcha-solved', payload: 'eyJ9' }, to: sentCaptcha, effects: [] },
   { name: 'captcha_ok carries on searching: join again', from: sentCaptcha, event: { type: 'captcha-ok' }, to: { status: 'searching', captcha: undefined }, effects: ['join'] },
   { name: 'a stray captcha_ok does nothing', from: searchingVideo, event: { type: 'captcha-ok' }, to: searchingVideo, effects: [] },
-  { name: 'a refusal says why and waits for the fresh challenge', from: sentCaptcha, event: { type: 'captcha-rejected', reason: 'wrong_solution' }, to: { status: 'searching', captcha: { sent: false, rejected: 'wrong_solution', serial: 1 } }, effects: [] },
+  { name: 'a refusal says why and waits for the fresh challenge', from: sentCaptcha, event: { type: 'captcha-rejected', reason: 'wrong_solution' }, to: { status: 'searching', captcha: { sent: false, rejected: 'wrong_solution', serial: 1 } }, effects: ['start-timer'] },
   { name: 'the fresh challenge keeps the reason and restarts the widget', from: rejectedCaptcha, event: { type: 'captcha-required', challenge: challenge2 }, to: { status: 'searching', captcha: { challenge: challenge2, serial: 2, sent: false, rejected: 'wrong_solution' } }, effects: [] },
-  { name: 'a refusal without a fresh challenge joins again', from: rejectedCaptcha, event: { type: 'captcha-retry' }, to: { status: 'searching', captcha: undefined }, effects: ['join'] },
-  { name: 'no retry while a payload is out', from: sentCaptcha, event: { type: 'captcha-retry' }, to: sentCaptcha, effects: [] },
+  { name: 'a refusal without a fresh challenge joins again', from: { ...rejectedCaptcha, timers: ['captcha-retry'] }, event: { type: 'timer', timer: 'captcha-retry' }, to: { status: 'searching', captcha: undefined }, effects: ['join'] },
+  { name: 'no retry while a payload is out', from: { ...sentCaptcha, timers: ['captcha-retry'] }, event: { type: 'timer', timer: 'captcha-retry' }, to: sentCaptcha, effects: [] },
   { name: 'Stop during the CAPTCHA', from: withCaptcha, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['send-leave', 'release-media'] },
   { name: 'a reconnect drops the prompt and joins (the server asks again if needed)', from: { ...sentCaptcha, online: false }, event: { type: 'signaling-open' }, to: { status: 'searching', online: true, captcha: undefined }, effects: ['join'] },
   { name: 'a bad join gives up with a notice', from: searchingVideo, event: { type: 'server-error', code: 'bad_request' }, to: { status: 'idle', notice: { kind: 'error', code: 'bad_request' } }, effects: ['send-leave', 'release-media'] },
@@ -90,15 +90,35 @@ const rows: Row[] = [
   { name: 'socket lost in a call ends it', from: inCall, event: { type: 'signaling-lost' }, to: { status: 'ended', reason: 'connection-lost' }, effects: ['close-peer'] },
   { name: 'socket open while idle does nothing', from: initialCallState, event: { type: 'signaling-open' }, to: initialCallState, effects: [] },
   { name: 'banned in a call', from: inCall, event: { type: 'banned', until: null, appealable: true }, to: { status: 'idle', notice: { kind: 'banned', until: null, appealable: true } }, effects: ['close-peer', 'release-media'] },
+
+  // timers of a search (the hook keeps them; `timer` says one ran out)
+  { name: 'rate limited: the search keeps a rejoin timer', from: searchingVideo, event: { type: 'server-error', code: 'rate_limited' }, to: { status: 'searching', timers: ['rejoin'] }, effects: ['start-timer'] },
+  { name: 'the rejoin timer joins again', from: { ...searchingVideo, timers: ['rejoin'] }, event: { type: 'timer', timer: 'rejoin' }, to: { status: 'searching', timers: undefined }, effects: ['join'] },
+  { name: 'a join refused for a CAPTCHA waits for its challenge', from: searchingVideo, event: { type: 'captcha-expected' }, to: { status: 'searching', timers: ['captcha-give-up'], captcha: undefined }, effects: ['start-timer'] },
+  { name: 'the challenge comes: no more waiting', from: { ...searchingVideo, timers: ['captcha-give-up'] }, event: { type: 'captcha-required', challenge }, to: { status: 'searching', captcha: { serial: 1 }, timers: undefined }, effects: ['cancel-timer'] },
+  { name: 'no challenge comes: give up with a notice', from: { ...searchingVideo, timers: ['captcha-give-up'] }, event: { type: 'timer', timer: 'captcha-give-up' }, to: { status: 'idle', notice: { kind: 'error', code: 'captcha_required' } }, effects: ['send-leave', 'release-media'] },
+  { name: 'a refusal waits for the fresh challenge', from: sentCaptcha, event: { type: 'captcha-rejected', reason: 'wrong_solution' }, to: { status: 'searching', timers: ['captcha-retry'] }, effects: ['start-timer'] },
+  { name: 'the fresh challenge ends the wait', from: { ...rejectedCaptcha, timers: ['captcha-retry'] }, event: { type: 'captcha-required', challenge: challenge2 }, to: { status: 'searching', captcha: { serial: 2 }, timers: undefined }, effects: ['cancel-timer'] },
+  { name: 'captcha_ok ends the wait too', from: { ...sentCaptcha, timers: ['captcha-retry'] }, event: { type: 'captcha-ok' }, to: { status: 'searching', captcha: undefined, timers: undefined }, effects: ['cancel-timer', 'join'] },
+  { name: 'a refusal replaces the wait for a first challenge', from: { ...sentCaptcha, timers: ['captcha-give-up'] }, event: { type: 'captcha-rejected', reason: 'wrong_solution' }, to: { status: 'searching', timers: ['captcha-retry'] }, effects: ['cancel-timer', 'start-timer'] },
+  { name: 'a second refusal starts the wait over', from: { ...sentCaptcha, timers: ['captcha-retry'] }, event: { type: 'captcha-rejected', reason: 'expired' }, to: { status: 'searching', timers: ['captcha-retry'] }, effects: ['start-timer'] },
+  { name: 'a reconnect cancels the timers and joins', from: { ...searchingVideo, online: false, timers: ['rejoin'] }, event: { type: 'signaling-open' }, to: { status: 'searching', online: true, timers: undefined }, effects: ['cancel-timer', 'join'] },
+  { name: 'Stop cancels the timers of the search', from: { ...rejectedCaptcha, timers: ['captcha-retry'] }, event: { type: 'stop' }, to: { status: 'idle' }, effects: ['cancel-timer', 'send-leave', 'release-media'] },
+  { name: 'a match cancels the timers of the search', from: { ...searchingVideo, timers: ['rejoin'] }, event: matched(), to: { status: 'connecting' }, effects: ['cancel-timer', 'open-peer'] },
+  { name: 'a ban cancels the timers of the search', from: { ...searchingVideo, timers: ['rejoin'] }, event: { type: 'banned', until: null, appealable: true }, to: { status: 'idle' }, effects: ['cancel-timer', 'release-media'] },
+  { name: 'giving up when one timer runs out cancels the others', from: { ...searchingVideo, timers: ['rejoin', 'captcha-give-up'] }, event: { type: 'timer', timer: 'captcha-give-up' }, to: { status: 'idle' }, effects: ['cancel-timer', 'send-leave', 'release-media'] },
+  { name: 'a timer the search does not have changes nothing', from: searchingVideo, event: { type: 'timer', timer: 'captcha-give-up' }, to: searchingVideo, effects: [] },
+  { name: 'a timer after Stop changes nothing', from: initialCallState, event: { type: 'timer', timer: 'rejoin' }, to: initialCallState, effects: [] },
+  { name: 'a CAPTCHA expected after Stop changes nothing', from: initialCallState, event: { type: 'captcha-expected' }, to: initialCallState, effects: [] },
 ];
 
 describe('call machine', () => {
   it.each(rows)('$name', ({ from, event, to, effects }) => {
     const result = transition(from, event);
-    // `captcha: undefined` in a row means: the prompt is gone.
-    const { captcha, ...rest } = to as Record<string, unknown>;
-    expect(result.state).toMatchObject('captcha' in to && captcha === undefined ? rest : to);
-    if ('captcha' in to && captcha === undefined) expect(result.state).not.toHaveProperty('captcha');
+    // `captcha: undefined` in a row means: the prompt is gone (`timers: undefined`: none runs).
+    const entries = Object.entries(to);
+    expect(result.state).toMatchObject(Object.fromEntries(entries.filter(([, v]) => v !== undefined)));
+    for (const [key] of entries.filter(([, v]) => v === undefined)) expect(result.state).not.toHaveProperty(key);
     expect(result.effects.map((e) => e.type)).toEqual(effects);
   });
 
@@ -133,12 +153,57 @@ describe('call machine', () => {
       'searching close-peer,send-next',
       'searching:1',
       'searching:1s send-captcha',
-      'searching:1',
-      'searching:2',
+      'searching:1 start-timer',
+      'searching:2 cancel-timer',
       'searching:2s send-captcha',
       'searching join',
       'connecting open-peer',
     ]);
+  });
+
+  it('times the waits: the pause the server asks for (at least 1 s, 3 s if it names none) and the CAPTCHA wait', () => {
+    const rateLimited = (retryAfterMs?: number): CallEvent => ({ type: 'server-error', code: 'rate_limited', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    expect(transition(searchingVideo, rateLimited(2500)).effects).toEqual([{ type: 'start-timer', timer: 'rejoin', delayMs: 2500 }]);
+    expect(transition(searchingVideo, rateLimited(200)).effects).toEqual([{ type: 'start-timer', timer: 'rejoin', delayMs: 1000 }]);
+    expect(transition(searchingVideo, rateLimited()).effects).toEqual([{ type: 'start-timer', timer: 'rejoin', delayMs: 3000 }]);
+    expect(transition(searchingVideo, { type: 'captcha-expected' }).effects).toEqual([{ type: 'start-timer', timer: 'captcha-give-up', delayMs: CAPTCHA_WAIT_MS }]);
+    expect(transition(sentCaptcha, { type: 'captcha-rejected', reason: 'x' }).effects).toEqual([{ type: 'start-timer', timer: 'captcha-retry', delayMs: CAPTCHA_WAIT_MS }]);
+    expect(CAPTCHA_WAIT_MS).toBe(3000);
+  });
+
+  it('cancels by name exactly the timers that run', () => {
+    const from: CallState = { ...searchingVideo, timers: ['rejoin', 'captcha-retry'] };
+    expect(transition(from, { type: 'stop' }).effects).toEqual([
+      { type: 'cancel-timer', timer: 'rejoin' },
+      { type: 'cancel-timer', timer: 'captcha-retry' },
+      { type: 'send-leave' },
+      { type: 'release-media' },
+    ]);
+    expect(from.timers).toEqual(['rejoin', 'captcha-retry']); // the input is left as it was
+  });
+
+  it('Stop, then Start again: a timer of the old search that runs out anyway changes nothing', () => {
+    const script: CallEvent[] = [
+      { type: 'captcha-expected' },
+      { type: 'stop' },
+      { type: 'start', mode: 'text', now: 40 },
+      { type: 'timer', timer: 'captcha-give-up' },
+    ];
+    let state: CallState = searchingVideo;
+    const seen: string[] = [];
+    for (const e of script) {
+      const r = transition(state, e);
+      state = r.state;
+      seen.push(`${state.status} ${r.effects.map((x) => x.type).join(',')}`.trim());
+    }
+    expect(seen).toEqual(['searching start-timer', 'idle cancel-timer,send-leave,release-media', 'searching join', 'searching']);
+  });
+
+  it('a refused join: the challenge does not come, so the search gives up', () => {
+    const script: CallEvent[] = [{ type: 'captcha-expected' }, { type: 'timer', timer: 'captcha-give-up' }];
+    let state: CallState = searchingVideo;
+    for (const e of script) state = transition(state, e).state;
+    expect(state).toEqual({ status: 'idle', notice: { kind: 'error', code: 'captcha_required' } });
   });
 
   it('never changes the input state', () => {

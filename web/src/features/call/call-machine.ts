@@ -1,7 +1,8 @@
 // The call as a pure state machine: (state, event) -> (state, effects).
 // No I/O, no timers, no React: time comes in on the events, and what must
 // happen in the world (get the camera, send `join`, open or close the peer
-// connection) goes out as effects that use-call.ts carries out.
+// connection, start or cancel a timer) goes out as effects that use-call.ts
+// carries out. A timer that runs out comes back as a `timer` event.
 
 import type { AltchaChallenge } from '../../lib/signaling/altcha';
 import type { PeerInfo, PeerLeftReason, Role } from '../../lib/signaling/messages';
@@ -35,6 +36,19 @@ export interface CaptchaPrompt {
   rejected: string | null;
 }
 
+/**
+ * The waits of a search, each named for what happens when it runs out:
+ * - `rejoin`: the pause the server asked for after `rate_limited`; then join again.
+ * - `captcha-give-up`: our join was refused for a CAPTCHA and its challenge (a message of its
+ *   own) has not come; then give up with a notice.
+ * - `captcha-retry`: a solution was refused and no fresh challenge has come; then join again
+ *   and let the server decide.
+ */
+export type TimerName = 'rejoin' | 'captcha-give-up' | 'captcha-retry';
+
+/** How long to wait for a challenge the server announced (it comes as its own message). */
+export const CAPTCHA_WAIT_MS = 3000;
+
 interface WithPeer {
   mode: Mode;
   sessionId: string;
@@ -45,7 +59,16 @@ interface WithPeer {
 export type CallState =
   | { status: 'idle'; notice?: Notice }
   | { status: 'acquiring-media'; mode: Mode }
-  | { status: 'searching'; mode: Mode; since: number; estimatedWaitMs: number | null; online: boolean; captcha?: CaptchaPrompt }
+  | {
+      status: 'searching';
+      mode: Mode;
+      since: number;
+      estimatedWaitMs: number | null;
+      online: boolean;
+      captcha?: CaptchaPrompt;
+      /** This search's running timers (absent when none): whatever ends the search cancels them. */
+      timers?: TimerName[];
+    }
   | (WithPeer & { status: 'connecting'; since: number })
   | (WithPeer & { status: 'in-call'; connectedAt: number; link: 'ok' | 'reconnecting' })
   | (WithPeer & { status: 'ended'; reason: EndReason; diagnosis?: Diagnosis });
@@ -72,19 +95,23 @@ export type CallEvent =
   | { type: 'captcha-solved'; payload: string }
   | { type: 'captcha-ok' }
   | { type: 'captcha-rejected'; reason: string }
-  /** A refusal that brought no fresh challenge: join again and let the server decide. */
-  | { type: 'captcha-retry' };
+  /** Our join was refused for a CAPTCHA: its challenge follows as a `captcha_required` message. */
+  | { type: 'captcha-expected' }
+  /** A timer of the search ran out. */
+  | { type: 'timer'; timer: TimerName };
 
 export type CallEffect =
   | { type: 'acquire-media'; mode: Mode }
   | { type: 'release-media' }
   | { type: 'join' }
-  | { type: 'join-later'; delayMs: number }
   | { type: 'send-next' }
   | { type: 'send-leave' }
   | { type: 'send-captcha'; payload: string }
   | { type: 'open-peer'; sessionId: string; role: Role }
-  | { type: 'close-peer' };
+  | { type: 'close-peer' }
+  /** Starts the named timer, or starts it over if it is running: one of each name at most. */
+  | { type: 'start-timer'; timer: TimerName; delayMs: number }
+  | { type: 'cancel-timer'; timer: TimerName };
 
 export interface Transition {
   state: CallState;
@@ -92,6 +119,8 @@ export interface Transition {
 }
 
 export const initialCallState: CallState = { status: 'idle' };
+
+type Searching = Extract<CallState, { status: 'searching' }>;
 
 const stay = (state: CallState): Transition => ({ state, effects: [] });
 
@@ -107,6 +136,30 @@ function withPeer(s: WithPeer): WithPeer {
   return { mode: s.mode, sessionId: s.sessionId, role: s.role, peer: s.peer };
 }
 
+/** Starts a timer of the search (or starts it over); those in `replaces` are cancelled if running. */
+function startTimer(s: Searching, timer: TimerName, delayMs: number, replaces: TimerName[] = []): Transition {
+  const stopped = stopTimers(s, replaces);
+  const timers = [...(stopped.state.timers ?? []).filter((t) => t !== timer), timer];
+  return { state: { ...stopped.state, timers }, effects: [...stopped.effects, { type: 'start-timer', timer, delayMs }] };
+}
+
+/** Cancels those of `names` that are running (all by default). */
+function stopTimers(s: Searching, names?: TimerName[]): { state: Searching; effects: CallEffect[] } {
+  const running = s.timers ?? [];
+  const stopped = running.filter((t) => !names || names.includes(t));
+  return { state: withTimers(s, running.filter((t) => !stopped.includes(t))), effects: stopped.map((timer) => ({ type: 'cancel-timer', timer })) };
+}
+
+function withTimers(s: Searching, timers: TimerName[]): Searching {
+  const { timers: _, ...rest } = s;
+  return timers.length ? { ...rest, timers } : rest;
+}
+
+/** The search cannot go on: back to the start page with the reason. */
+function giveUp(code: string): Transition {
+  return { state: { status: 'idle', notice: { kind: 'error', code } }, effects: [{ type: 'send-leave' }, { type: 'release-media' }] };
+}
+
 /** Is there a live session on the server (for leave/next)? */
 export function hasSession(s: CallState): s is Extract<CallState, { status: 'connecting' | 'in-call' }> {
   return s.status === 'connecting' || s.status === 'in-call';
@@ -118,6 +171,16 @@ export function modeOf(s: CallState): Mode | null {
 }
 
 export function transition(state: CallState, event: CallEvent): Transition {
+  const result = step(state, event);
+  // Timers belong to one search: whatever ends it cancels them, so none runs out into a later one.
+  if (state.status === 'searching' && result.state.status !== 'searching') {
+    const running = (state.timers ?? []).filter((t) => event.type !== 'timer' || t !== event.timer);
+    if (running.length) return { state: result.state, effects: [...stopTimers(state, running).effects, ...result.effects] };
+  }
+  return result;
+}
+
+function step(state: CallState, event: CallEvent): Transition {
   switch (event.type) {
     case 'start':
       if (state.status !== 'idle' && state.status !== 'ended') return stay(state);
@@ -146,9 +209,11 @@ export function transition(state: CallState, event: CallEvent): Transition {
     case 'signaling-open': {
       // Re-enter the queue after a reconnect (the server forgot us with the old socket).
       // A pending CAPTCHA is dropped: the join brings a fresh challenge if one is still due.
+      // So are the timers: this join replaces whatever they would have done.
       if (state.status !== 'searching') return stay(state);
-      const { captcha: _, ...rest } = state;
-      return { state: { ...rest, online: true }, effects: [{ type: 'join' }] };
+      const stopped = stopTimers(state);
+      const { captcha: _, ...rest } = stopped.state;
+      return { state: { ...rest, online: true }, effects: [...stopped.effects, { type: 'join' }] };
     }
 
     case 'signaling-lost':
@@ -240,22 +305,25 @@ export function transition(state: CallState, event: CallEvent): Transition {
 
     case 'server-error':
       if (state.status !== 'searching') return stay(state);
-      if (event.code === 'rate_limited') {
-        return { state, effects: [{ type: 'join-later', delayMs: Math.max(1000, event.retryAfterMs ?? 3000) }] };
-      }
-      return {
-        state: { status: 'idle', notice: { kind: 'error', code: event.code } },
-        effects: [{ type: 'send-leave' }, { type: 'release-media' }],
-      };
+      if (event.code === 'rate_limited') return startTimer(state, 'rejoin', Math.max(1000, event.retryAfterMs ?? 3000));
+      return giveUp(event.code);
+
+    case 'captcha-expected':
+      if (state.status !== 'searching') return stay(state);
+      return startTimer(state, 'captcha-give-up', CAPTCHA_WAIT_MS, ['captcha-retry']);
 
     case 'captcha-required': {
       // Only a search waits for a CAPTCHA (a refused join or next leaves us searching).
       if (state.status !== 'searching') return stay(state);
+      const stopped = stopTimers(state, ['captcha-give-up', 'captcha-retry']); // the challenge came
       const prev = state.captcha;
-      return stay({
-        ...state,
-        captcha: { challenge: event.challenge, serial: (prev?.serial ?? 0) + 1, sent: false, rejected: prev?.rejected ?? null },
-      });
+      return {
+        state: {
+          ...stopped.state,
+          captcha: { challenge: event.challenge, serial: (prev?.serial ?? 0) + 1, sent: false, rejected: prev?.rejected ?? null },
+        },
+        effects: stopped.effects,
+      };
     }
 
     case 'captcha-solved':
@@ -263,15 +331,35 @@ export function transition(state: CallState, event: CallEvent): Transition {
       return { state: { ...state, captcha: { ...state.captcha, sent: true } }, effects: [{ type: 'send-captcha', payload: event.payload }] };
 
     case 'captcha-rejected':
+      // "captcha rejected: <reason>": a fresh captcha_required follows. If none does, join
+      // again: the server answers with a challenge if one is still due.
       if (state.status !== 'searching' || !state.captcha) return stay(state);
-      return stay({ ...state, captcha: { ...state.captcha, sent: false, rejected: event.reason } });
+      return startTimer({ ...state, captcha: { ...state.captcha, sent: false, rejected: event.reason } }, 'captcha-retry', CAPTCHA_WAIT_MS, [
+        'captcha-give-up',
+      ]);
 
-    case 'captcha-ok':
-    case 'captcha-retry': {
+    case 'captcha-ok': {
       if (state.status !== 'searching' || !state.captcha) return stay(state);
-      if (event.type === 'captcha-retry' && state.captcha.sent) return stay(state);
-      const { captcha: _, ...rest } = state;
-      return { state: rest, effects: [{ type: 'join' }] };
+      const stopped = stopTimers(state, ['captcha-give-up', 'captcha-retry']);
+      const { captcha: _, ...rest } = stopped.state;
+      return { state: rest, effects: [...stopped.effects, { type: 'join' }] };
+    }
+
+    case 'timer': {
+      // A timer the search no longer has (cancelled, or of an earlier search) changes nothing.
+      if (state.status !== 'searching' || !state.timers?.includes(event.timer)) return stay(state);
+      const s = withTimers(state, state.timers.filter((t) => t !== event.timer));
+      switch (event.timer) {
+        case 'rejoin':
+          return { state: s, effects: [{ type: 'join' }] };
+        case 'captcha-give-up':
+          return giveUp('captcha_required');
+        case 'captcha-retry': {
+          if (!s.captcha || s.captcha.sent) return stay(s); // no retry while a payload is out
+          const { captcha: _, ...rest } = s;
+          return { state: rest, effects: [{ type: 'join' }] };
+        }
+      }
     }
   }
 }

@@ -61,6 +61,33 @@ export async function getLocalMedia(devices: MediaDevices | undefined, choice: M
   }
 }
 
+/** The devices a stream's tracks come from (null: no such track, or the browser does not say). */
+export interface DevicesInUse {
+  camera: string | null;
+  microphone: string | null;
+}
+
+export function devicesInUse(stream: MediaStream): DevicesInUse {
+  return {
+    camera: stream.getVideoTracks()[0]?.getSettings().deviceId ?? null,
+    microphone: stream.getAudioTracks()[0]?.getSettings().deviceId ?? null,
+  };
+}
+
+/**
+ * The constraints that fetch the devices chosen in Settings that a running call does not use
+ * yet (only those: the other track stays), or null when there is nothing to swap.
+ */
+export function swapConstraints(inUse: DevicesInUse, choice: MediaChoice): MediaStreamConstraints | null {
+  const camera = choice.cameraId && choice.cameraId !== inUse.camera ? choice.cameraId : null;
+  const microphone = choice.microphoneId && choice.microphoneId !== inUse.microphone ? choice.microphoneId : null;
+  if (!camera && !microphone) return null;
+  return {
+    video: camera ? { deviceId: { exact: camera } } : false,
+    audio: microphone ? { deviceId: { exact: microphone } } : false,
+  };
+}
+
 export function stopStream(stream: MediaStream | null | undefined): void {
   stream?.getTracks().forEach((t) => t.stop());
 }

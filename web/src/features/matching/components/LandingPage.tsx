@@ -13,14 +13,12 @@ export function LandingPage({
   onStart,
   header,
   notice,
-  busy,
 }: {
   preferences: MatchPreferences;
   onChange: (patch: Partial<MatchPreferences>) => void;
   onStart: () => void;
   header: ReactNode;
   notice?: ReactNode;
-  busy: boolean;
 }) {
   const { t } = useI18n();
   const [tried, setTried] = useState(false);
@@ -84,8 +82,7 @@ export function LandingPage({
           )}
           <button
             type="submit"
-            disabled={busy}
-            className="w-full rounded-2xl bg-gradient-to-r from-violet-500 to-fuchsia-500 px-6 py-4 text-lg font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 active:scale-[0.99] disabled:opacity-60"
+            className="w-full rounded-2xl bg-gradient-to-r from-violet-500 to-fuchsia-500 px-6 py-4 text-lg font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 active:scale-[0.99]"
           >
             {t.start}
           </button>
