@@ -1,9 +1,10 @@
 // The admin REST API client: one typed method per route, no React. The bearer
 // token comes from the session on every call; a 401 on an authenticated call
 // means the session is over (expired, account disabled), and is reported to
-// `onUnauthorized` so the app can return to the login page.
+// `onUnauthorized` so the app can return to the login page. Bodies and answers
+// are typed from docs/openapi.yaml (lib/api/types.ts).
+import type { JsonResponse, Schemas } from '../../lib/api/types';
 import type {
-  Account,
   Appeal,
   AppealFilter,
   AuditEntry,
@@ -19,11 +20,11 @@ import type {
   PageRequest,
   Report,
   ReportDecision,
+  ReportDecisionResult,
   ReportFilter,
   Reputation,
   Role,
   Stats,
-  WatchEntry,
 } from './types';
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -63,7 +64,7 @@ export function queryString(params: Record<string, QueryValue>): string {
   return s ? '?' + s : '';
 }
 
-function durationBody(duration: BlockDuration): { durationS: number } | { permanent: true } {
+function durationBody(duration: BlockDuration): Schemas['BlockDuration'] {
   return duration === null ? { permanent: true } : { durationS: duration };
 }
 
@@ -95,7 +96,7 @@ export class AdminApi {
 
   // ---- session
   login(username: string, password: string): Promise<LoginResult> {
-    return this.call('POST', '/login', { username, password }, { auth: false });
+    return this.call('POST', '/login', { username, password } satisfies Schemas['LoginRequest'], { auth: false });
   }
   me(): Promise<Me> {
     return this.call('GET', '/me');
@@ -108,8 +109,8 @@ export class AdminApi {
   report(id: number): Promise<Report> {
     return this.call('GET', `/reports/${id}`);
   }
-  decideReport(id: number, d: ReportDecision): Promise<{ report: Report; block: Block | null }> {
-    const body =
+  decideReport(id: number, d: ReportDecision): Promise<ReportDecisionResult> {
+    const body: Schemas['ReportDecision'] =
       d.action === 'accept'
         ? { action: 'accept', blockIp: d.blockIp, blockDevice: d.blockDevice, ...durationBody(d.duration), note: d.note }
         : { action: 'reject', note: d.note };
@@ -126,9 +127,9 @@ export class AdminApi {
       ...(b.device ? { device: b.device } : {}),
       ...durationBody(b.duration),
       reason: b.reason,
-    });
+    } satisfies Schemas['BlockRequest']);
   }
-  bulkBlock(kind: 'ip' | 'device', values: string[], duration: BlockDuration, reason: string): Promise<{ items: Block[] }> {
+  bulkBlock(kind: 'ip' | 'device', values: string[], duration: BlockDuration, reason: string): Promise<Schemas['BlockList']> {
     return this.call('POST', '/blocks/bulk', {
       [kind === 'ip' ? 'ips' : 'devices']: values,
       ...durationBody(duration),
@@ -136,7 +137,7 @@ export class AdminApi {
     });
   }
   liftBlock(id: number, reason: string): Promise<Block> {
-    return this.call('DELETE', `/blocks/${id}`, { reason });
+    return this.call('DELETE', `/blocks/${id}`, { reason } satisfies Schemas['LiftRequest']);
   }
 
   // ---- appeals
@@ -144,7 +145,7 @@ export class AdminApi {
     return this.call('GET', '/appeals' + queryString({ ...filter, ...page }));
   }
   decideAppeal(id: number, action: 'accept' | 'reject', note: string): Promise<Appeal> {
-    return this.call('POST', `/appeals/${id}/decision`, { action, note });
+    return this.call('POST', `/appeals/${id}/decision`, { action, note } satisfies Schemas['AppealDecision']);
   }
 
   // ---- insight
@@ -157,7 +158,7 @@ export class AdminApi {
   matchWait(): Promise<Heatmap> {
     return this.call('GET', '/analytics/match-wait');
   }
-  watchList(): Promise<{ items: WatchEntry[] }> {
+  watchList(): Promise<JsonResponse<'getWatchList', 200>> {
     return this.call('GET', '/watchlist');
   }
   audit(filter: AuditFilter = {}, page: PageRequest = {}): Promise<Page<AuditEntry>> {
@@ -168,14 +169,14 @@ export class AdminApi {
   }
 
   // ---- accounts (admin role)
-  accounts(): Promise<{ items: Account[] }> {
+  accounts(): Promise<Schemas['AccountList']> {
     return this.call('GET', '/accounts');
   }
-  createAccount(username: string, password: string, role: Role): Promise<{ username: string; role: Role }> {
-    return this.call('POST', '/accounts', { username, password, role });
+  createAccount(username: string, password: string, role: Role): Promise<JsonResponse<'createAccount', 201>> {
+    return this.call('POST', '/accounts', { username, password, role } satisfies Schemas['AccountCreateRequest']);
   }
   setPassword(username: string, password: string): Promise<void> {
-    return this.call('POST', `/accounts/${encodeURIComponent(username)}/password`, { password });
+    return this.call('POST', `/accounts/${encodeURIComponent(username)}/password`, { password } satisfies Schemas['PasswordRequest']);
   }
   setDisabled(username: string, disabled: boolean): Promise<void> {
     return this.call('POST', `/accounts/${encodeURIComponent(username)}/${disabled ? 'disable' : 'enable'}`, {});

@@ -1,10 +1,13 @@
-// The hand-written response types against docs/openapi.yaml: every schema's
-// properties, exactly. A field added to or dropped from the API fails here
-// (the compiler checks each key list against the TypeScript type).
+// The response types against docs/openapi.yaml: every schema's properties,
+// exactly. The types are aliases of the generated ones (lib/api/openapi.d.ts),
+// so this also catches an alias pointing at the wrong schema; a field added to
+// or dropped from the API fails here (the compiler checks each key list
+// against the TypeScript type) once the types are regenerated.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import type { Account, Appeal, AuditEntry, AuditVerification, Block, LoginResult, Me, Party, Report, Reputation, Stats } from './types';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Schemas } from '../../lib/api/types';
+import type { Account, Appeal, AuditEntry, AuditVerification, Block, LoginResult, Me, Page, Party, Report, Reputation, Stats } from './types';
 
 /** All keys of T, no more, no fewer (a missing key is a type error). */
 const keysOf =
@@ -38,5 +41,15 @@ describe('admin API types match docs/openapi.yaml', () => {
     ['Me', keysOf<Me>()(['username', 'role'])],
   ])('%s', (name, keys) => {
     expect([...schemaProperties(name)].sort()).toEqual([...keys].sort());
+  });
+});
+
+describe('the generic Page', () => {
+  it('is the shape of every *Page schema (checked by the compiler)', () => {
+    expectTypeOf<Page<Report>>().toEqualTypeOf<Schemas['ReportPage']>();
+    expectTypeOf<Page<Block>>().toEqualTypeOf<Schemas['BlockPage']>();
+    expectTypeOf<Page<Appeal>>().toEqualTypeOf<Schemas['AppealPage']>();
+    expectTypeOf<Page<AuditEntry>>().toEqualTypeOf<Schemas['AuditPage']>();
+    expect(schemaProperties('ReportPage').sort()).toEqual(['items', 'nextCursor']);
   });
 });

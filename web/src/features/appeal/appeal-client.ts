@@ -1,5 +1,6 @@
 // Files an appeal against a block: POST /api/v1/appeals {deviceId, message}.
 // The server finds the block from the device (and the connection's IP). No React.
+import type { Schemas } from '../../lib/api/types';
 import type { FetchLike } from '../../lib/signaling/token-source';
 
 export const MAX_APPEAL_CHARS = 2000;
@@ -14,7 +15,7 @@ export async function submitAppeal(fetch: FetchLike, baseUrl: string, deviceId: 
     res = await fetch(baseUrl + '/api/v1/appeals', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ deviceId, message: text }),
+      body: JSON.stringify({ deviceId, message: text } satisfies Schemas['AppealRequest']),
     });
   } catch {
     return { ok: false, code: 'offline' };
@@ -26,9 +27,9 @@ export async function submitAppeal(fetch: FetchLike, baseUrl: string, deviceId: 
     // not JSON
   }
   if (res.ok) {
-    const id = (body as { appealId?: unknown } | null)?.appealId;
+    const id: unknown = (body as Partial<Schemas['AppealCreated']> | null)?.appealId;
     return typeof id === 'number' ? { ok: true, appealId: id } : { ok: false, code: 'bad_response' };
   }
-  const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+  const code: unknown = (body as Partial<Schemas['Error']> | null)?.error?.code;
   return { ok: false, code: typeof code === 'string' ? code : 'http_' + res.status };
 }

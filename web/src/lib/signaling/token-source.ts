@@ -2,6 +2,7 @@
 // (section 2). The token source keeps one token, refreshes it before it
 // expires while started, and hands out a valid one on demand.
 
+import type { Schemas } from '../api/types';
 import type { IceServerConfig } from './messages';
 import type { TimerHandle, Timers } from './timers';
 
@@ -22,10 +23,7 @@ export class ApiError extends Error {
   }
 }
 
-interface TokenResponse {
-  token: string;
-  expiresIn: number; // seconds
-}
+type TokenResponse = Schemas['TokenResponse']; // expiresIn in seconds
 
 export interface TokenSourceOptions {
   baseUrl: string; // '' for same origin
@@ -106,7 +104,7 @@ export class TokenSource {
       headers: { Authorization: 'Bearer ' + token },
     });
     if (!res.ok) throw await readError(res);
-    const body = (await res.json()) as { iceServers?: IceServerConfig[]; ttl?: number };
+    const body = (await res.json()) as Partial<Schemas['TurnCredentials']>;
     return { iceServers: Array.isArray(body.iceServers) ? body.iceServers : [], ttl: body.ttl ?? 0 };
   }
 
@@ -139,7 +137,7 @@ export class TokenSource {
       res = await fetch(baseUrl + '/api/v1/session', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ deviceId }),
+        body: JSON.stringify({ deviceId } satisfies Schemas['SessionRequest']),
       });
     }
     if (!res.ok) throw await readError(res);

@@ -1,7 +1,7 @@
 import { useNow } from '../../../../components/use-now';
 import { Card, EmptyState, ErrorNote, Kbd, PageHeader, SelectField, StatusLine } from '../../../components/ui';
 import { reasonLabel } from '../../../lib/format';
-import { REPORT_REASONS, type ReportStatus } from '../../../lib/types';
+import { REPORT_REASONS, type ReportReason, type ReportStatus } from '../../../lib/types';
 import { SHORTCUTS } from '../queue-keys';
 import { useReportQueue } from '../use-report-queue';
 import { DecisionPanel } from './DecisionPanel';
@@ -46,7 +46,7 @@ export function ReportsPage({ reportId, pending }: { reportId: number | null; pe
               <option value="rejected">Rejected</option>
               <option value="">All</option>
             </SelectField>
-            <SelectField label="Reason" value={list.filter.reason ?? ''} onChange={(e) => list.setFilter({ ...list.filter, reason: e.target.value || undefined })}>
+            <SelectField label="Reason" value={list.filter.reason ?? ''} onChange={(e) => list.setFilter({ ...list.filter, reason: (e.target.value || undefined) as ReportReason | undefined })}>
               <option value="">Any reason</option>
               {REPORT_REASONS.map((r) => (
                 <option key={r} value={r}>
