@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "auth/crypto.hpp"
+#include "moderation/audited.hpp"
 #include "moderation/service.hpp"
 #include "moderation/service_internal.hpp"
 #include "moderation/validation.hpp"
@@ -43,22 +44,16 @@ Outcome<void> ModerationService::create_admin(const Actor& actor, std::string_vi
   auto hash = hash_password(password, options_.password_cost);
   if (!hash) return fail(ErrorCode::internal, "could not hash the password");
   const std::int64_t now = clock_.unix_ms();
-  TxAbort t;
-  auto tx = db_.transaction([&]() -> store::Result<void> {
+  return commit_audited(db_, "account", [&]() -> Outcome<Audited<void>> {
     auto r = db_.admins().add(store::AdminAccount{std::string(username), *hash, role, now, false});
     if (!r) {
-      if (r.error().kind == store::ErrorKind::conflict) return t.abort(fail(ErrorCode::conflict, "account exists"));
-      return t.abort_store(r.error(), "account");
+      if (r.error().kind == store::ErrorKind::conflict) return fail(ErrorCode::conflict, "account exists");
+      return from_store(r.error(), "account");
     }
-    auto a = db_.audit().append(store::AuditRecord{now, actor.audit_name(), std::string(action::account_create),
-                                                   account_target(username), "",
-                                                   JsonText().add("role", store::to_string(role)).str()});
-    if (!a) return t.abort_store(a.error(), "audit");
-    return {};
+    return Audited<void>{{store::AuditRecord{now, actor.audit_name(), std::string(action::account_create),
+                                             account_target(username), "",
+                                             JsonText().add("role", store::to_string(role)).str()}}};
   });
-  if (t.failure) return *t.failure;
-  if (!tx) return from_store(tx.error(), "account");
-  return {};
 }
 
 Outcome<void> ModerationService::set_password(const Actor& actor, std::string_view username,
@@ -68,21 +63,16 @@ Outcome<void> ModerationService::set_password(const Actor& actor, std::string_vi
   auto hash = hash_password(password, options_.password_cost);
   if (!hash) return fail(ErrorCode::internal, "could not hash the password");
   const std::int64_t now = clock_.unix_ms();
-  TxAbort t;
-  auto tx = db_.transaction([&]() -> store::Result<void> {
+  return commit_audited(db_, "account", [&]() -> Outcome<Audited<void>> {
     auto r = db_.admins().set_password_hash(username, *hash);
     if (!r) {
-      if (r.error().kind == store::ErrorKind::not_found) return t.abort(fail(ErrorCode::not_found, "no such account"));
-      return t.abort_store(r.error(), "account");
+      if (r.error().kind == store::ErrorKind::not_found) return fail(ErrorCode::not_found, "no such account");
+      return from_store(r.error(), "account");
     }
-    auto a = db_.audit().append(store::AuditRecord{now, actor.audit_name(), std::string(action::account_password),
-                                                   account_target(username), "", "{}"});
-    if (!a) return t.abort_store(a.error(), "audit");
-    return {};
+    // The entry says that the password changed, never what to.
+    return Audited<void>{{store::AuditRecord{now, actor.audit_name(), std::string(action::account_password),
+                                             account_target(username), "", "{}"}}};
   });
-  if (t.failure) return *t.failure;
-  if (!tx) return from_store(tx.error(), "account");
-  return {};
 }
 
 Outcome<void> ModerationService::set_disabled(const Actor& actor, std::string_view username, bool disabled) {
@@ -91,22 +81,16 @@ Outcome<void> ModerationService::set_disabled(const Actor& actor, std::string_vi
     return fail(ErrorCode::bad_request, "you cannot disable your own account");
   }
   const std::int64_t now = clock_.unix_ms();
-  TxAbort t;
-  auto tx = db_.transaction([&]() -> store::Result<void> {
+  return commit_audited(db_, "account", [&]() -> Outcome<Audited<void>> {
     auto r = db_.admins().set_disabled(username, disabled);
     if (!r) {
-      if (r.error().kind == store::ErrorKind::not_found) return t.abort(fail(ErrorCode::not_found, "no such account"));
-      return t.abort_store(r.error(), "account");
+      if (r.error().kind == store::ErrorKind::not_found) return fail(ErrorCode::not_found, "no such account");
+      return from_store(r.error(), "account");
     }
-    auto a = db_.audit().append(store::AuditRecord{
-        now, actor.audit_name(), std::string(disabled ? action::account_disable : action::account_enable),
-        account_target(username), "", "{}"});
-    if (!a) return t.abort_store(a.error(), "audit");
-    return {};
+    return Audited<void>{{store::AuditRecord{now, actor.audit_name(),
+                                             std::string(disabled ? action::account_disable : action::account_enable),
+                                             account_target(username), "", "{}"}}};
   });
-  if (t.failure) return *t.failure;
-  if (!tx) return from_store(tx.error(), "account");
-  return {};
 }
 
 Outcome<std::vector<store::AdminAccount>> ModerationService::list_admins(const Actor& actor) {

@@ -8,6 +8,10 @@
 // Thread-safe: called from every I/O thread. Expected refusals come back as
 // Failure values carrying the one core::ErrorCode for the client; store
 // failures become `unavailable`/`internal` and are logged here.
+//
+// Implemented one feature per file: reports.cpp, blocks.cpp, appeals.cpp,
+// accounts.cpp, with the shared reads in service.cpp; every change goes
+// through commit_audited() (audited.hpp).
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -62,7 +66,7 @@ struct BlockInfo {
   std::int64_t block_id = 0;
   std::optional<std::int64_t> until;  // unix ms; nullopt = permanent
   std::string reason;
-  bool appealable = true;
+  bool appealable = true;  // every block can be appealed today; kept for the contract's `appealable`
 };
 
 // Told about every block right after it is committed (outside the service's
@@ -165,12 +169,12 @@ class ModerationService {
   Outcome<store::ReportSummary> report(std::int64_t id);
   Outcome<store::Page<store::ReportSummary>> reports(const store::ReportFilter& filter,
                                                      const store::PageRequest& page);
-  // forbidden: a permanent block by a moderator; conflict: already decided.
   // The abuse detector blocked this device pending review: every pending
   // report against it jumps the queue (audited as report.prioritize when any
   // changed). Returns how many reports were marked.
   Outcome<std::int64_t> prioritize_reports_against(const Actor& actor, std::string_view device_key,
                                                    std::string_view reason);
+  // forbidden: a permanent block by a moderator; conflict: already decided.
   Outcome<DecisionOutcome> decide_report(const Actor& actor, std::int64_t report_id, const Decision& decision);
 
   // ---- blocks

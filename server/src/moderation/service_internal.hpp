@@ -1,11 +1,15 @@
-// Internal to moderation/: helpers shared by the service's .cpp files.
+// Internal to moderation/: functions and constants shared by the service's .cpp files (one
+// per feature: reports, blocks, appeals, accounts; service.cpp holds the rest).
+// Changes go through commit_audited() in audited.hpp.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "moderation/service.hpp"
+#include "moderation/validation.hpp"
 #include "obs/log.hpp"
 
 namespace serendip::moderation::detail {
@@ -29,22 +33,48 @@ inline Failure from_store(const store::Error& e, std::string_view what) {
   return fail(core::ErrorCode::internal, "internal error");
 }
 
-// Carries a Failure out of a Database::transaction body (which speaks
-// store::Result) and rolls the transaction back.
-struct TxAbort {
-  std::optional<Failure> failure;
-  store::Error abort(Failure f) {
-    failure = std::move(f);
-    return store::Error{store::ErrorKind::invalid, "aborted: " + failure->message};
-  }
-  store::Error abort_store(const store::Error& e, std::string_view what) { return abort(from_store(e, what)); }
-};
-
 // Text limits (characters).
 inline constexpr std::size_t kMaxComment = 500;
 inline constexpr std::size_t kMaxNote = 2000;
 inline constexpr std::size_t kMaxAppeal = 2000;
 inline constexpr std::size_t kMaxSessionId = 128;
+
+// Free text from a client: valid UTF-8 and at most `max` characters.
+inline std::optional<Failure> check_text(std::string_view text, std::size_t max, std::string_view what) {
+  const auto n = utf8_length(text);
+  if (!n) return fail(core::ErrorCode::bad_request, std::string(what) + " must be valid UTF-8");
+  if (*n > max) {
+    return fail(core::ErrorCode::bad_request,
+                std::string(what) + " must be at most " + std::to_string(max) + " characters");
+  }
+  return std::nullopt;
+}
+
+// An audit entry's target: "report:12", "block:7".
+inline std::string target(std::string_view kind, std::int64_t id) {
+  return std::string(kind) + ":" + std::to_string(id);
+}
+
+// An IP as stored: canonical when it parses, as given otherwise (it came from our own socket layer).
+inline std::string stored_ip(std::string_view ip) {
+  if (ip.empty()) return {};
+  auto c = canonical_ip(ip);
+  return c ? *c : std::string(ip);
+}
+
+// The details of a block.create or block.lift audit entry.
+inline std::string block_details(const store::Block& b) {
+  JsonText j;
+  if (!b.ip.empty()) j.add("ip", b.ip);
+  if (!b.device_key.empty()) j.add("device", b.device_key);
+  if (b.expires_at) {
+    j.add("expiresAt", *b.expires_at);
+  } else {
+    j.add_null("expiresAt");
+  }
+  if (b.report_id) j.add("reportId", *b.report_id);
+  return j.str();
+}
 
 // Audit actions, one place.
 namespace action {

@@ -1,3 +1,5 @@
+// Admin accounts (accounts.cpp): the bootstrap admin, login and its limiter,
+// admin tokens, and account changes with their audit entries.
 #include <gtest/gtest.h>
 
 #include "auth/crypto.hpp"
@@ -7,13 +9,8 @@ namespace serendip::moderation {
 namespace {
 
 using core::ErrorCode;
+using testing::code;
 using testing::ServiceTest;
-
-template <class T>
-ErrorCode code(const Outcome<T>& r) {
-  EXPECT_FALSE(r.has_value());
-  return r ? ErrorCode::internal : r.error().code;
-}
 
 class AccountsTest : public ServiceTest {
  protected:

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,13 @@ class FakeSessions final : public SessionDirectory {
   }
   std::vector<SessionRecord> records;
 };
+
+// The error code of a refused call (and a failed expectation if it was not refused).
+template <class T>
+core::ErrorCode code(const Outcome<T>& r) {
+  EXPECT_FALSE(r.has_value());
+  return r ? core::ErrorCode::internal : r.error().code;
+}
 
 inline const std::string kDevA(64, 'a');
 inline const std::string kDevB(64, 'b');

@@ -1,0 +1,58 @@
+// Blocks made and lifted by hand (blocks.cpp); blocks made by accepting a
+// report are in reports_test.cpp.
+#include <gtest/gtest.h>
+
+#include "service_fixture.hpp"
+
+namespace serendip::moderation {
+namespace {
+
+using core::ErrorCode;
+using testing::code;
+using testing::kDevA;
+using testing::kDevB;
+using testing::ServiceTest;
+
+TEST_F(ServiceTest, BulkBlocksAreAllOrNothing) {
+  auto bad = svc().create_blocks(mod_, BulkKind::ip, {"192.0.2.1", "not-an-ip", "192.0.2.3"}, 600, "spam wave");
+  EXPECT_EQ(code(bad), ErrorCode::bad_request);
+  EXPECT_NE(bad.error().message.find("entry 1"), std::string::npos);
+  EXPECT_EQ(svc().counts()->active_blocks, 0);
+
+  auto made = svc().create_blocks(mod_, BulkKind::ip, {"192.0.2.1", "::ffff:192.0.2.1", "2001:DB8::1"}, 600, "wave");
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  ASSERT_EQ(made->size(), 2u);  // the two spellings of one address made one block
+  EXPECT_EQ((*made)[1].ip, "2001:db8::1");
+  EXPECT_EQ(listener_.taken().size(), 2u);
+  EXPECT_TRUE(svc().active_block("2001:db8:0::1", ""));
+
+  auto devices = svc().create_blocks(admin_, BulkKind::device, {kDevA, kDevB}, std::nullopt, "ring");
+  ASSERT_TRUE(devices.has_value());
+  EXPECT_EQ(devices->size(), 2u);
+  EXPECT_EQ(code(svc().create_blocks(mod_, BulkKind::device, {"bad key!"}, 60, "")), ErrorCode::bad_request);
+  EXPECT_EQ(code(svc().create_blocks(mod_, BulkKind::device, {}, 60, "")), ErrorCode::bad_request);
+  EXPECT_EQ(code(svc().create_blocks(mod_, BulkKind::ip, std::vector<std::string>(1001, "192.0.2.1"), 60, "")),
+            ErrorCode::bad_request);
+  EXPECT_EQ(svc().counts()->active_blocks, 4);
+  EXPECT_EQ(audit_actions().size(), 4u);
+}
+
+TEST_F(ServiceTest, LiftBlock) {
+  auto b = svc().create_block(mod_, BlockRequest{"192.0.2.1", kDevA, 600, "spam"});
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->created_by, "admin:mo");
+  EXPECT_EQ(code(svc().create_block(mod_, BlockRequest{"", "", 600, ""})), ErrorCode::bad_request);
+  auto lifted = svc().lift_block(mod_, b->id, "mistake");
+  ASSERT_TRUE(lifted.has_value());
+  EXPECT_EQ(lifted->lifted_by, "admin:mo");
+  EXPECT_FALSE(svc().active_block("192.0.2.1", kDevA));
+  EXPECT_EQ(code(svc().lift_block(mod_, b->id, "")), ErrorCode::conflict);
+  EXPECT_EQ(code(svc().lift_block(mod_, b->id + 7, "")), ErrorCode::not_found);
+  const auto entries = audit_entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].action, "block.lift");
+  EXPECT_EQ(entries[1].reason, "mistake");
+}
+
+}  // namespace
+}  // namespace serendip::moderation
