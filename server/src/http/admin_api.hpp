@@ -8,7 +8,9 @@
 // and filtered by query parameters, every one validated and bound as a
 // statement parameter. Public routes: POST /api/v1/appeals (a blocked user
 // appeals) and POST /api/v1/reports (the REST twin of the WebSocket `report`).
-// docs/openapi.yaml describes every route and body.
+// docs/openapi.yaml describes every route and body; admin_api.cpp holds the
+// route table, and the handlers live one feature per file (admin_reports.cpp,
+// admin_blocks.cpp, admin_appeals.cpp, admin_accounts.cpp, admin_insight.cpp).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +46,9 @@ struct LiveStats {
   std::optional<double> turn_share;             // 0..1 of connected sessions with candidateType relay
 };
 
-// Implemented by the hub (net/). Thread-safe, quick: called per request.
+// The running server's live figures, supplied by the composition root that
+// wires the server together; http/ only reads them. Thread-safe, quick:
+// called per request.
 class StatsProvider {
  public:
   virtual ~StatsProvider() = default;

@@ -2,9 +2,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/parse_options.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <array>
@@ -13,6 +10,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/turn.hpp"
+#include "http/request.hpp"
 #include "http/static_files.hpp"
 #include "obs/log.hpp"
 
@@ -21,15 +19,6 @@ namespace {
 
 namespace json = boost::json;
 using core::ErrorCode;
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (l(a[i]) != l(b[i])) return false;
-  }
-  return true;
-}
 
 // The REST endpoints of contract sections 1 and 2, one method each.
 enum class Endpoint : std::uint8_t { session, refresh, turn_credentials };
@@ -52,32 +41,6 @@ const Route* find_route(std::string_view path) {
     if (r.path == path) return &r;
   }
   return nullptr;
-}
-
-Response no_store(Response res) {
-  res.set("cache-control", "no-store");
-  return res;
-}
-
-Response method_not_allowed(std::string_view allow) {
-  Response res = error_response(ErrorCode::method_not_allowed, "method not allowed");
-  res.set("allow", allow);
-  return res;
-}
-
-Response unauthorized(std::string_view message) {
-  Response res = error_response(ErrorCode::unauthorized, message);
-  res.set("www-authenticate", "Bearer");
-  return res;
-}
-
-std::string_view bearer_token(const Request& req) {
-  std::string_view h = req.header("authorization");
-  if (h.size() < 7 || !iequals(h.substr(0, 7), "bearer ")) return {};
-  h.remove_prefix(7);
-  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
-  return h;
 }
 
 json::array ice_servers_json(const std::vector<core::IceServer>& servers) {
@@ -217,18 +180,11 @@ struct Router::Impl {
 
   // POST /api/v1/session {"deviceId": "..."}
   Response session(const Request& req) const {
-    if (req.body.size() > deps.config.max_http_body_bytes) {
-      return error_response(ErrorCode::too_large, "request body too large");
-    }
-    json::parse_options opts;
-    opts.max_depth = 8;
-    boost::system::error_code ec;
-    const json::value body = json::parse(json::string_view(req.body.data(), req.body.size()), ec, {}, opts);
-    const json::object* obj = ec ? nullptr : body.if_object();
-    const json::value* id = obj != nullptr ? obj->if_contains("deviceId") : nullptr;
-    if (id == nullptr || !id->is_string()) {
-      return error_response(ErrorCode::bad_request, "body must be {\"deviceId\": \"...\"}");
-    }
+    constexpr std::string_view kExpected = "body must be {\"deviceId\": \"...\"}";
+    auto body = json_object_body(req, deps.config.max_http_body_bytes, kExpected);
+    if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+    const json::value* id = std::get<json::object>(body).if_contains("deviceId");
+    if (id == nullptr || !id->is_string()) return error_response(ErrorCode::bad_request, kExpected);
     const std::string_view device_id(id->as_string().data(), id->as_string().size());
     if (!auth::valid_device_id(device_id)) {
       return error_response(ErrorCode::bad_request, "deviceId must be 16-128 characters of [A-Za-z0-9_-]");
@@ -265,7 +221,7 @@ struct Router::Impl {
     body["iceServers"] = ice_servers_json(ice_servers_for(deps.config, c.sub, now_s()));
     body["ttl"] = deps.config.turn_ttl_s;
     turn_credentials.inc();
-    return no_store(json_response(200, json::serialize(body)));
+    return no_store_json(200, body);
   }
 
   // An anonymous (role-less) token from "Authorization: Bearer ...", or the 401 to send.
@@ -297,7 +253,7 @@ struct Router::Impl {
     json::object body;
     body["token"] = deps.jwt.sign(claims);
     body["expiresIn"] = deps.config.token_ttl_s;
-    return no_store(json_response(200, json::serialize(body)));
+    return no_store_json(200, body);
   }
 };
 

@@ -15,6 +15,9 @@ namespace serendip::http {
 // application/x-www-form-urlencoded query strings. nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
 
+// ASCII case-insensitive equality, for header names, auth schemes and origins.
+bool iequals(std::string_view a, std::string_view b);
+
 struct Header {
   std::string name;  // lower-case
   std::string value;

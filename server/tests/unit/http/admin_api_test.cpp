@@ -8,7 +8,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <stdexcept>
+#include <tuple>
+
 #include "auth/crypto.hpp"
+#include "http/admin_call.hpp"
 #include "obs/log.hpp"
 #include "store/sql.hpp"
 #include "test_support.hpp"
@@ -596,6 +600,145 @@ TEST_F(AdminApiTest, Accounts) {
             404);
   const Response me = mod("GET", "/api/v1/admin/me");
   EXPECT_EQ(parse(me.body).at("role").as_string(), "moderator");
+}
+
+// ---------------------------------------------------------------- the route table
+
+constexpr std::string_view kNoSuchEndpoint = R"({"error":{"code":"not_found","message":"no such endpoint"}})";
+constexpr std::string_view kMethodNotAllowed =
+    R"({"error":{"code":"method_not_allowed","message":"method not allowed"}})";
+
+TEST_F(AdminApiTest, PathsNotInTheTableAreLeftToTheRoutersNotFound) {
+  for (const std::string_view path :
+       {"/api/v1/admin", "/api/v1/admin/", "/api/v1/admin/nothing-here", "/api/v1/admin/reports/1/other",
+        "/api/v1/admin/reports/1/decision/x", "/api/v1/admin/appeals/1", "/api/v1/admin/analytics",
+        "/api/v1/admin/accounts/mod1", "/api/v1/admin/accounts/mod1/other", "/api/v1/admin/ME", "/api/v1/adminx",
+        "/api/v1/admin/reports%2F1"}) {
+    SCOPED_TRACE(path);
+    for (const std::string& token : {std::string(), admin_token_}) {
+      const Response r = call("GET", std::string(path), token);
+      EXPECT_EQ(r.status, 404);
+      EXPECT_EQ(r.body, kNoSuchEndpoint);
+      EXPECT_EQ(r.header("allow"), "");
+    }
+  }
+}
+
+TEST_F(AdminApiTest, WrongMethodIs405WithAllowBeforeAnyTokenIsRead) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"PUT", "/api/v1/admin/blocks", "GET, HEAD, POST, OPTIONS"},
+      {"PATCH", "/api/v1/admin/accounts", "GET, HEAD, POST, OPTIONS"},
+      {"DELETE", "/api/v1/admin/reports/1", "GET, HEAD, OPTIONS"},
+      {"POST", "/api/v1/admin/stats", "GET, HEAD, OPTIONS"},
+      {"GET", "/api/v1/admin/blocks/1", "DELETE, OPTIONS"},
+      {"DELETE", "/api/v1/admin/blocks/bulk", "POST, OPTIONS"},  // bulk, not the block called "bulk"
+      {"GET", "/api/v1/admin/reports/1/decision", "POST, OPTIONS"},
+      {"GET", "/api/v1/admin/accounts/mod1/disable", "POST, OPTIONS"},
+      {"GET", "/api/v1/admin/login", "POST, OPTIONS"},
+      {"GET", "/api/v1/appeals", "POST, OPTIONS"},
+      {"HEAD", "/api/v1/reports", "POST, OPTIONS"},
+  };
+  for (const auto& [method, path, allow] : cases) {
+    SCOPED_TRACE(method + " " + path);
+    for (const std::string& token : {std::string(), std::string("garbage"), mod_token_}) {
+      const Response r = call(method, path, token);
+      EXPECT_EQ(r.status, 405);
+      EXPECT_EQ(r.header("allow"), allow);
+      EXPECT_EQ(r.header("cache-control"), "no-store");
+      EXPECT_EQ(r.header("www-authenticate"), "");
+      if (method != "HEAD") {
+        EXPECT_EQ(r.body, kMethodNotAllowed);
+      }
+    }
+  }
+}
+
+TEST_F(AdminApiTest, RefusalOrderIsTokenThenRoleThenQuery) {
+  const std::string accounts = "/api/v1/admin/accounts";
+  for (const std::string& token : {std::string(), std::string("garbage"), session_token(kDeviceA)}) {
+    // No valid account: 401 even on an admin-only route, even with a malformed query.
+    for (const std::string& path : {accounts, accounts + "?%zz"}) {
+      const Response r = call("GET", path, token);
+      EXPECT_EQ(r.status, 401) << path;
+      EXPECT_EQ(r.header("www-authenticate"), "Bearer");
+    }
+  }
+  // A moderator on an admin-only route: 403, before the query is read.
+  for (const std::string& path : {accounts, accounts + "?%zz"}) {
+    const Response r = mod("GET", path);
+    EXPECT_EQ(r.status, 403) << path;
+    EXPECT_EQ(r.body, R"({"error":{"code":"forbidden","message":"admin role required"}})");
+    EXPECT_EQ(r.header("www-authenticate"), "");
+  }
+  // Allowed callers: then the query.
+  const Response bad_query = admin("GET", accounts + "?%zz");
+  EXPECT_EQ(bad_query.status, 400);
+  EXPECT_EQ(bad_query.body, R"({"error":{"code":"bad_request","message":"malformed query string"}})");
+  EXPECT_EQ(mod("GET", "/api/v1/admin/me?a=%zz").status, 400);
+  EXPECT_EQ(mod("GET", "/api/v1/admin/me?a=b").status, 200);
+}
+
+TEST_F(AdminApiTest, PublicRoutesNeedNoAccountAndIgnoreTheQuery) {
+  const Response r = call("POST", "/api/v1/admin/login?%zz", {}, R"({"username":"root","password":"root password"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  // An admin token is not what the public report route wants.
+  EXPECT_EQ(call("POST", "/api/v1/reports?%zz", admin_token_, R"({"sessionId":"s","reason":"spam"})").status, 401);
+}
+
+TEST_F(AdminApiTest, AdminPathsAreReadLenientlyPublicOnesExactly) {
+  for (const std::string_view path : {"/api/v1/admin//reports/", "/api/v1/admin/%72eports", "/api/v1/admin/reports?"}) {
+    EXPECT_EQ(mod("GET", std::string(path)).status, 200) << path;
+  }
+  const Response malformed = call("GET", "/api/v1/admin/%zz");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.body, R"({"error":{"code":"bad_request","message":"malformed path"}})");
+  EXPECT_EQ(mod("GET", "/api/v1/admin/reports/%zz").status, 400);
+  // The router answers the preflight, whatever the path.
+  EXPECT_EQ(call("OPTIONS", "/api/v1/admin/%zz").status, 204);
+  EXPECT_EQ(call("OPTIONS", "/api/v1/admin/reports").status, 204);
+
+  add_session("s-1");
+  const std::string body = R"({"sessionId":"s-1","reason":"spam"})";
+  for (const std::string_view path : {"/api/v1/reports/", "/api/v1//reports", "/api/v1/%72eports"}) {
+    const Response r = call("POST", std::string(path), session_token(kDeviceA), body);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.body, kNoSuchEndpoint);
+  }
+  EXPECT_EQ(call("POST", "/api/v1/appeals/", {}, R"({"message":"m"})").status, 404);
+}
+
+TEST_F(AdminApiTest, PathParametersArePercentDecoded) {
+  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/mod%31/disable").status, 204);
+  EXPECT_EQ(mod("GET", "/api/v1/admin/me").status, 401);
+  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/%6Dod1/enable").status, 204);
+  EXPECT_EQ(mod("GET", "/api/v1/admin/me").status, 200);
+  // An id that is not a positive integer is the handler's own 404.
+  for (const std::string_view id : {"0", "-1", "abc", "1.5", "%31%32x"}) {
+    const Response r = mod("GET", "/api/v1/admin/reports/" + std::string(id));
+    EXPECT_EQ(r.status, 404) << id;
+    EXPECT_EQ(r.body, R"({"error":{"code":"not_found","message":"no such report"}})");
+  }
+}
+
+TEST_F(AdminApiTest, HeadAnswersLikeGetWithoutTheBody) {
+  const Response get = mod("GET", "/api/v1/admin/me");
+  const Response head = mod("HEAD", "/api/v1/admin/me");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
+}
+
+TEST_F(AdminApiTest, CallerOnAPublicRouteIsATableMistake) {
+  const AdminApiDeps deps{*service_, jwt_, clock_, stats_, sessions_, heatmap_, std::string(kDeviceSecret)};
+  const Request req;
+  const PathParams params;
+  const Query query;
+  const admin::Call anonymous{deps, req, params, query, nullptr};
+  EXPECT_THROW(anonymous.actor(), std::logic_error);
+  const moderation::Actor someone = moderation::Actor::admin("alice", store::Role::moderator);
+  const admin::Call signed_in{deps, req, params, query, &someone};
+  EXPECT_EQ(signed_in.actor().username, "alice");
+  EXPECT_EQ(signed_in.now(), clock_.unix_ms());
 }
 
 TEST(Rfc3339, FormatsUtcMilliseconds) {
