@@ -23,6 +23,7 @@
 #include "core/clock.hpp"
 #include "core/drain.hpp"
 #include "http/admin_api.hpp"
+#include "http/request.hpp"
 #include "http/router.hpp"
 #include "moderation/match_wait_heatmap.hpp"
 #include "moderation/service.hpp"
@@ -212,10 +213,7 @@ int main(int argc, char** argv) {
         auto refused = gate.check_all({{abuse::Limit::session_per_ip, req.client_ip},
                                        {abuse::Limit::session_per_device, device_key}});
         if (!refused) return std::nullopt;
-        auto res = http::error_response(core::ErrorCode::rate_limited, "too many session requests",
-                                        "\"retryAfterMs\":" + std::to_string(refused->retry_after_ms));
-        res.set("retry-after", std::to_string(abuse::retry_after_seconds(refused->retry_after_ms)));
-        return res;
+        return http::rate_limited("too many session requests", refused->retry_after_ms);
       },
       .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
                                                               .jwt = jwt,

@@ -84,11 +84,6 @@ struct RateDecision {
 // "<limit>=off" switches one off. Returns an error message, or empty on success.
 std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& config);
 
-// Retry-After header value (whole seconds, rounded up, at least 1).
-inline std::int64_t retry_after_seconds(std::int64_t retry_after_ms) {
-  return retry_after_ms <= 1000 ? 1 : (retry_after_ms + 999) / 1000;
-}
-
 struct LimitStats {
   std::size_t entries = 0;
   std::size_t approx_bytes = 0;

@@ -3,10 +3,9 @@
 // is calling (401), then their role (403), then the handler.
 #include "http/admin_api.hpp"
 
-#include <cstdio>
-#include <ctime>
 #include <memory>
 
+#include "core/time_format.hpp"
 #include "http/admin_handlers.hpp"
 #include "http/route_table.hpp"
 #include "moderation/validation.hpp"
@@ -127,26 +126,10 @@ AdmissionCheck make_ban_check(moderation::ModerationService& moderation) {
 
 Response banned_response(const moderation::BlockInfo& info) {
   std::string extra = "\"until\":";
-  extra += info.until ? moderation::json_quote(rfc3339(*info.until)) : "null";
+  extra += info.until ? moderation::json_quote(core::rfc3339(*info.until)) : "null";
   extra += ",\"reason\":" + moderation::json_quote(info.reason);
-  extra += info.appealable ? ",\"appealable\":true" : ",\"appealable\":false";
+  extra += ",\"appealable\":true";  // every block can be appealed
   return error_response(ErrorCode::banned, "this device or network is blocked", extra);
-}
-
-std::string rfc3339(std::int64_t unix_ms) {
-  std::int64_t secs = unix_ms / 1000;
-  std::int64_t ms = unix_ms % 1000;
-  if (ms < 0) {
-    ms += 1000;
-    secs -= 1;
-  }
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
 }
 
 }  // namespace serendip::http

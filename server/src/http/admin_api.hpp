@@ -85,7 +85,4 @@ AdmissionCheck make_ban_check(moderation::ModerationService& moderation);
 // 403 {"error":{"code":"banned","message":...,"until":RFC 3339|null,"reason":...,"appealable":...}}
 Response banned_response(const moderation::BlockInfo& info);
 
-// "2026-09-21T12:00:00.000Z" for unix milliseconds (UTC).
-std::string rfc3339(std::int64_t unix_ms);
-
 }  // namespace serendip::http

@@ -44,11 +44,7 @@ Response no_content() {
 }
 
 Response failure_response(const moderation::Failure& f) {
-  if (f.code == ErrorCode::rate_limited) {
-    Response res = error_response(f.code, f.message, "\"retryAfterMs\":" + std::to_string(f.retry_after_ms));
-    res.set("retry-after", std::to_string(std::max<std::int64_t>(1, (f.retry_after_ms + 999) / 1000)));
-    return res;
-  }
+  if (f.code == ErrorCode::rate_limited) return rate_limited(f.message, f.retry_after_ms);
   if (f.code == ErrorCode::unauthorized) return unauthorized(f.message);
   return error_response(f.code, f.message);
 }

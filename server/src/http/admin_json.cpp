@@ -1,5 +1,7 @@
 #include "http/admin_json.hpp"
 
+#include "core/time_format.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
@@ -51,7 +53,7 @@ json::object block(const store::Block& b, std::int64_t now) {
   o["createdBy"] = b.created_by;
   o["createdAt"] = b.created_at;
   o["expiresAt"] = int_or_null(b.expires_at);
-  o["until"] = b.expires_at ? json::value(rfc3339(*b.expires_at)) : json::value(nullptr);
+  o["until"] = b.expires_at ? json::value(core::rfc3339(*b.expires_at)) : json::value(nullptr);
   o["liftedAt"] = int_or_null(b.lifted_at);
   o["liftedBy"] = text_or_null(b.lifted_by);
   o["reportId"] = int_or_null(b.report_id);

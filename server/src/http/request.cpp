@@ -76,4 +76,15 @@ Response method_not_allowed(std::string_view allow) {
   return res;
 }
 
+std::int64_t retry_after_seconds(std::int64_t retry_after_ms) {
+  return retry_after_ms <= 1000 ? 1 : (retry_after_ms + 999) / 1000;
+}
+
+Response rate_limited(std::string_view message, std::int64_t retry_after_ms) {
+  Response res = error_response(core::ErrorCode::rate_limited, message,
+                                "\"retryAfterMs\":" + std::to_string(retry_after_ms));
+  res.set("retry-after", std::to_string(retry_after_seconds(retry_after_ms)));
+  return res;
+}
+
 }  // namespace serendip::http

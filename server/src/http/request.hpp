@@ -48,5 +48,10 @@ Response no_store_json(int status, const boost::json::object& body);
 Response unauthorized(std::string_view message);
 // 405 method_not_allowed with "Allow: <allow>".
 Response method_not_allowed(std::string_view allow);
+// 429 rate_limited with "retryAfterMs" in the error and a Retry-After header
+// (whole seconds, rounded up, at least 1): every refused rate limit over HTTP.
+Response rate_limited(std::string_view message, std::int64_t retry_after_ms);
+// Retry-After's value for a wait in milliseconds.
+std::int64_t retry_after_seconds(std::int64_t retry_after_ms);
 
 }  // namespace serendip::http

@@ -140,7 +140,7 @@ std::optional<BlockInfo> ModerationService::active_block(std::string_view ip, st
   }
   if (!*r) return std::nullopt;
   const store::Block& b = **r;
-  return BlockInfo{b.id, b.expires_at, b.reason, true};
+  return BlockInfo{b.id, b.expires_at, b.reason};
 }
 
 }  // namespace serendip::moderation

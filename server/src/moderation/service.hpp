@@ -66,7 +66,6 @@ struct BlockInfo {
   std::int64_t block_id = 0;
   std::optional<std::int64_t> until;  // unix ms; nullopt = permanent
   std::string reason;
-  bool appealable = true;  // every block can be appealed today; kept for the contract's `appealable`
 };
 
 // Told about every block right after it is committed (outside the service's

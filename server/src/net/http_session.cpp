@@ -8,6 +8,7 @@
 
 #include "http/admin_api.hpp"
 #include "http/client_ip.hpp"
+#include "http/request.hpp"
 #include "http/router.hpp"
 #include "net/errors.hpp"
 #include "net/worker.hpp"
@@ -166,9 +167,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     if (auto refused = ctx.signaling.gate.check(abuse::Limit::connect_per_ip, client_ip_)) {
       ctx.metrics.ws_refused_rate.inc();
-      auto res = http::error_response(core::ErrorCode::rate_limited, "too many connections",
-                                      "\"retryAfterMs\":" + std::to_string(refused->retry_after_ms));
-      res.set("retry-after", std::to_string(abuse::retry_after_seconds(refused->retry_after_ms)));
+      auto res = http::rate_limited("too many connections", refused->retry_after_ms);
       http::add_security_headers(res, kIsTls<Stream>);
       respond(to_beast(std::move(res), req.version(), false, false));
       return;

@@ -233,13 +233,6 @@ TEST(RateLimiter, ConcurrentFloodOfDistinctKeysStaysUnderTheCap) {
   EXPECT_LE(rl.stats().entries, 512u);
 }
 
-TEST(RateLimiter, RetryAfterSecondsRoundsUp) {
-  EXPECT_EQ(retry_after_seconds(1), 1);
-  EXPECT_EQ(retry_after_seconds(1'000), 1);
-  EXPECT_EQ(retry_after_seconds(1'001), 2);
-  EXPECT_EQ(retry_after_seconds(59'500), 60);
-}
-
 TEST(RateLimiter, LimitNamesAreStable) {
   EXPECT_EQ(to_string(Limit::session_per_ip), "session_per_ip");
   EXPECT_EQ(to_string(Limit::session_per_device), "session_per_device");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace serendip::http {
@@ -116,6 +117,23 @@ TEST(Request, CommonAnswers) {
   EXPECT_EQ(res.header("allow"), "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(res.header("cache-control"), "no-store");
   EXPECT_EQ(res.headers.size(), 3u);  // content-type, cache-control, allow
+}
+
+TEST(RateLimited, RetryAfterSecondsRoundsUp) {
+  EXPECT_EQ(retry_after_seconds(1), 1);
+  EXPECT_EQ(retry_after_seconds(1'000), 1);
+  EXPECT_EQ(retry_after_seconds(1'001), 2);
+  EXPECT_EQ(retry_after_seconds(59'500), 60);
+}
+
+TEST(RateLimited, Is429WithRetryAfterInHeaderAndBody) {
+  Response res = rate_limited("too many connections", 1'500);
+  EXPECT_EQ(res.status, 429);
+  EXPECT_EQ(res.header("retry-after"), "2");
+  auto e = json::parse(res.body).at("error");
+  EXPECT_EQ(e.at("code").as_string(), "rate_limited");
+  EXPECT_EQ(e.at("message").as_string(), "too many connections");
+  EXPECT_EQ(e.at("retryAfterMs").as_int64(), 1'500);
 }
 
 }  // namespace

@@ -129,7 +129,6 @@ TEST_F(ServiceTest, AcceptBlocksIpAndDeviceAndTellsTheListener) {
   ASSERT_TRUE(by_ip);
   EXPECT_EQ(by_ip->until, clock_.unix_ms() + 3'600'000);
   EXPECT_EQ(by_ip->reason, "harassment");
-  EXPECT_TRUE(by_ip->appealable);
   EXPECT_TRUE(svc().active_block("::ffff:203.0.113.9", ""));  // the same address, written otherwise
   EXPECT_TRUE(svc().active_block("198.51.100.200", kDevB));
   EXPECT_FALSE(svc().active_block("198.51.100.1", kDevA));
