@@ -12,9 +12,8 @@
 #include <new>
 #include <string>
 
-#include "protocol/codec.hpp"
-
 #include "../server/tests/support/counting_new.hpp"
+#include "protocol/codec.hpp"
 
 namespace {
 
@@ -23,14 +22,16 @@ using serendip::protocol::Decoder;
 
 // A Chrome-like offer: ~5 KB of SDP with the \r\n escapes JSON.stringify makes.
 std::string offer_frame() {
-  std::string sdp = "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n"
-                    "a=group:BUNDLE 0 1\\r\\na=msid-semantic: WMS stream\\r\\n";
+  std::string sdp =
+      "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n"
+      "a=group:BUNDLE 0 1\\r\\na=msid-semantic: WMS stream\\r\\n";
   while (sdp.size() < 5000) {
-    sdp += "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\\r\\nc=IN IP4 0.0.0.0\\r\\n"
-           "a=ice-ufrag:EsAw\\r\\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\\r\\na=ice-options:trickle\\r\\n"
-           "a=fingerprint:sha-256 D2:FA:0E:C3:22:59:5E:14:95:69:92:3D:13:B4:84:24:2C:C2:A2:C0:3E:FD:34:8E:5E:EA:"
-           "6F:AF:52:CE:E6:0F\\r\\na=setup:actpass\\r\\na=mid:0\\r\\na=rtpmap:111 opus/48000/2\\r\\n"
-           "a=fmtp:111 minptime=10;useinbandfec=1\\r\\n";
+    sdp +=
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+        "a=ice-ufrag:EsAw\\r\\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\\r\\na=ice-options:trickle\\r\\n"
+        "a=fingerprint:sha-256 D2:FA:0E:C3:22:59:5E:14:95:69:92:3D:13:B4:84:24:2C:C2:A2:C0:3E:FD:34:8E:5E:EA:"
+        "6F:AF:52:CE:E6:0F\\r\\na=setup:actpass\\r\\na=mid:0\\r\\na=rtpmap:111 opus/48000/2\\r\\n"
+        "a=fmtp:111 minptime=10;useinbandfec=1\\r\\n";
   }
   return R"({"type":"offer","id":17,"sessionId":"0123456789abcdef0123456789abcdef","sdp":")" + sdp + R"("})";
 }
@@ -62,8 +63,12 @@ void BM_DecodeIce(benchmark::State& state) { run_decode(state, kIceFrame); }
 void BM_DecodeJoin(benchmark::State& state) { run_decode(state, kJoinFrame); }
 
 void BM_EncodeMatched(benchmark::State& state) {
-  serendip::core::MatchedEvent e{1, 2, "0123456789abcdef0123456789abcdef", serendip::core::Role::offerer,
-                                 serendip::core::PeerInfo{{"en", "de"}, "EU", {"music"}}, 1200};
+  serendip::core::MatchedEvent e{1,
+                                 2,
+                                 "0123456789abcdef0123456789abcdef",
+                                 serendip::core::Role::offerer,
+                                 serendip::core::PeerInfo{{"en", "de"}, "EU", {"music"}},
+                                 1200};
   std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
   std::size_t bytes = 0;
   for (auto _ : state) {

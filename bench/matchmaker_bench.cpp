@@ -89,8 +89,10 @@ void BM_StandingQueue(benchmark::State& state) {
     const ParticipantId w = (++generation << 10) | static_cast<ParticipantId>(slot);
     rig.mm.connect(w, device_key(w));
     rig.mm.join(w,
-                Preferences{Mode::video, {"l" + std::to_string(slot % kLanguages)},
-                            "r" + std::to_string(slot / kLanguages), interests()},
+                Preferences{Mode::video,
+                            {"l" + std::to_string(slot % kLanguages)},
+                            "r" + std::to_string(slot / kLanguages),
+                            interests()},
                 rig.out);
   };
   for (int slot = 0; slot < kLanguages * kRegions; ++slot) add_waiter(slot);
@@ -101,8 +103,10 @@ void BM_StandingQueue(benchmark::State& state) {
   for (auto _ : state) {
     const ParticipantId arrival = (ParticipantId{1} << 63) | static_cast<ParticipantId>(++n);
     const int l1 = pick(kLanguages), l2 = (l1 + 1 + pick(kLanguages - 1)) % kLanguages;
-    Preferences prefs{Mode::video, {"l" + std::to_string(l1), "l" + std::to_string(l2)},
-                      pick(10) == 0 ? "" : "r" + std::to_string(pick(kRegions)), interests()};
+    Preferences prefs{Mode::video,
+                      {"l" + std::to_string(l1), "l" + std::to_string(l2)},
+                      pick(10) == 0 ? "" : "r" + std::to_string(pick(kRegions)),
+                      interests()};
     rig.out.clear();
     rig.mm.connect(arrival, device_key(arrival));
     rig.mm.join(arrival, std::move(prefs), rig.out);

@@ -50,9 +50,7 @@ std::string accept_key(std::string_view key) {
 
 class Floor {
  public:
-  explicit Floor(int listen_fd) : listen_fd_(listen_fd), ep_(epoll_create1(0)) {
-    add(listen_fd_, EPOLLIN);
-  }
+  explicit Floor(int listen_fd) : listen_fd_(listen_fd), ep_(epoll_create1(0)) { add(listen_fd_, EPOLLIN); }
 
   void run() {
     std::vector<epoll_event> events(256);
@@ -152,7 +150,8 @@ class Floor {
       const std::string_view body(payload, f->payload_bytes);
       at += f->total();
       if (f->opcode == serendip::bench::kOpText) {
-        if (auto it = conns_.find(c.partner); it != conns_.end()) send(*it->second, server_frame(serendip::bench::kOpText, body));
+        if (auto it = conns_.find(c.partner); it != conns_.end())
+          send(*it->second, server_frame(serendip::bench::kOpText, body));
       } else if (f->opcode == serendip::bench::kOpPing) {
         send(c, server_frame(serendip::bench::kOpPong, body));
       } else if (f->opcode == serendip::bench::kOpClose) {

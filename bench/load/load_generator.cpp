@@ -100,9 +100,9 @@ long long alloc_count(int pid, const std::string& file) {
 
 struct Conn {
   int fd = -1;
-  std::string in;        // received, not yet parsed
-  std::string session;   // sessionId (serendip) once matched
-  std::string out;       // pending bytes (nonblocking phase)
+  std::string in;       // received, not yet parsed
+  std::string session;  // sessionId (serendip) once matched
+  std::string out;      // pending bytes (nonblocking phase)
   std::array<std::uint8_t, 4> mask{0x37, 0xfa, 0x21, 0x3d};
 };
 
@@ -118,7 +118,8 @@ int connect_to(int port, int index) {
   dst.sin_family = AF_INET;
   dst.sin_port = htons(static_cast<std::uint16_t>(port));
   dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) die(std::string("connect: ") + std::strerror(errno));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
+    die(std::string("connect: ") + std::strerror(errno));
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   timeval tv{10, 0};
@@ -167,7 +168,8 @@ class TokenSource {
                       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                       "\r\n\r\n" + body);
     auto [head, res] = read_http(fd_, in_);
-    if (head.find(" 200 ") == std::string::npos) die("POST /api/v1/session: " + head.substr(0, head.find('\r')) + " " + res);
+    if (head.find(" 200 ") == std::string::npos)
+      die("POST /api/v1/session: " + head.substr(0, head.find('\r')) + " " + res);
     const auto t = json_string(res, "token");
     if (t.empty()) die("no token in " + res);
     return std::string(t);
@@ -369,8 +371,9 @@ int main(int argc, char** argv) {
   const double seconds = std::stod(arg(argc, argv, "seconds", "10"));
   const std::string alloc_file = arg(argc, argv, "alloc-file", "");
   if ((kind != "serendip" && kind != "floor") || port <= 0 || pid <= 0) {
-    std::fprintf(stderr, "usage: serendip-load --kind=serendip|floor --port=PORT --server-pid=PID [--idle=N] "
-                         "[--pairs=N] [--warmup=S] [--seconds=S] [--alloc-file=PATH]\n");
+    std::fprintf(stderr,
+                 "usage: serendip-load --kind=serendip|floor --port=PORT --server-pid=PID [--idle=N] "
+                 "[--pairs=N] [--warmup=S] [--seconds=S] [--alloc-file=PATH]\n");
     return 2;
   }
   const std::string run_id = std::to_string(std::random_device{}() % 1000000000u);
@@ -432,11 +435,12 @@ int main(int argc, char** argv) {
 
   if (stats.received == 0) die("no message relayed");
   if (stats.wrong_session != 0) die(std::to_string(stats.wrong_session) + " messages arrived on the wrong session");
-  std::printf("pairs=%d\nseconds=%.2f\nrelayed_messages=%lld\nrelayed_per_second=%.0f\nserver_cpu_seconds=%.2f\n"
-              "server_cpu_us_per_message=%.3f\nlatency_p50_us=%.0f\nlatency_p99_us=%.0f\n",
-              pairs, elapsed, stats.received, static_cast<double>(stats.received) / elapsed, cpu,
-              cpu * 1e6 / static_cast<double>(stats.received), percentile(stats.latency_us, 0.50),
-              percentile(stats.latency_us, 0.99));
+  std::printf(
+      "pairs=%d\nseconds=%.2f\nrelayed_messages=%lld\nrelayed_per_second=%.0f\nserver_cpu_seconds=%.2f\n"
+      "server_cpu_us_per_message=%.3f\nlatency_p50_us=%.0f\nlatency_p99_us=%.0f\n",
+      pairs, elapsed, stats.received, static_cast<double>(stats.received) / elapsed, cpu,
+      cpu * 1e6 / static_cast<double>(stats.received), percentile(stats.latency_us, 0.50),
+      percentile(stats.latency_us, 0.99));
   if (allocs >= 0) {
     std::printf("server_allocations=%lld\nserver_allocations_per_message=%.4f\n", allocs,
                 static_cast<double>(allocs) / static_cast<double>(stats.received));

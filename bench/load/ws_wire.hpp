@@ -48,7 +48,7 @@ inline std::string encode_frame(std::uint8_t opcode, std::string_view payload,
 
 struct Frame {
   std::uint8_t opcode = 0;
-  std::size_t header_bytes = 0;   // bytes before the payload
+  std::size_t header_bytes = 0;  // bytes before the payload
   std::size_t payload_bytes = 0;
   bool masked = false;
   std::array<std::uint8_t, 4> mask{};

@@ -50,7 +50,7 @@ struct ReportEntry {
 };
 
 struct ReportedState {
-  std::vector<ReportEntry> reports;  // one per distinct reporter within the window
+  std::vector<ReportEntry> reports;   // one per distinct reporter within the window
   std::int64_t blocked_until_ms = 0;  // our auto-block's end, monotonic
   std::int64_t last_ms = 0;
 };
@@ -61,7 +61,7 @@ struct ReporterRecord {
 };
 
 struct WatchState {
-  WatchEntry entry;         // captcha_pending/difficulty filled at snapshot time
+  WatchEntry entry;          // captcha_pending/difficulty filled at snapshot time
   std::int64_t last_ms = 0;  // monotonic, for expiry
 };
 
@@ -102,8 +102,8 @@ bool record_distinct(std::vector<Seen>& seen, std::uint64_t h, const ThresholdRu
   seen.push_back({h, now});
   counted = static_cast<int>(seen.size());
   if (seen.size() > static_cast<std::size_t>(rule.count)) {
-    seen.erase(std::min_element(seen.begin(), seen.end(),
-                                [](const Seen& a, const Seen& b) { return a.at_ms < b.at_ms; }));
+    seen.erase(
+        std::min_element(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) { return a.at_ms < b.at_ms; }));
   }
   return counted >= rule.count;
 }
@@ -205,8 +205,8 @@ class Locked {
     }
   }
 
-  void trip(Rule rule, SubjectKind kind, std::string_view subject, int count, bool captcha,
-            std::string_view device, DetectorVerdict& v) {
+  void trip(Rule rule, SubjectKind kind, std::string_view subject, int count, bool captcha, std::string_view device,
+            DetectorVerdict& v) {
     hits_[static_cast<std::size_t>(rule)].fetch_add(1, std::memory_order_relaxed);
     bool created = false;
     WatchState& w = s_.watch.touch(watch_key(kind, rule, subject), &created);
@@ -336,7 +336,8 @@ MemoryAbuseDetector::MemoryAbuseDetector(AbuseConfig config, const core::Clock& 
 MemoryAbuseDetector::~MemoryAbuseDetector() = default;
 
 DetectorVerdict MemoryAbuseDetector::on_connect(std::string_view device, std::string_view ip) {
-  return locked_event(*state_, config_, clock_, hits_, [&](Locked& l, DetectorVerdict& v) { l.observe_pair(device, ip, v); });
+  return locked_event(*state_, config_, clock_, hits_,
+                      [&](Locked& l, DetectorVerdict& v) { l.observe_pair(device, ip, v); });
 }
 
 DetectorVerdict MemoryAbuseDetector::on_join(std::string_view device, std::string_view ip) {
@@ -448,12 +449,13 @@ DetectorStats MemoryAbuseDetector::stats() {
   s.watch = st.watch.size();
   // Windows never outgrow their thresholds, so this upper bound needs no walk.
   auto cnt = [](int c) { return static_cast<std::size_t>(std::max(c, 0)); };
-  const std::size_t per_device = (cnt(config_.rapid_join.count) + cnt(config_.rapid_next.count)) * sizeof(std::int64_t) +
-                                 cnt(config_.ips_per_device.count) * sizeof(Seen);
+  const std::size_t per_device =
+      (cnt(config_.rapid_join.count) + cnt(config_.rapid_next.count)) * sizeof(std::int64_t) +
+      cnt(config_.ips_per_device.count) * sizeof(Seen);
   const std::size_t per_ip = cnt(config_.devices_per_ip.count) * sizeof(Seen);
   s.approx_bytes = st.devices.approx_bytes() + s.devices * per_device + st.ips.approx_bytes() + s.ips * per_ip +
-                   st.offenders.approx_bytes() + st.reported.approx_bytes() +
-                   s.reported * 4 * sizeof(ReportEntry) + st.reporters.approx_bytes() + st.watch.approx_bytes() +
+                   st.offenders.approx_bytes() + st.reported.approx_bytes() + s.reported * 4 * sizeof(ReportEntry) +
+                   st.reporters.approx_bytes() + st.watch.approx_bytes() +
                    s.watch * 80;  // subject strings of watch entries
   s.evicted = st.devices.evictions() + st.ips.evictions() + st.offenders.evictions() + st.reported.evictions() +
               st.reporters.evictions() + st.watch.evictions();

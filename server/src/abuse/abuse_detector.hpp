@@ -83,8 +83,8 @@ struct AbuseConfig {
   bool captcha_on_rate_limited = false;
 
   struct Reports {
-    double threshold = 3.0;                 // summed reporter weight (3 trusted reporters)
-    std::int64_t window_ms = 1'800'000;     // 30 minutes
+    double threshold = 3.0;                   // summed reporter weight (3 trusted reporters)
+    std::int64_t window_ms = 1'800'000;       // 30 minutes
     std::int64_t auto_block_ms = 86'400'000;  // temporary block pending review: 24 hours
   } reports;
 
@@ -96,8 +96,8 @@ struct AbuseConfig {
   } reporter;
 
   struct Captcha {
-    std::int64_t base_difficulty = 50'000;    // ALTCHA maxnumber for a first offence
-    std::int64_t max_difficulty = 1'000'000;  // doubling stops here
+    std::int64_t base_difficulty = 50'000;       // ALTCHA maxnumber for a first offence
+    std::int64_t max_difficulty = 1'000'000;     // doubling stops here
     std::int64_t repeat_window_ms = 86'400'000;  // offences within this of the last one are repeats
   } captcha;
 
@@ -124,7 +124,7 @@ struct AutoBlock {
   std::string device;            // the reported device key
   std::int64_t duration_ms = 0;  // temporary, pending review
   int distinct_reporters = 0;
-  double weight = 0;             // summed reporter weight that tripped it
+  double weight = 0;  // summed reporter weight that tripped it
 };
 
 struct DetectorVerdict {
@@ -139,13 +139,13 @@ struct WatchEntry {
   SubjectKind kind = SubjectKind::device;
   std::string subject;
   Rule rule = Rule::rapid_next;
-  int count = 0;       // the rule's count at the last hit
+  int count = 0;  // the rule's count at the last hit
   std::uint64_t hits = 0;
   std::int64_t first_seen_unix_ms = 0;
   std::int64_t last_seen_unix_ms = 0;
-  bool captcha_required = false;   // this rule demands a CAPTCHA
-  bool captcha_pending = false;    // device subject: must solve one now
-  std::int64_t difficulty = 0;     // when captcha_pending
+  bool captcha_required = false;  // this rule demands a CAPTCHA
+  bool captcha_pending = false;   // device subject: must solve one now
+  std::int64_t difficulty = 0;    // when captcha_pending
 };
 
 struct DetectorStats {
@@ -215,7 +215,7 @@ class MemoryAbuseDetector final : public AbuseDetector {
 
  private:
   const AbuseConfig config_;
-  const core::Clock& clock_;  // Passed by argument; outlives this.
+  const core::Clock& clock_;                      // Passed by argument; outlives this.
   std::unique_ptr<detail::DetectorState> state_;  // everything mutable, behind its mutex
   std::array<std::atomic<std::uint64_t>, kRuleCount> hits_{};
 };

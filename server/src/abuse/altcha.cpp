@@ -1,12 +1,12 @@
 #include "abuse/altcha.hpp"
 
+#include <charconv>
+#include <cstring>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <charconv>
-#include <cstring>
 
 #include "auth/crypto.hpp"
 
@@ -184,8 +184,7 @@ AltchaChallenge Altcha::create_challenge(std::int64_t max_number, std::int64_t t
   return c;
 }
 
-AltchaStatus Altcha::check(std::string_view payload, std::string& challenge_out,
-                           std::int64_t& expires_ms_out) const {
+AltchaStatus Altcha::check(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const {
   if (payload.empty() || payload.size() > kMaxPayloadBytes) return AltchaStatus::malformed;
   std::string json_text;
   if (payload.front() == '{') {

@@ -124,11 +124,11 @@ class Altcha {
   AltchaStatus check(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const;
 
   const std::string hmac_key_;
-  const core::Clock& clock_;               // Passed by argument; outlives this.
+  const core::Clock& clock_;  // Passed by argument; outlives this.
   std::unique_ptr<core::Random> owned_random_;
-  core::Random& random_;                   // owned_random_ or passed by argument
+  core::Random& random_;  // owned_random_ or passed by argument
   std::unique_ptr<ReplayGuard> replay_;
-  std::mutex random_mu_;                   // Random implementations need not be thread-safe
+  std::mutex random_mu_;  // Random implementations need not be thread-safe
   std::atomic<std::uint64_t> issued_{0};
   std::array<std::atomic<std::uint64_t>, kAltchaStatusCount> verified_{};
 };

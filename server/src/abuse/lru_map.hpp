@@ -55,7 +55,8 @@ class LruMap {
     return order_.front().value;
   }
   V& touch(std::string_view key, bool* created = nullptr) {
-    return touch(key, [] { return V{}; }, created);
+    auto make = [] { return V{}; };
+    return touch(key, make, created);
   }
 
   bool erase(std::string_view key) {

@@ -1,12 +1,11 @@
 #include "abuse/rate_limiter.hpp"
 
-#include <charconv>
-#include <optional>
-
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "abuse/lru_map.hpp"
@@ -79,7 +78,8 @@ std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& c
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) continue;
     auto eq = item.find('=');
-    if (eq == std::string_view::npos) return "expected <limit>=<tokens>/<seconds>s/<burst>, got '" + std::string(item) + "'";
+    if (eq == std::string_view::npos)
+      return "expected <limit>=<tokens>/<seconds>s/<burst>, got '" + std::string(item) + "'";
     std::string_view name = trim(item.substr(0, eq));
     std::string_view spec = trim(item.substr(eq + 1));
     std::optional<Limit> limit;
@@ -98,7 +98,8 @@ std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& c
     if (!per.empty() && per.back() == 's') per.remove_suffix(1);
     if (s2 == std::string_view::npos || !number(spec.substr(0, s1), tokens) || !number(per, seconds) ||
         !number(spec.substr(s2 + 1), burst)) {
-      return "rate limit '" + std::string(name) + "': expected <tokens>/<seconds>s/<burst>, got '" + std::string(spec) + "'";
+      return "rate limit '" + std::string(name) + "': expected <tokens>/<seconds>s/<burst>, got '" + std::string(spec) +
+             "'";
     }
     config[*limit] = LimitSpec{tokens, seconds * 1000, burst};
   }
@@ -127,7 +128,8 @@ struct MemoryRateLimiter::Table {
     if (shards.size() == 1) return *shards[0];
     // Fibonacci mixing, top bits: independent of the bits the shard's own
     // hash table uses for its buckets.
-    const std::uint64_t h = std::hash<std::string_view>{}(key) * 0x9E3779B97F4A7C15ull;
+    const std::uint64_t raw = std::hash<std::string_view>{}(key);
+    const std::uint64_t h = raw * 0x9E3779B97F4A7C15ull;
     return *shards[static_cast<std::size_t>(h >> shift)];
   }
 

@@ -28,8 +28,7 @@ const unsigned char* bytes_of(std::string_view s) {
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int len = 0;
-  if (HMAC(md, bytes_of(key), static_cast<int>(key.size()), bytes_of(data), data.size(), out.data(), &len) ==
-      nullptr) {
+  if (HMAC(md, bytes_of(key), static_cast<int>(key.size()), bytes_of(data), data.size(), out.data(), &len) == nullptr) {
     crypto_failure("HMAC");
   }
   return std::string(reinterpret_cast<const char*>(out.data()), len);
@@ -154,8 +153,7 @@ std::string device_key(std::string_view server_secret, std::string_view device_i
 bool valid_device_id(std::string_view device_id) {
   if (device_id.size() < 16 || device_id.size() > 128) return false;
   for (char c : device_id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_';
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;

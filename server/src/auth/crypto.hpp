@@ -20,8 +20,8 @@ std::string hmac_sha1(std::string_view key, std::string_view data);    // 20 raw
 std::string sha256(std::string_view data);                             // 32 raw bytes
 std::string to_hex(std::string_view bytes);
 
-std::string base64_encode(std::string_view bytes);       // standard alphabet, padded
-std::string base64url_encode(std::string_view bytes);    // URL alphabet, unpadded
+std::string base64_encode(std::string_view bytes);                   // standard alphabet, padded
+std::string base64url_encode(std::string_view bytes);                // URL alphabet, unpadded
 std::optional<std::string> base64url_decode(std::string_view text);  // rejects bad chars/padding
 
 // True when a and b are equal; time depends only on the lengths.

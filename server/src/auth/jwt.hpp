@@ -11,12 +11,12 @@
 namespace serendip::auth {
 
 struct Claims {
-  std::string sub;         // opaque anonymous user id
-  std::string did;         // keyed hash of the device id
-  std::string jti;         // unique token id
-  std::string role;        // empty for anonymous users; "moderator" / "admin" for admin tokens
-  std::int64_t iat = 0;    // unix seconds
-  std::int64_t exp = 0;    // unix seconds
+  std::string sub;       // opaque anonymous user id
+  std::string did;       // keyed hash of the device id
+  std::string jti;       // unique token id
+  std::string role;      // empty for anonymous users; "moderator" / "admin" for admin tokens
+  std::int64_t iat = 0;  // unix seconds
+  std::int64_t exp = 0;  // unix seconds
 };
 
 enum class JwtError : std::uint8_t { malformed, bad_algorithm, bad_signature, expired, not_yet_valid };

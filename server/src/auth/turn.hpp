@@ -13,7 +13,7 @@ struct TurnCredential {
   std::string credential;
 };
 
-TurnCredential make_turn_credential(std::string_view secret, std::string_view user_id,
-                                    std::int64_t now_unix_s, std::int64_t ttl_s);
+TurnCredential make_turn_credential(std::string_view secret, std::string_view user_id, std::int64_t now_unix_s,
+                                    std::int64_t ttl_s);
 
 }  // namespace serendip::auth

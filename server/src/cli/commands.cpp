@@ -77,12 +77,12 @@ std::string date_of(std::int64_t unix_ms) {
 
 Io process_io() {
   Io io{std::cin, std::cout, std::cerr,
-               [](std::string_view name) -> std::optional<std::string> {
-                 const char* v = std::getenv(std::string(name).c_str());
-                 if (v == nullptr) return std::nullopt;
-                 return std::string(v);
-               },
-               isatty(STDIN_FILENO) == 1};
+        [](std::string_view name) -> std::optional<std::string> {
+          const char* v = std::getenv(std::string(name).c_str());
+          if (v == nullptr) return std::nullopt;
+          return std::string(v);
+        },
+        isatty(STDIN_FILENO) == 1};
   return io;
 }
 
@@ -107,8 +107,8 @@ int run_admin_command(const std::vector<std::string>& args, store::Database& db,
     io.out << std::left << std::setw(34) << "USERNAME" << std::setw(11) << "ROLE" << std::setw(10) << "STATUS"
            << "CREATED (UTC)\n";
     for (const auto& a : *list) {
-      io.out << std::left << std::setw(34) << a.username << std::setw(11) << store::to_string(a.role)
-             << std::setw(10) << (a.disabled ? "disabled" : "active") << date_of(a.created_at) << '\n';
+      io.out << std::left << std::setw(34) << a.username << std::setw(11) << store::to_string(a.role) << std::setw(10)
+             << (a.disabled ? "disabled" : "active") << date_of(a.created_at) << '\n';
     }
     return kOk;
   }

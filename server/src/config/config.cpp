@@ -93,8 +93,8 @@ Problem parse_int(std::string_view text, Int& out, std::int64_t min, std::int64_
 bool valid_hostname(std::string_view h) {
   if (h.empty() || h.size() > 253) return false;
   for (char c : h) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '.' || c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -179,8 +179,8 @@ Problem parse_cidrs(std::string_view text, std::vector<std::string>& out) {
 Problem parse_turn_urls(std::string_view text, std::vector<std::string>& out) {
   std::vector<std::string> items = split_list(text);
   for (const auto& u : items) {
-    const bool ok = u.rfind("stun:", 0) == 0 || u.rfind("stuns:", 0) == 0 || u.rfind("turn:", 0) == 0 ||
-                    u.rfind("turns:", 0) == 0;
+    const bool ok =
+        u.rfind("stun:", 0) == 0 || u.rfind("stuns:", 0) == 0 || u.rfind("turn:", 0) == 0 || u.rfind("turns:", 0) == 0;
     if (!ok) return "'" + u + "' must start with stun:, stuns:, turn: or turns:";
   }
   out = std::move(items);
@@ -197,17 +197,21 @@ struct Key {
   std::string_view name;
   std::string_view placeholder;  // for usage()
   std::string_view help;
-  bool secret;                   // default and value never printed
+  bool secret;  // default and value never printed
   Problem (*set)(Config&, std::string_view);
   std::string (*show)(const Config&);  // current value, for usage() defaults
 };
 
+// Each expands to the two function-pointer members (set, show) of a Key;
+// clang-format would indent the second as a continuation of the first.
+// clang-format off
 #define SERENDIP_STRING(field)                                                      \
   [](Config& c, std::string_view v) -> Problem { c.field = std::string(trim(v)); return std::nullopt; }, \
   [](const Config& c) { return c.field; }
 #define SERENDIP_INT(field, lo, hi)                                                      \
   [](Config& c, std::string_view v) -> Problem { return parse_int(v, c.field, lo, hi); }, \
   [](const Config& c) { return std::to_string(c.field); }
+// clang-format on
 
 const Key kKeys[] = {
     {"listen", "HOST:PORT", "HTTP/WebSocket listen address ([::1]:8080 for IPv6; port 0 = any free port)", false,
@@ -276,8 +280,7 @@ const Key kKeys[] = {
     {"max-frame-bytes", "BYTES", "largest WebSocket message accepted", false,
      SERENDIP_INT(max_frame_bytes, 1024, 16 * kMiB)},
     {"max-sdp-bytes", "BYTES", "largest SDP in offer/answer", false, SERENDIP_INT(max_sdp_bytes, 1024, 16 * kMiB)},
-    {"max-candidate-bytes", "BYTES", "largest ICE candidate", false,
-     SERENDIP_INT(max_candidate_bytes, 64, kMiB)},
+    {"max-candidate-bytes", "BYTES", "largest ICE candidate", false, SERENDIP_INT(max_candidate_bytes, 64, kMiB)},
     {"messages-per-second", "N", "sustained messages per socket per second", false,
      SERENDIP_INT(messages_per_second, 1, 100'000)},
     {"messages-burst", "N", "message burst per socket", false, SERENDIP_INT(messages_burst, 1, 1'000'000)},

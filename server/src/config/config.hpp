@@ -16,51 +16,51 @@ namespace serendip::config {
 
 struct Config {
   // Network
-  std::string listen_host = "127.0.0.1";                // key: listen (host:port)
+  std::string listen_host = "127.0.0.1";  // key: listen (host:port)
   std::uint16_t listen_port = 8080;
-  std::string tls_cert;                                 // key: tls-cert
-  std::string tls_key;                                  // key: tls-key
-  std::vector<std::string> allowed_origins;             // key: allowed-origins; empty = listen origin
-  std::vector<std::string> trusted_proxies;             // key: trusted-proxies (CIDRs)
-  int threads = 0;                                      // key: threads; 0 = one per core
+  std::string tls_cert;                      // key: tls-cert
+  std::string tls_key;                       // key: tls-key
+  std::vector<std::string> allowed_origins;  // key: allowed-origins; empty = listen origin
+  std::vector<std::string> trusted_proxies;  // key: trusted-proxies (CIDRs)
+  int threads = 0;                           // key: threads; 0 = one per core
 
   // Secrets and external parts
-  std::string jwt_secret;                               // key: jwt-secret; empty = random per process
-  std::string turn_secret;                              // key: turn-secret
-  std::vector<std::string> turn_urls;                   // key: turn-urls
-  std::int64_t turn_ttl_s = 3600;                       // key: turn-ttl-s
-  std::string redis_url;                                // key: redis-url; empty = in-memory state
+  std::string jwt_secret;                                    // key: jwt-secret; empty = random per process
+  std::string turn_secret;                                   // key: turn-secret
+  std::vector<std::string> turn_urls;                        // key: turn-urls
+  std::int64_t turn_ttl_s = 3600;                            // key: turn-ttl-s
+  std::string redis_url;                                     // key: redis-url; empty = in-memory state
   std::string database_url = "sqlite://./data/serendip.db";  // key: database-url
-  std::string admin_bootstrap;                          // key: admin-bootstrap (user:password)
+  std::string admin_bootstrap;                               // key: admin-bootstrap (user:password)
 
   // Files
-  std::string static_dir = "web/dist";                  // key: static-dir
+  std::string static_dir = "web/dist";  // key: static-dir
 
   // Timeouts (milliseconds)
-  std::int64_t token_ttl_s = 300;                       // key: token-ttl-s
-  std::int64_t hello_timeout_ms = 5'000;                // key: hello-timeout-ms
-  std::int64_t ping_interval_ms = 10'000;               // key: ping-interval-ms
-  std::int64_t dead_after_ms = 25'000;                  // key: dead-after-ms (no frame or pong)
-  std::int64_t drain_grace_ms = 10'000;                 // key: drain-grace-ms
-  std::int64_t http_timeout_ms = 15'000;                // key: http-timeout-ms
+  std::int64_t token_ttl_s = 300;          // key: token-ttl-s
+  std::int64_t hello_timeout_ms = 5'000;   // key: hello-timeout-ms
+  std::int64_t ping_interval_ms = 10'000;  // key: ping-interval-ms
+  std::int64_t dead_after_ms = 25'000;     // key: dead-after-ms (no frame or pong)
+  std::int64_t drain_grace_ms = 10'000;    // key: drain-grace-ms
+  std::int64_t http_timeout_ms = 15'000;   // key: http-timeout-ms
 
   // Wire limits
-  std::size_t max_frame_bytes = 32 * 1024;              // key: max-frame-bytes
-  std::size_t max_sdp_bytes = 16 * 1024;                // key: max-sdp-bytes
-  std::size_t max_candidate_bytes = 1024;               // key: max-candidate-bytes
-  int messages_per_second = 50;                         // key: messages-per-second
-  int messages_burst = 100;                             // key: messages-burst
-  std::size_t max_http_body_bytes = 64 * 1024;          // key: max-http-body-bytes
+  std::size_t max_frame_bytes = 32 * 1024;      // key: max-frame-bytes
+  std::size_t max_sdp_bytes = 16 * 1024;        // key: max-sdp-bytes
+  std::size_t max_candidate_bytes = 1024;       // key: max-candidate-bytes
+  int messages_per_second = 50;                 // key: messages-per-second
+  int messages_burst = 100;                     // key: messages-burst
+  std::size_t max_http_body_bytes = 64 * 1024;  // key: max-http-body-bytes
 
   // Matchmaking
-  std::int64_t widen_region_after_ms = 3'000;           // key: widen-region-after-ms
-  std::int64_t repeat_pair_cooldown_ms = 600'000;       // key: repeat-pair-cooldown-ms
-  bool same_device_match = true;
+  std::int64_t widen_region_after_ms = 3'000;      // key: widen-region-after-ms
+  std::int64_t repeat_pair_cooldown_ms = 600'000;  // key: repeat-pair-cooldown-ms
+  bool same_device_match = true;                   // key: same-device-match (off in public deployments)
   // Abuse prevention (docs/abuse.md). "join_per_device=20/60s/10,..."; empty = defaults.
-  std::string rate_limits;                              // key: rate-limits
-  bool captcha = true;                                  // key: captcha (abuse detector may demand one)                        // key: same-device-match (off in public deployments)
+  std::string rate_limits;  // key: rate-limits
+  bool captcha = true;      // key: captcha (abuse detector may demand one)
 
-  std::string log_level = "info";                       // key: log-level
+  std::string log_level = "info";  // key: log-level
 
   // "http://host:port" or "https://..." for the listen address (localhost for
   // 127.0.0.1 / 0.0.0.0 is added to the default allow-list too).

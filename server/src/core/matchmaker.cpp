@@ -162,9 +162,7 @@ bool Matchmaker::next(ParticipantId id, Events& out) {
       impl_->try_match(id, *p, out);  // normally finds nobody new; harmless if it does
       break;
     case ParticipantState::idle:
-    case ParticipantState::unknown:
-      impl_->queue_and_match(id, *p, false, out);
-      break;
+    case ParticipantState::unknown: impl_->queue_and_match(id, *p, false, out); break;
   }
   return true;
 }

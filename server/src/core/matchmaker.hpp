@@ -47,9 +47,9 @@ struct Preferences {
 };
 
 struct MatchmakerConfig {
-  std::int64_t widen_region_after_ms = 3'000;   // wait before any region is acceptable
+  std::int64_t widen_region_after_ms = 3'000;      // wait before any region is acceptable
   std::int64_t repeat_pair_cooldown_ms = 600'000;  // same two devices not paired again within this
-  std::size_t scan_limit = 256;                 // candidates examined per bucket per attempt
+  std::size_t scan_limit = 256;                    // candidates examined per bucket per attempt
   // Two sockets of one device (two tabs of one browser) may be paired: on a
   // laptop that is "talking to yourself"; a public deployment turns it off.
   bool allow_same_device = true;
@@ -73,8 +73,8 @@ struct MatchedEvent {
   ParticipantId peer;
   std::string session_id;  // 32 hex chars, the same in both events of a match
   Role role;
-  PeerInfo peer_info;       // what `who` learns about `peer`
-  std::int64_t waited_ms;   // how long `who` waited in the queue
+  PeerInfo peer_info;      // what `who` learns about `peer`
+  std::int64_t waited_ms;  // how long `who` waited in the queue
 };
 
 struct PeerLeftEvent {
@@ -89,7 +89,7 @@ using Events = std::vector<Event>;
 enum class ParticipantState : std::uint8_t { unknown, idle, queued, in_session };
 
 struct MatchmakerStats {
-  std::size_t participants = 0;   // known (connected and not disconnected)
+  std::size_t participants = 0;  // known (connected and not disconnected)
   std::size_t queued = 0;
   std::size_t active_sessions = 0;
   std::uint64_t matches_total = 0;

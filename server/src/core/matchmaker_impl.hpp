@@ -39,8 +39,8 @@ struct ParticipantRecord {
   // interests as 64-bit keys. Ranking by keys is exact except for a hash
   // collision, which can only make a candidate look a little better; eligibility
   // and the reported common interests always use the strings.
-  std::uint64_t region_key = 0;              // 0 = no region preference
-  std::vector<std::uint64_t> interest_keys;  // ascending
+  std::uint64_t region_key = 0;               // 0 = no region preference
+  std::vector<std::uint64_t> interest_keys;   // ascending
   std::vector<std::string> interests_sorted;  // prefs.interests, ascending
   std::uint64_t seq = 0;                      // queue position (valid while queued)
   std::int64_t enqueued_ms = 0;               // milliseconds, Clock::now_ms

@@ -121,8 +121,7 @@ void Matchmaker::Impl::pair_up(ParticipantId offerer_id, Participant& offerer, P
   // Sorted, so both sides see the same list whatever order they typed.
   std::vector<std::string> common;
   std::set_intersection(offerer.interests_sorted.begin(), offerer.interests_sorted.end(),
-                        answerer.interests_sorted.begin(), answerer.interests_sorted.end(),
-                        std::back_inserter(common));
+                        answerer.interests_sorted.begin(), answerer.interests_sorted.end(), std::back_inserter(common));
   // Two tabs of one device may meet again at once: no cooldown with oneself.
   if (!offerer.same_device_as(answerer)) pairs_.record_match(DevicePair::of(offerer.device, answerer.device), now);
   const std::int64_t offerer_waited = now - offerer.enqueued_ms;

@@ -33,11 +33,11 @@ struct ParticipantRecord;  // the matchmaker's; opaque here
 class WaitingIndex {
  public:
   struct Entry {
-    std::uint64_t seq;             // queue position: unique, grows with enqueue time; the set key
+    std::uint64_t seq;  // queue position: unique, grows with enqueue time; the set key
     ParticipantId id;
-    ParticipantRecord* record;     // owned by the matchmaker; valid while the entry exists
-    std::uint64_t region_key;      // 0 = no region preference, else a hash of the region
-    std::int64_t enqueued_ms;      // milliseconds, Clock::now_ms
+    ParticipantRecord* record;  // owned by the matchmaker; valid while the entry exists
+    std::uint64_t region_key;   // 0 = no region preference, else a hash of the region
+    std::int64_t enqueued_ms;   // milliseconds, Clock::now_ms
   };
   struct BySeq {
     bool operator()(const Entry& a, const Entry& b) const { return a.seq < b.seq; }

@@ -25,14 +25,13 @@ struct Field {
   Field(std::string_view k, bool v) : key(k), value(v) {}
 };
 
-void set_level(Level level);  // default: info
+void set_level(Level level);                          // default: info
 bool parse_level(std::string_view text, Level& out);  // "debug", "info", "warn", "error"
 bool enabled(Level level);
 std::string_view to_string(Level level);
 
 // Thread-safe; one write(2)-sized line per call.
-void log(Level level, std::string_view component, std::string_view event,
-         std::initializer_list<Field> fields = {});
+void log(Level level, std::string_view component, std::string_view event, std::initializer_list<Field> fields = {});
 
 // The line log() writes (with its trailing '\n'), for a given wall-clock time
 // in unix milliseconds. Strings are JSON-escaped; invalid UTF-8 becomes U+FFFD

@@ -12,7 +12,7 @@
 namespace serendip::obs {
 
 struct ProcessSample {
-  double cpu_seconds = 0;         // user + system
+  double cpu_seconds = 0;  // user + system
   double resident_bytes = 0;
   double virtual_bytes = 0;
   double start_time_seconds = 0;  // unix time

@@ -2,13 +2,13 @@
 // it: Boost.JSON does the escaping, so any string (user ids, reasons, messages)
 // is safe to pass. The object is built in a stack arena, so an encode costs
 // one heap allocation (the returned string) for typical frames.
+#include "protocol/codec.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include "protocol/codec.hpp"
 
 namespace json = boost::json;
 

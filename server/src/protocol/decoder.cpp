@@ -131,8 +131,7 @@ class FieldReader {
     return m;
   }
 
-  std::string_view checked_string(std::string_view key, const json::value& v, std::size_t max_bytes,
-                                  bool allow_empty) {
+  std::string_view checked_string(std::string_view key, const json::value& v, std::size_t max_bytes, bool allow_empty) {
     const json::string* s = v.if_string();
     if (s == nullptr) {
       fail_field(key, "must be a string");
@@ -422,7 +421,8 @@ std::variant<ClientMessage, DecodeError> Decoder::Impl::decode(std::string_view 
   std::optional<std::int64_t> id;
   if (const json::value* v = obj->if_contains("id")) {
     const std::int64_t* i = v->if_int64();
-    if (i == nullptr) return DecodeError{ErrorCode::bad_request, field_message("id", "must be an integer"), std::nullopt};
+    if (i == nullptr)
+      return DecodeError{ErrorCode::bad_request, field_message("id", "must be an integer"), std::nullopt};
     id = *i;
   }
 

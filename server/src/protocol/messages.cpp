@@ -54,23 +54,20 @@ std::optional<Enum> from_wire(std::string_view s, const Enum (&all)[N]) {
 }
 
 constexpr ClientType kClientTypes[] = {
-    ClientType::hello, ClientType::join,   ClientType::offer,  ClientType::answer,     ClientType::ice,
-    ClientType::next,  ClientType::leave,  ClientType::report, ClientType::ice_result, ClientType::captcha,
+    ClientType::hello, ClientType::join,  ClientType::offer,  ClientType::answer,     ClientType::ice,
+    ClientType::next,  ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha,
 };
 constexpr ReportReason kReportReasons[] = {
     ReportReason::nudity,   ReportReason::harassment, ReportReason::spam,
     ReportReason::underage, ReportReason::violence,   ReportReason::other,
 };
-constexpr CandidateType kCandidateTypes[] = {
-    CandidateType::host, CandidateType::srflx, CandidateType::prflx, CandidateType::relay,
-};
+constexpr CandidateType kCandidateTypes[] = {CandidateType::host, CandidateType::srflx, CandidateType::prflx,
+                                             CandidateType::relay};
 
 }  // namespace
 
 std::optional<ClientType> client_type_from_string(std::string_view s) { return from_wire(s, kClientTypes); }
 std::optional<ReportReason> report_reason_from_string(std::string_view s) { return from_wire(s, kReportReasons); }
-std::optional<CandidateType> candidate_type_from_string(std::string_view s) {
-  return from_wire(s, kCandidateTypes);
-}
+std::optional<CandidateType> candidate_type_from_string(std::string_view s) { return from_wire(s, kCandidateTypes); }
 
 }  // namespace serendip::protocol

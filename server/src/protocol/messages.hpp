@@ -15,21 +15,19 @@
 namespace serendip::protocol {
 
 struct Limits {
-  std::size_t max_frame_bytes = 32 * 1024;     // larger frames: close 1009 (enforced in net/)
-  std::size_t max_sdp_bytes = 16 * 1024;       // larger sdp: error too_large
-  std::size_t max_candidate_bytes = 1024;      // larger candidate object: error too_large
+  std::size_t max_frame_bytes = 32 * 1024;  // larger frames: close 1009 (enforced in net/)
+  std::size_t max_sdp_bytes = 16 * 1024;    // larger sdp: error too_large
+  std::size_t max_candidate_bytes = 1024;   // larger candidate object: error too_large
   std::size_t max_comment_chars = 500;
   std::size_t max_languages = 5;
   std::size_t max_interests = 10;
   std::size_t max_interest_chars = 32;
   std::size_t max_region_chars = 32;
-  std::size_t max_token_bytes = 4096;          // hello.token
-  std::size_t max_session_id_bytes = 64;       // sessionId of offer/answer/ice/report/ice_result
+  std::size_t max_token_bytes = 4096;     // hello.token
+  std::size_t max_session_id_bytes = 64;  // sessionId of offer/answer/ice/report/ice_result
 };
 
-enum class ClientType : std::uint8_t {
-  hello, join, offer, answer, ice, next, leave, report, ice_result, captcha,
-};
+enum class ClientType : std::uint8_t { hello, join, offer, answer, ice, next, leave, report, ice_result, captcha };
 std::string_view to_string(ClientType t);
 std::optional<ClientType> client_type_from_string(std::string_view s);  // exact wire name
 
@@ -42,10 +40,16 @@ std::string_view to_string(CandidateType t);
 std::optional<CandidateType> candidate_type_from_string(std::string_view s);
 
 // Views point into the decoder's storage: valid until its next decode().
-struct HelloMsg { std::string_view token; };
-struct JoinMsg { core::Preferences prefs; };
+struct HelloMsg {
+  std::string_view token;
+};
+struct JoinMsg {
+  core::Preferences prefs;
+};
 // offer / answer / ice: validated; net/ forwards the original frame bytes.
-struct RelayMsg { std::string_view session_id; };
+struct RelayMsg {
+  std::string_view session_id;
+};
 struct NextMsg {};
 struct LeaveMsg {};
 struct ReportMsg {
@@ -59,7 +63,9 @@ struct IceResultMsg {
   std::optional<CandidateType> candidate_type;
   std::optional<std::int64_t> time_to_connect_ms;
 };
-struct CaptchaMsg { std::string_view payload; };  // payload as sent (string, or an object re-serialized)
+struct CaptchaMsg {
+  std::string_view payload;  // as sent (a string, or an object re-serialized)
+};
 
 struct ClientMessage {
   ClientType type;

@@ -19,9 +19,9 @@ AdminAccount account_from_row(const sql::Row& row) {
 
 Result<void> SqlAdminStore::add(const AdminAccount& a) {
   return ex_.read([&](sql::Connection& c) -> Result<void> {
-    auto r = c.query("INSERT INTO admins (username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?)",
-                     {a.username, a.password_hash, std::string(to_string(a.role)), a.created_at,
-                      std::int64_t{a.disabled ? 1 : 0}});
+    auto r = c.query(
+        "INSERT INTO admins (username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?)",
+        {a.username, a.password_hash, std::string(to_string(a.role)), a.created_at, std::int64_t{a.disabled ? 1 : 0}});
     if (!r) {
       if (r.error().kind == ErrorKind::conflict) return Error{ErrorKind::conflict, "account exists"};
       return r.error();
@@ -51,7 +51,8 @@ Result<std::vector<AdminAccount>> SqlAdminStore::list() {
 
 Result<void> SqlAdminStore::set_password_hash(std::string_view username, std::string_view hash) {
   return ex_.read([&](sql::Connection& c) -> Result<void> {
-    auto r = c.query("UPDATE admins SET password_hash = ? WHERE username = ?", {std::string(hash), std::string(username)});
+    auto r =
+        c.query("UPDATE admins SET password_hash = ? WHERE username = ?", {std::string(hash), std::string(username)});
     if (!r) return r.error();
     if (r->affected == 0) return Error{ErrorKind::not_found, "no such account"};
     return {};

@@ -47,7 +47,7 @@ class BlockStore {
  public:
   virtual ~BlockStore() = default;
   virtual Result<Block> add(const NewBlock& block) = 0;  // invalid: neither ip nor device_key
-  virtual Result<Block> get(std::int64_t id) = 0;      // not_found
+  virtual Result<Block> get(std::int64_t id) = 0;        // not_found
   // The active block (not lifted, not expired at `now`) on this IP or this
   // device, the longest-lasting if several. Empty arguments match nothing.
   virtual Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key,
@@ -79,6 +79,7 @@ class AdminStore {
   virtual Result<void> add(const AdminAccount& account) = 0;  // conflict: the username exists
   virtual Result<std::optional<AdminAccount>> find(std::string_view username) = 0;
   virtual Result<std::vector<AdminAccount>> list() = 0;  // by username
+
   virtual Result<void> set_password_hash(std::string_view username, std::string_view hash) = 0;  // not_found
   virtual Result<void> set_disabled(std::string_view username, bool disabled) = 0;               // not_found
 };

@@ -42,8 +42,8 @@ Result<int> apply_pending(sql::Connection& conn) {
     if (step) step = conn.exec("COMMIT");
     if (!step) {
       (void)conn.exec("ROLLBACK");
-      return Error{step.error().kind,
-                   "migration " + std::to_string(m.version) + " (" + std::string(m.name) + "): " + step.error().message};
+      return Error{step.error().kind, "migration " + std::to_string(m.version) + " (" + std::string(m.name) +
+                                          "): " + step.error().message};
     }
     version = m.version;
   }

@@ -13,8 +13,8 @@
 namespace serendip::store {
 
 struct Migration {
-  int version;             // NNNN from the file name
-  std::string_view name;   // the rest of the file name, without ".sql"
+  int version;            // NNNN from the file name
+  std::string_view name;  // the rest of the file name, without ".sql"
   std::string_view sql;
 };
 

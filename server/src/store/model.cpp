@@ -1,9 +1,9 @@
 #include "store/model.hpp"
 
-#include <boost/throw_exception.hpp>
-
 #include <charconv>
 #include <stdexcept>
+
+#include <boost/throw_exception.hpp>
 
 #include "auth/crypto.hpp"
 #include "store/result.hpp"

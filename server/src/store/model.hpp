@@ -154,9 +154,9 @@ struct AdminAccount {
 
 struct AuditRecord {
   std::int64_t ts = 0;
-  std::string actor;    // "admin:alice", "user:u_ab12", "cli", "system"
-  std::string action;   // "report.decide", "block.create", ...
-  std::string target;   // "report:12", "block:7", "account:bob"
+  std::string actor;   // "admin:alice", "user:u_ab12", "cli", "system"
+  std::string action;  // "report.decide", "block.create", ...
+  std::string target;  // "report:12", "block:7", "account:bob"
   std::string reason;
   std::string details;  // a JSON object as text ("{}" when nothing more)
 };
@@ -177,9 +177,9 @@ struct AuditFilter {
 
 struct AuditVerification {
   bool ok = true;
-  std::int64_t entries = 0;                 // rows walked
+  std::int64_t entries = 0;                   // rows walked
   std::optional<std::int64_t> first_bad_seq;  // the first seq that fails (or the expected seq that is missing)
-  std::string problem;                      // what was wrong there
+  std::string problem;                        // what was wrong there
 };
 
 // The chain hash of an entry: hex(sha256(prev_hash || canonical(entry))). The

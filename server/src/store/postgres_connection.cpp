@@ -51,8 +51,8 @@ class PostgresConnection final : public Connection {
       }
     }
     // Text parameters, types inferred by the server from the statement.
-    PgResult res(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                              nullptr, nullptr, 0));
+    PgResult res(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
+                              nullptr, 0));
     const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return error_of(conn_, res.get(), "query");
 

@@ -96,13 +96,13 @@ Result<Page<ReportSummary>> SqlReportStore::queue(const ReportFilter& filter, co
     auto k = decode_cursor(page.cursor, 3);
     if (!k) return k.error();
     const auto& v = *k;
-    w.add(std::string("(") + kRank + " > ? OR (" + kRank + " = ? AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))))",
+    w.add(std::string("(") + kRank + " > ? OR (" + kRank +
+              " = ? AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))))",
           v[0], v[0], v[1], v[1], v[2]);
   }
   const int limit = clamp_limit(page.limit);
   w.params.emplace_back(std::int64_t{limit} + 1);
-  const std::string sql =
-      std::string(kSelect) + w.sql + " ORDER BY " + kRank + ", r.created_at, r.id LIMIT ?";
+  const std::string sql = std::string(kSelect) + w.sql + " ORDER BY " + kRank + ", r.created_at, r.id LIMIT ?";
   return ex_.read([&](sql::Connection& c) -> Result<Page<ReportSummary>> {
     auto r = c.query(sql, w.params);
     if (!r) return r.error();
@@ -111,8 +111,7 @@ Result<Page<ReportSummary>> SqlReportStore::queue(const ReportFilter& filter, co
     if (out.items.size() > static_cast<std::size_t>(limit)) {
       out.items.pop_back();
       const Report& last = out.items.back().report;
-      out.next_cursor =
-          encode_cursor({rank_of(last), last.created_at, last.id});
+      out.next_cursor = encode_cursor({rank_of(last), last.created_at, last.id});
     }
     return out;
   });
@@ -130,9 +129,9 @@ Result<std::int64_t> SqlReportStore::count(const ReportFilter& filter) {
 Result<std::int64_t> SqlReportStore::prioritize_reported_device(std::string_view device_key) {
   if (device_key.empty()) return std::int64_t{0};
   return ex_.read([&](sql::Connection& c) -> Result<std::int64_t> {
-    auto r = c.query(
-        "UPDATE reports SET priority = 1 WHERE reported_device_key = ? AND status = 'pending' AND priority = 0",
-        {std::string(device_key)});
+    auto r =
+        c.query("UPDATE reports SET priority = 1 WHERE reported_device_key = ? AND status = 'pending' AND priority = 0",
+                {std::string(device_key)});
     if (!r) return r.error();
     return static_cast<std::int64_t>(r->affected);
   });

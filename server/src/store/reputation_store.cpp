@@ -35,17 +35,18 @@ Result<Reputation> SqlReputationStore::of(bool by_ip, std::string_view key_view,
   const std::string key(key_view);
   return ex_.atomic([&](sql::Connection& c) -> Result<Reputation> {
     Reputation rep;
-    auto counters = c.query("SELECT sessions, session_ms, last_seen FROM counters WHERE kind = ? AND key = ?",
-                            {kind, key});
+    auto counters =
+        c.query("SELECT sessions, session_ms, last_seen FROM counters WHERE kind = ? AND key = ?", {kind, key});
     if (!counters) return counters.error();
     if (!counters->rows.empty()) {
       rep.sessions = counters->rows[0].i64(0);
       rep.session_ms = counters->rows[0].i64(1);
       rep.last_seen = counters->rows[0].opt_i64(2);
     }
-    auto received = c.query("SELECT COUNT(*), COUNT(DISTINCT COALESCE(reporter_device_key, reporter_user_id)) "
-                            "FROM reports WHERE " + reported + " = ?",
-                            {key});
+    const std::string received_sql =
+        "SELECT COUNT(*), COUNT(DISTINCT COALESCE(reporter_device_key, reporter_user_id)) FROM reports WHERE " +
+        reported + " = ?";
+    auto received = c.query(received_sql, {key});
     if (!received) return received.error();
     rep.reports_received = received->rows.at(0).i64(0);
     rep.distinct_reporters = received->rows.at(0).i64(1);

@@ -5,10 +5,10 @@
 // core::ErrorCode). `message` is for the log, never for a client.
 #pragma once
 
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <string>
+
+#include <boost/system/result.hpp>
 
 namespace serendip::store {
 

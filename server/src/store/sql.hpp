@@ -33,8 +33,8 @@ struct Row {
   std::vector<std::optional<std::string>> values;
 
   bool is_null(std::size_t i) const { return !values.at(i).has_value(); }
-  const std::string& text(std::size_t i) const;   // "" for NULL
-  std::int64_t i64(std::size_t i) const;          // 0 for NULL; a non-number is a bug and throws
+  const std::string& text(std::size_t i) const;  // "" for NULL
+  std::int64_t i64(std::size_t i) const;         // 0 for NULL; a non-number is a bug and throws
   std::optional<std::int64_t> opt_i64(std::size_t i) const;
 };
 

@@ -33,9 +33,7 @@ class SqlDatabase final : public Database {
     return ex_.atomic([&](sql::Connection&) { return fn(); });
   }
 
-  std::string_view backend() const override {
-    return ex_.dialect() == sql::Dialect::sqlite ? "sqlite" : "postgresql";
-  }
+  std::string_view backend() const override { return ex_.dialect() == sql::Dialect::sqlite ? "sqlite" : "postgresql"; }
   int schema_version() const override { return version_; }
 
   Result<void> ping() override {

@@ -126,8 +126,7 @@ class SqlBlockStore final : public BlockStore {
   explicit SqlBlockStore(Executor& ex) : ex_(ex) {}
   Result<Block> add(const NewBlock& block) override;
   Result<Block> get(std::int64_t id) override;
-  Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key,
-                                          std::int64_t now) override;
+  Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key, std::int64_t now) override;
   Result<Block> lift(std::int64_t id, std::string_view lifted_by, std::int64_t now) override;
   Result<Page<Block>> list(const BlockFilter& filter, std::int64_t now, const PageRequest& page) override;
   Result<std::int64_t> count_active(std::int64_t now) override;

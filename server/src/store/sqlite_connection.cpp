@@ -9,7 +9,7 @@
 namespace serendip::store::sql {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5'000;     // milliseconds another process may hold the write lock
+constexpr int kBusyTimeoutMs = 5'000;  // milliseconds another process may hold the write lock
 constexpr std::size_t kMaxCachedStatements = 64;
 
 Error error_of(sqlite3* db, int rc, std::string_view what) {
@@ -17,10 +17,8 @@ Error error_of(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (ext) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-      return Error{ErrorKind::conflict, std::move(msg)};
-    default:
-      break;
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return Error{ErrorKind::conflict, std::move(msg)};
+    default: break;
   }
   if ((ext & 0xff) == SQLITE_CONSTRAINT) return Error{ErrorKind::invalid, std::move(msg)};
   return Error{ErrorKind::unavailable, std::move(msg)};
@@ -102,8 +100,8 @@ class SqliteConnection final : public Connection {
     std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
     sqlite3_stmt* st = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &st, nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr);
     if (rc != SQLITE_OK) return error_of(db_, rc, "prepare");
     if (cache_.size() >= kMaxCachedStatements) {
       // Filter combinations make a bounded but open set of statements; start over rather than track use.
@@ -114,7 +112,7 @@ class SqliteConnection final : public Connection {
     return st;
   }
 
-  sqlite3* db_;                                            // Owned.
+  sqlite3* db_;                                           // Owned.
   std::unordered_map<std::string, sqlite3_stmt*> cache_;  // Owned statements, keyed by SQL text.
 };
 

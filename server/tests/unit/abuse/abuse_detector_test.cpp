@@ -2,14 +2,14 @@
 // Next -> pattern detection -> CAPTCHA required", "Rapid calls -> rate limit
 // exceeded -> watch list", three distinct reporters -> automatic block.
 // Time is a ManualClock: no test sleeps.
+#include "abuse/abuse_detector.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "abuse/abuse_detector.hpp"
 
 namespace serendip::abuse {
 namespace {

@@ -1,6 +1,8 @@
 // ALTCHA v1 challenges: created, solved the way the widget solves them, and
 // verified (signature, solution, expiry, single use), plus a cross-check in
 // both directions against altcha-lib, the reference implementation on npm.
+#include "abuse/altcha.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "abuse/altcha.hpp"
 #include "auth/crypto.hpp"
 
 namespace serendip::abuse {
@@ -157,9 +158,8 @@ TEST(Altcha, MalformedPayloadsAreRefused) {
       {"url-safe base64", "eyJ_-"},
       {"base64 of not JSON", b64("hello")},
       {"JSON array", b64("[1,2]")},
-      {"missing number",
-       b64("{\"algorithm\":\"SHA-256\",\"challenge\":\"" + c.challenge + "\",\"salt\":\"" + c.salt +
-           "\",\"signature\":\"" + c.signature + "\"}")},
+      {"missing number", b64("{\"algorithm\":\"SHA-256\",\"challenge\":\"" + c.challenge + "\",\"salt\":\"" + c.salt +
+                             "\",\"signature\":\"" + c.signature + "\"}")},
       {"number as a string", with("SHA-256", "\"" + num + "\"", c.salt, c.challenge, c.signature)},
       {"negative number", with("SHA-256", "-1", c.salt, c.challenge, c.signature)},
       {"fractional number", with("SHA-256", "1.5", c.salt, c.challenge, c.signature)},

@@ -2,14 +2,14 @@
 // its refill time; refused requests take nothing; memory stays bounded under
 // a flood of distinct keys (lazy expiry, sweep, hard cap). Time is a
 // ManualClock: no test sleeps.
+#include "abuse/rate_limiter.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "abuse/rate_limiter.hpp"
 
 namespace serendip::abuse {
 namespace {

@@ -55,11 +55,11 @@ TEST(Crypto, Base64UrlDecodeRejects) {
   EXPECT_EQ(base64url_decode(""), std::optional<std::string>(""));
   EXPECT_FALSE(base64url_decode("Zm9vYg=="));  // padding
   EXPECT_FALSE(base64url_decode("Zm9vYg="));
-  EXPECT_FALSE(base64url_decode("+/8"));       // standard alphabet
-  EXPECT_FALSE(base64url_decode("Zm9 v"));     // whitespace
-  EXPECT_FALSE(base64url_decode("Z"));         // 4k+1 is impossible
+  EXPECT_FALSE(base64url_decode("+/8"));    // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zm9 v"));  // whitespace
+  EXPECT_FALSE(base64url_decode("Z"));      // 4k+1 is impossible
   EXPECT_FALSE(base64url_decode("Zm9vY"));
-  EXPECT_FALSE(base64url_decode("Zh"));        // non-zero leftover bits (non-canonical "Zg")
+  EXPECT_FALSE(base64url_decode("Zh"));  // non-zero leftover bits (non-canonical "Zg")
   EXPECT_FALSE(base64url_decode(std::string_view("Zg\0", 3)));
 }
 
@@ -82,7 +82,7 @@ TEST(Crypto, DeviceKeyKnownVector) {
 }
 
 TEST(Crypto, ValidDeviceId) {
-  EXPECT_TRUE(valid_device_id("0123456789abcdef"));  // 16
+  EXPECT_TRUE(valid_device_id("0123456789abcdef"));                      // 16
   EXPECT_TRUE(valid_device_id("3f2b1c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"));  // randomUUID
   EXPECT_TRUE(valid_device_id(std::string(128, 'A')));
   EXPECT_TRUE(valid_device_id("under_score-dash_AZaz09"));

@@ -30,8 +30,7 @@ std::string forge(std::string_view header, std::string_view payload, const std::
 }
 
 const char* kHs256 = R"({"alg":"HS256","typ":"JWT"})";
-const char* kPayload =
-    R"({"sub":"u_1","jti":"j1","iat":1790000000,"exp":1790000300})";
+const char* kPayload = R"({"sub":"u_1","jti":"j1","iat":1790000000,"exp":1790000300})";
 
 std::string part(const std::string& token, int index) {
   std::size_t start = 0;
@@ -44,9 +43,10 @@ TEST(Jwt, RoundTrip) {
   JwtCodec codec(kSecret);
   const std::string token = codec.sign(sample());
   EXPECT_EQ(*base64url_decode(part(token, 0)), R"({"alg":"HS256","typ":"JWT"})");
-  EXPECT_EQ(*base64url_decode(part(token, 1)),
-            R"({"sub":"u_0123456789abcdef01234567","did":"5e44f1d90e83f0e7491631595ad0c3576b5c1ba1e08eeffec91d9000b4d5b5ed",)"
-            R"("jti":"00112233445566778899aabbccddeeff","iat":1790000000,"exp":1790000300})");
+  EXPECT_EQ(
+      *base64url_decode(part(token, 1)),
+      R"({"sub":"u_0123456789abcdef01234567","did":"5e44f1d90e83f0e7491631595ad0c3576b5c1ba1e08eeffec91d9000b4d5b5ed",)"
+      R"("jti":"00112233445566778899aabbccddeeff","iat":1790000000,"exp":1790000300})");
   const JwtResult r = codec.verify(token, kNow);
   ASSERT_TRUE(r.claims) << to_string(r.error);
   EXPECT_EQ(r.claims->sub, sample().sub);
@@ -103,8 +103,7 @@ TEST(Jwt, AlgNoneRejected) {
   JwtCodec codec(kSecret);
   const std::string none_header = R"({"alg":"none","typ":"JWT"})";
   // Classic: empty signature.
-  EXPECT_EQ(codec.verify(forge(none_header, kPayload, kSecret, std::string()), kNow).error,
-            JwtError::bad_algorithm);
+  EXPECT_EQ(codec.verify(forge(none_header, kPayload, kSecret, std::string()), kNow).error, JwtError::bad_algorithm);
   // With a valid HS256 signature over the parts: still refused on the header.
   EXPECT_EQ(codec.verify(forge(none_header, kPayload, kSecret), kNow).error, JwtError::bad_algorithm);
   EXPECT_EQ(codec.verify(forge(R"({"alg":"None"})", kPayload, kSecret), kNow).error, JwtError::bad_algorithm);

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <cctype>
 #include <random>
 
 namespace serendip::config {
@@ -18,9 +18,7 @@ struct Outcome {
   bool ok() const { return std::holds_alternative<Loaded>(result); }
   const Config& config() const { return std::get<Loaded>(result).config; }
   const std::vector<std::string>& rest() const { return std::get<Loaded>(result).rest; }
-  std::string error() const {
-    return ok() ? "(no error)" : std::get<ConfigError>(result).message;
-  }
+  std::string error() const { return ok() ? "(no error)" : std::get<ConfigError>(result).message; }
 };
 
 Outcome run(std::vector<std::string> args, const Env& env = {}) {
@@ -82,11 +80,15 @@ TEST(Config, Precedence) {
       {"env beats file",
        {"--config", file.path()},
        {{"SERENDIP_LISTEN", "10.0.0.2:2000"}, {"SERENDIP_THREADS", "2"}},
-       "10.0.0.2", 2, "warn"},
+       "10.0.0.2",
+       2,
+       "warn"},
       {"flag beats env",
        {"--config=" + file.path(), "--threads=3", "--listen", "10.0.0.3:3000"},
        {{"SERENDIP_LISTEN", "10.0.0.2:2000"}, {"SERENDIP_THREADS", "2"}, {"SERENDIP_LOG_LEVEL", "error"}},
-       "10.0.0.3", 3, "error"},
+       "10.0.0.3",
+       3,
+       "error"},
       {"empty env is unset", {}, {{"SERENDIP_THREADS", ""}}, "127.0.0.1", 0, "info"},
       {"last flag wins", {"--threads=4", "--threads=5"}, {}, "127.0.0.1", 5, "info"},
   };
@@ -102,17 +104,17 @@ TEST(Config, Precedence) {
 
 TEST(Config, ContractEnvironmentNames) {
   const Outcome r = run({}, {{"SERENDIP_LISTEN", "0.0.0.0:9000"},
-                         {"SERENDIP_TLS_CERT", "cert.pem"},
-                         {"SERENDIP_TLS_KEY", "key.pem"},
-                         {"SERENDIP_ALLOWED_ORIGINS", "https://a.example, https://B.example:8443"},
-                         {"SERENDIP_JWT_SECRET", "jwt"},
-                         {"SERENDIP_TURN_SECRET", "turn"},
-                         {"SERENDIP_TURN_URLS", "stun:127.0.0.1:3478,turn:127.0.0.1:3478?transport=udp"},
-                         {"SERENDIP_REDIS_URL", "redis://127.0.0.1:6379/0"},
-                         {"SERENDIP_DATABASE_URL", "postgresql://u@h/db"},
-                         {"SERENDIP_ADMIN_BOOTSTRAP", "root:pw"},
-                         {"SERENDIP_MAX_SDP_BYTES", "2048"},
-                         {"SERENDIP_SOMETHING_NEW", "ignored"}});
+                             {"SERENDIP_TLS_CERT", "cert.pem"},
+                             {"SERENDIP_TLS_KEY", "key.pem"},
+                             {"SERENDIP_ALLOWED_ORIGINS", "https://a.example, https://B.example:8443"},
+                             {"SERENDIP_JWT_SECRET", "jwt"},
+                             {"SERENDIP_TURN_SECRET", "turn"},
+                             {"SERENDIP_TURN_URLS", "stun:127.0.0.1:3478,turn:127.0.0.1:3478?transport=udp"},
+                             {"SERENDIP_REDIS_URL", "redis://127.0.0.1:6379/0"},
+                             {"SERENDIP_DATABASE_URL", "postgresql://u@h/db"},
+                             {"SERENDIP_ADMIN_BOOTSTRAP", "root:pw"},
+                             {"SERENDIP_MAX_SDP_BYTES", "2048"},
+                             {"SERENDIP_SOMETHING_NEW", "ignored"}});
   ASSERT_TRUE(r.ok()) << r.error();
   const Config& c = r.config();
   EXPECT_EQ(c.listen_host, "0.0.0.0");
@@ -243,13 +245,13 @@ TEST(Config, EffectiveAllowedOrigins) {
             (std::vector<std::string>{"http://127.0.0.1:8080", "http://localhost:8080"}));
   c.listen_host = "0.0.0.0";
   c.listen_port = 9000;
-  EXPECT_EQ(c.effective_allowed_origins(), (std::vector<std::string>{"http://0.0.0.0:9000", "http://localhost:9000",
-                                                                     "http://127.0.0.1:9000"}));
+  EXPECT_EQ(c.effective_allowed_origins(),
+            (std::vector<std::string>{"http://0.0.0.0:9000", "http://localhost:9000", "http://127.0.0.1:9000"}));
   c.listen_host = "::1";
   c.tls_cert = "c";
   c.tls_key = "k";
-  EXPECT_EQ(c.effective_allowed_origins(), (std::vector<std::string>{"https://[::1]:9000", "https://localhost:9000",
-                                                                     "https://127.0.0.1:9000"}));
+  EXPECT_EQ(c.effective_allowed_origins(),
+            (std::vector<std::string>{"https://[::1]:9000", "https://localhost:9000", "https://127.0.0.1:9000"}));
   c.listen_host = "chat.example";
   EXPECT_EQ(c.effective_allowed_origins(), (std::vector<std::string>{"https://chat.example:9000"}));
   c.allowed_origins = {"https://chat.example"};
@@ -258,12 +260,35 @@ TEST(Config, EffectiveAllowedOrigins) {
 
 TEST(Config, UsageListsEveryKey) {
   const std::string text = usage();
-  for (const char* key :
-       {"listen", "tls-cert", "tls-key", "allowed-origins", "trusted-proxies", "threads", "jwt-secret", "turn-secret",
-        "turn-urls", "turn-ttl-s", "redis-url", "database-url", "admin-bootstrap", "static-dir", "token-ttl-s",
-        "hello-timeout-ms", "ping-interval-ms", "dead-after-ms", "drain-grace-ms", "http-timeout-ms",
-        "max-frame-bytes", "max-sdp-bytes", "max-candidate-bytes", "messages-per-second", "messages-burst",
-        "max-http-body-bytes", "widen-region-after-ms", "repeat-pair-cooldown-ms", "log-level"}) {
+  for (const char* key : {"listen",
+                          "tls-cert",
+                          "tls-key",
+                          "allowed-origins",
+                          "trusted-proxies",
+                          "threads",
+                          "jwt-secret",
+                          "turn-secret",
+                          "turn-urls",
+                          "turn-ttl-s",
+                          "redis-url",
+                          "database-url",
+                          "admin-bootstrap",
+                          "static-dir",
+                          "token-ttl-s",
+                          "hello-timeout-ms",
+                          "ping-interval-ms",
+                          "dead-after-ms",
+                          "drain-grace-ms",
+                          "http-timeout-ms",
+                          "max-frame-bytes",
+                          "max-sdp-bytes",
+                          "max-candidate-bytes",
+                          "messages-per-second",
+                          "messages-burst",
+                          "max-http-body-bytes",
+                          "widen-region-after-ms",
+                          "repeat-pair-cooldown-ms",
+                          "log-level"}) {
     EXPECT_NE(text.find(std::string("--") + key + "="), std::string::npos) << key;
   }
   EXPECT_NE(text.find("env SERENDIP_LISTEN, default: 127.0.0.1:8080"), std::string::npos) << text;
@@ -274,9 +299,11 @@ TEST(Config, UsageListsEveryKey) {
 TEST(Config, EveryKeyWorksAsFlagEnvAndFile) {
   // One representative value per key, checked through all three sources.
   const std::vector<std::pair<std::string, std::string>> values = {
-      {"listen", "127.0.0.1:7000"}, {"threads", "3"}, {"turn-ttl-s", "600"}, {"token-ttl-s", "120"},
-      {"hello-timeout-ms", "1000"}, {"max-candidate-bytes", "512"}, {"messages-burst", "10"},
-      {"repeat-pair-cooldown-ms", "0"}, {"static-dir", "dist"}, {"drain-grace-ms", "5"}};
+      {"listen", "127.0.0.1:7000"}, {"threads", "3"},
+      {"turn-ttl-s", "600"},        {"token-ttl-s", "120"},
+      {"hello-timeout-ms", "1000"}, {"max-candidate-bytes", "512"},
+      {"messages-burst", "10"},     {"repeat-pair-cooldown-ms", "0"},
+      {"static-dir", "dist"},       {"drain-grace-ms", "5"}};
   for (const auto& [key, value] : values) {
     std::string env_key = "SERENDIP_";
     for (char ch : key) env_key += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -294,8 +321,8 @@ TEST(Config, EveryKeyWorksAsFlagEnvAndFile) {
       return c.listen_host + ":" + std::to_string(c.listen_port) + "/" + std::to_string(c.threads) + "/" +
              std::to_string(c.turn_ttl_s) + "/" + std::to_string(c.token_ttl_s) + "/" +
              std::to_string(c.hello_timeout_ms) + "/" + std::to_string(c.max_candidate_bytes) + "/" +
-             std::to_string(c.messages_burst) + "/" + std::to_string(c.repeat_pair_cooldown_ms) + "/" +
-             c.static_dir + "/" + std::to_string(c.drain_grace_ms);
+             std::to_string(c.messages_burst) + "/" + std::to_string(c.repeat_pair_cooldown_ms) + "/" + c.static_dir +
+             "/" + std::to_string(c.drain_grace_ms);
     };
     EXPECT_EQ(fingerprint(by_flag.config()), fingerprint(by_env.config())) << key;
     EXPECT_EQ(fingerprint(by_flag.config()), fingerprint(by_file.config())) << key;

@@ -36,7 +36,10 @@ enum class Op { connect, join, next, leave, disconnect, remove_blocked, tick, ex
 class Checker {
  public:
   Checker(std::uint64_t seed, MatchmakerConfig config, bool complete_scan)
-      : rng_(seed), random_(seed * 7919 + 1), config_(config), complete_scan_(complete_scan),
+      : rng_(seed),
+        random_(seed * 7919 + 1),
+        config_(config),
+        complete_scan_(complete_scan),
         mm_(config, clock_, random_) {}
 
   // Runs `ops` random operations; returns the first broken invariant, or "".
@@ -84,7 +87,7 @@ class Checker {
 
   Op random_op() {
     static const std::vector<std::pair<Op, int>> kWeights{
-        {Op::connect, 10}, {Op::join, 25},  {Op::next, 20},    {Op::leave, 8},  {Op::disconnect, 6},
+        {Op::connect, 10},       {Op::join, 25}, {Op::next, 20},   {Op::leave, 8},  {Op::disconnect, 6},
         {Op::remove_blocked, 3}, {Op::tick, 15}, {Op::exclude, 3}, {Op::include, 4}};
     std::uint64_t r = pick(94);
     for (auto [op, w] : kWeights) {
@@ -183,8 +186,8 @@ class Checker {
     auto actor = live_.find(actor_);
     const bool actor_known = actor != live_.end() && op != Op::connect;
     const bool requeues = actor_known && pending_prefs_.has_value();
-    const bool ends_session = actor_known && actor->second.state == ParticipantState::in_session &&
-                              op != Op::tick && op != Op::exclude && op != Op::include;
+    const bool ends_session = actor_known && actor->second.state == ParticipantState::in_session && op != Op::tick &&
+                              op != Op::exclude && op != Op::include;
     if (!actor_known && op != Op::tick) check(out.empty(), "events for an unknown id or a non-command");
 
     std::size_t i = 0;
@@ -247,7 +250,8 @@ class Checker {
     Model& y = ma->second;
     check(x.state == ParticipantState::queued && y.state == ParticipantState::queued,
           "ghost match: a participant that was not waiting");
-    check(eligible(x, y), "matched two participants the rules keep apart: " + describe(o.who) + " / " + describe(a.who));
+    check(eligible(x, y),
+          "matched two participants the rules keep apart: " + describe(o.who) + " / " + describe(a.who));
     const std::int64_t now = clock_.now_ms();
     check(o.waited_ms == now - x.enqueued_ms && a.waited_ms == now - y.enqueued_ms, "waited_ms");
     check(o.waited_ms >= a.waited_ms, "the offerer must have waited longer");
@@ -282,8 +286,9 @@ class Checker {
   bool eligible(const Model& x, const Model& y) const {
     if (!x.prefs || !y.prefs || x.prefs->mode != y.prefs->mode) return false;
     const auto& ly = y.prefs->languages;
-    const bool common_language = std::any_of(x.prefs->languages.begin(), x.prefs->languages.end(),
-                                             [&](const auto& l) { return std::find(ly.begin(), ly.end(), l) != ly.end(); });
+    const bool common_language = std::any_of(x.prefs->languages.begin(), x.prefs->languages.end(), [&](const auto& l) {
+      return std::find(ly.begin(), ly.end(), l) != ly.end();
+    });
     if (!common_language || excluded_.contains(std::minmax(x.device, y.device))) return false;
     const std::int64_t now = clock_.now_ms();
     if (x.device != y.device) {
@@ -343,7 +348,7 @@ class Checker {
   ManualClock clock_;
   SeededRandom random_;  // the matchmaker's
   MatchmakerConfig config_;
-  bool complete_scan_;   // scan_limit covers everyone: no eligible pair may be left waiting
+  bool complete_scan_;  // scan_limit covers everyone: no eligible pair may be left waiting
   Matchmaker mm_;
 
   std::map<ParticipantId, Model> live_;
@@ -384,8 +389,8 @@ TEST(MatchmakerInterleaving, NoWideningWaitNoCooldown) {
 
 TEST(MatchmakerInterleaving, TinyScanLimit) {
   // Matches may be missed on purpose here; every other invariant still holds.
-  run_seeds(MatchmakerConfig{.widen_region_after_ms = 3'000, .repeat_pair_cooldown_ms = 20'000, .scan_limit = 1},
-            false, 2'000);
+  run_seeds(MatchmakerConfig{.widen_region_after_ms = 3'000, .repeat_pair_cooldown_ms = 20'000, .scan_limit = 1}, false,
+            2'000);
 }
 
 }  // namespace

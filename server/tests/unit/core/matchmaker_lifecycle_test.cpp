@@ -189,9 +189,8 @@ TEST(MatchmakerLifecycle, StatsCountParticipantsQueuesAndSessions) {
   EXPECT_EQ(s.active_sessions, 1u);
   EXPECT_EQ(s.matches_total, 1u);
   using Row = std::pair<std::pair<Mode, std::string>, std::size_t>;
-  EXPECT_EQ(s.queued_by_mode_language, (std::vector<Row>{{{Mode::video, "fr"}, 1},
-                                                          {{Mode::text, "de"}, 1},
-                                                          {{Mode::text, "en"}, 1}}));
+  EXPECT_EQ(s.queued_by_mode_language,
+            (std::vector<Row>{{{Mode::video, "fr"}, 1}, {{Mode::text, "de"}, 1}, {{Mode::text, "en"}, 1}}));
 }
 
 TEST(MatchmakerLifecycle, NamesOnTheWire) {

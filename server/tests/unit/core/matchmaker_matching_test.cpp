@@ -133,8 +133,7 @@ TEST(MatchmakerMatching, MoreSharedInterestsWinOverWaitingLonger) {
   EXPECT_EQ(matched_with(e, 5), 3u);
   EXPECT_EQ(all_of<MatchedEvent>(e)[0].peer_info.common_interests,
             (std::vector<std::string>{"art", "film", "music"}));  // sorted, the same for both sides
-  EXPECT_EQ(all_of<MatchedEvent>(e)[1].peer_info.common_interests,
-            (std::vector<std::string>{"art", "film", "music"}));
+  EXPECT_EQ(all_of<MatchedEvent>(e)[1].peer_info.common_interests, (std::vector<std::string>{"art", "film", "music"}));
   EXPECT_EQ(matched_with(h.enter(6, prefs({"de", "es"}, "eu", {"music"})), 6), 4u);
 }
 
@@ -180,7 +179,7 @@ TEST(MatchmakerMatching, ReJoinWhileQueuedIsServedBeforeYoungerWaiters) {
   h.enter(2, prefs({"en"}, "eu"));
   h.clock.advance(100);
   EXPECT_TRUE(all_of<MatchedEvent>(h.join(1, prefs({"en"}, "br"))).empty());  // regions differ, fresh
-  EXPECT_EQ(matched_with(h.enter(3, prefs({"en"})), 3), 1u);  // 1 is still first in line
+  EXPECT_EQ(matched_with(h.enter(3, prefs({"en"})), 3), 1u);                  // 1 is still first in line
 }
 
 TEST(MatchmakerMatching, RecentPairsCoolDownForTenMinutes) {

@@ -29,7 +29,8 @@ TEST(Log, EscapesStrings) {
 }
 
 TEST(Log, Utf8PassesInvalidBytesReplaced) {
-  const std::string line = format_line(Level::info, "c", "e", {{"name", "caf\xc3\xa9 \xff \xed\xa0\x80 \xc0\xaf"}}, kTs);
+  const std::string line =
+      format_line(Level::info, "c", "e", {{"name", "caf\xc3\xa9 \xff \xed\xa0\x80 \xc0\xaf"}}, kTs);
   EXPECT_NE(line.find("\"caf\xc3\xa9 \\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\""), std::string::npos) << line;
 }
 

@@ -135,9 +135,9 @@ TEST(Histogram, Quantile) {
   EXPECT_EQ(empty.quantile(0.5), 0.0);
 
   Histogram h({10, 20, 40});
-  for (int i = 0; i < 10; ++i) h.observe(5);    // (0, 10]
-  for (int i = 0; i < 10; ++i) h.observe(15);   // (10, 20]
-  for (int i = 0; i < 20; ++i) h.observe(30);   // (20, 40]
+  for (int i = 0; i < 10; ++i) h.observe(5);   // (0, 10]
+  for (int i = 0; i < 10; ++i) h.observe(15);  // (10, 20]
+  for (int i = 0; i < 20; ++i) h.observe(30);  // (20, 40]
   // rank 20 of 40 = end of the second bucket.
   EXPECT_DOUBLE_EQ(h.quantile(0.5), 20.0);
   // rank 10 = end of the first bucket.

@@ -15,7 +15,7 @@ const std::string kStat =
 TEST(ProcessMetrics, ParsesCpuMemoryAndStartTimeFromProcStat) {
   auto s = parse_proc_stat(kStat, 100, 4096, 1'700'000'000);
   ASSERT_TRUE(s.has_value());
-  EXPECT_DOUBLE_EQ(s->cpu_seconds, 4.0);  // (250 + 150) ticks / 100
+  EXPECT_DOUBLE_EQ(s->cpu_seconds, 4.0);                     // (250 + 150) ticks / 100
   EXPECT_DOUBLE_EQ(s->start_time_seconds, 1'700'000'050.0);  // boot + 5000 / 100
   EXPECT_DOUBLE_EQ(s->virtual_bytes, 104857600.0);
   EXPECT_DOUBLE_EQ(s->resident_bytes, 2048.0 * 4096);
@@ -43,7 +43,7 @@ TEST(ProcessMetrics, ThisProcessReportsPlausibleFigures) {
     return at == std::string::npos ? -1.0 : std::stod(out.substr(at + name.size() + 2));
   };
   EXPECT_GT(value("process_resident_memory_bytes"), 1024.0 * 1024);  // a test binary holds over 1 MiB
-  EXPECT_GE(value("process_open_fds"), 3.0);                          // at least stdin, stdout, stderr
+  EXPECT_GE(value("process_open_fds"), 3.0);                         // at least stdin, stdout, stderr
   EXPECT_GT(value("process_max_fds"), value("process_open_fds"));
   EXPECT_GT(value("process_start_time_seconds"), 1.5e9);  // after 2017
   EXPECT_GE(value("process_cpu_seconds_total"), 0.0);

@@ -3,16 +3,16 @@
 // The web client's tests read the same files.
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/matchmaker.hpp"
 #include "protocol/codec.hpp"
@@ -211,7 +211,9 @@ std::string encode_case(std::string_view encoder, const json::object& in) {
   if (encoder == "queued") return encode_queued(opt_int(in, "estimatedWaitMs"), opt_int(in, "re"));
   if (encoder == "matched") {
     const json::object& peer = in.at("peer").as_object();
-    core::MatchedEvent e{1, 2, std::string(in.at("sessionId").as_string()),
+    core::MatchedEvent e{1,
+                         2,
+                         std::string(in.at("sessionId").as_string()),
                          enum_from(in.at("role").as_string(), {core::Role::offerer, core::Role::answerer}),
                          core::PeerInfo{strings(peer.at("languages")), std::string(peer.at("region").as_string()),
                                         strings(peer.at("commonInterests"))},
@@ -219,9 +221,9 @@ std::string encode_case(std::string_view encoder, const json::object& in) {
     return encode_matched(e);
   }
   if (encoder == "peer_left") {
-    core::LeaveReason reason = enum_from(in.at("reason").as_string(), {core::LeaveReason::next, core::LeaveReason::leave,
-                                                                       core::LeaveReason::disconnect,
-                                                                       core::LeaveReason::blocked});
+    core::LeaveReason reason = enum_from(
+        in.at("reason").as_string(),
+        {core::LeaveReason::next, core::LeaveReason::leave, core::LeaveReason::disconnect, core::LeaveReason::blocked});
     return encode_peer_left(in.at("sessionId").as_string(), reason);
   }
   if (encoder == "left") return encode_left(opt_int(in, "re"));
@@ -301,9 +303,9 @@ TEST(GoldenCoverage, EveryClientTypeAccepted) {
     const json::object& expect = c.spec.at("expect").as_object();
     if (expect.at("ok").as_bool()) accepted.insert(std::string(expect.at("type").as_string()));
   }
-  for (ClientType t : {ClientType::hello, ClientType::join, ClientType::offer, ClientType::answer, ClientType::ice,
-                       ClientType::next, ClientType::leave, ClientType::report, ClientType::ice_result,
-                       ClientType::captcha}) {
+  for (ClientType t :
+       {ClientType::hello, ClientType::join, ClientType::offer, ClientType::answer, ClientType::ice, ClientType::next,
+        ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha}) {
     EXPECT_TRUE(accepted.count(std::string(to_string(t)))) << "no accepted case for " << to_string(t);
   }
 }
@@ -314,7 +316,8 @@ TEST(GoldenCoverage, EveryEncoderExercised) {
     ASSERT_TRUE(c.load_error.empty()) << c.load_error;
     encoders.insert(std::string(c.spec.at("encoder").as_string()));
   }
-  for (const char* e : {"welcome", "queued", "matched", "peer_left", "left", "report_ack", "draining", "banned", "error"}) {
+  for (const char* e :
+       {"welcome", "queued", "matched", "peer_left", "left", "report_ack", "draining", "banned", "error"}) {
     EXPECT_TRUE(encoders.count(e)) << "no case for encoder " << e;
   }
 }

@@ -9,9 +9,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "protocol/codec.hpp"
-
 #include "../../support/counting_new.hpp"
+#include "protocol/codec.hpp"
 
 namespace serendip::protocol {
 namespace {
@@ -34,7 +33,8 @@ TEST(RelayAllocation, DecodingRelayFramesDoesNotAllocate) {
       R"({"type":"answer","sessionId":"0123456789abcdef0123456789abcdef","sdp":")" + typical_sdp() + R"("})";
   const std::string ice =
       R"({"type":"ice","sessionId":"0123456789abcdef0123456789abcdef","candidate":{"candidate":"candidate:842163049 1 udp 1677729535 192.0.2.3 54400 typ srflx raddr 10.0.0.1 rport 54400 generation 0 ufrag EsAw network-cost 999","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"EsAw"}})";
-  const std::string end_of_candidates = R"({"type":"ice","sessionId":"0123456789abcdef0123456789abcdef","candidate":null})";
+  const std::string end_of_candidates =
+      R"({"type":"ice","sessionId":"0123456789abcdef0123456789abcdef","candidate":null})";
   const std::string* frames[] = {&offer, &answer, &ice, &end_of_candidates};
 
   // Warm-up: the parser's temporary stack may size itself once.

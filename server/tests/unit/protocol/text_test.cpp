@@ -1,7 +1,7 @@
 // Text rules behind join normalization and comment limits.
-#include <gtest/gtest.h>
-
 #include "protocol/text.hpp"
+
+#include <gtest/gtest.h>
 
 namespace serendip::protocol {
 namespace {
@@ -11,13 +11,28 @@ TEST(Text, LanguageTagsKeepThePrimarySubtag) {
     std::string_view in;
     std::optional<std::string> out;
   };
-  for (const Case& c : std::initializer_list<Case>{
-           {"en", "en"}, {"EN", "en"}, {"en-US", "en"}, {"zh-Hant-TW", "zh"}, {"fil", "fil"},
-           {"sl-rozaj-biske", "sl"}, {"de-419", "de"}, {"en-a-bbb-x-12345678", "en"},
-           {"", std::nullopt}, {"e", std::nullopt}, {"engl", std::nullopt}, {"en-", std::nullopt},
-           {"en--US", std::nullopt}, {"-en", std::nullopt}, {"en_US", std::nullopt}, {"x-klingon", std::nullopt},
-           {"i-navajo", std::nullopt}, {"e1", std::nullopt}, {"en-123456789", std::nullopt}, {"en US", std::nullopt},
-           {std::string_view("en\0", 3), std::nullopt}, {"\xc3\xabn", std::nullopt}}) {
+  for (const Case& c : std::initializer_list<Case>{{"en", "en"},
+                                                   {"EN", "en"},
+                                                   {"en-US", "en"},
+                                                   {"zh-Hant-TW", "zh"},
+                                                   {"fil", "fil"},
+                                                   {"sl-rozaj-biske", "sl"},
+                                                   {"de-419", "de"},
+                                                   {"en-a-bbb-x-12345678", "en"},
+                                                   {"", std::nullopt},
+                                                   {"e", std::nullopt},
+                                                   {"engl", std::nullopt},
+                                                   {"en-", std::nullopt},
+                                                   {"en--US", std::nullopt},
+                                                   {"-en", std::nullopt},
+                                                   {"en_US", std::nullopt},
+                                                   {"x-klingon", std::nullopt},
+                                                   {"i-navajo", std::nullopt},
+                                                   {"e1", std::nullopt},
+                                                   {"en-123456789", std::nullopt},
+                                                   {"en US", std::nullopt},
+                                                   {std::string_view("en\0", 3), std::nullopt},
+                                                   {"\xc3\xabn", std::nullopt}}) {
     EXPECT_EQ(normalize_language_tag(c.in), c.out) << "input: " << c.in;
   }
 }
@@ -40,8 +55,8 @@ TEST(Text, TrimAndLower) {
 TEST(Text, CodePoints) {
   EXPECT_EQ(count_code_points(""), 0u);
   EXPECT_EQ(count_code_points("abc"), 3u);
-  EXPECT_EQ(count_code_points("\xc3\xa9"), 1u);          // é
-  EXPECT_EQ(count_code_points("\xe6\x97\xa5"), 1u);      // 日
+  EXPECT_EQ(count_code_points("\xc3\xa9"), 1u);           // é
+  EXPECT_EQ(count_code_points("\xe6\x97\xa5"), 1u);       // 日
   EXPECT_EQ(count_code_points("\xf0\x9f\x98\x80x"), 2u);  // 😀x
 }
 

@@ -1,4 +1,6 @@
 // The store cases, run on every backend (see store_suite.hpp).
+#include "store_suite.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,7 +11,6 @@
 #include <thread>
 
 #include "store/migrations.hpp"
-#include "store_suite.hpp"
 
 namespace serendip::store::testing {
 namespace {
@@ -433,8 +434,7 @@ TEST_P(StoreTest, OneOpenAppealPerBlockAndDevice) {
   EXPECT_EQ(rejected.decided_at, kT0 + 2);
   EXPECT_EQ(rejected.note, "no");
   EXPECT_EQ(err(db().appeals().decide(a.id, AppealStatus::accepted, "mod", kT0 + 3, "")), ErrorKind::conflict);
-  EXPECT_EQ(err(db().appeals().decide(a.id + 99, AppealStatus::accepted, "mod", kT0 + 3, "")),
-            ErrorKind::not_found);
+  EXPECT_EQ(err(db().appeals().decide(a.id + 99, AppealStatus::accepted, "mod", kT0 + 3, "")), ErrorKind::not_found);
   // Decided: a new appeal may be opened.
   const Appeal second = ok(db().appeals().add(NewAppeal{b1.id, "dev-1", "198.51.100.1", "please", kT0 + 4}));
 
