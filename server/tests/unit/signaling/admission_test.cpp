@@ -126,7 +126,6 @@ TEST(AdmissionGate, CheckAllStopsAtTheFirstRefusal) {
   EXPECT_EQ(refused->retry_after_ms, 60'000);
   EXPECT_EQ(g.limiter.stats()[abuse::Limit::session_per_device].allowed, 1u);
   EXPECT_EQ(g.limiter.stats()[abuse::Limit::session_per_device].refused, 0u);
-
 }
 
 TEST(AdmissionGate, CheckAllRefusesForALaterLimitAfterTakingFromTheEarlierOnes) {

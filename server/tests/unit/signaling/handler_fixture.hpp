@@ -14,8 +14,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -27,6 +25,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
 
 #include "abuse/abuse_detector.hpp"
 #include "abuse/altcha.hpp"

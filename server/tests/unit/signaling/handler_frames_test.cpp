@@ -20,7 +20,7 @@ void leaves(Rig& f, int n) {
 }
 
 TEST(HandlerBudget, OverTheRateFramesAreDroppedWithOneRateLimitedErrorASecond) {
-  Rig f;  // 50 per second, burst 100
+  Rig f;      // 50 per second, burst 100
   f.ready();  // the hello took one token
   leaves(f, 99);
   EXPECT_EQ(f.port.hub.size(), 99u);
@@ -29,7 +29,8 @@ TEST(HandlerBudget, OverTheRateFramesAreDroppedWithOneRateLimitedErrorASecond) {
   leaves(f, 2);  // the bucket is empty: both dropped, one error without `re`
   EXPECT_EQ(f.port.hub.size(), 99u);
   ASSERT_EQ(f.port.sent.size(), 1u);
-  EXPECT_EQ(f.port.sent[0], obj(R"({"type":"error","code":"rate_limited","message":"too many messages","retryAfterMs":21})"));
+  EXPECT_EQ(f.port.sent[0],
+            obj(R"({"type":"error","code":"rate_limited","message":"too many messages","retryAfterMs":21})"));
   EXPECT_EQ(f.metrics.rate_limited.value(), 2u);
   EXPECT_EQ(f.metrics.client_errors.value(), 1u);
 
@@ -57,7 +58,7 @@ TEST(HandlerBudget, RetryAfterIsTheTimeToTheNextToken) {
   o.limits.messages_burst = 2;
   Rig f(o);
   f.ready();
-  f.text(kLeave);  // the bucket is empty
+  f.text(kLeave);        // the bucket is empty
   f.clock.advance(125);  // half a token
   f.text(kLeave);
   ASSERT_EQ(f.port.sent.size(), 1u);
@@ -71,7 +72,7 @@ TEST(HandlerBudget, AFloodIsClosedWith1008) {
   leaves(f, 100);  // refused, the flood score reaches the burst: still open
   EXPECT_TRUE(f.port.closes.empty());
   EXPECT_EQ(f.port.sent.size(), 1u);  // one error for all of them
-  f.text(kLeave);  // the score passes the burst
+  f.text(kLeave);                     // the score passes the burst
   EXPECT_EQ(f.port.closes, (std::vector<Close>{{1008, "flooding"}}));
   EXPECT_EQ(f.port.sent.size(), 1u);
   EXPECT_EQ(f.metrics.rate_limited.value(), 101u);
@@ -101,7 +102,8 @@ TEST(HandlerFrames, ABinaryFrameAfterHelloIsABadRequestAndTheSocketStaysOpen) {
   f.ready();
   f.binary(kLeave);
   ASSERT_EQ(f.port.sent.size(), 1u);
-  EXPECT_EQ(f.port.sent[0], obj(R"({"type":"error","code":"bad_request","message":"binary frames are not supported"})"));
+  EXPECT_EQ(f.port.sent[0],
+            obj(R"({"type":"error","code":"bad_request","message":"binary frames are not supported"})"));
   EXPECT_TRUE(f.port.hub.empty());
   EXPECT_TRUE(f.port.closes.empty());
   f.text(kLeave);

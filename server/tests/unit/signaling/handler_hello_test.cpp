@@ -90,8 +90,8 @@ TEST(HandlerHello, ATokenThatDoesNotVerifyIsUnauthorizedThen4001) {
       {"alg none",
        [](const Rig& f) {
          return auth::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
-                auth::base64url_encode(R"({"sub":"u_1","jti":"j1","iat":)" + std::to_string(f.now_s()) +
-                                       R"(,"exp":)" + std::to_string(f.now_s() + 300) + "}") +
+                auth::base64url_encode(R"({"sub":"u_1","jti":"j1","iat":)" + std::to_string(f.now_s()) + R"(,"exp":)" +
+                                       std::to_string(f.now_s() + 300) + "}") +
                 ".";
        },
        "invalid token: bad_algorithm"},
@@ -101,8 +101,8 @@ TEST(HandlerHello, ATokenThatDoesNotVerifyIsUnauthorizedThen4001) {
     Rig f;
     f.hello(c.token(f), 1);
     ASSERT_EQ(f.port.sent.size(), 1u);
-    EXPECT_EQ(f.port.sent[0], obj(R"({"type":"error","code":"unauthorized","re":1,"message":")" +
-                                  std::string(c.message) + "\"}"));
+    EXPECT_EQ(f.port.sent[0],
+              obj(R"({"type":"error","code":"unauthorized","re":1,"message":")" + std::string(c.message) + "\"}"));
     EXPECT_EQ(f.port.closes, (std::vector<Close>{{4001, "invalid token"}}));
     EXPECT_EQ(f.port.trace, (std::vector<std::string>{"send error", "close 4001"}));
     EXPECT_TRUE(f.port.hub.empty());
@@ -149,7 +149,8 @@ TEST(HandlerHello, WhileDrainingABadTokenIsStillUnauthorized) {
   f.drain.start();
   f.hello("not-a-jwt", 1);
   ASSERT_EQ(f.port.sent.size(), 1u);
-  EXPECT_EQ(f.port.sent[0], obj(R"({"type":"error","code":"unauthorized","message":"invalid token: malformed","re":1})"));
+  EXPECT_EQ(f.port.sent[0],
+            obj(R"({"type":"error","code":"unauthorized","message":"invalid token: malformed","re":1})"));
   EXPECT_EQ(f.port.closes, (std::vector<Close>{{4001, "invalid token"}}));
 }
 
@@ -161,9 +162,13 @@ TEST(HandlerHello, ABlockedIpOrDeviceIsBannedThen4003) {
     const char* expected;
   };
   const Case cases[] = {
-      {"IP blocked until a time", kClientIp, {.block_id = 7, .until = kUntilUnixMs, .reason = "harassment"},
+      {"IP blocked until a time",
+       kClientIp,
+       {.block_id = 7, .until = kUntilUnixMs, .reason = "harassment"},
        R"({"type":"banned","until":"2026-09-22T14:13:20.123Z","reason":"harassment","appealable":true})"},
-      {"device blocked for good, no reason", kDevice, {.block_id = 8, .until = std::nullopt, .reason = ""},
+      {"device blocked for good, no reason",
+       kDevice,
+       {.block_id = 8, .until = std::nullopt, .reason = ""},
        R"({"type":"banned","until":null,"reason":"blocked by a moderator","appealable":true})"},
   };
   for (const Case& c : cases) {
@@ -175,8 +180,7 @@ TEST(HandlerHello, ABlockedIpOrDeviceIsBannedThen4003) {
     EXPECT_EQ(f.port.sent[0], obj(c.expected));  // no `re`, although the hello had an id
     EXPECT_EQ(f.port.closes, (std::vector<Close>{{4003, "banned"}}));
     EXPECT_EQ(f.port.trace, (std::vector<std::string>{"send banned", "close 4003"}));
-    EXPECT_EQ(f.moderation.block_checks,
-              (std::vector<std::pair<std::string, std::string>>{{kClientIp, kDevice}}));
+    EXPECT_EQ(f.moderation.block_checks, (std::vector<std::pair<std::string, std::string>>{{kClientIp, kDevice}}));
     EXPECT_TRUE(f.port.hub.empty());
     EXPECT_TRUE(f.ice_requests.empty());
     EXPECT_EQ(f.detector.stats().devices, 0u);  // a refused socket does not count as connected

@@ -115,8 +115,9 @@ TEST(HandlerReport, OverTheDeviceLimitIsRateLimitedNeverACaptcha) {
     f.text(report(6));
     ASSERT_EQ(f.port.sent.size(), 1u);
     // report_per_device: 10 per hour, one token every 6 minutes.
-    EXPECT_EQ(f.port.sent[0],
-              obj(R"({"type":"error","code":"rate_limited","message":"too many reports","re":6,"retryAfterMs":360000})"));
+    EXPECT_EQ(
+        f.port.sent[0],
+        obj(R"({"type":"error","code":"rate_limited","message":"too many reports","re":6,"retryAfterMs":360000})"));
     EXPECT_EQ(f.port.jobs.size(), 5u);
     EXPECT_EQ(f.metrics.captchas_issued.value(), 0u);
   }
@@ -220,9 +221,8 @@ TEST(HandlerCaptcha, AcceptsTheWidgetsJsonObjectToo) {
   Rig& f = o.f;
   const auto n = abuse::solve_challenge(o.challenge);
   ASSERT_TRUE(n);
-  json::object payload{{"algorithm", o.challenge.algorithm}, {"challenge", o.challenge.challenge},
-                       {"number", *n},                       {"salt", o.challenge.salt},
-                       {"signature", o.challenge.signature}, {"took", 10}};
+  json::object payload{{"algorithm", o.challenge.algorithm}, {"challenge", o.challenge.challenge}, {"number", *n},
+                       {"salt", o.challenge.salt},           {"signature", o.challenge.signature}, {"took", 10}};
   f.text(R"({"type":"captcha","id":5,"payload":)" + json::serialize(payload) + "}");
   ASSERT_EQ(f.port.sent.size(), 1u);
   EXPECT_EQ(f.port.sent[0], obj(R"({"type":"captcha_ok","re":5})"));

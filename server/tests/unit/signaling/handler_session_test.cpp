@@ -75,7 +75,8 @@ TEST(HandlerRelay, ARelayOutsideTheNamedSessionIsNotInSession) {
     f.port.forget();
     f.text(offer(kSession, 7));
     ASSERT_EQ(f.port.sent.size(), 1u);
-    EXPECT_EQ(f.port.sent[0], obj(R"({"type":"error","code":"not_in_session","message":"not in that session","re":7})"));
+    EXPECT_EQ(f.port.sent[0],
+              obj(R"({"type":"error","code":"not_in_session","message":"not in that session","re":7})"));
     EXPECT_TRUE(f.port.relays.empty());
     EXPECT_EQ(f.metrics.relayed.value(), 0u);
   }
@@ -107,9 +108,14 @@ std::ostream& operator<<(std::ostream& os, const IceCounts& c) {
             << "}";
 }
 IceCounts ice_counts(const SignalingMetrics& m) {
-  return IceCounts{m.ice_connected.value(), m.ice_failed.value(), m.ice_host.value(),
-                   m.ice_srflx.value(),     m.ice_prflx.value(),  m.ice_relay.value(),
-                   m.ice_time_to_connect_seconds.count(), m.ice_time_to_connect_seconds.sum()};
+  return IceCounts{m.ice_connected.value(),
+                   m.ice_failed.value(),
+                   m.ice_host.value(),
+                   m.ice_srflx.value(),
+                   m.ice_prflx.value(),
+                   m.ice_relay.value(),
+                   m.ice_time_to_connect_seconds.count(),
+                   m.ice_time_to_connect_seconds.sum()};
 }
 
 std::string ice_result(std::string_view session, std::string_view rest, std::int64_t id = 9) {
@@ -242,9 +248,9 @@ TEST(HandlerHubEvents, MatchedIsSentAndOpensTheSession) {
 
 TEST(HandlerHubEvents, PeerLeftOfTheCurrentSessionEndsIt) {
   const std::pair<core::LeaveReason, const char*> reasons[] = {{core::LeaveReason::next, "next"},
-                                                              {core::LeaveReason::leave, "leave"},
-                                                              {core::LeaveReason::disconnect, "disconnect"},
-                                                              {core::LeaveReason::blocked, "blocked"}};
+                                                               {core::LeaveReason::leave, "leave"},
+                                                               {core::LeaveReason::disconnect, "disconnect"},
+                                                               {core::LeaveReason::blocked, "blocked"}};
   for (const auto& [reason, wire] : reasons) {
     SCOPED_TRACE(wire);
     Rig f;

@@ -59,7 +59,7 @@ TEST(MessageBudget, AFullBucketAdmitsTheBurstThenWarns) {
 TEST(MessageBudget, TokensComeBackAtTheRateUpToTheBurst) {
   MessageBudget b(50, 100, kT0);
   spend(b, 100, kT0);
-  EXPECT_EQ(name(b.spend(kT0 + 19)), std::string("warn"));  // 0.95 of a token
+  EXPECT_EQ(name(b.spend(kT0 + 19)), std::string("warn"));   // 0.95 of a token
   EXPECT_EQ(name(b.spend(kT0 + 20)), std::string("admit"));  // 1 token
   // A long silence refills the bucket to the burst, not beyond.
   EXPECT_EQ(spend(b, 101, kT0 + 3'600'000), (Tally{100, 0, 1, 0}));
@@ -73,13 +73,12 @@ TEST(MessageBudget, AtMostOneWarningASecond) {
     Verdict expected;
   };
   const std::vector<Step> steps = {
-      {0, Verdict::warn},       // the bucket was emptied at kT0
-      {0, Verdict::refuse},     // an error went out this very millisecond
-      {999, Verdict::refuse},   // the error is 999 ms old
-      {1'000, Verdict::warn},   // a second old: warn again (still no whole token)
-      {1'999, Verdict::refuse},
-      {2'100, Verdict::admit},  // a whole token is back
-      {2'100, Verdict::warn},   // empty again, the last error 1.1 s old
+      {0, Verdict::warn},                                 // the bucket was emptied at kT0
+      {0, Verdict::refuse},                               // an error went out this very millisecond
+      {999, Verdict::refuse},                             // the error is 999 ms old
+      {1'000, Verdict::warn},                             // a second old: warn again (still no whole token)
+      {1'999, Verdict::refuse}, {2'100, Verdict::admit},  // a whole token is back
+      {2'100, Verdict::warn},                             // empty again, the last error 1.1 s old
   };
   MessageBudget b(0.5, 10, kT0);
   ASSERT_EQ(spend(b, 10, kT0), (Tally{10, 0, 0, 0}));
@@ -96,11 +95,10 @@ TEST(MessageBudget, RetryAfterIsTheTimeToTheNextWholeToken) {
     std::int64_t expected;
   };
   const Case cases[] = {
-      {50, 0, 21},      // 20 ms per token
-      {2, 0, 501},      // 500 ms per token
-      {2, 250, 251},    // half a token is back
-      {4, 125, 126},
-      {1'000, 0, 2},    // 1 ms per token
+      {50, 0, 21},                   // 20 ms per token
+      {2, 0, 501},                   // 500 ms per token
+      {2, 250, 251},                 // half a token is back
+      {4, 125, 126}, {1'000, 0, 2},  // 1 ms per token
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.per_second << "/s after " << c.wait_ms << " ms");
@@ -118,10 +116,9 @@ TEST(MessageBudget, ABurstAtOnceIsCutAndAFloodClosed) {
     Tally expected;
   };
   const Case cases[] = {
-      {100, {100, 0, 0, 0}},
-      {150, {100, 49, 1, 0}},  // one error, stays open
-      {200, {100, 99, 1, 0}},  // the flood score reaches the burst, not past it
-      {201, {100, 99, 1, 1}},  // past it: close
+      {100, {100, 0, 0, 0}},    {150, {100, 49, 1, 0}},  // one error, stays open
+      {200, {100, 99, 1, 0}},                            // the flood score reaches the burst, not past it
+      {201, {100, 99, 1, 1}},                            // past it: close
       {300, {100, 99, 1, 100}},
   };
   for (const Case& c : cases) {
@@ -137,7 +134,7 @@ TEST(MessageBudget, TheFloodScoreDrainsAtTheRate) {
   EXPECT_EQ(spend(b, 100, kT0), (Tally{0, 99, 1, 0}));  // score 100
   // One second later 50 tokens are back and the score has drained by 50.
   EXPECT_EQ(spend(b, 50, kT0 + 1'000), (Tally{50, 0, 0, 0}));
-  EXPECT_EQ(spend(b, 50, kT0 + 1'000), (Tally{0, 49, 1, 0}));  // score 50 + 50 = 100
+  EXPECT_EQ(spend(b, 50, kT0 + 1'000), (Tally{0, 49, 1, 0}));   // score 50 + 50 = 100
   EXPECT_EQ(name(b.spend(kT0 + 1'000)), std::string("close"));  // 101
 }
 
