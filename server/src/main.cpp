@@ -1,4 +1,6 @@
 // serendip-server: the one place that wires everything together.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,15 +9,13 @@
 #include <optional>
 #include <string>
 
-#include <unistd.h>
-
 #include "abuse/abuse_detector.hpp"
+#include "abuse/altcha.hpp"
+#include "abuse/rate_limiter.hpp"
 #include "app/abuse_metrics.hpp"
 #include "app/live_stats.hpp"
 #include "app/moderation_events.hpp"
 #include "app/server_status.hpp"
-#include "abuse/altcha.hpp"
-#include "abuse/rate_limiter.hpp"
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
 #include "cli/commands.hpp"
@@ -163,19 +163,17 @@ int main(int argc, char** argv) {
   net::BlockingPool blocking(2);  // database writes, never on an I/O thread
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;
-  net::Hub hub(net::HubDeps{.matchmaker = {.widen_region_after_ms = cfg.widen_region_after_ms,
-                                           .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
-                                           .allow_same_device = cfg.same_device_match},
-                            .clock = clock,
-                            .metrics = net_metrics,
-                            .recent = recent,
-                            .match_waits = match_waits,
-                            .on_session_end =
-                                [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
-                                  blocking.post([&moderation, who, length_ms] {
-                                    moderation.record_session(who.ip, who.device_key, length_ms);
-                                  });
-                                }});
+  net::Hub hub(net::HubDeps{
+      .matchmaker = {.widen_region_after_ms = cfg.widen_region_after_ms,
+                     .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
+                     .allow_same_device = cfg.same_device_match},
+      .clock = clock,
+      .metrics = net_metrics,
+      .recent = recent,
+      .match_waits = match_waits,
+      .on_session_end = [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
+        blocking.post([&moderation, who, length_ms] { moderation.record_session(who.ip, who.device_key, length_ms); });
+      }});
   // Pairs reported in earlier runs stay apart.
   if (auto pairs = moderation.reported_device_pairs()) {
     for (const auto& [a, b] : *pairs) hub.exclude_pair(a, b);
@@ -206,12 +204,11 @@ int main(int argc, char** argv) {
       .clock = clock,
       .metrics = metrics,
       .status = status,
-      .admit_session =
-          [ban = http::make_ban_check(moderation), &gate](const http::Request& req,
-                                                          std::string_view device_key) -> std::optional<http::Response> {
+      .admit_session = [ban = http::make_ban_check(moderation), &gate](
+                           const http::Request& req, std::string_view device_key) -> std::optional<http::Response> {
         if (auto refused = ban(req, device_key)) return refused;
-        auto refused = gate.check_all({{abuse::Limit::session_per_ip, req.client_ip},
-                                       {abuse::Limit::session_per_device, device_key}});
+        auto refused = gate.check_all(
+            {{abuse::Limit::session_per_ip, req.client_ip}, {abuse::Limit::session_per_device, device_key}});
         if (!refused) return std::nullopt;
         return http::rate_limited("too many session requests", refused->retry_after_ms);
       },
@@ -252,11 +249,10 @@ int main(int argc, char** argv) {
                                      .router = router,
                                      .blocking = blocking,
                                      .signaling = signaling,
-                                     .sweep_idle_state =
-                                         [&limiter, &detector] {
-                                           limiter.sweep();
-                                           detector.sweep();
-                                         }});
+                                     .sweep_idle_state = [&limiter, &detector] {
+                                       limiter.sweep();
+                                       detector.sweep();
+                                     }});
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   return server.run();

@@ -33,8 +33,8 @@ Response login(const Call& c) {
 }
 
 Response me(const Call& c) {
-  return no_store_json(200, json::object{{"username", c.actor().username},
-                                         {"role", std::string(store::to_string(c.actor().role))}});
+  return no_store_json(
+      200, json::object{{"username", c.actor().username}, {"role", std::string(store::to_string(c.actor().role))}});
 }
 
 Response list_accounts(const Call& c) {

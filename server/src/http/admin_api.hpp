@@ -40,10 +40,10 @@ struct LiveStats {
   std::int64_t online_users = 0;  // connected sockets past `hello`
   std::vector<QueueLength> queues;
   std::int64_t active_sessions = 0;
-  double matches_per_minute = 0;                // over the last minute (or a short moving window)
-  std::optional<double> p95_match_wait_ms;      // nullopt until a match was made
-  std::optional<double> ice_success_rate;       // 0..1 over `ice_result` reports; nullopt until one came
-  std::optional<double> turn_share;             // 0..1 of connected sessions with candidateType relay
+  double matches_per_minute = 0;            // over the last minute (or a short moving window)
+  std::optional<double> p95_match_wait_ms;  // nullopt until a match was made
+  std::optional<double> ice_success_rate;   // 0..1 over `ice_result` reports; nullopt until one came
+  std::optional<double> turn_share;         // 0..1 of connected sessions with candidateType relay
 };
 
 // The running server's live figures, supplied by the composition root that
@@ -64,14 +64,14 @@ using ReportGate = std::function<std::optional<moderation::Failure>(std::string_
 
 struct AdminApiDeps {
   moderation::ModerationService& moderation;        // Passed by argument; outlives the handler.
-  const auth::JwtCodec& jwt;                         // Passed by argument: verifies anonymous user tokens.
-  const core::Clock& clock;                          // Passed by argument.
-  const StatsProvider& stats;                        // Passed by argument.
-  const moderation::SessionDirectory& sessions;      // Passed by argument: for POST /api/v1/reports.
-  const moderation::MatchWaitHeatmap& match_waits;   // Passed by argument: fed by the hub.
-  std::string device_key_secret;                     // the key auth::device_key hashes device ids with
+  const auth::JwtCodec& jwt;                        // Passed by argument: verifies anonymous user tokens.
+  const core::Clock& clock;                         // Passed by argument.
+  const StatsProvider& stats;                       // Passed by argument.
+  const moderation::SessionDirectory& sessions;     // Passed by argument: for POST /api/v1/reports.
+  const moderation::MatchWaitHeatmap& match_waits;  // Passed by argument: fed by the hub.
+  std::string device_key_secret;                    // the key auth::device_key hashes device ids with
   std::size_t max_body_bytes = 64 * 1024;
-  ReportGate report_gate = {};                       // optional; empty = no limit
+  ReportGate report_gate = {};  // optional; empty = no limit
 };
 
 // nullopt for paths that are not its own (the router then answers 404, or

@@ -41,8 +41,8 @@ Response post_appeal(const Call& c) {
   }
   auto appeal = c.deps.moderation.submit_appeal(device_key, c.req.client_ip, *message);
   if (!appeal) return failure_response(appeal.error());
-  return no_store_json(201, json::object{{"appealId", appeal->id},
-                                         {"status", std::string(store::to_string(appeal->status))}});
+  return no_store_json(
+      201, json::object{{"appealId", appeal->id}, {"status", std::string(store::to_string(appeal->status))}});
 }
 
 // ?status=&blockId= plus the page.

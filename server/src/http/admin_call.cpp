@@ -1,10 +1,10 @@
 #include "http/admin_call.hpp"
 
-#include <boost/json/value.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+
+#include <boost/json/value.hpp>
 
 #include "moderation/validation.hpp"
 

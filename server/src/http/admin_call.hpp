@@ -4,14 +4,14 @@
 // results.
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "http/admin_api.hpp"
 #include "http/request.hpp"
@@ -24,9 +24,9 @@ namespace serendip::http::admin {
 struct Call {
   const AdminApiDeps& deps;
   const Request& req;
-  const PathParams& params;          // what the route's pattern captured
-  const Query& query;                // empty on public routes: their query string is not read
-  const moderation::Actor* caller;   // the signed-in account; null on public routes
+  const PathParams& params;         // what the route's pattern captured
+  const Query& query;               // empty on public routes: their query string is not read
+  const moderation::Actor* caller;  // the signed-in account; null on public routes
 
   // The caller; throws std::logic_error on a public route (a mistake in the table).
   const moderation::Actor& actor() const;

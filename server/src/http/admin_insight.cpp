@@ -40,9 +40,7 @@ Response watchlist(const Call& c) {
   return no_store(json_response(200, "{\"items\":" + c.deps.stats.watch_list_json() + "}"));
 }
 
-Response match_wait(const Call& c) {
-  return no_store_json(200, admin_json::heatmap(c.deps.match_waits.snapshot()));
-}
+Response match_wait(const Call& c) { return no_store_json(200, admin_json::heatmap(c.deps.match_waits.snapshot())); }
 
 // ?actor=&action=&target=&since=&until= plus the page.
 Response audit(const Call& c) {
@@ -63,12 +61,11 @@ Response audit(const Call& c) {
 Response audit_verify(const Call& c) {
   auto v = c.deps.moderation.verify_audit();
   if (!v) return failure_response(v.error());
-  return no_store_json(200, json::object{{"ok", v->ok},
-                                         {"entries", v->entries},
-                                         {"firstBadSeq", v->first_bad_seq ? json::value(*v->first_bad_seq)
-                                                                          : json::value(nullptr)},
-                                         {"problem", v->problem.empty() ? json::value(nullptr)
-                                                                        : json::value(v->problem)}});
+  return no_store_json(
+      200, json::object{{"ok", v->ok},
+                        {"entries", v->entries},
+                        {"firstBadSeq", v->first_bad_seq ? json::value(*v->first_bad_seq) : json::value(nullptr)},
+                        {"problem", v->problem.empty() ? json::value(nullptr) : json::value(v->problem)}});
 }
 
 }  // namespace serendip::http::admin

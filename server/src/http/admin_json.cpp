@@ -1,9 +1,9 @@
 #include "http/admin_json.hpp"
 
-#include "core/time_format.hpp"
-
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+
+#include "core/time_format.hpp"
 
 namespace serendip::http::admin_json {
 namespace {
@@ -15,8 +15,8 @@ json::value int_or_null(const std::optional<std::int64_t>& v) { return v ? json:
 json::value double_or_null(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
 json::object party(const store::Party& p) {
-  return json::object{{"userId", text_or_null(p.user_id)}, {"device", text_or_null(p.device_key)},
-                      {"ip", text_or_null(p.ip)}};
+  return json::object{
+      {"userId", text_or_null(p.user_id)}, {"device", text_or_null(p.device_key)}, {"ip", text_or_null(p.ip)}};
 }
 
 }  // namespace

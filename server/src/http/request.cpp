@@ -1,11 +1,11 @@
 #include "http/request.hpp"
 
+#include <charconv>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <charconv>
 
 namespace serendip::http {
 
@@ -81,8 +81,8 @@ std::int64_t retry_after_seconds(std::int64_t retry_after_ms) {
 }
 
 Response rate_limited(std::string_view message, std::int64_t retry_after_ms) {
-  Response res = error_response(core::ErrorCode::rate_limited, message,
-                                "\"retryAfterMs\":" + std::to_string(retry_after_ms));
+  Response res =
+      error_response(core::ErrorCode::rate_limited, message, "\"retryAfterMs\":" + std::to_string(retry_after_ms));
   res.set("retry-after", std::to_string(retry_after_seconds(retry_after_ms)));
   return res;
 }

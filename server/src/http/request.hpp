@@ -3,8 +3,6 @@
 // the same way (no-store JSON, 401 with WWW-Authenticate, 405 with Allow).
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,6 +11,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "http/types.hpp"
 

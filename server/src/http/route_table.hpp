@@ -16,7 +16,7 @@
 namespace serendip::http {
 
 enum class Method : std::uint8_t {
-  get,   // answers HEAD as well (the router drops the body)
+  get,  // answers HEAD as well (the router drops the body)
   post,
   del,
 };

@@ -1,12 +1,12 @@
 #include "http/router.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-
 #include <array>
 #include <exception>
 #include <variant>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "auth/crypto.hpp"
 #include "auth/turn.hpp"
@@ -58,8 +58,16 @@ json::array ice_servers_json(const std::vector<core::IceServer>& servers) {
 }
 
 // Failure reasons counted by serendip_http_auth_failures_total{reason}.
-enum class AuthFailure : std::uint8_t { missing, malformed, bad_algorithm, bad_signature, expired, not_yet_valid,
-                                        admin_token, count_ };
+enum class AuthFailure : std::uint8_t {
+  missing,
+  malformed,
+  bad_algorithm,
+  bad_signature,
+  expired,
+  not_yet_valid,
+  admin_token,
+  count_
+};
 constexpr std::array<std::string_view, static_cast<std::size_t>(AuthFailure::count_)> kAuthFailureNames = {
     "missing", "malformed", "bad_algorithm", "bad_signature", "expired", "not_yet_valid", "admin_token"};
 
@@ -83,8 +91,8 @@ struct Router::Impl {
                                            "Session tokens issued by POST /api/v1/session.")),
         tokens_refreshed(deps.metrics.counter("serendip_http_tokens_refreshed_total",
                                               "Session tokens issued by POST /api/v1/session/refresh.")),
-        turn_credentials(deps.metrics.counter("serendip_http_turn_credentials_total",
-                                              "Answers to GET /api/v1/turn-credentials.")) {
+        turn_credentials(
+            deps.metrics.counter("serendip_http_turn_credentials_total", "Answers to GET /api/v1/turn-credentials.")) {
     for (std::size_t i = 0; i < auth_failures.size(); ++i) {
       auth_failures[i] = &deps.metrics.counter("serendip_http_auth_failures_total",
                                                "Requests refused for a missing or invalid bearer token.",

@@ -14,9 +14,9 @@
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/ice_server.hpp"
 #include "http/types.hpp"
 #include "obs/metrics.hpp"
-#include "core/ice_server.hpp"
 
 namespace serendip::http {
 
@@ -24,7 +24,7 @@ namespace serendip::http {
 class ServerStatus {
  public:
   virtual ~ServerStatus() = default;
-  virtual bool ready() const = 0;     // store reachable and not draining
+  virtual bool ready() const = 0;  // store reachable and not draining
   virtual bool draining() const = 0;
 };
 
@@ -41,12 +41,12 @@ using AdmissionCheck = std::function<std::optional<Response>(const Request& req,
 using ApiHandler = std::function<std::optional<Response>(const Request& req)>;
 
 struct RouterDeps {
-  const config::Config& config;     // Passed by argument; outlives the router.
-  const auth::JwtCodec& jwt;        // Passed by argument.
-  std::string device_key_secret;    // key for auth::device_key
-  const core::Clock& clock;         // Passed by argument.
-  obs::Registry& metrics;           // Passed by argument.
-  const ServerStatus& status;       // Passed by argument.
+  const config::Config& config;       // Passed by argument; outlives the router.
+  const auth::JwtCodec& jwt;          // Passed by argument.
+  std::string device_key_secret;      // key for auth::device_key
+  const core::Clock& clock;           // Passed by argument.
+  obs::Registry& metrics;             // Passed by argument.
+  const ServerStatus& status;         // Passed by argument.
   AdmissionCheck admit_session = {};  // optional; empty = everyone is admitted
   ApiHandler api_fallback = {};       // optional
 };
@@ -66,7 +66,7 @@ class Router {
 // The iceServers list for a user (contract section 2); empty when no TURN/STUN
 // URLs are configured. Shared by GET /api/v1/turn-credentials and `welcome`.
 std::vector<core::IceServer> ice_servers_for(const config::Config& config, std::string_view user_id,
-                                                 std::int64_t now_unix_s);
+                                             std::int64_t now_unix_s);
 
 // Origin allow-list check for the WebSocket upgrade and CORS.
 bool origin_allowed(const config::Config& config, std::string_view origin);

@@ -190,8 +190,8 @@ Response serve_static(std::string_view root_dir, const Request& req) {
   const bool immutable = path.starts_with("/assets/");
   // Paths that must never turn into the app's HTML: a missing script under
   // /assets/ has to fail loudly, not parse index.html as JavaScript.
-  const bool no_fallback = immutable || path == "/api" || path.starts_with("/api/") || path == "/ws" ||
-                           path.starts_with("/ws/");
+  const bool no_fallback =
+      immutable || path == "/api" || path.starts_with("/api/") || path == "/ws" || path.starts_with("/ws/");
   const bool spa_fallback = path == "/" || (!has_extension && !no_fallback);
 
   std::error_code ec;

@@ -24,9 +24,9 @@ struct Header {
 };
 
 struct Request {
-  std::string method;   // upper-case: GET, HEAD, POST, ...
-  std::string path;     // percent-encoded path as received, without the query
-  std::string query;    // after '?', without it; empty if none
+  std::string method;  // upper-case: GET, HEAD, POST, ...
+  std::string path;    // percent-encoded path as received, without the query
+  std::string query;   // after '?', without it; empty if none
   std::vector<Header> headers;
   std::string body;
   std::string client_ip;  // already resolved (trusted proxies applied by net/)
@@ -51,8 +51,7 @@ struct Response {
 // {"error": {"code": "...", "message": "..."}} with the code's HTTP status.
 // `extra_json_members` is inserted into the error object as-is (e.g.
 // "\"retryAfterMs\":1200"), for the codes that carry more.
-Response error_response(core::ErrorCode code, std::string_view message,
-                        std::string_view extra_json_members = {});
+Response error_response(core::ErrorCode code, std::string_view message, std::string_view extra_json_members = {});
 Response json_response(int status, std::string body);
 
 // Headers every response carries (the router adds them itself; net/ calls this

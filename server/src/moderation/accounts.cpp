@@ -34,8 +34,8 @@ std::string account_target(std::string_view username) { return "account:" + std:
 
 }  // namespace
 
-Outcome<void> ModerationService::create_admin(const Actor& actor, std::string_view username,
-                                              std::string_view password, Role role) {
+Outcome<void> ModerationService::create_admin(const Actor& actor, std::string_view username, std::string_view password,
+                                              Role role) {
   if (auto f = require_admin(actor)) return *f;
   if (!valid_username(username)) {
     return fail(ErrorCode::bad_request, "username must be 3-32 characters of a-z, 0-9, '_', '.', '-'");
@@ -50,9 +50,9 @@ Outcome<void> ModerationService::create_admin(const Actor& actor, std::string_vi
       if (r.error().kind == store::ErrorKind::conflict) return fail(ErrorCode::conflict, "account exists");
       return from_store(r.error(), "account");
     }
-    return Audited<void>{{store::AuditRecord{now, actor.audit_name(), std::string(action::account_create),
-                                             account_target(username), "",
-                                             JsonText().add("role", store::to_string(role)).str()}}};
+    return Audited<void>{
+        {store::AuditRecord{now, actor.audit_name(), std::string(action::account_create), account_target(username), "",
+                            JsonText().add("role", store::to_string(role)).str()}}};
   });
 }
 

@@ -41,7 +41,11 @@ Outcome<store::Appeal> ModerationService::submit_appeal(std::string_view device_
       return from_store(a.error(), "appeal");
     }
     // The appellant has no account: the entry's actor is "anonymous".
-    store::AuditRecord record{now, "anonymous", std::string(action::appeal_create), target("appeal", a->id), "",
+    store::AuditRecord record{now,
+                              "anonymous",
+                              std::string(action::appeal_create),
+                              target("appeal", a->id),
+                              "",
                               JsonText().add("blockId", a->block_id).str()};
     return Audited<store::Appeal>{std::move(*a), {std::move(record)}};
   });
@@ -55,14 +59,14 @@ Outcome<store::Appeal> ModerationService::decide_appeal(const Actor& actor, std:
     auto a = db_.appeals().decide(appeal_id, accept ? store::AppealStatus::accepted : store::AppealStatus::rejected,
                                   actor.audit_name(), now, note);
     if (!a) {
-      if (a.error().kind == store::ErrorKind::conflict) return fail(ErrorCode::conflict, "the appeal was already decided");
+      if (a.error().kind == store::ErrorKind::conflict)
+        return fail(ErrorCode::conflict, "the appeal was already decided");
       return from_store(a.error(), "appeal");
     }
     Audited<store::Appeal> made{*a, {}};
-    made.audit.push_back(store::AuditRecord{now, actor.audit_name(),
-                                            std::string(accept ? action::appeal_accept : action::appeal_reject),
-                                            target("appeal", appeal_id), std::string(note),
-                                            JsonText().add("blockId", a->block_id).str()});
+    made.audit.push_back(store::AuditRecord{
+        now, actor.audit_name(), std::string(accept ? action::appeal_accept : action::appeal_reject),
+        target("appeal", appeal_id), std::string(note), JsonText().add("blockId", a->block_id).str()});
     if (!accept) return made;
     auto lifted = db_.blocks().lift(a->block_id, actor.audit_name(), now);
     if (!lifted) {
@@ -70,10 +74,9 @@ Outcome<store::Appeal> ModerationService::decide_appeal(const Actor& actor, std:
       if (lifted.error().kind == store::ErrorKind::conflict) return made;
       return from_store(lifted.error(), "block");
     }
-    made.audit.push_back(store::AuditRecord{now, actor.audit_name(), std::string(action::block_lift),
-                                            target("block", a->block_id),
-                                            "appeal " + std::to_string(appeal_id) + " accepted",
-                                            block_details(*lifted)});
+    made.audit.push_back(
+        store::AuditRecord{now, actor.audit_name(), std::string(action::block_lift), target("block", a->block_id),
+                           "appeal " + std::to_string(appeal_id) + " accepted", block_details(*lifted)});
     return made;
   });
 }

@@ -115,11 +115,16 @@ Outcome<store::Block> ModerationService::lift_block(const Actor& actor, std::int
   return commit_audited(db_, "block", [&]() -> Outcome<Audited<store::Block>> {
     auto b = db_.blocks().lift(block_id, actor.audit_name(), now);
     if (!b) {
-      if (b.error().kind == store::ErrorKind::conflict) return fail(ErrorCode::conflict, "the block was already lifted");
+      if (b.error().kind == store::ErrorKind::conflict)
+        return fail(ErrorCode::conflict, "the block was already lifted");
       return from_store(b.error(), "block");
     }
-    store::AuditRecord record{now, actor.audit_name(), std::string(action::block_lift), target("block", block_id),
-                              std::string(reason), block_details(*b)};
+    store::AuditRecord record{now,
+                              actor.audit_name(),
+                              std::string(action::block_lift),
+                              target("block", block_id),
+                              std::string(reason),
+                              block_details(*b)};
     return Audited<store::Block>{std::move(*b), {std::move(record)}};
   });
 }

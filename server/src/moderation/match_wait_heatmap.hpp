@@ -17,7 +17,7 @@ namespace serendip::moderation {
 class MatchWaitHeatmap {
  public:
   // Upper bounds of the histogram buckets, in milliseconds (then +Inf).
-  static constexpr std::array<std::int64_t, 12> kBoundsMs = {100,   250,   500,    1'000,  2'000,  3'000,
+  static constexpr std::array<std::int64_t, 12> kBoundsMs = {100,   250,    500,    1'000,  2'000,  3'000,
                                                              5'000, 10'000, 20'000, 30'000, 60'000, 120'000};
 
   struct Cell {

@@ -53,16 +53,16 @@ Outcome<std::int64_t> ModerationService::submit_report(const ReportInput& in) {
   });
   if (!id) return id.error();
   obs::log(obs::Level::info, "moderation", "report_stored", {{"report_id", *id}, {"reason", n.reason}});
-  if (BlockListener* l = listener_.load(); l != nullptr && !n.reporter.device_key.empty() &&
-                                           !n.reported.device_key.empty()) {
+  if (BlockListener* l = listener_.load();
+      l != nullptr && !n.reporter.device_key.empty() && !n.reported.device_key.empty()) {
     l->on_report(n.reporter.device_key, n.reported.device_key);
   }
   return *id;
 }
 
 Outcome<std::int64_t> ModerationService::report_session(const SessionDirectory& sessions,
-                                                        std::string_view reporter_user_id,
-                                                        std::string_view reporter_ip, const ReportRequest& request) {
+                                                        std::string_view reporter_user_id, std::string_view reporter_ip,
+                                                        const ReportRequest& request) {
   if (reporter_user_id.empty()) return fail(ErrorCode::unauthorized, "unknown reporter");
   if (request.session_id.empty() || request.session_id.size() > kMaxSessionId) {
     return fail(ErrorCode::bad_request, "sessionId is required");
@@ -108,11 +108,10 @@ Outcome<std::int64_t> ModerationService::prioritize_reports_against(const Actor&
     if (!n) return from_store(n.error(), "report");
     // Nothing newly marked is no moderation action: the log stays quiet.
     if (*n == 0) return Audited<std::int64_t>{0, {}};
-    return Audited<std::int64_t>{
-        *n,
-        {store::AuditRecord{now, actor.audit_name(), std::string(action::report_prioritize),
-                            "device:" + std::string(device_key), std::string(reason),
-                            JsonText().add("reports", *n).str()}}};
+    return Audited<std::int64_t>{*n,
+                                 {store::AuditRecord{now, actor.audit_name(), std::string(action::report_prioritize),
+                                                     "device:" + std::string(device_key), std::string(reason),
+                                                     JsonText().add("reports", *n).str()}}};
   });
   if (!marked) return marked.error();
   if (*marked > 0) {
@@ -150,18 +149,19 @@ Outcome<DecisionOutcome> ModerationService::decide_report(const Actor& actor, st
       if (accept->block_device && reported.device_key.empty()) {
         return fail(ErrorCode::bad_request, "the reported user's device is not known");
       }
-      nb = store::NewBlock{accept->block_ip ? reported.ip : "",
-                           accept->block_device ? reported.device_key : "",
-                           cur->report.reason,
-                           actor.audit_name(),
-                           now,
-                           accept->duration_s ? std::optional<std::int64_t>(now + *accept->duration_s * 1000)
-                                              : std::nullopt,
-                           report_id};
+      nb = store::NewBlock{
+          accept->block_ip ? reported.ip : "",
+          accept->block_device ? reported.device_key : "",
+          cur->report.reason,
+          actor.audit_name(),
+          now,
+          accept->duration_s ? std::optional<std::int64_t>(now + *accept->duration_s * 1000) : std::nullopt,
+          report_id};
     }
     auto decided = db_.reports().decide(
-        report_id, store::DecisionUpdate{accept != nullptr ? store::ReportStatus::accepted : store::ReportStatus::rejected,
-                                         actor.audit_name(), now, note});
+        report_id,
+        store::DecisionUpdate{accept != nullptr ? store::ReportStatus::accepted : store::ReportStatus::rejected,
+                              actor.audit_name(), now, note});
     if (!decided) return from_store(decided.error(), "report");
     Audited<DecisionOutcome> made{DecisionOutcome{*decided, std::nullopt}, {}};
     JsonText details;

@@ -3,10 +3,10 @@
 // its own file: reports.cpp, blocks.cpp, appeals.cpp, accounts.cpp.
 #include "moderation/service.hpp"
 
-#include <boost/throw_exception.hpp>
-
 #include <exception>
 #include <stdexcept>
+
+#include <boost/throw_exception.hpp>
 
 #include "moderation/service_internal.hpp"
 #include "moderation/validation.hpp"

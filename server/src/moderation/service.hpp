@@ -14,8 +14,6 @@
 // through commit_audited() (audited.hpp).
 #pragma once
 
-#include <boost/system/result.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -24,6 +22,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
@@ -39,7 +39,7 @@ using store::Role;
 
 struct Failure {
   core::ErrorCode code = core::ErrorCode::internal;
-  std::string message;             // safe to show the client
+  std::string message;              // safe to show the client
   std::int64_t retry_after_ms = 0;  // for rate_limited
 };
 
@@ -117,7 +117,7 @@ struct DecisionOutcome {
 };
 
 struct BlockRequest {
-  std::string ip;          // at least one of ip and device_key
+  std::string ip;  // at least one of ip and device_key
   std::string device_key;
   std::optional<std::int64_t> duration_s;  // nullopt = permanent (admins only)
   std::string reason;
@@ -139,10 +139,10 @@ struct ModerationCounts {
 
 struct ModerationOptions {
   std::int64_t admin_token_ttl_s = 15 * 60;
-  int login_max_failures = 5;                    // per IP and per username ...
-  std::int64_t login_window_ms = 15 * 60'000;    // ... within this window (milliseconds)
-  std::int64_t report_window_ms = 5 * 60'000;    // a session may be reported this long after it ended
-  std::size_t max_bulk = 1000;                   // entries per bulk block
+  int login_max_failures = 5;                      // per IP and per username ...
+  std::int64_t login_window_ms = 15 * 60'000;      // ... within this window (milliseconds)
+  std::int64_t report_window_ms = 5 * 60'000;      // a session may be reported this long after it ended
+  std::size_t max_bulk = 1000;                     // entries per bulk block
   std::int64_t max_block_s = 10LL * 365 * 86'400;  // longest timed block (seconds)
   PasswordCost password_cost = PasswordCost::interactive;
 };
@@ -166,8 +166,7 @@ class ModerationService {
   Outcome<std::int64_t> report_session(const SessionDirectory& sessions, std::string_view reporter_user_id,
                                        std::string_view reporter_ip, const ReportRequest& request);
   Outcome<store::ReportSummary> report(std::int64_t id);
-  Outcome<store::Page<store::ReportSummary>> reports(const store::ReportFilter& filter,
-                                                     const store::PageRequest& page);
+  Outcome<store::Page<store::ReportSummary>> reports(const store::ReportFilter& filter, const store::PageRequest& page);
   // The abuse detector blocked this device pending review: every pending
   // report against it jumps the queue (audited as report.prioritize when any
   // changed). Returns how many reports were marked.
@@ -193,8 +192,7 @@ class ModerationService {
   // conflict: an appeal is already open.
   Outcome<store::Appeal> submit_appeal(std::string_view device_key, std::string_view ip, std::string_view message);
   // accept lifts the block.
-  Outcome<store::Appeal> decide_appeal(const Actor& actor, std::int64_t appeal_id, bool accept,
-                                       std::string_view note);
+  Outcome<store::Appeal> decide_appeal(const Actor& actor, std::int64_t appeal_id, bool accept, std::string_view note);
   Outcome<store::Page<store::Appeal>> appeals(const store::AppealFilter& filter, const store::PageRequest& page);
 
   // ---- accounts (admin role only)
@@ -232,9 +230,9 @@ class ModerationService {
   Outcome<std::vector<store::Block>> create_blocks_impl(const Actor& actor, const std::vector<BlockRequest>& requests);
   void notify(const store::Block& block);
 
-  store::Database& db_;           // Passed by argument.
-  const core::Clock& clock_;      // Passed by argument.
-  const auth::JwtCodec& jwt_;     // Passed by argument.
+  store::Database& db_;        // Passed by argument.
+  const core::Clock& clock_;   // Passed by argument.
+  const auth::JwtCodec& jwt_;  // Passed by argument.
   const ModerationOptions options_;
   LoginLimiter login_limiter_;
   std::atomic<BlockListener*> listener_{nullptr};  // Not owned.

@@ -26,8 +26,7 @@ inline Failure from_store(const store::Error& e, std::string_view what) {
     case ErrorKind::unavailable:
       obs::log(obs::Level::error, "moderation", "store_unavailable", {{"op", what}, {"error", e.message}});
       return fail(core::ErrorCode::unavailable, "storage unavailable");
-    case ErrorKind::internal:
-      break;
+    case ErrorKind::internal: break;
   }
   obs::log(obs::Level::error, "moderation", "store_error", {{"op", what}, {"error", e.message}});
   return fail(core::ErrorCode::internal, "internal error");

@@ -14,8 +14,8 @@ namespace serendip::moderation {
 
 struct SessionRecord {
   std::string session_id;
-  store::Party reporter;  // the asking user, as the session knew them
-  store::Party peer;      // the other side: the one being reported
+  store::Party reporter;                 // the asking user, as the session knew them
+  store::Party peer;                     // the other side: the one being reported
   std::int64_t started_at = 0;           // unix ms
   std::optional<std::int64_t> ended_at;  // unix ms; nullopt while running
 };

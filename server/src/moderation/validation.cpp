@@ -9,8 +9,8 @@
 namespace serendip::moderation {
 
 bool valid_report_reason(std::string_view reason) {
-  static constexpr std::array<std::string_view, 6> kReasons = {"nudity", "harassment", "spam",
-                                                               "underage", "violence", "other"};
+  static constexpr std::array<std::string_view, 6> kReasons = {"nudity",   "harassment", "spam",
+                                                               "underage", "violence",   "other"};
   for (auto r : kReasons) {
     if (r == reason) return true;
   }

@@ -169,7 +169,7 @@ class SendPool {
   }
 
   std::thread::id owner_thread_;
-  std::vector<SendNode*> free_;                // owner thread only
+  std::vector<SendNode*> free_;               // owner thread only
   std::atomic<SendNode*> returned_{nullptr};  // released by other threads
 };
 

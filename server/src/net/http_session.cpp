@@ -72,13 +72,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void start() {
     if constexpr (kIsTls<Stream>) {
       arm_deadline();
-      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](boost::system::error_code ec) {
-        if (ec) {
-          self->close_socket();
-          return;
-        }
-        self->do_read();
-      });
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::system::error_code ec) {
+                                if (ec) {
+                                  self->close_socket();
+                                  return;
+                                }
+                                self->do_read();
+                              });
     } else {
       do_read();
     }
@@ -106,8 +107,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(cfg.max_http_body_bytes);
     arm_deadline();
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(boost::system::error_code ec) {

@@ -181,9 +181,8 @@ void Hub::dispatch(core::Events& events, core::ParticipantId caller, std::option
       deps_.match_waits.record_match_wait(it->second.region, unix_now, m->waited_ms);
       auto s = it->second.session;
       std::weak_ptr<WsSessionBase> peer = peer_it->second.session;
-      boost::asio::post(s->executor(), [s, e = std::move(*m), peer = std::move(peer), serial]() {
-        s->on_matched(e, peer, serial);
-      });
+      boost::asio::post(s->executor(),
+                        [s, e = std::move(*m), peer = std::move(peer), serial]() { s->on_matched(e, peer, serial); });
     } else if (auto* p = std::get_if<core::PeerLeftEvent>(&ev)) {
       if (auto rec = deps_.recent.ended(p->session_id, unix_now)) {
         const std::int64_t length = unix_now - rec->started_at;
@@ -193,9 +192,8 @@ void Hub::dispatch(core::Events& events, core::ParticipantId caller, std::option
       auto it = members_.find(p->who);
       if (it == members_.end()) continue;
       auto s = it->second.session;
-      boost::asio::post(s->executor(), [s, sid = std::move(p->session_id), reason = p->reason] {
-        s->on_peer_left(sid, reason);
-      });
+      boost::asio::post(s->executor(),
+                        [s, sid = std::move(p->session_id), reason = p->reason] { s->on_peer_left(sid, reason); });
     }
   }
 }

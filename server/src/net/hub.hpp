@@ -31,10 +31,10 @@ class WsSessionBase;
 
 struct HubDeps {
   core::MatchmakerConfig matchmaker;
-  const core::Clock& clock;                      // Passed by argument.
-  NetMetrics& metrics;                           // Passed by argument.
-  RecentSessions& recent;                        // Passed by argument.
-  moderation::MatchWaitHeatmap& match_waits;     // Passed by argument.
+  const core::Clock& clock;                   // Passed by argument.
+  NetMetrics& metrics;                        // Passed by argument.
+  RecentSessions& recent;                     // Passed by argument.
+  moderation::MatchWaitHeatmap& match_waits;  // Passed by argument.
   // Called outside the hub's lock for each side of a finished session
   // (identity, length in milliseconds). May be empty.
   std::function<void(const store::Party&, std::int64_t)> on_session_end;
@@ -82,12 +82,12 @@ class Hub {
 
   HubDeps deps_;
   mutable std::mutex mu_;
-  core::SeededRandom random_;    // guarded by mu_
-  core::Matchmaker matchmaker_;  // guarded by mu_
+  core::SeededRandom random_;                                // guarded by mu_
+  core::Matchmaker matchmaker_;                              // guarded by mu_
   std::unordered_map<core::ParticipantId, Member> members_;  // guarded by mu_
   std::uint64_t next_serial_ = 1;                            // guarded by mu_
-  core::Events scratch_;             // guarded by mu_; reused to avoid allocating per command
-  std::vector<Ended> ended_;         // guarded by mu_; handed to on_session_end outside the lock
+  core::Events scratch_;                                     // guarded by mu_; reused to avoid allocating per command
+  std::vector<Ended> ended_;  // guarded by mu_; handed to on_session_end outside the lock
   std::deque<std::pair<std::int64_t, std::uint64_t>> match_samples_;  // (now_ms, matches_total), guarded by mu_
 };
 

@@ -12,25 +12,25 @@ struct NetMetrics {
         ws_connections(r.gauge("serendip_ws_connections", "Open signaling WebSockets")),
         ws_authenticated(r.gauge("serendip_ws_authenticated", "Signaling WebSockets past hello")),
         ws_accepted(r.counter("serendip_ws_accepted_total", "WebSocket upgrades accepted")),
-        ws_refused_origin(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused",
-                                    {{"reason", "origin"}})),
-        ws_refused_draining(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused",
-                                      {{"reason", "draining"}})),
+        ws_refused_origin(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "origin"}})),
+        ws_refused_draining(
+            r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "draining"}})),
         messages_in(r.counter("serendip_ws_messages_in_total", "Frames received from clients")),
         messages_out(r.counter("serendip_ws_messages_out_total", "Frames sent to clients")),
-        closed_no_hello(r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server",
-                                  {{"code", "4001"}})),
-        closed_flood(r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server",
-                               {{"code", "1008"}})),
-        closed_too_big(r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server",
-                                 {{"code", "1009"}})),
-        closed_going_away(r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server",
-                                    {{"code", "1001"}})),
+        closed_no_hello(
+            r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server", {{"code", "4001"}})),
+        closed_flood(
+            r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server", {{"code", "1008"}})),
+        closed_too_big(
+            r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server", {{"code", "1009"}})),
+        closed_going_away(
+            r.counter("serendip_ws_closed_total", "Signaling sockets closed by the server", {{"code", "1001"}})),
         closed_dead(r.counter("serendip_ws_dead_total", "Sockets closed after missing heartbeats")),
         matches(r.counter("serendip_matches_total", "Pairs matched")),
         match_wait_seconds(r.histogram("serendip_match_wait_seconds", "Time from join to matched",
                                        {0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120})),
-        ws_refused_rate(r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "rate_limited"}})),
+        ws_refused_rate(
+            r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "rate_limited"}})),
         ping_rtt_seconds(r.histogram("serendip_ws_ping_rtt_seconds",
                                      "Heartbeat ping to pong round trip of idle signaling sockets (network and "
                                      "event-loop latency)",

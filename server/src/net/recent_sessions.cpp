@@ -39,5 +39,4 @@ std::optional<moderation::SessionRecord> RecentSessions::find_for_report(std::st
   return std::nullopt;
 }
 
-
 }  // namespace serendip::net

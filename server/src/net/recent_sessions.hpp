@@ -35,7 +35,7 @@ class RecentSessions final : public moderation::SessionDirectory {
   };
   const std::int64_t keep_after_end_ms_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> sessions_;              // guarded by mu_
+  std::unordered_map<std::string, Entry> sessions_;             // guarded by mu_
   std::deque<std::pair<std::int64_t, std::string>> end_order_;  // (ended_at, id), guarded by mu_
 };
 

@@ -1,5 +1,7 @@
 #include "net/server.hpp"
 
+#include <openssl/ssl.h>
+
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -7,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <openssl/ssl.h>
 
 #include "net/blocking_pool.hpp"
 #include "net/context.hpp"
@@ -22,7 +23,7 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
 constexpr std::int64_t kReconnectAfterMs = 1'000;
 constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
-constexpr std::uint64_t kSweepEveryTicks = 120;                   // 30 s of ticks
+constexpr std::uint64_t kSweepEveryTicks = 120;                 // 30 s of ticks
 }  // namespace
 
 struct Server::Impl {
@@ -135,13 +136,11 @@ struct Server::Impl {
       stop_all();
       return;
     }
-    obs::log(obs::Level::info, "server", "draining",
-             {{"signal", sig}, {"grace_ms", deps.config.drain_grace_ms}});
+    obs::log(obs::Level::info, "server", "draining", {{"signal", sig}, {"grace_ms", deps.config.drain_grace_ms}});
     deps.drain.start();
     for (auto& w : workers) {
-      asio::post(w->executor(), [w = w.get()] {
-        w->for_each_session([](WsSessionBase& s) { s.begin_drain(kReconnectAfterMs); });
-      });
+      asio::post(w->executor(),
+                 [w = w.get()] { w->for_each_session([](WsSessionBase& s) { s.begin_drain(kReconnectAfterMs); }); });
     }
     drain_timer->expires_after(std::chrono::milliseconds(deps.config.drain_grace_ms));
     drain_timer->async_wait([this](boost::system::error_code ec) {

@@ -78,7 +78,8 @@ void Worker::post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t ser
   // drain's exchange posts again. At most one drain is pending at a time,
   // which is what drain_slot_ relies on.
   if (head == nullptr) {
-    asio::post(io_->get_executor(), asio::bind_allocator(SourceAllocator<HandlerSlot>(&drain_slot_), [this] { drain_inbox(); }));
+    asio::post(io_->get_executor(),
+               asio::bind_allocator(SourceAllocator<HandlerSlot>(&drain_slot_), [this] { drain_inbox(); }));
   }
 }
 

@@ -58,19 +58,19 @@ class HandlerArena {
   HandlerArena& operator=(const HandlerArena&) = delete;
   ~HandlerArena() {
     for (auto& list : free_) {
-      for (void* p : list) ::operator delete(p, std::align_val_t{kAlign});
+      for (void* p : list) ::operator delete (p, std::align_val_t{kAlign});
     }
   }
 
   void* allocate(std::size_t n) {
-    if (n > kMaxBlock) return ::operator new(n, std::align_val_t{kAlign});
+    if (n > kMaxBlock) return ::operator new (n, std::align_val_t{kAlign});
     auto& list = free_[class_of(n)];
     if (!list.empty()) {
       void* p = list.back();
       list.pop_back();
       return p;
     }
-    return ::operator new((class_of(n) + 1) * kGranule, std::align_val_t{kAlign});
+    return ::operator new ((class_of(n) + 1) * kGranule, std::align_val_t{kAlign});
   }
   void deallocate(void* p, std::size_t n) noexcept {
     if (n <= kMaxBlock) {
@@ -80,7 +80,7 @@ class HandlerArena {
         return;
       }
     }
-    ::operator delete(p, std::align_val_t{kAlign});
+    ::operator delete (p, std::align_val_t{kAlign});
   }
 
  private:
@@ -134,9 +134,9 @@ class Worker {
   SourceAllocator<HandlerArena> handler_allocator() { return SourceAllocator<HandlerArena>(&arena_); }
   Context& context() { return ctx_; }
 
-  void start();        // spawns the thread
-  void join();         // waits for the thread after io().stop() or run-out
-  void destroy_io();   // destroys the io_context and every handler it still holds
+  void start();       // spawns the thread
+  void join();        // waits for the thread after io().stop() or run-out
+  void destroy_io();  // destroys the io_context and every handler it still holds
 
   // Owner thread only.
   void add(WsSessionBase* s);
@@ -170,7 +170,7 @@ class Worker {
   std::unique_ptr<asio::io_context> io_;
   asio::executor_work_guard<Executor> work_;
   std::unique_ptr<Timer> sweep_timer_;
-  std::vector<WsSessionBase*> sessions_;  // not owned; each removes itself on teardown
+  std::vector<WsSessionBase*> sessions_;   // not owned; each removes itself on teardown
   std::atomic<SendNode*> inbox_{nullptr};  // newest first
   HandlerSlot drain_slot_;
   std::thread thread_;

@@ -58,11 +58,12 @@ void WsSessionBase::leave(std::optional<std::int64_t> re) { worker_.context().hu
 
 void WsSessionBase::offload(std::function<void()> work, std::function<void()> done) {
   // The session stays alive until `done` has run on its own thread.
-  worker_.context().blocking.post([self = shared_from_this(), work = std::move(work), done = std::move(done)]() mutable {
-    work();
-    Executor ex = self->executor();
-    asio::post(ex, [self = std::move(self), done = std::move(done)] { done(); });
-  });
+  worker_.context().blocking.post(
+      [self = shared_from_this(), work = std::move(work), done = std::move(done)]() mutable {
+        work();
+        Executor ex = self->executor();
+        asio::post(ex, [self = std::move(self), done = std::move(done)] { done(); });
+      });
 }
 
 void WsSessionBase::leave_hub() {

@@ -5,13 +5,12 @@
 // two compile in parallel.
 #pragma once
 
-#include "net/ws_session.hpp"
-
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "net/errors.hpp"
 #include "net/worker.hpp"
+#include "net/ws_session.hpp"
 #include "obs/log.hpp"
 
 namespace serendip::net {
@@ -75,11 +74,10 @@ void WsSession<Stream>::start(UpgradeRequest req) {
   ws_.read_message_max(ctx.config.max_frame_bytes);
   ws_.auto_fragment(false);
   // Deadlines come from the worker's sweep, not from per-operation timers.
-  ws_.set_option(websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(),
-                                                 false});
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(boost::beast::http::field::server, "serendip");
-  }));
+  ws_.set_option(
+      websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(boost::beast::http::field::server, "serendip"); }));
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     // Any control frame (pong above all) proves the peer is alive.
     auto& c = worker_.context();
@@ -106,9 +104,9 @@ void WsSession<Stream>::start(UpgradeRequest req) {
 template <class Stream>
 void WsSession<Stream>::do_read() {
   ws_.async_read(read_buf_, asio::bind_allocator(worker_.handler_allocator(),
-                                                  [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
-                                                    self->on_read(ec, n);
-                                                  }));
+                                                 [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
+                                                   self->on_read(ec, n);
+                                                 }));
 }
 
 template <class Stream>
@@ -173,24 +171,24 @@ void WsSession<Stream>::do_write() {
   writing_ = true;
   ws_.text(true);
   SendNode* front = send_queue_.front();
-  ws_.async_write(asio::buffer(front->data),
-                  asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec,
-                                                                                        std::size_t) {
-                    SendPool::release(self->send_queue_.pop());
-                    if (ec) {
-                      self->writing_ = false;
-                      self->send_queue_.clear();
-                      self->abort();
-                      return;
-                    }
-                    self->worker_.context().metrics.messages_out.inc();
-                    if (!self->send_queue_.empty()) {
-                      self->do_write();
-                      return;
-                    }
-                    self->writing_ = false;
-                    if (self->close_code_) self->do_close();
-                  }));
+  ws_.async_write(
+      asio::buffer(front->data),
+      asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec, std::size_t) {
+        SendPool::release(self->send_queue_.pop());
+        if (ec) {
+          self->writing_ = false;
+          self->send_queue_.clear();
+          self->abort();
+          return;
+        }
+        self->worker_.context().metrics.messages_out.inc();
+        if (!self->send_queue_.empty()) {
+          self->do_write();
+          return;
+        }
+        self->writing_ = false;
+        if (self->close_code_) self->do_close();
+      }));
 }
 
 template <class Stream>
@@ -253,10 +251,8 @@ void WsSession<Stream>::sweep(std::int64_t now_ms) {
     case Phase::closing:
       if (now_ms - closing_since_ms_ >= ws_limits::kCloseTimeoutMs) abort();
       return;
-    case Phase::finished:
-      return;
-    case Phase::open:
-      break;
+    case Phase::finished: return;
+    case Phase::open: break;
   }
   if (close_code_) {
     if (now_ms - closing_since_ms_ >= ws_limits::kCloseTimeoutMs) abort();

@@ -32,8 +32,7 @@ enum class MatchCommand : std::uint8_t { join, next };
 
 class AdmissionGate {
  public:
-  AdmissionGate(abuse::RateLimiter& limiter, abuse::AbuseDetector& detector)
-      : limiter_(limiter), detector_(detector) {}
+  AdmissionGate(abuse::RateLimiter& limiter, abuse::AbuseDetector& detector) : limiter_(limiter), detector_(detector) {}
 
   // One rate limit for `key` (an IP for *_per_ip limits, else a device key).
   Admission check(abuse::Limit limit, std::string_view key);

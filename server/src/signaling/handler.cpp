@@ -11,8 +11,7 @@ namespace serendip::signaling {
 using core::ErrorCode;
 using protocol::ClientType;
 
-Handler::Handler(Services& services, Port& port, protocol::Decoder& decoder, std::string client_ip,
-                 std::int64_t now_ms)
+Handler::Handler(Services& services, Port& port, protocol::Decoder& decoder, std::string client_ip, std::int64_t now_ms)
     : services_(services),
       port_(port),
       decoder_(decoder),
@@ -22,24 +21,21 @@ Handler::Handler(Services& services, Port& port, protocol::Decoder& decoder, std
 void Handler::on_frame(bool text, std::string_view data, std::int64_t now_ms) {
   if (phase_ == Phase::closed) return;
   switch (budget_.spend(now_ms)) {
-    case MessageBudget::Verdict::admit:
-      break;
-    case MessageBudget::Verdict::refuse:
-      services_.metrics.rate_limited.inc();
-      return;
+    case MessageBudget::Verdict::admit: break;
+    case MessageBudget::Verdict::refuse: services_.metrics.rate_limited.inc(); return;
     case MessageBudget::Verdict::warn:
       services_.metrics.rate_limited.inc();
       send_error(ErrorCode::rate_limited, "too many messages", std::nullopt, budget_.retry_after_ms());
       return;
     case MessageBudget::Verdict::close:
       services_.metrics.rate_limited.inc();
-      port_.close(core::close_code::policy_violation, "flooding");
+      close(core::close_code::policy_violation, "flooding");
       return;
   }
   const bool before_hello = phase_ == Phase::awaiting_hello;
   if (!text) {
     if (before_hello) {
-      port_.close(core::close_code::no_hello, "hello expected");
+      close(core::close_code::no_hello, "hello expected");
     } else {
       send_error(ErrorCode::bad_request, "binary frames are not supported", std::nullopt);
     }
@@ -48,7 +44,7 @@ void Handler::on_frame(bool text, std::string_view data, std::int64_t now_ms) {
   auto decoded = decoder_.decode(data);
   if (auto* err = std::get_if<protocol::DecodeError>(&decoded)) {
     if (before_hello) {
-      port_.close(core::close_code::no_hello, "hello expected");
+      close(core::close_code::no_hello, "hello expected");
     } else {
       send_error(err->code, err->message, err->id);
     }
@@ -57,7 +53,7 @@ void Handler::on_frame(bool text, std::string_view data, std::int64_t now_ms) {
   const auto& msg = std::get<protocol::ClientMessage>(decoded);
   if (before_hello) {
     if (msg.type != ClientType::hello) {
-      port_.close(core::close_code::no_hello, "hello expected");
+      close(core::close_code::no_hello, "hello expected");
       return;
     }
     hello(std::get<protocol::HelloMsg>(msg.body).token, msg.id);
@@ -68,32 +64,16 @@ void Handler::on_frame(bool text, std::string_view data, std::int64_t now_ms) {
 
 void Handler::handle(const protocol::ClientMessage& msg, std::string_view frame) {
   switch (msg.type) {
-    case ClientType::hello:
-      send_error(ErrorCode::bad_request, "already authenticated", msg.id);
-      return;
-    case ClientType::join:
-      join(std::get<protocol::JoinMsg>(msg.body).prefs, msg.id);
-      return;
-    case ClientType::next:
-      next(msg.id);
-      return;
-    case ClientType::leave:
-      port_.leave(msg.id);
-      return;
+    case ClientType::hello: send_error(ErrorCode::bad_request, "already authenticated", msg.id); return;
+    case ClientType::join: join(std::get<protocol::JoinMsg>(msg.body).prefs, msg.id); return;
+    case ClientType::next: next(msg.id); return;
+    case ClientType::leave: port_.leave(msg.id); return;
     case ClientType::offer:
     case ClientType::answer:
-    case ClientType::ice:
-      relay(std::get<protocol::RelayMsg>(msg.body).session_id, frame, msg.id);
-      return;
-    case ClientType::ice_result:
-      ice_result(std::get<protocol::IceResultMsg>(msg.body), msg.id);
-      return;
-    case ClientType::report:
-      report(std::get<protocol::ReportMsg>(msg.body), msg.id);
-      return;
-    case ClientType::captcha:
-      captcha(std::get<protocol::CaptchaMsg>(msg.body).payload, msg.id);
-      return;
+    case ClientType::ice: relay(std::get<protocol::RelayMsg>(msg.body).session_id, frame, msg.id); return;
+    case ClientType::ice_result: ice_result(std::get<protocol::IceResultMsg>(msg.body), msg.id); return;
+    case ClientType::report: report(std::get<protocol::ReportMsg>(msg.body), msg.id); return;
+    case ClientType::captcha: captcha(std::get<protocol::CaptchaMsg>(msg.body).payload, msg.id); return;
   }
 }
 
@@ -106,12 +86,12 @@ void Handler::hello(std::string_view token, std::optional<std::int64_t> re) {
                result.claims ? std::string("not a user token")
                              : std::string("invalid token: ") + std::string(auth::to_string(result.error)),
                re);
-    port_.close(core::close_code::no_hello, "invalid token");
+    close(core::close_code::no_hello, "invalid token");
     return;
   }
   if (services_.drain.draining()) {
     port_.send(protocol::encode_draining(1000));
-    port_.close(core::close_code::going_away, "server is draining");
+    close(core::close_code::going_away, "server is draining");
     return;
   }
   user_id_ = std::move(result.claims->sub);
@@ -287,6 +267,12 @@ bool Handler::on_session_ended(const std::string& session_id) {
 
 void Handler::forget_session() { session_id_.clear(); }
 
+void Handler::close(std::uint16_t code, std::string_view reason) {
+  // Closed from here on, whether or not the Port tells us again.
+  phase_ = Phase::closed;
+  port_.close(code, reason);
+}
+
 void Handler::on_left(std::optional<std::int64_t> re) {
   if (phase_ != Phase::ready) return;
   port_.send(protocol::encode_left(re));
@@ -299,7 +285,7 @@ void Handler::on_banned(std::optional<std::int64_t> until_unix_ms, std::string_v
   // Every block can be appealed (contract: `banned.appealable`).
   port_.send(protocol::encode_banned(until ? std::optional<std::string_view>(*until) : std::nullopt,
                                      reason.empty() ? std::string_view("blocked by a moderator") : reason, true));
-  port_.close(core::close_code::banned, "banned");
+  close(core::close_code::banned, "banned");
 }
 
 void Handler::on_draining(std::int64_t reconnect_after_ms) {

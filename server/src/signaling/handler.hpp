@@ -110,6 +110,8 @@ class Handler {
   void send_error(core::ErrorCode code, std::string_view message, std::optional<std::int64_t> re,
                   std::optional<std::int64_t> retry_after_ms = std::nullopt);
   void forget_session();
+  // Asks the Port to close; nothing more is handled or sent after it.
+  void close(std::uint16_t code, std::string_view reason);
 
   Services& services_;          // Passed by argument; outlives every connection.
   Port& port_;                  // Passed by argument; the connection that owns this handler.

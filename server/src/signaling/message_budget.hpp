@@ -15,10 +15,10 @@ namespace serendip::signaling {
 class MessageBudget {
  public:
   enum class Verdict : std::uint8_t {
-    admit,     // handle the frame
-    refuse,    // drop it silently (an error was sent less than a second ago)
-    warn,      // drop it and send rate_limited with retry_after_ms()
-    close,     // flooding: close the socket with 1008
+    admit,   // handle the frame
+    refuse,  // drop it silently (an error was sent less than a second ago)
+    warn,    // drop it and send rate_limited with retry_after_ms()
+    close,   // flooding: close the socket with 1008
   };
 
   MessageBudget(double per_second, double burst, std::int64_t now_ms);
@@ -31,9 +31,9 @@ class MessageBudget {
  private:
   double per_second_;
   double burst_;
-  double tokens_;            // messages
+  double tokens_;  // messages
   std::int64_t tokens_at_ms_;
-  double flood_score_ = 0;   // refused frames, draining at per_second_
+  double flood_score_ = 0;  // refused frames, draining at per_second_
   std::int64_t flood_at_ms_;
   std::int64_t last_warning_ms_ = -1'000'000;
 };

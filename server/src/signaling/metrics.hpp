@@ -11,8 +11,8 @@ struct SignalingMetrics {
       : relayed(r.counter("serendip_relayed_total", "offer/answer/ice frames relayed to a peer")),
         client_errors(r.counter("serendip_ws_errors_sent_total", "error messages sent to clients")),
         rate_limited(r.counter("serendip_ws_rate_limited_total", "Frames refused by the per-socket rate limit")),
-        ice_connected(r.counter("serendip_ice_results_total", "Client-reported ICE outcomes",
-                                {{"outcome", "connected"}})),
+        ice_connected(
+            r.counter("serendip_ice_results_total", "Client-reported ICE outcomes", {{"outcome", "connected"}})),
         ice_failed(r.counter("serendip_ice_results_total", "Client-reported ICE outcomes", {{"outcome", "failed"}})),
         ice_host(r.counter("serendip_ice_candidate_type_total", "Selected candidate type of connected calls",
                            {{"type", "host"}})),
@@ -27,8 +27,8 @@ struct SignalingMetrics {
                                                 {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20})),
         captchas_issued(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "issued"}})),
         captchas_solved(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "solved"}})),
-        captchas_rejected(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome",
-                                    {{"outcome", "rejected"}})) {}
+        captchas_rejected(
+            r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "rejected"}})) {}
 
   obs::Counter& relayed;
   obs::Counter& client_errors;

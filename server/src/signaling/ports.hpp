@@ -39,7 +39,9 @@ class Port {
   virtual void leave(std::optional<std::int64_t> re) = 0;
 
   // Run `work` where it may block (a database commit), then `done` back on
-  // this connection's thread, unless the connection is gone by then.
+  // this connection's thread. `done` runs even if the connection closed
+  // meanwhile (the connection, and so its handler, is kept alive until then);
+  // the handler checks its own state there.
   virtual void offload(std::function<void()> work, std::function<void()> done) = 0;
 };
 
@@ -82,8 +84,8 @@ class ModerationDesk final : public Moderation {
   }
 
  private:
-  moderation::ModerationService& service_;             // Passed by argument.
-  const moderation::SessionDirectory& sessions_;      // Passed by argument.
+  moderation::ModerationService& service_;        // Passed by argument.
+  const moderation::SessionDirectory& sessions_;  // Passed by argument.
 };
 
 }  // namespace serendip::signaling

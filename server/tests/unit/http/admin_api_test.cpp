@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <tuple>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <stdexcept>
-#include <tuple>
 
 #include "auth/crypto.hpp"
 #include "core/time_format.hpp"
@@ -31,8 +31,16 @@ constexpr std::string_view kReporterIp = "198.51.100.1";
 constexpr std::string_view kReportedIp = "203.0.113.9";
 
 const std::vector<std::string> kInjections = {
-    "' OR '1'='1", "' OR 1=1 --", "'; DROP TABLE reports; --", "1; DELETE FROM blocks", "\" OR \"\"=\"",
-    "x' UNION SELECT username, password_hash FROM admins --", "1 OR 1=1", "%27%20OR%201%3D1", "$1", "?",
+    "' OR '1'='1",
+    "' OR 1=1 --",
+    "'; DROP TABLE reports; --",
+    "1; DELETE FROM blocks",
+    "\" OR \"\"=\"",
+    "x' UNION SELECT username, password_hash FROM admins --",
+    "1 OR 1=1",
+    "%27%20OR%201%3D1",
+    "$1",
+    "?",
 };
 
 class FakeStats final : public StatsProvider {
@@ -77,8 +85,8 @@ json::value parse(const std::string& s) {
 std::string urlencode(std::string_view s) {
   std::string out;
   for (char c : s) {
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '_' || c == '.';
+    const bool plain =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (plain) {
       out += c;
     } else {
@@ -103,13 +111,13 @@ class AdminApiTest : public testing::RouterTest {
     options.password_cost = moderation::PasswordCost::minimum;
     service_ = std::make_unique<moderation::ModerationService>(*db_, clock_, jwt_, options);
     service_->set_block_listener(&kicks_);
-    fallback_ = make_admin_api(AdminApiDeps{*service_, jwt_, clock_, stats_, sessions_, heatmap_,
-                                            std::string(kDeviceSecret)});
+    fallback_ =
+        make_admin_api(AdminApiDeps{*service_, jwt_, clock_, stats_, sessions_, heatmap_, std::string(kDeviceSecret)});
     admit_ = make_ban_check(*service_);
     EXPECT_TRUE(service_->ensure_bootstrap_admin("root:root password").has_value());
-    EXPECT_TRUE(service_->create_admin(moderation::Actor::system_actor("test"), "mod1", "mod1 password",
-                                       store::Role::moderator)
-                    .has_value());
+    EXPECT_TRUE(
+        service_->create_admin(moderation::Actor::system_actor("test"), "mod1", "mod1 password", store::Role::moderator)
+            .has_value());
     admin_token_ = login("root", "root password");
     mod_token_ = login("mod1", "mod1 password");
   }
@@ -132,15 +140,14 @@ class AdminApiTest : public testing::RouterTest {
   }
 
   std::string login(const std::string& user, const std::string& password) {
-    const Response r = call("POST", "/api/v1/admin/login", {},
-                            R"({"username":")" + user + R"(","password":")" + password + R"("})");
+    const Response r =
+        call("POST", "/api/v1/admin/login", {}, R"({"username":")" + user + R"(","password":")" + password + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return r.status == 200 ? std::string(parse(r.body).at("token").as_string()) : std::string();
   }
 
   // An anonymous session token, as POST /api/v1/session issues it.
-  std::string session_token(std::string_view device_id, std::string sub = "u_reporter",
-                            std::int64_t ttl_s = 300) {
+  std::string session_token(std::string_view device_id, std::string sub = "u_reporter", std::int64_t ttl_s = 300) {
     auth::Claims c;
     c.sub = std::move(sub);
     c.did = auth::device_key(kDeviceSecret, device_id);
@@ -163,9 +170,9 @@ class AdminApiTest : public testing::RouterTest {
 
   std::int64_t report(std::string session = "s-1") {
     add_session(session);
-    const Response r = call("POST", "/api/v1/reports", session_token(kDeviceA),
-                            R"({"sessionId":")" + session + R"(","reason":"harassment","comment":"rude"})",
-                            std::string(kReporterIp));
+    const Response r =
+        call("POST", "/api/v1/reports", session_token(kDeviceA),
+             R"({"sessionId":")" + session + R"(","reason":"harassment","comment":"rude"})", std::string(kReporterIp));
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? parse(r.body).at("reportId").as_int64() : 0;
   }
@@ -302,8 +309,7 @@ TEST_F(AdminApiTest, LoginAnswersAndIsRateLimited) {
   EXPECT_EQ(call("GET", "/api/v1/admin/login").status, 405);
 
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(call("POST", "/api/v1/admin/login", {}, R"({"username":"root","password":"nope"})", "192.0.2.66")
-                  .status,
+    EXPECT_EQ(call("POST", "/api/v1/admin/login", {}, R"({"username":"root","password":"nope"})", "192.0.2.66").status,
               401);
   }
   const Response limited =
@@ -371,9 +377,9 @@ TEST_F(AdminApiTest, ReportDecideBanAppealAndPlayAgain) {
 
   // The blocked user appeals by device id; once only while it is open.
   EXPECT_EQ(call("POST", "/api/v1/appeals", {}, R"({"message":"sorry"})", "192.0.2.99").status, 404);
-  const Response appeal = call("POST", "/api/v1/appeals", {},
-                               R"({"message":"it was not me","deviceId":")" + std::string(kDeviceB) + R"("})",
-                               "192.0.2.200");
+  const Response appeal =
+      call("POST", "/api/v1/appeals", {},
+           R"({"message":"it was not me","deviceId":")" + std::string(kDeviceB) + R"("})", "192.0.2.200");
   ASSERT_EQ(appeal.status, 201) << appeal.body;
   const std::int64_t appeal_id = parse(appeal.body).at("appealId").as_int64();
   // Again, now by an expired session token of the same device: still one open appeal.
@@ -438,7 +444,8 @@ TEST_F(AdminApiTest, PublicReportNeedsASessionTokenAndAKnownSession) {
   const Response twice = call("POST", "/api/v1/reports", session_token(kDeviceA), body);
   EXPECT_EQ(twice.status, 409);
   EXPECT_EQ(parse(twice.body).at("error").at("code").as_string(), "conflict");
-  const Response gone = call("POST", "/api/v1/reports", session_token(kDeviceA), R"({"sessionId":"s-10","reason":"spam"})");
+  const Response gone =
+      call("POST", "/api/v1/reports", session_token(kDeviceA), R"({"sessionId":"s-10","reason":"spam"})");
   EXPECT_EQ(parse(gone.body).at("error").at("code").as_string(), "not_in_session");
   EXPECT_EQ(call("GET", "/api/v1/reports").status, 405);
 }
@@ -568,8 +575,7 @@ TEST_F(AdminApiTest, StatsReputationAndHeatmap) {
   EXPECT_EQ(r.at("sessions").as_int64(), 1);
   EXPECT_EQ(r.at("reportsReceived").as_int64(), 1);
   EXPECT_TRUE(r.at("activeBlock").is_null());
-  const Response by_dev =
-      mod("GET", "/api/v1/admin/reputation?device=" + auth::device_key(kDeviceSecret, kDeviceA));
+  const Response by_dev = mod("GET", "/api/v1/admin/reputation?device=" + auth::device_key(kDeviceSecret, kDeviceA));
   EXPECT_EQ(parse(by_dev.body).at("reportsMade").as_int64(), 1);
 
   heatmap_.record_match_wait("eu", clock_.unix_ms(), 1200);
@@ -586,19 +592,18 @@ TEST_F(AdminApiTest, Accounts) {
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(parse(list.body).at("items").as_array().size(), 2u);
   EXPECT_EQ(list.body.find("argon2"), std::string::npos);  // hashes never leave the server
-  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"god"})")
-                .status,
-            400);
-  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"admin"})")
-                .status,
-            201);
-  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"admin"})")
-                .status,
-            409);
+  EXPECT_EQ(
+      admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"god"})").status,
+      400);
+  EXPECT_EQ(
+      admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"admin"})").status,
+      201);
+  EXPECT_EQ(
+      admin("POST", "/api/v1/admin/accounts", R"({"username":"eve","password":"eve password","role":"admin"})").status,
+      409);
   EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/eve/password", R"({"password":"new eve password"})").status, 204);
   EXPECT_FALSE(login("eve", "new eve password").empty());
-  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/nobody/password", R"({"password":"new eve password"})").status,
-            404);
+  EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/nobody/password", R"({"password":"new eve password"})").status, 404);
   const Response me = mod("GET", "/api/v1/admin/me");
   EXPECT_EQ(parse(me.body).at("role").as_string(), "moderator");
 }

@@ -39,7 +39,8 @@ TEST(AdminCall, FailureResponses) {
 }
 
 TEST(AdminCall, FieldsReadTypedMembersFirstProblemWins) {
-  const json::object o = object(R"({"s":"v","b":true,"i":7,"u":18446744073709551615,"a":["x","y"],"n":null,"bad":[1]})");
+  const json::object o =
+      object(R"({"s":"v","b":true,"i":7,"u":18446744073709551615,"a":["x","y"],"n":null,"bad":[1]})");
   Fields f(o);
   EXPECT_EQ(f.text("s"), "v");
   EXPECT_EQ(f.text("n"), std::nullopt);
@@ -85,9 +86,15 @@ TEST(AdminCall, FieldsDuration) {
 }
 
 TEST(AdminCall, ParamsValidateQueryValues) {
-  const Query q = {{"t", "text"},       {"empty", ""},         {"n", "12"},        {"nan", "x"},
-                   {"yes", "true"},     {"maybe", "perhaps"},  {"ip", "2001:DB8:0::9"},
-                   {"dev", "abc_DEF-1"}, {"long", std::string(201, 'x')}};
+  const Query q = {{"t", "text"},
+                   {"empty", ""},
+                   {"n", "12"},
+                   {"nan", "x"},
+                   {"yes", "true"},
+                   {"maybe", "perhaps"},
+                   {"ip", "2001:DB8:0::9"},
+                   {"dev", "abc_DEF-1"},
+                   {"long", std::string(201, 'x')}};
   Params p(q);
   EXPECT_EQ(p.text("t"), "text");
   EXPECT_EQ(p.text("empty"), std::nullopt);

@@ -44,8 +44,7 @@ TEST(Request, ParseQuery) {
   EXPECT_EQ(*parse_query(""), Query{});
   EXPECT_EQ(*parse_query("a=1&b=two+words&a=3"), (Query{{"a", "1"}, {"b", "two words"}, {"a", "3"}}));
   EXPECT_EQ(*parse_query("&&x&y=&=z&"), (Query{{"x", ""}, {"y", ""}, {"", "z"}}));
-  EXPECT_EQ(*parse_query("ip=2001%3Adb8%3A%3A1&q=%27%20OR%201%3D1"),
-            (Query{{"ip", "2001:db8::1"}, {"q", "' OR 1=1"}}));
+  EXPECT_EQ(*parse_query("ip=2001%3Adb8%3A%3A1&q=%27%20OR%201%3D1"), (Query{{"ip", "2001:db8::1"}, {"q", "' OR 1=1"}}));
   EXPECT_EQ(*parse_query("a=1=2"), (Query{{"a", "1=2"}}));
   EXPECT_FALSE(parse_query("a=%zz"));
   EXPECT_FALSE(parse_query("%g1=1"));

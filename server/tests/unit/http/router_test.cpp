@@ -101,9 +101,11 @@ TEST_F(ApiTest, SessionTtlFromConfig) {
 }
 
 TEST_F(ApiTest, SessionBadRequests) {
-  for (const std::string& body : std::vector<std::string>{"", "not json", "[]", "{}", R"({"deviceId":42})", R"({"deviceId":"short"})", R"({"deviceid":"3f2b1c4d-5e6f-4a8b"})",
-        R"({"deviceId":"3f2b1c4d 5e6f 4a8b 9c0d"})", R"({"deviceId":")" + std::string(129, 'a') + R"("})",
-        R"({"deviceId":"3f2b1c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d")"}) {
+  for (const std::string& body :
+       std::vector<std::string>{"", "not json", "[]", "{}", R"({"deviceId":42})", R"({"deviceId":"short"})",
+                                R"({"deviceid":"3f2b1c4d-5e6f-4a8b"})", R"({"deviceId":"3f2b1c4d 5e6f 4a8b 9c0d"})",
+                                R"({"deviceId":")" + std::string(129, 'a') + R"("})",
+                                R"({"deviceId":"3f2b1c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d")"}) {
     const Response res = post_session(body);
     EXPECT_EQ(res.status, 400) << body;
     EXPECT_EQ(parse(res.body).at("error").at("code").as_string(), "bad_request") << body;
@@ -165,8 +167,9 @@ TEST_F(ApiTest, RefreshRefusesExpiredAndInvalid) {
   EXPECT_EQ(handle(make_request("POST", "/api/v1/session/refresh", {bearer(jwt_.sign(c))})).status, 401);
   // Scheme is case-insensitive.
   c.role.clear();
-  EXPECT_EQ(handle(make_request("POST", "/api/v1/session/refresh", {{"authorization", "bearer " + jwt_.sign(c)}})).status,
-            200);
+  EXPECT_EQ(
+      handle(make_request("POST", "/api/v1/session/refresh", {{"authorization", "bearer " + jwt_.sign(c)}})).status,
+      200);
   EXPECT_NE(metrics_.render().find("serendip_http_auth_failures_total{reason=\"expired\"} 1\n"), std::string::npos);
 }
 
@@ -248,8 +251,8 @@ TEST_F(ApiTest, WsWithoutUpgrade) { EXPECT_EQ(get("/ws").status, 400); }
 // ---------------------------------------------------------------- CORS
 
 TEST_F(ApiTest, CorsAllowedOrigin) {
-  const Response res = post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})",
-                                    {{"origin", "http://localhost:8080"}});
+  const Response res =
+      post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})", {{"origin", "http://localhost:8080"}});
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("access-control-allow-origin"), "http://localhost:8080");
   EXPECT_EQ(res.header("vary"), "Origin");
@@ -267,7 +270,8 @@ TEST_F(ApiTest, CorsConfiguredOriginsCaseInsensitive) {
 }
 
 TEST_F(ApiTest, CorsDeniedOrigin) {
-  Response res = post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})", {{"origin", "https://evil.example"}});
+  Response res =
+      post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})", {{"origin", "https://evil.example"}});
   EXPECT_EQ(res.header("access-control-allow-origin"), "");
   EXPECT_EQ(res.header("access-control-allow-methods"), "");
   res = handle(make_request("OPTIONS", "/api/v1/session",
@@ -278,10 +282,10 @@ TEST_F(ApiTest, CorsDeniedOrigin) {
 }
 
 TEST_F(ApiTest, CorsPreflight) {
-  const Response res = handle(make_request(
-      "OPTIONS", "/api/v1/session",
-      {{"origin", "http://127.0.0.1:8080"}, {"access-control-request-method", "POST"},
-       {"access-control-request-headers", "content-type"}}));
+  const Response res = handle(make_request("OPTIONS", "/api/v1/session",
+                                           {{"origin", "http://127.0.0.1:8080"},
+                                            {"access-control-request-method", "POST"},
+                                            {"access-control-request-headers", "content-type"}}));
   EXPECT_EQ(res.status, 204);
   EXPECT_EQ(res.body, "");
   EXPECT_EQ(res.header("access-control-allow-origin"), "http://127.0.0.1:8080");
@@ -290,7 +294,8 @@ TEST_F(ApiTest, CorsPreflight) {
   EXPECT_EQ(res.header("access-control-max-age"), "600");
   EXPECT_EQ(res.header("vary"), "Origin");
 
-  const Response turn = handle(make_request("OPTIONS", "/api/v1/turn-credentials", {{"origin", "http://127.0.0.1:8080"}}));
+  const Response turn =
+      handle(make_request("OPTIONS", "/api/v1/turn-credentials", {{"origin", "http://127.0.0.1:8080"}}));
   EXPECT_EQ(turn.status, 204);
   EXPECT_EQ(turn.header("access-control-allow-methods"), "GET, OPTIONS");
 }

@@ -149,11 +149,25 @@ TEST_F(StaticTest, PlaceholderWhenIndexMissing) {
 TEST_F(StaticTest, TraversalIsRefused) {
   write("secret.txt", "TOP SECRET", base_);  // next to the root, not inside
   const char* attacks[] = {
-      "/../secret.txt",        "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-      "/assets/%2e%2e/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets%2f..%2f..%2fsecret.txt",
-      "/%2e%2e%5csecret.txt",  "/..\\secret.txt",        "//etc/passwd",       "/.%2e/secret.txt",
-      "/%00",                  "/index.html%00.js",      "/bad%zz",            "/bad%",
-      "/./index.html",         "/etc/passwd",            "/%2fetc%2fpasswd",   "/.env",
+      "/../secret.txt",
+      "/assets/../../secret.txt",
+      "/%2e%2e/secret.txt",
+      "/%2E%2E/secret.txt",
+      "/assets/%2e%2e/%2e%2e/secret.txt",
+      "/..%2fsecret.txt",
+      "/assets%2f..%2f..%2fsecret.txt",
+      "/%2e%2e%5csecret.txt",
+      "/..\\secret.txt",
+      "//etc/passwd",
+      "/.%2e/secret.txt",
+      "/%00",
+      "/index.html%00.js",
+      "/bad%zz",
+      "/bad%",
+      "/./index.html",
+      "/etc/passwd",
+      "/%2fetc%2fpasswd",
+      "/.env",
   };
   for (const char* path : attacks) {
     const Response res = get(path);

@@ -50,7 +50,8 @@ class RouterTest : public ::testing::Test {
   }
   ~RouterTest() override { std::filesystem::remove_all(base_); }
 
-  void write(const std::filesystem::path& relative, const std::string& content, const std::filesystem::path& under = {}) {
+  void write(const std::filesystem::path& relative, const std::string& content,
+             const std::filesystem::path& under = {}) {
     const auto p = (under.empty() ? root_ : under) / relative;
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << content;
@@ -59,8 +60,8 @@ class RouterTest : public ::testing::Test {
   // Builds the router lazily so tests can adjust config_ first.
   const Router& router() {
     if (!router_) {
-      router_ = std::make_unique<Router>(RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_,
-                                                    admit_, fallback_});
+      router_ = std::make_unique<Router>(
+          RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_, admit_, fallback_});
     }
     return *router_;
   }

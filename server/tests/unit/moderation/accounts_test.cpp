@@ -99,7 +99,8 @@ TEST_F(AccountsTest, FailedLoginsAreRateLimitedPerUsernameAndPerIp) {
   EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.99").has_value());
 
   // Unknown usernames count against the address as well.
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(code(svc().login("nobody" + std::to_string(i), "x", "192.0.2.50")), ErrorCode::unauthorized);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(code(svc().login("nobody" + std::to_string(i), "x", "192.0.2.50")), ErrorCode::unauthorized);
   EXPECT_EQ(code(svc().login("root", "correct horse battery", "192.0.2.50")), ErrorCode::rate_limited);
   // A success resets the username's count.
   for (int i = 0; i < 4; ++i) EXPECT_EQ(code(svc().login("root", "nope", "192.0.2.60")), ErrorCode::unauthorized);

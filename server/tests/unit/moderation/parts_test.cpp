@@ -74,8 +74,8 @@ TEST(MatchWaitHeatmap, AggregatesByRegionAndUtcHour) {
   for (int i = 0; i < 100; ++i) h.record_match_wait("EU", day + 5 * hour + i, i < 95 ? 200 : 9'000);
   h.record_match_wait("eu", day + 23 * hour, 1'500);
   h.record_match_wait("", day, 50);
-  h.record_match_wait("us", day, 50);          // a third region: over the cap
-  h.record_match_wait("<script>", day, 50);     // not a region name
+  h.record_match_wait("us", day, 50);        // a third region: over the cap
+  h.record_match_wait("<script>", day, 50);  // not a region name
   const auto snap = h.snapshot();
   ASSERT_EQ(snap.size(), 3u);
   EXPECT_EQ(snap[0].region, "eu");
