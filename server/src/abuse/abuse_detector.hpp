@@ -195,6 +195,8 @@ class MemoryAbuseDetector final : public AbuseDetector {
  public:
   MemoryAbuseDetector(AbuseConfig config, const core::Clock& clock);
   ~MemoryAbuseDetector() override;
+  MemoryAbuseDetector(const MemoryAbuseDetector&) = delete;
+  MemoryAbuseDetector& operator=(const MemoryAbuseDetector&) = delete;
 
   DetectorVerdict on_connect(std::string_view device, std::string_view ip) override;
   DetectorVerdict on_join(std::string_view device, std::string_view ip) override;

@@ -21,6 +21,7 @@ class LruMap {
  public:
   explicit LruMap(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
+  ~LruMap() = default;
   LruMap(const LruMap&) = delete;
   LruMap& operator=(const LruMap&) = delete;
 

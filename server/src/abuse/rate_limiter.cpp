@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <charconv>
 #include <functional>
 #include <mutex>
@@ -93,7 +94,9 @@ std::string apply_rate_limit_overrides(std::string_view text, RateLimitConfig& c
     }
     auto s1 = spec.find('/');
     auto s2 = s1 == std::string_view::npos ? s1 : spec.find('/', s1 + 1);
-    std::int64_t tokens = 0, seconds = 0, burst = 0;
+    std::int64_t tokens = 0;
+    std::int64_t seconds = 0;
+    std::int64_t burst = 0;
     std::string_view per = s2 == std::string_view::npos ? std::string_view{} : spec.substr(s1 + 1, s2 - s1 - 1);
     if (!per.empty() && per.back() == 's') per.remove_suffix(1);
     if (s2 == std::string_view::npos || !number(spec.substr(0, s1), tokens) || !number(per, seconds) ||
@@ -116,8 +119,7 @@ struct MemoryRateLimiter::Table {
   Table(const LimitSpec& spec, std::size_t max_entries, std::size_t shard_count)
       : spec(spec), units(spec.enabled() ? Units(spec) : Units(LimitSpec{1, 1, 1})) {
     const std::size_t n = round_up_pow2(std::max<std::size_t>(1, shard_count));
-    shift = 64;
-    for (std::size_t p = n; p > 1; p >>= 1) --shift;
+    shift = 64 - static_cast<unsigned>(std::countr_zero(n));  // n is a power of two
     // Per-shard caps add up to at most max_entries (rounded up by < n).
     const std::size_t per_shard = std::max<std::size_t>(1, (max_entries + n - 1) / n);
     shards.reserve(n);

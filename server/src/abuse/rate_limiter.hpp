@@ -119,6 +119,8 @@ class MemoryRateLimiter final : public RateLimiter {
  public:
   MemoryRateLimiter(RateLimitConfig config, const core::Clock& clock);
   ~MemoryRateLimiter() override;
+  MemoryRateLimiter(const MemoryRateLimiter&) = delete;
+  MemoryRateLimiter& operator=(const MemoryRateLimiter&) = delete;
 
   RateDecision check(Limit limit, std::string_view key, std::int64_t cost = 1) override;
   std::size_t sweep() override;

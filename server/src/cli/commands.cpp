@@ -38,6 +38,8 @@ class NoEcho {
       active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
     }
   }
+  NoEcho(const NoEcho&) = delete;
+  NoEcho& operator=(const NoEcho&) = delete;
   ~NoEcho() {
     if (active_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
   }
@@ -78,6 +80,7 @@ std::string date_of(std::int64_t unix_ms) {
 Io process_io() {
   Io io{std::cin, std::cout, std::cerr,
         [](std::string_view name) -> std::optional<std::string> {
+          // NOLINTNEXTLINE(concurrency-mt-unsafe): a CLI command runs alone; nothing calls setenv.
           const char* v = std::getenv(std::string(name).c_str());
           if (v == nullptr) return std::nullopt;
           return std::string(v);

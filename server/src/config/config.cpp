@@ -376,7 +376,9 @@ std::vector<std::string> Config::effective_allowed_origins() const {
   const bool local_or_any = listen_host == "127.0.0.1" || listen_host == "::1" || listen_host == "0.0.0.0" ||
                             listen_host == "::" || lower(listen_host) == "localhost";
   if (local_or_any) {
-    for (std::string alt : {scheme + "localhost" + port, scheme + "127.0.0.1" + port}) {
+    for (std::string_view host : {"localhost", "127.0.0.1"}) {
+      std::string alt = scheme;
+      alt.append(host).append(port);
       if (std::find(out.begin(), out.end(), alt) == out.end()) out.push_back(std::move(alt));
     }
   }

@@ -52,7 +52,7 @@ constexpr int http_status(ErrorCode c) {
     case ErrorCode::not_in_session: return 409;
     case ErrorCode::too_large: return 413;
     case ErrorCode::rate_limited: return 429;
-    case ErrorCode::captcha_required: return 403;
+    case ErrorCode::captcha_required:
     case ErrorCode::banned: return 403;
     case ErrorCode::conflict: return 409;
     case ErrorCode::unavailable: return 503;

@@ -145,7 +145,7 @@ void Matchmaker::join(ParticipantId id, Preferences prefs, Events& out) {
     impl_->dequeue(id, *p);  // out of the old languages' buckets; the position is kept
     keep_position = true;
   }
-  impl_->set_prefs(*p, std::move(prefs));
+  Impl::set_prefs(*p, std::move(prefs));
   impl_->queue_and_match(id, *p, keep_position, out);
 }
 

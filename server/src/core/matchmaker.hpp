@@ -62,7 +62,7 @@ struct PeerInfo {
 };
 
 struct QueuedEvent {
-  ParticipantId who;
+  ParticipantId who = 0;
   // Moving average (weight 1/8) of the waits of recently matched participants
   // of this mode; nullopt until a match happened in the mode.
   std::optional<std::int64_t> estimated_wait_ms;

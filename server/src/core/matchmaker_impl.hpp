@@ -85,7 +85,7 @@ struct Matchmaker::Impl {
   }
 
   // State transitions (matchmaker.cpp).
-  void set_prefs(Participant& p, Preferences prefs);
+  static void set_prefs(Participant& p, Preferences prefs);
   void enqueue(ParticipantId id, Participant& p, bool keep_position);
   void dequeue(ParticipantId id, Participant& p);
   void end_session(Participant& p, LeaveReason reason, Events& out);
@@ -95,7 +95,7 @@ struct Matchmaker::Impl {
   std::optional<std::int64_t> estimated_wait(Mode mode) const;
 
   // Matching (matchmaker_matching.cpp).
-  Candidate find_peer(ParticipantId id, const Participant& p, std::int64_t now);
+  Candidate find_peer(ParticipantId id, const Participant& p, std::int64_t now) const;
   bool try_match(ParticipantId id, Participant& p, Events& out);
   void pair_up(ParticipantId offerer_id, Participant& offerer, ParticipantId answerer_id, Participant& answerer,
                std::int64_t now, Events& out);

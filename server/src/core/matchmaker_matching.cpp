@@ -64,7 +64,8 @@ struct Matchmaker::Impl::Candidate {
   }
 };
 
-Matchmaker::Impl::Candidate Matchmaker::Impl::find_peer(ParticipantId id, const Participant& p, std::int64_t now) {
+Matchmaker::Impl::Candidate Matchmaker::Impl::find_peer(ParticipantId id, const Participant& p,
+                                                        std::int64_t now) const {
   const std::int64_t widen = config_.widen_region_after_ms;
   const bool self_widened = now - p.enqueued_ms >= widen;
   const int top_region = p.prefs.region.empty() ? 1 : 2;
@@ -184,7 +185,7 @@ void Matchmaker::Impl::retry_relaxed_devices(Events& out) {
     auto [first, last] = by_device_.equal_range(device);
     for (auto it = first; it != last; ++it) {
       const Participant& p = participants_.at(it->second);
-      if (p.state == ParticipantState::queued) waiting.push_back({p.seq, it->second});
+      if (p.state == ParticipantState::queued) waiting.emplace_back(p.seq, it->second);
     }
   }
   relaxed_devices_.clear();

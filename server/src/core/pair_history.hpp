@@ -64,7 +64,7 @@ class PairRules {
 
  private:
   struct Expiry {
-    std::int64_t at_ms;  // milliseconds, Clock::now_ms
+    std::int64_t at_ms = 0;  // milliseconds, Clock::now_ms
     DevicePair pair;
   };
 

@@ -45,6 +45,7 @@ class WaitingIndex {
   using Bucket = std::pmr::set<Entry, BySeq>;
 
   WaitingIndex() = default;
+  ~WaitingIndex() = default;
   WaitingIndex(const WaitingIndex&) = delete;
   WaitingIndex& operator=(const WaitingIndex&) = delete;
 

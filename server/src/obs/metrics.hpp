@@ -62,6 +62,8 @@ class Registry {
  public:
   Registry();
   ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
   // The same name+labels returns the same metric. `help` is taken from the first registration.
   Counter& counter(std::string_view name, std::string_view help, Labels labels = {});
   Gauge& gauge(std::string_view name, std::string_view help, Labels labels = {});

@@ -78,7 +78,11 @@ std::optional<ProcessSample> parse_proc_stat(std::string_view stat, double ticks
     auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
     return ec == std::errc{} && p == f.data() + f.size();
   };
-  std::uint64_t utime = 0, stime = 0, start = 0, vsize = 0, rss = 0;
+  std::uint64_t utime = 0;
+  std::uint64_t stime = 0;
+  std::uint64_t start = 0;
+  std::uint64_t vsize = 0;
+  std::uint64_t rss = 0;
   if (!field(14, utime) || !field(15, stime) || !field(22, start) || !field(23, vsize) || !field(24, rss)) {
     return std::nullopt;
   }

@@ -84,8 +84,9 @@ bool is_valid_utf8(std::string_view s) {
       ++i;
       continue;
     }
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    std::size_t len = 0;
+    unsigned char lo = 0x80;  // allowed range of the second byte: [lo, hi]
+    unsigned char hi = 0xBF;
     if (b >= 0xC2 && b <= 0xDF) {
       len = 2;
     } else if (b >= 0xE0 && b <= 0xEF) {

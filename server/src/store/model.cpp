@@ -115,7 +115,8 @@ Result<std::vector<std::int64_t>> decode_cursor(std::string_view cursor, std::si
   std::size_t pos = 0;
   while (out.size() < parts) {
     const std::size_t dot = cursor.find('.', pos);
-    const std::string_view piece = cursor.substr(pos, dot == std::string_view::npos ? cursor.npos : dot - pos);
+    const std::string_view piece =
+        cursor.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
     std::int64_t v = 0;
     const auto [ptr, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), v);
     if (piece.empty() || ec != std::errc() || ptr != piece.data() + piece.size()) break;

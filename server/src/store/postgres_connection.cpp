@@ -33,6 +33,8 @@ class PostgresConnection final : public Connection {
  public:
   explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
   ~PostgresConnection() override { PQfinish(conn_); }
+  PostgresConnection(const PostgresConnection&) = delete;  // one owner of conn_
+  PostgresConnection& operator=(const PostgresConnection&) = delete;
 
   Dialect dialect() const override { return Dialect::postgres; }
 

@@ -33,7 +33,7 @@ class Executor {
     const std::string savepoint = "sp" + std::to_string(level);
     if (auto r = conn_->exec(level == 0 ? begin_sql() : "SAVEPOINT " + savepoint); !r) return R(r.error());
     ++depth_;
-    struct Depth {
+    struct Depth {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
       int& d;
       ~Depth() { --d; }
     };
@@ -109,7 +109,7 @@ int clamp_limit(int limit);  // 1..500
 class SqlReportStore final : public ReportStore {
  public:
   explicit SqlReportStore(Executor& ex) : ex_(ex) {}
-  Result<std::int64_t> add(const NewReport& report) override;
+  Result<std::int64_t> add(const NewReport& n) override;
   Result<ReportSummary> get(std::int64_t id) override;
   Result<Page<ReportSummary>> queue(const ReportFilter& filter, const PageRequest& page) override;
   Result<std::int64_t> count(const ReportFilter& filter) override;
@@ -124,7 +124,7 @@ class SqlReportStore final : public ReportStore {
 class SqlBlockStore final : public BlockStore {
  public:
   explicit SqlBlockStore(Executor& ex) : ex_(ex) {}
-  Result<Block> add(const NewBlock& block) override;
+  Result<Block> add(const NewBlock& n) override;
   Result<Block> get(std::int64_t id) override;
   Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key, std::int64_t now) override;
   Result<Block> lift(std::int64_t id, std::string_view lifted_by, std::int64_t now) override;
@@ -138,7 +138,7 @@ class SqlBlockStore final : public BlockStore {
 class SqlAppealStore final : public AppealStore {
  public:
   explicit SqlAppealStore(Executor& ex) : ex_(ex) {}
-  Result<Appeal> add(const NewAppeal& appeal) override;
+  Result<Appeal> add(const NewAppeal& n) override;
   Result<Appeal> get(std::int64_t id) override;
   Result<Appeal> decide(std::int64_t id, AppealStatus status, std::string_view decided_by, std::int64_t now,
                         std::string_view note) override;

@@ -27,6 +27,8 @@ Error error_of(sqlite3* db, int rc, std::string_view what) {
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(const SqliteConnection&) = delete;  // one owner of db_ and the statements
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
@@ -39,7 +41,7 @@ class SqliteConnection final : public Connection {
     if (!prepared) return prepared.error();
     sqlite3_stmt* st = *prepared;
     // Reset on every way out so the cached statement releases its read snapshot.
-    struct Reset {
+    struct Reset {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
       sqlite3_stmt* st;
       ~Reset() {
         sqlite3_reset(st);
