@@ -3,8 +3,12 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= 2
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+# One GoogleTest binary per folder of server/tests/unit that has tests (see server/tests/CMakeLists.txt).
+UNIT_TEST_TARGETS := $(foreach d,$(wildcard server/tests/unit/*/),$(if $(wildcard $(d)*_test.cpp),unit-$(notdir $(d:/=))-tests))
+# make lint LINT_PATHS="server/src/core server/src/abuse" lints only those folders.
+LINT_PATHS ?=
 
-.PHONY: all build server web run test test-unit test-integration test-web test-e2e bench clean deps deps-test
+.PHONY: all build server web run test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
 
 all: build
 
@@ -33,8 +37,8 @@ test: deps-test server web
 	@scripts/test.sh
 
 test-unit: deps-test $(BUILD_DIR)/CMakeCache.txt
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-unit-tests
-	@scripts/test.sh unit
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target $(UNIT_TEST_TARGETS)
+	@BUILD_DIR=$(BUILD_DIR) scripts/test.sh unit
 
 test-integration: deps-test server
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-load serendip-alloc-counter
@@ -49,6 +53,10 @@ test-e2e: deps-test server web
 bench: deps-test $(BUILD_DIR)/CMakeCache.txt
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-bench serendip-server serendip-load serendip-floor-relay serendip-alloc-counter
 	@scripts/bench.sh
+
+# clang-format check and clang-tidy (scripts/lint.sh); clang-tidy results are cached in $(BUILD_DIR)/lint-cache.
+lint: deps-test
+	@BUILD_DIR=$(BUILD_DIR) LINT_JOBS=$(JOBS) scripts/lint.sh $(LINT_PATHS)
 
 clean:
 	rm -rf $(BUILD_DIR) web/dist

@@ -2,7 +2,8 @@
 # Installs what Serendip needs on Debian 12, quietly and idempotently.
 # Usage: scripts/bootstrap.sh [build|test|bench]
 #   build: compilers, Boost 1.81, OpenSSL, SQLite, libpq, hiredis (+ web app deps)
-#   test:  build + GoogleTest, Redis, coturn, PostgreSQL, Chromium for end-to-end tests
+#   test:  build + GoogleTest, Redis, coturn, PostgreSQL, Chromium for end-to-end tests,
+#          clang-format and clang-tidy for make lint
 set -euo pipefail
 what="${1:-build}"
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev
   nodejs)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
-  chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus)
+  chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus
+  clang-format clang-tidy)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
