@@ -46,7 +46,7 @@ void run_decode(benchmark::State& state, const std::string& frame) {
   Decoder decoder;
   decoder.decode(frame);  // warm-up: the parser's stack may size itself once
   std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     auto result = decoder.decode(frame);
     benchmark::DoNotOptimize(result);
     if (!std::holds_alternative<ClientMessage>(result)) state.SkipWithError("frame refused");
@@ -71,7 +71,7 @@ void BM_EncodeMatched(benchmark::State& state) {
                                  1200};
   std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
   std::size_t bytes = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     std::string frame = serendip::protocol::encode_matched(e);
     bytes += frame.size();
     benchmark::DoNotOptimize(frame);

@@ -52,8 +52,9 @@ void BM_SteadyPairs(benchmark::State& state) {
   const Preferences prefs{Mode::video, {"en", "de"}, "eu", {"music", "film", "chess"}};
   ParticipantId id = 0;
   std::size_t matches = 0;
-  for (auto _ : state) {
-    const ParticipantId a = ++id, b = ++id;
+  for ([[maybe_unused]] auto _ : state) {
+    const ParticipantId a = ++id;
+    const ParticipantId b = ++id;
     rig.out.clear();
     rig.mm.connect(a, device_key(a));
     rig.mm.connect(b, device_key(b));
@@ -75,7 +76,9 @@ BENCHMARK(BM_SteadyPairs);
 // none, 1 in 10), so it scans up to 200 waiters across two buckets, ranking by
 // region and shared interests, and takes one; the slot is refilled at once.
 void BM_StandingQueue(benchmark::State& state) {
-  constexpr int kLanguages = 10, kRegions = 100, kInterests = 20;
+  constexpr int kLanguages = 10;
+  constexpr int kRegions = 100;
+  constexpr int kInterests = 20;
   Rig rig(MatchmakerConfig{.widen_region_after_ms = std::int64_t{1} << 40});
   std::mt19937_64 rng(7);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
@@ -100,9 +103,10 @@ void BM_StandingQueue(benchmark::State& state) {
 
   std::size_t matches = 0;
   std::int64_t n = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     const ParticipantId arrival = (ParticipantId{1} << 63) | static_cast<ParticipantId>(++n);
-    const int l1 = pick(kLanguages), l2 = (l1 + 1 + pick(kLanguages - 1)) % kLanguages;
+    const int l1 = pick(kLanguages);
+    const int l2 = (l1 + 1 + pick(kLanguages - 1)) % kLanguages;
     Preferences prefs{Mode::video,
                       {"l" + std::to_string(l1), "l" + std::to_string(l2)},
                       pick(10) == 0 ? "" : "r" + std::to_string(pick(kRegions)),
@@ -136,7 +140,8 @@ void BM_NextChurn(benchmark::State& state) {
   static const char* kRegions[] = {"eu", "us", "sa", "as"};
   static const char* kTags[] = {"music", "film", "chess", "art", "tea", "code", "books", "travel"};
   for (ParticipantId id = 1; id <= kPopulation; ++id) {
-    const std::size_t t1 = rng() % 8, t2 = (t1 + 1 + rng() % 7) % 8;  // two distinct tags, as the codec ensures
+    const std::size_t t1 = rng() % 8;
+    const std::size_t t2 = (t1 + 1 + rng() % 7) % 8;  // two distinct tags, as the codec ensures
     rig.mm.connect(id, device_key(id));
     rig.mm.join(id, Preferences{Mode::video, {"en"}, kRegions[rng() % 4], {kTags[t1], kTags[t2]}}, rig.out);
   }
@@ -145,12 +150,12 @@ void BM_NextChurn(benchmark::State& state) {
 
   std::size_t matches = 0;
   std::int64_t n = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     const ParticipantId id = 1 + rng() % kPopulation;
     rig.out.clear();
     rig.mm.next(id, rig.out);
     if (!rig.out.empty()) {
-      if (const auto* left = std::get_if<PeerLeftEvent>(&rig.out[0])) rig.mm.next(left->who, rig.out);
+      if (const auto* left = std::get_if<PeerLeftEvent>(&rig.out.front())) rig.mm.next(left->who, rig.out);
     }
     matches += count_matches(rig.out);
     rig.advance(++n);

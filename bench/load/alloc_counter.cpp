@@ -4,19 +4,22 @@
 // SERENDIP_ALLOC_COUNT_FILE. The load benchmark reads it before and after the
 // relay phase to report allocations per relayed message end to end.
 #include <fcntl.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not in <csignal>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
 
+// glibc's own entry points, which the shim forwards to.
+// NOLINTBEGIN(bugprone-reserved-identifier)
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
 void* __libc_realloc(void*, std::size_t);
 void* __libc_memalign(std::size_t, std::size_t);
 }
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace {
 
@@ -44,7 +47,7 @@ void on_signal(int) {
 }
 
 __attribute__((constructor)) void install() {
-  g_file = getenv("SERENDIP_ALLOC_COUNT_FILE");
+  g_file = getenv("SERENDIP_ALLOC_COUNT_FILE");  // NOLINT(concurrency-mt-unsafe): runs at load, before main
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sa.sa_flags = SA_RESTART;

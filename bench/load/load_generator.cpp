@@ -22,7 +22,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill() is POSIX, not in <csignal>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,13 +34,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -53,8 +53,11 @@ using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "serendip-load: %s\n", what.c_str());
-  std::exit(1);
+  std::exit(1);  // NOLINT(concurrency-mt-unsafe): the load generator is single-threaded
 }
+
+// strerror(errno), without strerror's shared buffer.
+std::string errno_text() { return std::generic_category().message(errno); }
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
@@ -76,7 +79,8 @@ double cpu_seconds(int pid) {
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));
   std::string f;
-  double utime = 0, stime = 0;
+  double utime = 0;
+  double stime = 0;
   for (int i = 3; i <= 15 && fields >> f; ++i) {
     if (i == 14) utime = std::stod(f);
     if (i == 15) stime = std::stod(f);
@@ -108,18 +112,17 @@ struct Conn {
 
 int connect_to(int port, int index) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
+  if (fd < 0) die(std::string("socket: ") + errno_text());
   // Spread over 127.0.0.2..127.0.0.251 so the ephemeral ports of one source address suffice.
   sockaddr_in src{};
   src.sin_family = AF_INET;
   src.sin_addr.s_addr = htonl((127u << 24) | static_cast<std::uint32_t>(2 + index % 250));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) die(std::string("bind: ") + std::strerror(errno));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) die(std::string("bind: ") + errno_text());
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
   dst.sin_port = htons(static_cast<std::uint16_t>(port));
   dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
-    die(std::string("connect: ") + std::strerror(errno));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) die(std::string("connect: ") + errno_text());
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   timeval tv{10, 0};
@@ -130,7 +133,7 @@ int connect_to(int port, int index) {
 void send_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t w = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (w <= 0) die(std::string("send: ") + std::strerror(errno));
+    if (w <= 0) die(std::string("send: ") + errno_text());
     bytes.remove_prefix(static_cast<std::size_t>(w));
   }
 }
@@ -138,13 +141,13 @@ void send_all(int fd, std::string_view bytes) {
 void recv_more(int fd, std::string& in) {
   char buf[8192];
   const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
-  if (r <= 0) die(r == 0 ? "connection closed by the server" : std::string("recv: ") + std::strerror(errno));
+  if (r <= 0) die(r == 0 ? "connection closed by the server" : std::string("recv: ") + errno_text());
   in.append(buf, static_cast<std::size_t>(r));
 }
 
 // Reads an HTTP response head (and, with Content-Length, its body) from `in`/`fd`.
 std::pair<std::string, std::string> read_http(int fd, std::string& in) {
-  std::size_t end;
+  std::size_t end = 0;
   while ((end = in.find("\r\n\r\n")) == std::string::npos) recv_more(fd, in);
   std::string head = in.substr(0, end);
   in.erase(0, end + 4);
@@ -207,7 +210,7 @@ Conn open_socket(const std::string& kind, int port, int index, TokenSource* toke
   send_all(c.fd, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2VyZW5kaXAtbG9hZC1rZXk=\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n");
-  std::size_t end;
+  std::size_t end = 0;
   while ((end = c.in.find("\r\n\r\n")) == std::string::npos) recv_more(c.fd, c.in);
   if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) die("upgrade refused: " + c.in.substr(0, c.in.find('\r')));
   c.in.erase(0, end + 4);
@@ -277,7 +280,7 @@ class Relay {
     }
     const ssize_t w = ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL);
     const std::size_t sent = w > 0 ? static_cast<std::size_t>(w) : 0;
-    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) die(std::string("send: ") + std::strerror(errno));
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) die(std::string("send: ") + errno_text());
     if (sent < frame.size()) {
       c.out.assign(frame, sent);
       want_write(c, true);
@@ -307,7 +310,7 @@ class Relay {
       if (r == 0) die("the server closed a relay socket");
       if (r < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        die(std::string("recv: ") + std::strerror(errno));
+        die(std::string("recv: ") + errno_text());
       }
       c.in.append(buf, static_cast<std::size_t>(r));
     }
@@ -384,6 +387,7 @@ int main(int argc, char** argv) {
   // ---- 1. idle sockets
   if (idle > 0) {
     std::vector<Conn> warm;
+    warm.reserve(50);
     for (int i = 0; i < 50; ++i) warm.push_back(open_socket(kind, port, i, tokens.get(), run_id + "w"));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const double before = rss_bytes(pid);
@@ -401,7 +405,7 @@ int main(int argc, char** argv) {
 
   // ---- 2. relay
   std::vector<Conn> conns;
-  conns.reserve(static_cast<std::size_t>(2 * pairs));
+  conns.reserve(2 * static_cast<std::size_t>(pairs));
   for (int i = 0; i < 2 * pairs; ++i) conns.push_back(open_socket(kind, port, i, tokens.get(), run_id + "r"));
   if (kind == "serendip") {
     for (auto& c : conns) send_text(c, R"({"type":"join","mode":"text","languages":["en"]})");

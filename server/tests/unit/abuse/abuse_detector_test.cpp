@@ -385,6 +385,7 @@ TEST(AbuseDetector, TenThousandDevicesCostBoundedMemory) {
 TEST(AbuseDetector, ConcurrentEventsKeepCountsConsistent) {
   Fixture f;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 250; ++i) {

@@ -241,6 +241,7 @@ TEST(Altcha, ConcurrentVerificationsOfOnePayloadAcceptExactlyOne) {
   const std::string payload = solved(f.altcha.create_challenge(1'000, 300));
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
@@ -257,8 +258,10 @@ TEST(Altcha, ConcurrentChallengesAreDistinct) {
   Altcha altcha(kKey, clock);  // CryptoRandom
   std::vector<std::vector<std::string>> salts(4);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
+      salts[t].reserve(100);
       for (int i = 0; i < 100; ++i) salts[t].push_back(altcha.create_challenge(1'000, 60).salt);
     });
   }

@@ -203,6 +203,7 @@ TEST(RateLimiter, ConcurrentChecksOnOneKeyGrantExactlyTheBurst) {
   MemoryRateLimiter rl(cfg, clock);
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 500; ++i) {
@@ -221,6 +222,7 @@ TEST(RateLimiter, ConcurrentFloodOfDistinctKeysStaysUnderTheCap) {
   cfg.max_entries_per_limit = 512;
   MemoryRateLimiter rl(cfg, clock);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2'500; ++i) (void)rl.check(Limit::connect_per_ip, device(t * 10'000 + i));

@@ -24,18 +24,20 @@ class CliTest : public ::testing::Test {
     if (!db) throw std::runtime_error(db.error().message);
     db_ = std::move(*db);
   }
-  ~CliTest() override {
+  void TearDown() override {
     db_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
-  int admin(std::vector<std::string> args, std::string stdin_text = {}, std::optional<std::string> env = {}) {
-    return run(true, std::move(args), std::move(stdin_text), std::move(env));
+  int admin(const std::vector<std::string>& args, const std::string& stdin_text = {},
+            const std::optional<std::string>& env = {}) {
+    return run(true, args, stdin_text, env);
   }
-  int audit(std::vector<std::string> args) { return run(false, std::move(args), {}, {}); }
+  int audit(const std::vector<std::string>& args) { return run(false, args, {}, {}); }
 
-  int run(bool is_admin, std::vector<std::string> args, std::string stdin_text, std::optional<std::string> env) {
+  int run(bool is_admin, const std::vector<std::string>& args, const std::string& stdin_text,
+          const std::optional<std::string>& env) {
     in_.str(stdin_text);
     in_.clear();
     out_.str("");

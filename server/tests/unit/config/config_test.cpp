@@ -24,6 +24,7 @@ struct Outcome {
 Outcome run(std::vector<std::string> args, const Env& env = {}) {
   args.insert(args.begin(), "serendip-server");
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const auto& a : args) argv.push_back(a.c_str());
   auto getenv = [&env](std::string_view name) -> std::optional<std::string> {
     if (auto it = env.find(name); it != env.end()) return it->second;
@@ -43,6 +44,8 @@ class TempFile {
     std::ofstream(path_) << text;
   }
   ~TempFile() { std::filesystem::remove_all(dir_); }
+  TempFile(const TempFile&) = delete;  // one owner of the directory
+  TempFile& operator=(const TempFile&) = delete;
   std::string path() const { return path_.string(); }
 
  private:
@@ -307,8 +310,8 @@ TEST(Config, EveryKeyWorksAsFlagEnvAndFile) {
   for (const auto& [key, value] : values) {
     std::string env_key = "SERENDIP_";
     for (char ch : key) env_key += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const TempFile file(key + " = " + value + "\n");
-    const Outcome by_flag = run({"--" + key + "=" + value});
+    const TempFile file(std::string(key).append(" = ").append(value).append("\n"));
+    const Outcome by_flag = run({std::string("--").append(key).append("=").append(value)});
     const Outcome by_env = run({}, {{env_key, value}});
     const Outcome by_file = run({"--config=" + file.path()});
     ASSERT_TRUE(by_flag.ok()) << key << by_flag.error();

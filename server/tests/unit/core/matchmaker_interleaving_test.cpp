@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -64,7 +65,7 @@ class Checker {
   ParticipantId random_id() {
     if (chance(8) || live_.empty()) return next_id_ + 1'000;  // never connected
     if (chance(8) && !gone_.empty()) return gone_[pick(gone_.size())];
-    return std::next(live_.begin(), pick(live_.size()))->first;  // live_ is small
+    return std::next(live_.begin(), static_cast<std::ptrdiff_t>(pick(live_.size())))->first;  // live_ is small
   }
 
   Preferences random_prefs() {
@@ -153,7 +154,8 @@ class Checker {
       }
       case Op::exclude:
       case Op::include: {
-        std::string a = random_device(), b = random_device();
+        std::string a = random_device();
+        std::string b = random_device();
         auto key = std::minmax(a, b);
         last_op_ = std::string(op == Op::exclude ? "exclude" : "include") + "(" + a + ", " + b + ")";
         if (op == Op::exclude) {
@@ -243,7 +245,8 @@ class Checker {
               o.session_id.find_first_not_of("0123456789abcdef") == std::string::npos,
           "session ids: 32 hex, equal in both directions");
     check(sessions_seen_.insert(o.session_id).second, "session id reused");
-    auto mo = live_.find(o.who), ma = live_.find(a.who);
+    auto mo = live_.find(o.who);
+    auto ma = live_.find(a.who);
     check(mo != live_.end() && ma != live_.end(), "matched a disconnected or unknown id");
     if (!why_.empty()) return;
     Model& x = mo->second;
@@ -255,7 +258,9 @@ class Checker {
     const std::int64_t now = clock_.now_ms();
     check(o.waited_ms == now - x.enqueued_ms && a.waited_ms == now - y.enqueued_ms, "waited_ms");
     check(o.waited_ms >= a.waited_ms, "the offerer must have waited longer");
-    std::vector<std::string> common, xi = x.prefs->interests, yi = y.prefs->interests;
+    std::vector<std::string> common;
+    std::vector<std::string> xi = x.prefs->interests;
+    std::vector<std::string> yi = y.prefs->interests;
     std::sort(xi.begin(), xi.end());
     std::sort(yi.begin(), yi.end());
     std::set_intersection(xi.begin(), xi.end(), yi.begin(), yi.end(), std::back_inserter(common));
@@ -271,7 +276,7 @@ class Checker {
     if (x.device != y.device) last_paired_[std::minmax(x.device, y.device)] = now;
     matched_in_mode_.insert(x.prefs->mode);
     ++matches_;
-    matched_this_op_.push_back({o.who, a.who});
+    matched_this_op_.emplace_back(o.who, a.who);
   }
 
   std::string describe(ParticipantId id) const {
@@ -295,13 +300,15 @@ class Checker {
       auto it = last_paired_.find(std::minmax(x.device, y.device));
       if (it != last_paired_.end() && now < it->second + config_.repeat_pair_cooldown_ms) return false;
     }
-    const std::string &rx = x.prefs->region, &ry = y.prefs->region;
+    const std::string& rx = x.prefs->region;
+    const std::string& ry = y.prefs->region;
     return rx.empty() || ry.empty() || rx == ry || now - x.enqueued_ms >= config_.widen_region_after_ms ||
            now - y.enqueued_ms >= config_.widen_region_after_ms;
   }
 
   void compare_with_matchmaker() {
-    std::size_t queued = 0, in_session = 0;
+    std::size_t queued = 0;
+    std::size_t in_session = 0;
     std::map<std::pair<Mode, std::string>, std::size_t> by_language;
     for (const auto& [id, m] : live_) {
       check(mm_.state(id) == m.state, "state() disagrees with the events for " + std::to_string(id));
@@ -368,7 +375,9 @@ class Checker {
 };
 
 void run_seeds(MatchmakerConfig config, bool complete_scan, int ops) {
-  std::uint64_t first = 1, last = 100;
+  std::uint64_t first = 1;
+  std::uint64_t last = 100;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts; nothing calls setenv.
   if (const char* s = std::getenv("SERENDIP_MATCHMAKER_SEED")) first = last = std::strtoull(s, nullptr, 10);
   for (std::uint64_t seed = first; seed <= last; ++seed) {
     const std::string why = Checker(seed, config, complete_scan).run(ops);

@@ -64,6 +64,7 @@ TEST(Log, WritesWholeLinesToStdoutFromManyThreads) {
   set_level(Level::info);
   testing::internal::CaptureStdout();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([t] {
       for (int i = 0; i < 200; ++i) log(Level::info, "test", "tick", {{"thread", t}, {"i", i}});

@@ -37,6 +37,7 @@ TEST(Decoder, ViewsStayValidUntilTheNextDecode) {
 
   // Unrelated heap traffic does not disturb the decoder's storage.
   std::vector<std::string> noise;
+  noise.reserve(1000);
   for (int i = 0; i < 1000; ++i) noise.emplace_back(1000, 'x');
   EXPECT_EQ(view, token);
 

@@ -12,6 +12,7 @@ class PostgresBackend final : public Backend {
  public:
   std::string name() const override { return "postgresql"; }
   std::string fresh_url() override {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the test harness never calls setenv.
     const char* url = std::getenv("SERENDIP_TEST_PG_URL");
     if (url == nullptr || *url == '\0') {
       ADD_FAILURE() << "SERENDIP_TEST_PG_URL is not set: run under scripts/pg.sh run -- <this binary>";

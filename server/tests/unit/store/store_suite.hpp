@@ -46,7 +46,7 @@ class StoreTest : public ::testing::TestWithParam<BackendParam> {
     backend().cleanup();
   }
 
-  Backend& backend() const { return *GetParam().backend; }
+  static Backend& backend() { return *GetParam().backend; }
   Database& db() { return *db_; }
   std::unique_ptr<Database> reopen() {
     db_.reset();

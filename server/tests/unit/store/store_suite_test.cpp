@@ -2,7 +2,7 @@
 #include "store_suite.hpp"
 
 #include <poll.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill() is POSIX, not in <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +32,7 @@ const std::vector<std::string> kInjections = {
     "%' OR '%'='",
 };
 
-NewReport report(std::string session, std::string reporter, std::string reported, std::int64_t at = kT0) {
+NewReport report(std::string session, const std::string& reporter, const std::string& reported, std::int64_t at = kT0) {
   NewReport r;
   r.created_at = at;
   r.session_id = std::move(session);
@@ -67,7 +67,7 @@ T ok(Result<T> r) {
   if (!r) throw std::runtime_error(r.error().message);
   return std::move(*r);
 }
-void ok(Result<void> r) {
+void ok(const Result<void>& r) {
   EXPECT_TRUE(r.has_value()) << r.error().message;
   if (!r) throw std::runtime_error(r.error().message);
 }
@@ -256,7 +256,7 @@ TEST_P(StoreTest, QueueFilters) {
   ok(db().reports().add(report("s3", "c", "bob", kT0 + 20)));
   ok(db().reports().decide(spam_id, DecisionUpdate{ReportStatus::accepted, "alice", kT0 + 30, ""}));
 
-  auto count = [&](ReportFilter f) { return ok(db().reports().queue(f, {})).items.size(); };
+  auto count = [&](const ReportFilter& f) { return ok(db().reports().queue(f, {})).items.size(); };
   EXPECT_EQ(count({}), 3u);
   EXPECT_EQ(count({.status = ReportStatus::pending}), 2u);
   EXPECT_EQ(count({.status = ReportStatus::accepted}), 1u);
@@ -359,7 +359,7 @@ TEST_P(StoreTest, ActiveBlockByIpOrDevice) {
   EXPECT_EQ(ip_only.created_by, "admin:alice");
   EXPECT_FALSE(dev_only.expires_at.has_value());
 
-  auto active = [&](std::string ip, std::string dev, std::int64_t now) {
+  auto active = [&](const std::string& ip, const std::string& dev, std::int64_t now) {
     return ok(db().blocks().active_for(ip, dev, now));
   };
   EXPECT_EQ(active("198.51.100.1", "", kT0)->id, ip_only.id);
@@ -483,6 +483,7 @@ TEST_P(StoreTest, AdminAccounts) {
 
 TEST_P(StoreTest, AuditChainsEveryEntry) {
   std::vector<AuditEntry> entries;
+  entries.reserve(5);
   for (int i = 0; i < 5; ++i) entries.push_back(ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i))));
   EXPECT_EQ(entries[0].seq, 1);
   EXPECT_EQ(entries[0].prev_hash, kAuditGenesisHash);
@@ -674,6 +675,7 @@ TEST_P(StoreTest, ConcurrentWritersKeepTheChainWhole) {
   constexpr int kEach = 15;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
