@@ -29,7 +29,7 @@ void Hub::join(core::ParticipantId id, core::Preferences prefs, std::optional<st
 }
 
 bool Hub::next(core::ParticipantId id, std::optional<std::int64_t> re) {
-  bool ok;
+  bool ok = false;
   {
     std::lock_guard lock(mu_);
     scratch_.clear();

@@ -33,10 +33,11 @@ bool WsSessionBase::relay(std::string_view frame) {
   if (!peer) return false;
   SendNode* node = worker_.send_pool().acquire();
   node->data.assign(frame.data(), frame.size());
-  if (&peer->worker() == &worker_) {
+  Worker& target = peer->worker();
+  if (&target == &worker_) {
     peer->deliver_relay(session_serial_, node);
   } else {
-    peer->worker().post_relay(std::move(peer), session_serial_, node);
+    target.post_relay(std::move(peer), session_serial_, node);
   }
   return true;
 }
