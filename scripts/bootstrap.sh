@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Serendip needs on Debian 12, quietly and idempotently.
-# Usage: scripts/bootstrap.sh [build|test|bench]
+# Usage: scripts/bootstrap.sh [build|test|bench|cluster]
 #   build: compilers, Boost 1.81, OpenSSL, SQLite, libpq, hiredis (+ web app deps)
-#   test:  build + GoogleTest, Redis, coturn, PostgreSQL, Chromium for end-to-end tests,
+#   cluster: build + Redis, PostgreSQL and HAProxy for make run-cluster (scripts/cluster.sh)
+#   test:  build + GoogleTest, Redis, coturn, PostgreSQL, HAProxy, Chromium for end-to-end tests,
 #          clang-format and clang-tidy for make lint
 set -euo pipefail
 what="${1:-build}"
@@ -14,13 +15,15 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   nodejs)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
   chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus
-  clang-format clang-tidy)
+  clang-format clang-tidy haproxy)
+cluster_pkgs=(redis-server redis-tools postgresql haproxy)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   build) ;;
   test|bench) pkgs+=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  cluster) pkgs+=("${cluster_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|cluster]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -46,7 +49,7 @@ npm_ci() {
   fi
 }
 npm_ci web
-if [ "$what" != build ]; then
+if [ "$what" = test ] || [ "$what" = bench ]; then
   npm_ci server/tests/integration
   npm_ci e2e
 fi
