@@ -1,0 +1,193 @@
+-- match_join: one participant enters (or is already in) the queue of one
+-- matchmaking mode; pairs it with the best waiting participant, or queues it.
+-- Atomic: the whole call runs in Redis, so no candidate is taken twice.
+--
+-- Every key is declared and every key shares the hash tag {mm:<mode>}, so a
+-- call stays within one slot of a Redis Cluster.
+--   KEYS[1]  {mm:M}:tickets  HASH   ticket -> record (see below)
+--   KEYS[2]  {mm:M}:pairs    ZSET   "lo|hi" device pair -> cooldown end (ms)
+--   KEYS[3]  {mm:M}:excl     SET    "lo|hi" device pairs with a report between them
+--   KEYS[4]  {mm:M}:seq      STRING queue sequence (grows with enqueue time)
+--   KEYS[5]  {mm:M}:stats    HASH   matches (count), wait_avg (ms, moving average)
+--   KEYS[6..] {mm:M}:q:<lang> ZSET  ticket -> seq, one per language of the joiner
+-- ARGV:
+--   1 now (ms)          2 ticket ("<instance>/<participant>")
+--   3 device key        4 region ("" = no preference)
+--   5 interests (sorted ascending, comma-separated)
+--   6 languages (comma-separated, in the order of KEYS[6..])
+--   7 widen_region_after_ms   8 repeat_pair_cooldown_ms   9 scan_limit
+--   10 allow_same_device (0|1)
+--   11 enqueue (1: queue when no partner; 0: search only, the caller is queued)
+--
+-- A record is "seq|enqueued_ms|device|region|interests|languages" (tags and
+-- device keys never hold '|'). A queue entry is valid while its ticket's
+-- record exists, carries the same seq and lists the queue's language; any
+-- other entry is stale (its owner was matched from another language's queue,
+-- left, or its instance died) and is removed when a scan meets it, so queues
+-- heal without scanning whole.
+--
+-- Returns {0, seq, enqueued_ms, wait_avg} when queued (or {0, 0, 0, wait_avg}
+-- when enqueue = 0 and the caller is no longer queued), or
+-- {1, offerer_ticket, offerer_record, answerer_ticket, answerer_record, now}.
+local tickets, pairs_key, excl, seq_key, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local now = tonumber(ARGV[1])
+local me = ARGV[2]
+local device, region, interests, languages = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local widen = tonumber(ARGV[7])
+local cooldown = tonumber(ARGV[8])
+local scan_limit = tonumber(ARGV[9])
+local allow_same_device = ARGV[10] == '1'
+local enqueue = ARGV[11] == '1'
+
+local function split(s, sep)
+  local out = {}
+  if s == '' then return out end
+  for part in string.gmatch(s, '([^' .. sep .. ']+)') do out[#out + 1] = part end
+  return out
+end
+
+local function parse(record)
+  local f = {}
+  local i = 1
+  for field in string.gmatch(record .. '|', '([^|]*)|') do
+    f[i] = field
+    i = i + 1
+  end
+  return {seq = tonumber(f[1]), enq = tonumber(f[2]), device = f[3], region = f[4],
+          interests = f[5], languages = f[6]}
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local function has_language(csv, language)
+  for l in string.gmatch(csv, '([^,]+)') do
+    if l == language then return true end
+  end
+  return false
+end
+
+local function pair_key(a, b)
+  if a < b then return a .. '|' .. b end
+  return b .. '|' .. a
+end
+
+local my_langs = split(languages, ',')
+local my_interests = split(interests, ',')
+local my_interest_set = set_of(my_interests)
+
+-- Already queued: keep the place in line (the preferences are replaced).
+local mine = redis.call('HGET', tickets, me)
+local my_seq, my_enq
+if mine then
+  local r = parse(mine)
+  my_seq, my_enq = r.seq, r.enq
+end
+-- A search for a participant that should be queued but is not: it was just
+-- matched by someone else (its event is on the way), so it must not be taken.
+if not enqueue and not mine then return {0, 0, 0, redis.call('HGET', stats, 'wait_avg') or ''} end
+local self_widened = my_enq ~= nil and now - my_enq >= widen
+
+-- Cooldowns that ended are forgotten here: each was added by one match, so
+-- this costs amortized O(log n) per match.
+redis.call('ZREMRANGEBYSCORE', pairs_key, '-inf', now)
+
+local top_region = (region == '') and 1 or 2
+local top_common = #my_interests
+local best, best_rec, best_seq, best_region, best_common
+local unbeatable = false
+
+for i, language in ipairs(my_langs) do
+  local queue = KEYS[5 + i]
+  local entries = redis.call('ZRANGE', queue, 0, scan_limit - 1, 'WITHSCORES')
+  for j = 1, #entries, 2 do
+    local ticket, seq = entries[j], tonumber(entries[j + 1])
+    if unbeatable and seq > best_seq then break end
+    if ticket ~= me then
+      local record = redis.call('HGET', tickets, ticket)
+      local c = record and parse(record)
+      if not c or c.seq ~= seq or not has_language(c.languages, language) then
+        redis.call('ZREM', queue, ticket)  -- stale
+      else
+        local rank
+        if region == '' or c.region == '' then
+          rank = 1
+        elseif region == c.region then
+          rank = 2
+        else
+          rank = 0
+        end
+        local eligible = rank > 0 or self_widened or now - c.enq >= widen
+        if eligible then
+          local common = 0
+          for t in string.gmatch(c.interests, '([^,]+)') do
+            if my_interest_set[t] then common = common + 1 end
+          end
+          local better = best == nil or rank > best_region or
+            (rank == best_region and (common > best_common or (common == best_common and seq < best_seq)))
+          if better then
+            local same_device = c.device == device
+            local allowed = not (same_device and not allow_same_device)
+            if allowed then
+              local pk = pair_key(device, c.device)
+              if redis.call('SISMEMBER', excl, pk) == 1 then
+                allowed = false
+              elseif not same_device and redis.call('ZSCORE', pairs_key, pk) then
+                allowed = false
+              end
+            end
+            if allowed then
+              best, best_rec, best_seq, best_region, best_common = ticket, c, seq, rank, common
+              best_rec.raw = record
+              unbeatable = rank == top_region and common == top_common
+            end
+          end
+        end
+      end
+    end
+  end
+end
+
+local function drop(ticket, langs)
+  redis.call('HDEL', tickets, ticket)
+  for i, language in ipairs(my_langs) do
+    if langs == nil or has_language(langs, language) then redis.call('ZREM', KEYS[5 + i], ticket) end
+  end
+end
+
+local function note_wait(waited)
+  local avg = tonumber(redis.call('HGET', stats, 'wait_avg'))
+  if avg then avg = avg + 0.125 * (waited - avg) else avg = waited end
+  redis.call('HSET', stats, 'wait_avg', tostring(avg))
+end
+
+if best then
+  if mine then drop(me, nil) end
+  drop(best, best_rec.languages)
+  if best_rec.device ~= device then
+    redis.call('ZADD', pairs_key, now + cooldown, pair_key(device, best_rec.device))
+  end
+  local enq = my_enq or now
+  local seq = my_seq or (best_seq + 1)
+  note_wait(now - enq)
+  note_wait(now - best_rec.enq)
+  redis.call('HINCRBY', stats, 'matches', 1)
+  local me_rec = table.concat({seq, enq, device, region, interests, languages}, '|')
+  -- The one who waited longer offers.
+  if my_seq ~= nil and my_seq < best_seq then
+    return {1, me, me_rec, best, best_rec.raw, now}
+  end
+  return {1, best, best_rec.raw, me, me_rec, now}
+end
+
+local wait_avg = redis.call('HGET', stats, 'wait_avg') or ''
+if not my_seq then
+  my_seq = redis.call('INCR', seq_key)
+  my_enq = now
+end
+redis.call('HSET', tickets, me, table.concat({my_seq, my_enq, device, region, interests, languages}, '|'))
+for i = 1, #my_langs do redis.call('ZADD', KEYS[5 + i], my_seq, me) end
+return {0, my_seq, my_enq, wait_avg}

@@ -1,0 +1,186 @@
+#include "shared_state/match_protocol.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+
+#include "shared_state/lua_scripts.hpp"
+
+namespace serendip::shared_state {
+
+namespace {
+
+template <class Int>
+std::optional<Int> to_int(std::string_view s) {
+  Int v{};
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end) return std::nullopt;
+  return v;
+}
+
+// Lua formats large numbers (the wait average) as floats: "1234.5", "1e+20".
+std::optional<std::int64_t> to_ms(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  if (auto i = to_int<std::int64_t>(s)) return i;
+  double d = 0;
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, d);
+  if (ec != std::errc{} || p != end || !(d >= 0) || d > 1e15) return std::nullopt;
+  return static_cast<std::int64_t>(d + 0.5);
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto at = s.find(sep);
+    if (at != 0) out.emplace_back(s.substr(0, at));
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, char sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+bool plain(std::string_view s) { return s.find_first_of("|,") == std::string_view::npos; }
+
+}  // namespace
+
+std::string_view lua_script(std::string_view name) {
+  for (const LuaScript& s : lua_scripts()) {
+    if (s.name == name) return s.source;
+  }
+  return {};
+}
+
+std::string format_ticket(std::string_view instance, core::ParticipantId participant) {
+  std::string t(instance);
+  t += '/';
+  t += std::to_string(participant);
+  return t;
+}
+
+std::optional<Ticket> parse_ticket(std::string_view s) {
+  const auto slash = s.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  auto id = to_int<core::ParticipantId>(s.substr(slash + 1));
+  if (!id) return std::nullopt;
+  return Ticket{std::string(s.substr(0, slash)), *id};
+}
+
+std::optional<Record> parse_record(std::string_view s) {
+  std::vector<std::string_view> f;
+  while (true) {
+    const auto at = s.find('|');
+    f.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  if (f.size() != 6) return std::nullopt;
+  auto seq = to_int<std::uint64_t>(f[0]);
+  auto enq = to_int<std::int64_t>(f[1]);
+  if (!seq || !enq) return std::nullopt;
+  return Record{*seq, *enq, std::string(f[2]), std::string(f[3]), split(f[4], ','), split(f[5], ',')};
+}
+
+std::string mode_tag(core::Mode mode) {
+  std::string t = "{mm:";
+  t += core::to_string(mode);
+  t += '}';
+  return t;
+}
+
+std::string queue_key(core::Mode mode, std::string_view language) {
+  std::string k = mode_tag(mode);
+  k += ":q:";
+  k += language;
+  return k;
+}
+
+std::string pair_member(std::string_view device_a, std::string_view device_b) {
+  if (device_b < device_a) std::swap(device_a, device_b);
+  std::string m(device_a);
+  m += '|';
+  m += device_b;
+  return m;
+}
+
+std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, std::string_view device,
+                                    const core::Preferences& prefs, const core::MatchmakerConfig& config,
+                                    std::int64_t now_ms, bool enqueue) {
+  if (prefs.languages.empty() || !plain(device) || device.empty() || !plain(prefs.region) || !plain(ticket)) {
+    return std::nullopt;
+  }
+  for (const auto& t : prefs.languages) {
+    if (t.empty() || !plain(t)) return std::nullopt;
+  }
+  for (const auto& t : prefs.interests) {
+    if (t.empty() || !plain(t)) return std::nullopt;
+  }
+  const std::string tag = mode_tag(mode);
+  ScriptCall call{"match_join", {tag + ":tickets", tag + ":pairs", tag + ":excl", tag + ":seq", tag + ":stats"}, {}};
+  for (const auto& l : prefs.languages) call.keys.push_back(queue_key(mode, l));
+  std::vector<std::string> interests = prefs.interests;
+  std::sort(interests.begin(), interests.end());
+  call.args = {std::to_string(now_ms),
+               std::string(ticket),
+               std::string(device),
+               prefs.region,
+               join(interests, ','),
+               join(prefs.languages, ','),
+               std::to_string(config.widen_region_after_ms),
+               std::to_string(config.repeat_pair_cooldown_ms),
+               std::to_string(config.scan_limit),
+               config.allow_same_device ? "1" : "0",
+               enqueue ? "1" : "0"};
+  return call;
+}
+
+ScriptCall leave_call(core::Mode mode, std::string_view ticket, const std::vector<std::string>& languages) {
+  ScriptCall call{"match_leave", {mode_tag(mode) + ":tickets"}, {std::string(ticket)}};
+  for (const auto& l : languages) call.keys.push_back(queue_key(mode, l));
+  return call;
+}
+
+ScriptCall reap_call(core::Mode mode, std::string_view instance, std::string_view cursor, std::size_t batch) {
+  return ScriptCall{
+      "match_reap", {mode_tag(mode) + ":tickets"}, {std::string(instance), std::string(cursor), std::to_string(batch)}};
+}
+
+std::optional<JoinOutcome> parse_join_reply(const std::vector<std::string>& reply) {
+  if (reply.empty()) return std::nullopt;
+  if (reply[0] == "0" && reply.size() == 4) {
+    auto seq = to_int<std::uint64_t>(reply[1]);
+    auto enq = to_int<std::int64_t>(reply[2]);
+    if (!seq || !enq) return std::nullopt;
+    return Queued{*seq, *enq, to_ms(reply[3])};
+  }
+  if (reply[0] == "1" && reply.size() == 6) {
+    auto offerer = parse_ticket(reply[1]);
+    auto offerer_record = parse_record(reply[2]);
+    auto answerer = parse_ticket(reply[3]);
+    auto answerer_record = parse_record(reply[4]);
+    auto now = to_int<std::int64_t>(reply[5]);
+    if (!offerer || !offerer_record || !answerer || !answerer_record || !now) return std::nullopt;
+    return Matched{std::move(*offerer), std::move(*offerer_record), std::move(*answerer), std::move(*answerer_record),
+                   *now};
+  }
+  return std::nullopt;
+}
+
+core::PeerInfo peer_info(const Record& who, const Record& peer) {
+  std::vector<std::string> common;
+  std::set_intersection(who.interests.begin(), who.interests.end(), peer.interests.begin(), peer.interests.end(),
+                        std::back_inserter(common));
+  return core::PeerInfo{peer.languages, peer.region, std::move(common)};
+}
+
+}  // namespace serendip::shared_state

@@ -1,0 +1,86 @@
+// The matchmaking queue in Redis, as data: the key layout, the arguments of
+// the scripts in lua/ (match_join, match_leave, match_reap) and the parsing of
+// what they return. No I/O, so every rule here has a plain unit test; the
+// client that sends these calls lives elsewhere.
+//
+// Key layout: everything of one mode shares the hash tag {mm:<mode>}, so each
+// script call touches one slot of a Redis Cluster (docs/scaling.md):
+//   {mm:video}:tickets   HASH  ticket -> record
+//   {mm:video}:pairs     ZSET  "lo|hi" -> end of the repeat-pair cooldown (ms)
+//   {mm:video}:excl      SET   "lo|hi" pairs kept apart by a report
+//   {mm:video}:seq       queue sequence
+//   {mm:video}:stats     HASH  matches, wait_avg
+//   {mm:video}:q:<lang>  ZSET  ticket -> seq, one per language
+// A ticket names one waiting socket: "<instance id>/<participant id>".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/matchmaker.hpp"
+
+namespace serendip::shared_state {
+
+struct ScriptCall {
+  std::string_view script;  // name of lua/<script>.lua
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+
+struct Ticket {
+  std::string instance;
+  core::ParticipantId participant = 0;
+  friend bool operator==(const Ticket&, const Ticket&) = default;
+};
+std::string format_ticket(std::string_view instance, core::ParticipantId participant);
+std::optional<Ticket> parse_ticket(std::string_view s);
+
+// A waiting participant as the scripts store it.
+struct Record {
+  std::uint64_t seq = 0;
+  std::int64_t enqueued_ms = 0;
+  std::string device;
+  std::string region;
+  std::vector<std::string> interests;  // ascending
+  std::vector<std::string> languages;
+};
+std::optional<Record> parse_record(std::string_view s);
+
+std::string mode_tag(core::Mode mode);  // "{mm:video}"
+std::string queue_key(core::Mode mode, std::string_view language);
+// "lo|hi": the unordered pair of two device keys.
+std::string pair_member(std::string_view device_a, std::string_view device_b);
+
+// Fails (nullopt) on input the record format cannot carry: a '|' or ',' in a
+// tag or the device key, or no language. The signaling layer validates tags
+// long before this; the check keeps a bad caller from corrupting the queue.
+std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, std::string_view device,
+                                    const core::Preferences& prefs, const core::MatchmakerConfig& config,
+                                    std::int64_t now_ms, bool enqueue);
+ScriptCall leave_call(core::Mode mode, std::string_view ticket, const std::vector<std::string>& languages);
+ScriptCall reap_call(core::Mode mode, std::string_view instance, std::string_view cursor, std::size_t batch);
+
+// match_join's reply, its elements as strings (integers in decimal).
+struct Queued {
+  std::uint64_t seq = 0;  // 0: not queued (a search for one that was matched meanwhile)
+  std::int64_t enqueued_ms = 0;
+  std::optional<std::int64_t> estimated_wait_ms;
+};
+struct Matched {
+  Ticket offerer;
+  Record offerer_record;
+  Ticket answerer;
+  Record answerer_record;
+  std::int64_t now_ms = 0;
+};
+using JoinOutcome = std::variant<Queued, Matched>;
+std::optional<JoinOutcome> parse_join_reply(const std::vector<std::string>& reply);
+
+// What `who` learns about `peer` (common interests sorted, as in memory).
+core::PeerInfo peer_info(const Record& who, const Record& peer);
+
+}  // namespace serendip::shared_state
