@@ -9,9 +9,14 @@
 #   scripts/pg.sh run -- CMD...   start, run CMD with SERENDIP_TEST_PG_URL set,
 #                                 stop; exits with CMD's status
 #
+# `start` returns with the server running in the background (pg_ctl), so it
+# also serves long-running setups (scripts/cluster.sh): start, use, stop.
+#
 # PG_BIN overrides where initdb/pg_ctl/postgres live (default: the newest
-# /usr/lib/postgresql/*/bin, else PATH). initdb refuses to run as root, so as
-# root the cluster belongs to the `postgres` user.
+# /usr/lib/postgresql/*/bin, else PATH). PG_PORT asks for a port (default: a
+# free one picked at random); PG_DB names the database (default:
+# serendip_test). initdb refuses to run as root, so as root the cluster
+# belongs to the `postgres` user (DIR's parents must let it through).
 set -euo pipefail
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -40,6 +45,15 @@ as_owner() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Whether PID runs. An exited postmaster whose parent (pg_ctl's, gone) left it
+# to init stays a zombie until init reaps it: that counts as stopped.
+running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null || true)
+  [ "$state" != Z ]
+}
+
 cmd_start() {
   local dir=${1:-}
   local bin; bin=$(find_bin)
@@ -61,8 +75,13 @@ cmd_start() {
 
   local port tries=0
   while :; do
-    port=$((20000 + RANDOM % 20000))
-    port_in_use "$port" && continue
+    if [ -n "${PG_PORT:-}" ]; then
+      port=$PG_PORT
+      port_in_use "$port" && die "port $port is taken (PG_PORT)"
+    else
+      port=$((20000 + RANDOM % 20000))
+      port_in_use "$port" && continue
+    fi
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
          -o "-h 127.0.0.1 -p $port -k $dir/sock -c fsync=on -c synchronous_commit=on" start >/dev/null 2>&1; then
       break
@@ -73,9 +92,10 @@ cmd_start() {
   done
   head -1 "$dir/data/postmaster.pid" >"$dir/pid"
   echo "$port" >"$dir/port"
-  "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres serendip_test \
+  local db=${PG_DB:-serendip_test}
+  "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db" \
     || { cmd_stop "$dir"; die "createdb failed"; }
-  echo "postgresql://postgres@127.0.0.1:$port/serendip_test"
+  echo "postgresql://postgres@127.0.0.1:$port/$db"
 }
 
 cmd_stop() {
@@ -85,10 +105,10 @@ cmd_stop() {
   # SIGINT is PostgreSQL's fast shutdown: roll back, checkpoint, exit.
   kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
+    running "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 
