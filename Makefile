@@ -8,7 +8,7 @@ UNIT_TEST_TARGETS := $(foreach d,$(wildcard server/tests/unit/*/),$(if $(wildcar
 # make lint LINT_PATHS="server/src/core server/src/abuse" lints only those folders.
 LINT_PATHS ?=
 
-.PHONY: all build server web run test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
+.PHONY: all build server web run run-cluster test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
 
 all: build
 
@@ -31,6 +31,11 @@ build: deps server web
 
 run: build
 	./$(BUILD_DIR)/serendip-server
+
+# Three instances behind HAProxy on http://localhost:8080, with a Redis Cluster and
+# PostgreSQL, all on loopback (scripts/cluster.sh); Ctrl-C stops everything.
+run-cluster: build
+	@BUILD_DIR=$(BUILD_DIR) scripts/cluster.sh run
 
 test: deps-test server web
 	@cmake --build $(BUILD_DIR) -j $(JOBS)

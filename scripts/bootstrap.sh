@@ -16,7 +16,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
   chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus
   clang-format clang-tidy haproxy)
-cluster_pkgs=(redis-server redis-tools postgresql haproxy)
+cluster_pkgs=(redis-server redis-tools postgresql haproxy curl)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
