@@ -18,8 +18,8 @@
 #                   (default: a new /tmp/serendip-cluster.XXXXXX)
 #   --no-install    do not run scripts/bootstrap.sh cluster first
 #
-# Environment: BUILD_DIR (default build) holds serendip-server; the web app is
-# served from web/dist. SERENDIP_ADMIN_BOOTSTRAP=user:password creates a first
+# Environment: BUILD_DIR (default build) holds serendip-server, or
+# SERENDIP_SERVER_BIN names the executable; the web app is served from web/dist. SERENDIP_ADMIN_BOOTSTRAP=user:password creates a first
 # admin (given to instance 1 only, which starts before the others). Other
 # SERENDIP_* settings in the environment reach every instance, except the ones
 # this script sets (listen, origins, proxies, secrets, Redis, database).
@@ -100,16 +100,19 @@ stop_all() {  # rundir
   local run=$1 grace_s
   grace_s=$(( ($(cat "$run/drain-grace-ms" 2>/dev/null || echo 10000) + 999) / 1000 ))
   stop_pidfile "$run/pids/haproxy.pid" haproxy TERM 5
+  # The instances' program name, as /proc/PID/comm shows it.
+  local comm
+  comm=$(cat "$run/server-comm" 2>/dev/null || echo serendip-server)
   # The instances drain in parallel: SIGTERM to all, then wait for each.
   local f
   for f in "$run"/pids/serendip-*.pid; do
     [ -f "$f" ] || continue
-    alive_as "$(cat "$f")" serendip-server && kill -TERM "$(cat "$f")" 2>/dev/null || true
+    alive_as "$(cat "$f")" "$comm" && kill -TERM "$(cat "$f")" 2>/dev/null || true
   done
   for f in "$run"/pids/serendip-*.pid; do
     [ -f "$f" ] || continue
     # A second SIGTERM would cut the drain short: wait only.
-    stop_pidfile "$f" serendip-server - $((grace_s + 5))
+    stop_pidfile "$f" "$comm" - $((grace_s + 5))
   done
   # PostgreSQL and Redis side by side (each takes seconds).
   local pg_stop=""
@@ -145,6 +148,7 @@ cmd_stop() {
 BASE=8080
 RUN=""
 SLEEP_PID=""
+COMM=serendip-server
 INSTALL=1
 
 parse_opts() {
@@ -164,7 +168,10 @@ parse_opts() {
 # Starts every part; on any failure stops what it started and exits non-zero.
 start_all() {
   if ((INSTALL)); then scripts/bootstrap.sh cluster; fi
-  local bin=$ROOT/${BUILD_DIR:-build}/serendip-server
+  local build=${BUILD_DIR:-build}
+  [[ "$build" = /* ]] || build=$ROOT/$build
+  local bin=${SERENDIP_SERVER_BIN:-$build/serendip-server}
+  COMM=$(basename "$bin" | cut -c1-15)
   [ -x "$bin" ] || die "$bin not found: build it first (make build, or BUILD_DIR=...)"
   command -v haproxy >/dev/null || die "haproxy not installed (scripts/bootstrap.sh cluster)"
   command -v curl >/dev/null || die "curl not installed"
@@ -189,6 +196,7 @@ start_all() {
   mkdir -p "$RUN/pids" "$RUN/logs"
   local grace=${SERENDIP_DRAIN_GRACE_MS:-2000}
   echo "$grace" >"$RUN/drain-grace-ms"
+  echo "$COMM" >"$RUN/server-comm"
 
   # The one secret every instance must share (tokens signed by one are checked
   # by another). Never in the repository: generated here, for this run.
@@ -240,7 +248,7 @@ start_all() {
         SERENDIP_DRAIN_GRACE_MS="$grace" \
         "$bin") >"$RUN/logs/serendip-$i.log" 2>&1 &
     echo $! >"$RUN/pids/serendip-$i.pid"
-    became $! serendip-server || { cat "$RUN/logs/serendip-$i.log" >&2; die "instance $i did not start"; }
+    became $! "$COMM" || { cat "$RUN/logs/serendip-$i.log" >&2; die "instance $i did not start"; }
     if [ "$i" -eq 1 ]; then wait_ready 1 "$port" || return 1; fi
   done
   for i in $(seq 2 "$INSTANCES"); do wait_ready "$i" $((BASE + i)) || return 1; done
@@ -278,7 +286,7 @@ wait_ready() {  # instance port
   local i=$1 port=$2 pid n=300
   pid=$(cat "$RUN/pids/serendip-$i.pid")
   while ((n-- > 0)); do
-    if ! alive_as "$pid" serendip-server; then
+    if ! alive_as "$pid" "$COMM"; then
       tail -n 20 "$RUN/logs/serendip-$i.log" >&2
       say "instance $i exited during start ($RUN/logs/serendip-$i.log)"
       return 1
@@ -349,7 +357,7 @@ cmd_run() {  # foreground
   while :; do
     for i in $(seq 1 "$INSTANCES"); do
       pid=$(cat "$RUN/pids/serendip-$i.pid" 2>/dev/null || true)
-      if [ -z "${reported[$i]:-}" ] && ! alive_as "$pid" serendip-server; then
+      if [ -z "${reported[$i]:-}" ] && ! alive_as "$pid" "$COMM"; then
         say "instance $i ($pid) is gone; see $RUN/logs/serendip-$i.log"
         reported[$i]=1
       fi
