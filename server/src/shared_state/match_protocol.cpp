@@ -84,11 +84,18 @@ std::optional<Record> parse_record(std::string_view s) {
     if (at == std::string_view::npos) break;
     s.remove_prefix(at + 1);
   }
-  if (f.size() != 6) return std::nullopt;
+  if (f.size() != 8) return std::nullopt;
   auto seq = to_int<std::uint64_t>(f[0]);
   auto enq = to_int<std::int64_t>(f[1]);
   if (!seq || !enq) return std::nullopt;
-  return Record{*seq, *enq, std::string(f[2]), std::string(f[3]), split(f[4], ','), split(f[5], ',')};
+  return Record{*seq,
+                *enq,
+                std::string(f[2]),
+                std::string(f[3]),
+                split(f[4], ','),
+                split(f[5], ','),
+                std::string(f[6]),
+                std::string(f[7])};
 }
 
 std::string mode_tag(core::Mode mode) {
@@ -113,10 +120,11 @@ std::string pair_member(std::string_view device_a, std::string_view device_b) {
   return m;
 }
 
-std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, std::string_view device,
-                                    const core::Preferences& prefs, const core::MatchmakerConfig& config,
-                                    std::int64_t now_ms, bool enqueue) {
-  if (prefs.languages.empty() || !plain(device) || device.empty() || !plain(prefs.region) || !plain(ticket)) {
+std::optional<ScriptCall> join_call(const Joiner& who, const core::Preferences& prefs,
+                                    const core::MatchmakerConfig& config, std::int64_t now_ms, bool enqueue) {
+  const core::Mode mode = prefs.mode;
+  if (prefs.languages.empty() || who.device.empty() || !plain(who.device) || !plain(prefs.region) ||
+      !plain(who.ticket) || !plain(who.user_id) || !plain(who.ip)) {
     return std::nullopt;
   }
   for (const auto& t : prefs.languages) {
@@ -131,8 +139,8 @@ std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, st
   std::vector<std::string> interests = prefs.interests;
   std::sort(interests.begin(), interests.end());
   call.args = {std::to_string(now_ms),
-               std::string(ticket),
-               std::string(device),
+               std::string(who.ticket),
+               std::string(who.device),
                prefs.region,
                join(interests, ','),
                join(prefs.languages, ','),
@@ -140,7 +148,9 @@ std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, st
                std::to_string(config.repeat_pair_cooldown_ms),
                std::to_string(config.scan_limit),
                config.allow_same_device ? "1" : "0",
-               enqueue ? "1" : "0"};
+               enqueue ? "1" : "0",
+               std::string(who.user_id),
+               std::string(who.ip)};
   return call;
 }
 

@@ -39,7 +39,8 @@ struct Ticket {
 std::string format_ticket(std::string_view instance, core::ParticipantId participant);
 std::optional<Ticket> parse_ticket(std::string_view s);
 
-// A waiting participant as the scripts store it.
+// A waiting participant as the scripts store it: who it is (user id, device
+// key, address: what a report about it needs) and what it asked for.
 struct Record {
   std::uint64_t seq = 0;
   std::int64_t enqueued_ms = 0;
@@ -47,6 +48,8 @@ struct Record {
   std::string region;
   std::vector<std::string> interests;  // ascending
   std::vector<std::string> languages;
+  std::string user_id;
+  std::string ip;
 };
 std::optional<Record> parse_record(std::string_view s);
 
@@ -58,9 +61,14 @@ std::string pair_member(std::string_view device_a, std::string_view device_b);
 // Fails (nullopt) on input the record format cannot carry: a '|' or ',' in a
 // tag or the device key, or no language. The signaling layer validates tags
 // long before this; the check keeps a bad caller from corrupting the queue.
-std::optional<ScriptCall> join_call(core::Mode mode, std::string_view ticket, std::string_view device,
-                                    const core::Preferences& prefs, const core::MatchmakerConfig& config,
-                                    std::int64_t now_ms, bool enqueue);
+struct Joiner {
+  std::string_view ticket;
+  std::string_view user_id;
+  std::string_view device;
+  std::string_view ip;
+};
+std::optional<ScriptCall> join_call(const Joiner& who, const core::Preferences& prefs,
+                                    const core::MatchmakerConfig& config, std::int64_t now_ms, bool enqueue);
 ScriptCall leave_call(core::Mode mode, std::string_view ticket, const std::vector<std::string>& languages);
 ScriptCall reap_call(core::Mode mode, std::string_view instance, std::string_view cursor, std::size_t batch);
 

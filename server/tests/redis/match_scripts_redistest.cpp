@@ -194,7 +194,7 @@ TEST_P(MatchScripts, PairsExactlyAsTheInMemoryMatchmakerDoes) {
   std::size_t matches = 0;
   auto redis_join = [&](core::ParticipantId id, const core::Preferences& p, bool enqueue,
                         std::vector<std::pair<core::ParticipantId, core::ParticipantId>>& made) {
-    auto call = join_call(p.mode, ticket_of(id), device[id], p, config, clock.now_ms(), enqueue);
+    auto call = join_call({ticket_of(id), "u", device[id], "127.0.0.1"}, p, config, clock.now_ms(), enqueue);
     ASSERT_TRUE(call);
     auto outcome = parse_join_reply(redis_->eval(*call));
     ASSERT_TRUE(outcome);
@@ -313,7 +313,7 @@ TEST_P(MatchScripts, ThousandSimultaneousJoinsMatchEveryoneExactlyOnce) {
         const auto id = static_cast<core::ParticipantId>(i + 1);
         core::Preferences p;
         p.languages = {"en"};
-        auto call = join_call(core::Mode::video, ticket_of(id), "d" + std::to_string(id), p, config, 1000, true);
+        auto call = join_call({ticket_of(id), "u", "d" + std::to_string(id), "127.0.0.1"}, p, config, 1000, true);
         auto outcome = parse_join_reply(r.eval(*call));
         std::lock_guard lock(mu);
         if (!outcome) {
@@ -361,7 +361,7 @@ TEST_P(MatchScripts, MultiLanguageJoinsUnderConcurrencyLeaveNoCompatiblePairWait
           std::lock_guard lock(mu);
           langs_of[id] = p.languages;
         }
-        auto call = join_call(core::Mode::video, ticket_of(id), "d" + std::to_string(id), p, config, 1000, true);
+        auto call = join_call({ticket_of(id), "u", "d" + std::to_string(id), "127.0.0.1"}, p, config, 1000, true);
         auto outcome = parse_join_reply(r.eval(*call));
         std::lock_guard lock(mu);
         if (outcome) {
@@ -405,19 +405,19 @@ TEST_P(MatchScripts, LeaveTellsWhetherItWasStillQueued) {
   core::MatchmakerConfig config;
   core::Preferences p;
   p.languages = {"en", "de"};
-  auto joined = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(1), "d1", p, config, 10, true)));
+  auto joined = parse_join_reply(redis_->eval(*join_call({ticket_of(1), "u", "d1", "127.0.0.1"}, p, config, 10, true)));
   ASSERT_TRUE(joined && std::holds_alternative<Queued>(*joined));
   EXPECT_EQ(redis_->eval(leave_call(core::Mode::video, ticket_of(1), p.languages)), std::vector<std::string>{"1"});
   EXPECT_EQ(redis_->command({"ZCARD", "{mm:video}:q:en"})->integer, 0);
   EXPECT_EQ(redis_->command({"ZCARD", "{mm:video}:q:de"})->integer, 0);
   // Matched a moment ago: leave finds nothing, the caller gets the match instead.
-  redis_->eval(*join_call(core::Mode::video, ticket_of(2), "d2", p, config, 20, true));
-  auto m = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(3), "d3", p, config, 30, true)));
+  redis_->eval(*join_call({ticket_of(2), "u", "d2", "127.0.0.1"}, p, config, 20, true));
+  auto m = parse_join_reply(redis_->eval(*join_call({ticket_of(3), "u", "d3", "127.0.0.1"}, p, config, 30, true)));
   ASSERT_TRUE(m && std::holds_alternative<Matched>(*m));
   EXPECT_EQ(redis_->eval(leave_call(core::Mode::video, ticket_of(2), p.languages)), std::vector<std::string>{"0"});
   // A search for one that is no longer queued takes nobody.
-  redis_->eval(*join_call(core::Mode::video, ticket_of(4), "d4", p, config, 40, true));
-  auto s = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(2), "d2", p, config, 50, false)));
+  redis_->eval(*join_call({ticket_of(4), "u", "d4", "127.0.0.1"}, p, config, 40, true));
+  auto s = parse_join_reply(redis_->eval(*join_call({ticket_of(2), "u", "d2", "127.0.0.1"}, p, config, 50, false)));
   ASSERT_TRUE(s);
   ASSERT_TRUE(std::holds_alternative<Queued>(*s));
   EXPECT_EQ(std::get<Queued>(*s).seq, 0u);
@@ -432,9 +432,9 @@ TEST_P(MatchScripts, ReapDropsADeadInstancesWaitersAndQueuesHeal) {
   // so none of them pairs with another while they queue.
   config.allow_same_device = false;
   for (core::ParticipantId id = 1; id <= 200; ++id) {
-    redis_->eval(*join_call(core::Mode::video, format_ticket("dead", id), "same", p, config, 1, true));
+    redis_->eval(*join_call({format_ticket("dead", id), "u", "same", "127.0.0.1"}, p, config, 1, true));
   }
-  redis_->eval(*join_call(core::Mode::video, format_ticket("live", 1), "same", p, config, 1, true));
+  redis_->eval(*join_call({format_ticket("live", 1), "u", "same", "127.0.0.1"}, p, config, 1, true));
   ASSERT_EQ(redis_->command({"HLEN", "{mm:video}:tickets"})->integer, 201);
   std::string cursor = "0";
   long long removed = 0;
@@ -450,7 +450,7 @@ TEST_P(MatchScripts, ReapDropsADeadInstancesWaitersAndQueuesHeal) {
   EXPECT_EQ(redis_->command({"HLEN", "{mm:video}:tickets"})->integer, 1);
   // The dead entries are still in the queue; the next join skips and removes them.
   config.allow_same_device = true;
-  auto m = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(9), "other", p, config, 2, true)));
+  auto m = parse_join_reply(redis_->eval(*join_call({ticket_of(9), "u", "other", "127.0.0.1"}, p, config, 2, true)));
   ASSERT_TRUE(m);
   auto* matched = std::get_if<Matched>(&*m);
   ASSERT_NE(matched, nullptr);
@@ -464,26 +464,27 @@ TEST_P(MatchScripts, ReportedPairsAndCooldownsKeepPeopleApart) {
   core::Preferences p;
   p.languages = {"en"};
   redis_->command({"SADD", "{mm:video}:excl", pair_member("da", "db")});
-  redis_->eval(*join_call(core::Mode::video, ticket_of(1), "da", p, config, 1000, true));
-  auto r = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(2), "db", p, config, 1000, true)));
+  redis_->eval(*join_call({ticket_of(1), "u", "da", "127.0.0.1"}, p, config, 1000, true));
+  auto r = parse_join_reply(redis_->eval(*join_call({ticket_of(2), "u", "db", "127.0.0.1"}, p, config, 1000, true)));
   ASSERT_TRUE(r && std::holds_alternative<Queued>(*r));  // reported: never
-  auto m = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(3), "dc", p, config, 1000, true)));
+  auto m = parse_join_reply(redis_->eval(*join_call({ticket_of(3), "u", "dc", "127.0.0.1"}, p, config, 1000, true)));
   ASSERT_TRUE(m && std::holds_alternative<Matched>(*m));
   EXPECT_EQ(std::get<Matched>(*m).offerer, (Ticket{"inst", 1}));
   // da and dc just met: apart for the cooldown, together again after it.
-  redis_->eval(*join_call(core::Mode::video, ticket_of(1), "da", p, config, 2000, true));
-  auto again = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(3), "dc", p, config, 2000, true)));
+  redis_->eval(*join_call({ticket_of(1), "u", "da", "127.0.0.1"}, p, config, 2000, true));
+  auto again =
+      parse_join_reply(redis_->eval(*join_call({ticket_of(3), "u", "dc", "127.0.0.1"}, p, config, 2000, true)));
   ASSERT_TRUE(again);
   // dc pairs with db (waiting since 1000), not da.
   ASSERT_TRUE(std::holds_alternative<Matched>(*again));
   EXPECT_EQ(std::get<Matched>(*again).offerer, (Ticket{"inst", 2}));
-  redis_->eval(*join_call(core::Mode::video, ticket_of(3), "dc", p, config, 3000, true));
-  auto late = parse_join_reply(redis_->eval(*join_call(core::Mode::video, ticket_of(5), "dz", p, config, 3000, true)));
+  redis_->eval(*join_call({ticket_of(3), "u", "dc", "127.0.0.1"}, p, config, 3000, true));
+  auto late = parse_join_reply(redis_->eval(*join_call({ticket_of(5), "u", "dz", "127.0.0.1"}, p, config, 3000, true)));
   ASSERT_TRUE(late && std::holds_alternative<Matched>(*late));  // someone (da, the older) takes dz
   const auto& lm = std::get<Matched>(*late);
   EXPECT_EQ(lm.offerer, (Ticket{"inst", 1}));
   auto after = parse_join_reply(
-      redis_->eval(*join_call(core::Mode::video, ticket_of(6), "da", p, config, 1000 + 600'001, true)));
+      redis_->eval(*join_call({ticket_of(6), "u", "da", "127.0.0.1"}, p, config, 1000 + 600'001, true)));
   ASSERT_TRUE(after && std::holds_alternative<Matched>(*after));  // da again, meets dc after the cooldown
   EXPECT_EQ(std::get<Matched>(*after).offerer, (Ticket{"inst", 3}));
 }

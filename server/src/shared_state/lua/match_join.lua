@@ -18,9 +18,10 @@
 --   7 widen_region_after_ms   8 repeat_pair_cooldown_ms   9 scan_limit
 --   10 allow_same_device (0|1)
 --   11 enqueue (1: queue when no partner; 0: search only, the caller is queued)
+--   12 user id    13 client IP (for reports about this participant)
 --
--- A record is "seq|enqueued_ms|device|region|interests|languages" (tags and
--- device keys never hold '|'). A queue entry is valid while its ticket's
+-- A record is "seq|enqueued_ms|device|region|interests|languages|user|ip"
+-- (tags, device keys, user ids and addresses never hold '|'). A queue entry is valid while its ticket's
 -- record exists, carries the same seq and lists the queue's language; any
 -- other entry is stale (its owner was matched from another language's queue,
 -- left, or its instance died) and is removed when a scan meets it, so queues
@@ -38,6 +39,7 @@ local cooldown = tonumber(ARGV[8])
 local scan_limit = tonumber(ARGV[9])
 local allow_same_device = ARGV[10] == '1'
 local enqueue = ARGV[11] == '1'
+local user, ip = ARGV[12], ARGV[13]
 
 local function split(s, sep)
   local out = {}
@@ -175,7 +177,7 @@ if best then
   note_wait(now - enq)
   note_wait(now - best_rec.enq)
   redis.call('HINCRBY', stats, 'matches', 1)
-  local me_rec = table.concat({seq, enq, device, region, interests, languages}, '|')
+  local me_rec = table.concat({seq, enq, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.
   if my_seq ~= nil and my_seq < best_seq then
     return {1, me, me_rec, best, best_rec.raw, now}
@@ -188,6 +190,6 @@ if not my_seq then
   my_seq = redis.call('INCR', seq_key)
   my_enq = now
 end
-redis.call('HSET', tickets, me, table.concat({my_seq, my_enq, device, region, interests, languages}, '|'))
+redis.call('HSET', tickets, me, table.concat({my_seq, my_enq, device, region, interests, languages, user, ip}, '|'))
 for i = 1, #my_langs do redis.call('ZADD', KEYS[5 + i], my_seq, me) end
 return {0, my_seq, my_enq, wait_avg}

@@ -34,7 +34,7 @@ TEST(Ticket, RoundTrips) {
 }
 
 TEST(Record, Parses) {
-  auto r = parse_record("7|1000|dev|eu|art,music|en,de");
+  auto r = parse_record("7|1000|dev|eu|art,music|en,de|u_1|203.0.113.9");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->seq, 7u);
   EXPECT_EQ(r->enqueued_ms, 1000);
@@ -42,12 +42,17 @@ TEST(Record, Parses) {
   EXPECT_EQ(r->region, "eu");
   EXPECT_EQ(r->interests, (std::vector<std::string>{"art", "music"}));
   EXPECT_EQ(r->languages, (std::vector<std::string>{"en", "de"}));
-  auto empty = parse_record("1|2|dev|||en");
+  EXPECT_EQ(r->user_id, "u_1");
+  EXPECT_EQ(r->ip, "203.0.113.9");
+  auto v6 = parse_record("1|2|dev|||en|u|2001:db8::1");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->ip, "2001:db8::1");
+  auto empty = parse_record("1|2|dev|||en||");
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->region.empty());
   EXPECT_TRUE(empty->interests.empty());
-  EXPECT_FALSE(parse_record("1|2|dev||en"));
-  EXPECT_FALSE(parse_record("x|2|dev|||en"));
+  EXPECT_FALSE(parse_record("1|2|dev|||en"));
+  EXPECT_FALSE(parse_record("x|2|dev|||en||"));
   EXPECT_FALSE(parse_record(""));
 }
 
@@ -61,13 +66,15 @@ TEST(Keys, ShareTheModesHashTag) {
 TEST(JoinCall, DeclaresEveryKeyAndSortsInterests) {
   core::MatchmakerConfig config;
   auto call =
-      join_call(core::Mode::video, "i/1", "dev", prefs({"en", "de"}, "eu", {"music", "art"}), config, 1234, true);
+      join_call({"i/1", "u", "dev", "127.0.0.1"}, prefs({"en", "de"}, "eu", {"music", "art"}), config, 1234, true);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->script, "match_join");
   EXPECT_EQ(call->keys,
             (std::vector<std::string>{"{mm:video}:tickets", "{mm:video}:pairs", "{mm:video}:excl", "{mm:video}:seq",
                                       "{mm:video}:stats", "{mm:video}:q:en", "{mm:video}:q:de"}));
-  ASSERT_EQ(call->args.size(), 11u);
+  ASSERT_EQ(call->args.size(), 13u);
+  EXPECT_EQ(call->args[11], "u");
+  EXPECT_EQ(call->args[12], "127.0.0.1");
   EXPECT_EQ(call->args[0], "1234");
   EXPECT_EQ(call->args[4], "art,music");
   EXPECT_EQ(call->args[5], "en,de");
@@ -79,12 +86,13 @@ TEST(JoinCall, DeclaresEveryKeyAndSortsInterests) {
 
 TEST(JoinCall, RefusesWhatTheRecordCannotCarry) {
   core::MatchmakerConfig config;
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "dev", prefs({}), config, 0, true));
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "d|v", prefs({"en"}), config, 0, true));
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "", prefs({"en"}), config, 0, true));
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "dev", prefs({"e,n"}), config, 0, true));
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "dev", prefs({"en"}, "e|u"), config, 0, true));
-  EXPECT_FALSE(join_call(core::Mode::video, "i/1", "dev", prefs({"en"}, "", {"a,b"}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "dev", "127.0.0.1"}, prefs({}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "d|v", "127.0.0.1"}, prefs({"en"}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "", "127.0.0.1"}, prefs({"en"}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "dev", "127.0.0.1"}, prefs({"e,n"}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "dev", "127.0.0.1"}, prefs({"en"}, "e|u"), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u", "dev", "127.0.0.1"}, prefs({"en"}, "", {"a,b"}), config, 0, true));
+  EXPECT_FALSE(join_call({"i/1", "u|x", "dev", "127.0.0.1"}, prefs({"en"}), config, 0, true));
 }
 
 TEST(LeaveAndReap, NameTheirKeys) {
@@ -110,7 +118,8 @@ TEST(JoinReply, Queued) {
 }
 
 TEST(JoinReply, Matched) {
-  auto r = parse_join_reply({"1", "a/1", "1|10|da|eu|music|en", "b/2", "2|20|db||art,music|en,de", "25"});
+  auto r = parse_join_reply(
+      {"1", "a/1", "1|10|da|eu|music|en|u1|10.0.0.1", "b/2", "2|20|db||art,music|en,de|u2|10.0.0.2", "25"});
   ASSERT_TRUE(r);
   auto* m = std::get_if<Matched>(&*r);
   ASSERT_NE(m, nullptr);
@@ -126,7 +135,7 @@ TEST(JoinReply, Matched) {
 TEST(JoinReply, RefusesMalformed) {
   EXPECT_FALSE(parse_join_reply({}));
   EXPECT_FALSE(parse_join_reply({"0", "x", "1", ""}));
-  EXPECT_FALSE(parse_join_reply({"1", "a/1", "bad", "b/2", "2|20|db|||en", "25"}));
+  EXPECT_FALSE(parse_join_reply({"1", "a/1", "bad", "b/2", "2|20|db|||en||", "25"}));
   EXPECT_FALSE(parse_join_reply({"2"}));
 }
 
