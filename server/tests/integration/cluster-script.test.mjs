@@ -65,6 +65,21 @@ function running(pid) {
   }
 }
 
+// Series of instances started with SERENDIP_REDIS_URL (observability.test.mjs leaves them to this test).
+const SCALE_OUT_METRIC = /^serendip_(redis_|inbox_|relay_cross_instance_|instances_live)/;
+function metricNames(text) {
+  const names = new Set();
+  for (const m of text.matchAll(/\b((?:serendip|process)_[a-z0-9_]+)/g)) names.add(m[1].replace(/_(bucket|sum|count)$/, ''));
+  return names;
+}
+// The scale-out metrics the alert rules and the dashboard name.
+function scaleOutMetricsNamed() {
+  const rules = fs.readFileSync(path.join(ROOT, 'deploy/prometheus/serendip.rules.yml'), 'utf8');
+  const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/serendip-overview.json'), 'utf8'));
+  const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n');
+  return [...new Set([...metricNames(rules), ...metricNames(exprs)])].filter((n) => SCALE_OUT_METRIC.test(n)).sort();
+}
+
 const metric = (text, name) =>
   parseMetrics(text).filter((s) => s.name === name).reduce((sum, s) => sum + s.value, 0);
 
@@ -133,6 +148,18 @@ test('scripts/cluster.sh starts three instances behind HAProxy, which spreads We
     const open = after.map((t) => metric(t, 'serendip_ws_authenticated'));
     assert.deepEqual(accepted, [2, 2, 2], `upgrades per instance (round robin, no affinity): ${accepted}`);
     assert.deepEqual(open, [2, 2, 2], `authenticated sockets per instance: ${open}`);
+    // Instances that use Redis export every scale-out series the rules and the dashboard read.
+    const named = scaleOutMetricsNamed();
+    assert.ok(named.length >= 7, `scale-out metrics named in deploy/: ${named}`);
+    for (const [i, t] of after.entries()) {
+      const exported = metricNames(t.replace(/^# (HELP|TYPE) .*$/gm, ''));
+      if (![...exported].some((n) => n.startsWith('serendip_redis_'))) {
+        if (i === 0) console.log('# the instances export no serendip_redis_* series (a server without Redis support): scale-out metrics not checked');
+        continue;
+      }
+      const missing = named.filter((n) => !exported.has(n));
+      assert.deepEqual(missing, [], `scale-out metrics named in deploy/ that instance ${i + 1} does not export`);
+    }
     console.log(`# cluster up in ${startMs} ms on ports ${base}..${base + 20}; 6 WebSockets through HAProxy landed ${accepted.join('/')}`);
     await closeAllClients();
 
