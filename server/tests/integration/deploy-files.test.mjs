@@ -212,15 +212,21 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   const ing = find(docs, 'Ingress', 'serendip');
   assert.equal(ing.spec.rules[0].http.paths[0].backend.service.name, 'serendip');
   assert.equal(ing.spec.rules[0].http.paths[0].backend.service.port.name, svc.spec.ports[0].name);
-  // One replica until state is shared (docs/deploy.md), replaced not rolled (RWO volume).
-  assert.equal(deploy.spec.replicas, 1);
-  assert.equal(deploy.spec.strategy.type, 'Recreate');
-  // Probes: the server's own endpoints (answered by the next test).
+  // Three stateless replicas (state in Redis, durable data in PostgreSQL), rolled one at a time
+  // without dropping below the count.
+  assert.equal(deploy.spec.replicas, 3);
+  assert.equal(deploy.spec.strategy.type, 'RollingUpdate');
+  assert.equal(deploy.spec.strategy.rollingUpdate.maxUnavailable, 0);
+  // Probes: the server's own endpoints (answered by the next test). Readiness follows Redis,
+  // liveness must not (a Redis outage would restart every pod).
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.startupProbe.httpGet.path, '/healthz');
-  // Drain (drain-grace-ms, 10 s by default) fits in the grace period.
-  assert.ok(pod.terminationGracePeriodSeconds * 1000 >= 10000 + 5000);
+  // preStop (leave the endpoints), then the drain (drain-grace-ms, 10 s by default, and at most
+  // 2 s to close), fit in the grace period with a margin.
+  const preStop = c.lifecycle.preStop.exec.command;
+  assert.equal(preStop[0], 'sleep');
+  assert.ok(pod.terminationGracePeriodSeconds * 1000 >= Number(preStop[1]) * 1000 + 10000 + 2000 + 5000);
   // Hardening, and the image's user.
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(pod.securityContext.runAsUser, 10001);
@@ -229,10 +235,10 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
   assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
-  // The data volume is where the image keeps its SQLite database.
-  assert.ok(c.volumeMounts.some((m) => m.mountPath === '/var/lib/serendip' && m.name === 'data'));
-  const pvc = find(docs, 'PersistentVolumeClaim', 'serendip-data');
-  assert.ok(pod.volumes.some((v) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
+  // Stateless: no volume for the image's SQLite file, no claim.
+  assert.ok(!c.volumeMounts.some((m) => m.mountPath === '/var/lib/serendip'), 'no local database volume');
+  assert.ok(!pod.volumes.some((v) => v.persistentVolumeClaim), 'no PersistentVolumeClaim mounted');
+  assert.ok(!docs.some((d) => d.kind === 'PersistentVolumeClaim'), 'no PersistentVolumeClaim');
   // Settings: the ConfigMap's keys are server settings; secrets come from serendip-secrets.
   const config = find(docs, 'ConfigMap', 'serendip-config');
   assert.equal(c.envFrom[0].configMapRef.name, config.metadata.name);
@@ -240,7 +246,28 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   const secretKeys = c.env.map((e) => e.valueFrom.secretKeyRef);
   for (const k of secretKeys) assert.equal(k.name, 'serendip-secrets');
   const required = secretKeys.filter((k) => !k.optional).map((k) => k.key).sort();
-  assert.deepEqual(required, ['jwt-secret', 'turn-secret']);
+  assert.deepEqual(required, ['database-url', 'jwt-secret', 'redis-url', 'turn-secret']);
+  const envFromSecret = (key) => c.env.find((e) => e.valueFrom.secretKeyRef.key === key).name;
+  assert.equal(envFromSecret('database-url'), 'SERENDIP_DATABASE_URL');
+  assert.equal(envFromSecret('redis-url'), 'SERENDIP_REDIS_URL');
+
+  // Autoscaling: CPU at 70 % of the request, from the Deployment's count up; the connection
+  // gauge documented as a custom-metric option.
+  const hpa = find(docs, 'HorizontalPodAutoscaler', 'serendip');
+  assert.equal(hpa.apiVersion, 'autoscaling/v2');
+  assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: deploy.metadata.name });
+  assert.equal(hpa.spec.minReplicas, deploy.spec.replicas);
+  assert.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas);
+  const cpu = hpa.spec.metrics.find((m) => m.type === 'Resource' && m.resource.name === 'cpu');
+  assert.deepEqual(cpu.resource.target, { type: 'Utilization', averageUtilization: 70 });
+  assert.ok(c.resources.requests.cpu, 'a CPU request for the utilization to be a share of');
+  assert.match(read('deploy/k8s/scaling.yaml'), /#\s+name: serendip_ws_connections/, 'the custom-metric option');
+  assert.ok(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds >= 300, 'slow scale-down');
+  // One pod at a time out for voluntary disruptions, selecting the Deployment's pods.
+  const pdb = find(docs, 'PodDisruptionBudget', 'serendip');
+  assert.equal(pdb.apiVersion, 'policy/v1');
+  assert.equal(pdb.spec.maxUnavailable, 1);
+  assert.deepEqual(pdb.spec.selector.matchLabels, deploy.spec.selector.matchLabels);
 
   // coturn: the same TURN secret key, mounted where the image reads it; ports from its configuration.
   const turn = find(docs, 'DaemonSet', 'coturn');
@@ -268,6 +295,7 @@ test('the Kubernetes manifests agree with each other, the images and the server'
     assert.ok(doc.includes(k), `docs/deploy.md does not mention secret key ${k}`);
   }
   for (const name of ['serendip-tls', 'coturn-tls', 'serendip-secrets']) assert.ok(doc.includes(name), `docs/deploy.md: ${name}`);
+  for (const kind of ['HorizontalPodAutoscaler', 'PodDisruptionBudget']) assert.ok(doc.includes(kind), `docs/deploy.md: ${kind}`);
 });
 
 test('the probes the manifests use answer 200 on a real server', async () => {
@@ -275,6 +303,11 @@ test('the probes the manifests use answer 200 on a real server', async () => {
     for (const p of ['/healthz', '/readyz', '/metrics']) {
       const res = await request(s, 'GET', p);
       assert.equal(res.status, 200, `${p}: ${res.status}`);
+    }
+    // The HPA's custom-metric option names a gauge the server exports.
+    const metrics = (await request(s, 'GET', '/metrics')).text;
+    for (const [, name] of read('deploy/k8s/scaling.yaml').matchAll(/\b(serendip_[a-z_]+)/g)) {
+      assert.match(metrics, new RegExp(`^# TYPE ${name} gauge$`, 'm'), `${name} (scaling.yaml) is a gauge of the server`);
     }
   });
 });
