@@ -1,6 +1,8 @@
 #include "redis/client.hpp"
 
 #include <array>
+#include <atomic>
+#include <cctype>
 #include <map>
 #include <string>
 
@@ -22,7 +24,8 @@ namespace {
 
 struct Request {
   std::string wire;
-  int slot = -1;  // -1: no key
+  std::string command;  // upper-cased name, the latency label
+  int slot = -1;        // -1: no key
   bool idempotent = false;
   int attempts = 0;   // retries made
   int redirects = 0;  // MOVED/ASK hops made
@@ -32,6 +35,12 @@ struct Request {
   // Set by eval(): the EVAL form, built only if a node answers NOSCRIPT.
   std::function<std::string()> noscript_fallback;
 };
+
+std::string command_name(std::string_view verb) {
+  std::string name(verb.substr(0, 24));
+  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
 
 bool retryable_server_error(std::string_view code) {
   return code == "TRYAGAIN" || code == "CLUSTERDOWN" || code == "LOADING" || code == "MASTERDOWN";
@@ -65,14 +74,26 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::uint64_t, std::function<void()>> listeners;
   std::uint64_t next_listener = 1;
   bool closing = false;
+  // Written on the io_context thread, read by healthy() from any thread
+  // (/readyz may be served by another worker).
+  std::atomic<bool> healthy_flag{false};
+  std::map<std::string, obs::Histogram*, std::less<>> latency_by_command;  // cache of metrics->latency
 
   void start() {
+    if (metrics) {
+      metrics->clients.add(1);
+      metrics->unhealthy_clients.add(1);
+    }
     if (cfg.seeds.empty()) cfg.seeds.push_back(Endpoint{"127.0.0.1", 6379});
     seed = node_for(cfg.seeds[0]);
     if (mode != Mode::standalone) schedule_refresh(milliseconds(0));
   }
 
   void shutdown() {
+    if (metrics) {
+      metrics->clients.add(-1);
+      if (!healthy_flag.load(std::memory_order_relaxed)) metrics->unhealthy_clients.add(-1);
+    }
     closing = true;
     refresh_timer.cancel();
     nodes.clear();  // ~Connection drops pending callbacks
@@ -110,7 +131,15 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     return raw;
   }
 
+  void update_health() {
+    bool now = state() == State::connected;
+    if (now == healthy_flag.load(std::memory_order_relaxed)) return;
+    healthy_flag.store(now, std::memory_order_relaxed);
+    if (metrics) metrics->unhealthy_clients.add(now ? -1 : 1);
+  }
+
   void on_node_state(const std::string& name, State s) {
+    update_health();
     if (s != State::down) return;
     if (auto it = nodes.find(name); it != nodes.end()) it->second->ever_down = true;
     // A lost master may be failing over: reload the map soon, and keep
@@ -224,12 +253,24 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (metrics) {
       metrics->commands.inc();
       if (r.is_error()) metrics->command_errors.inc();
-      if (metrics->latency) {
-        metrics->latency->observe(std::chrono::duration<double>(Clock::now() - req.start).count());
+      if (auto* h = latency_histogram(req.command)) {
+        h->observe(std::chrono::duration<double>(Clock::now() - req.start).count());
       }
     }
     auto cb = std::move(req.cb);
     cb(std::move(r));
+  }
+
+  obs::Histogram* latency_histogram(const std::string& command) {
+    if (!metrics->latency) return nullptr;
+    auto it = latency_by_command.find(command);
+    if (it != latency_by_command.end()) return it->second;
+    // Command names come from our code, but bound the label set anyway.
+    std::string label = latency_by_command.size() < kMaxLatencyCommands ? command : "other";
+    if (auto other = latency_by_command.find(label); other != latency_by_command.end()) return other->second;
+    auto* h = metrics->latency(label);
+    latency_by_command.emplace(label, h);
+    return h;
   }
 
   // --- slot map ------------------------------------------------------------
@@ -296,7 +337,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     map_loaded = true;
     if (metrics) {
       metrics->slot_refreshes.inc();
-      if (changed) metrics->slot_map_changes.inc();
+      if (changed) metrics->failovers.inc();
     }
     if (changed) obs::log(obs::Level::info, "redis", "slot_map_changed", {{"masters", master_nodes().size()}});
     bool known_mode = mode == Mode::cluster;
@@ -307,6 +348,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     bool unreachable = false;
     for (auto* n : master_nodes()) unreachable |= n->conn->state() == State::down;
     if (unreachable) schedule_refresh(cfg.refresh_interval);
+    update_health();
     if (changed || first || !known_mode) notify();
   }
 
@@ -333,6 +375,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (mode == m) return;
     mode = m;
     obs::log(obs::Level::info, "redis", "mode", {{"mode", to_string(m)}});
+    update_health();
     notify();
   }
 
@@ -370,6 +413,7 @@ Client::~Client() { impl_->shutdown(); }
 void Client::command(std::span<const std::string_view> args, const CommandOptions& options, Callback cb) {
   auto req = std::make_shared<Request>();
   req->wire = format_command(args);
+  if (!args.empty()) req->command = command_name(args[0]);
   if (!options.key.empty()) {
     req->slot = key_slot(options.key);
   } else if (options.key_index >= 0 && static_cast<std::size_t>(options.key_index) < args.size()) {
@@ -400,6 +444,7 @@ void Client::eval(const Script& script, std::span<const std::string_view> keys, 
   };
   auto req = std::make_shared<Request>();
   req->wire = build("EVALSHA", script.sha1());
+  req->command = "EVALSHA";
   // The EVAL form is rarely needed: keep its bytes, not the arguments' views.
   req->noscript_fallback = [eval_wire = build("EVAL", script.body())] { return eval_wire; };
   if (!options.key.empty()) {
@@ -414,6 +459,8 @@ void Client::eval(const Script& script, std::span<const std::string_view> keys, 
 }
 
 State Client::state() const { return impl_->state(); }
+
+bool Client::healthy() const { return impl_->healthy_flag.load(std::memory_order_relaxed); }
 
 Mode Client::mode() const { return impl_->mode; }
 

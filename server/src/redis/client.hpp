@@ -72,7 +72,9 @@ class Client {
   // connected: every slot (standalone: the server) has a connected master;
   // down: one of them is waiting to reconnect; connecting otherwise.
   State state() const;
-  bool healthy() const { return state() == State::connected; }
+  // state() == connected, as last seen by the io_context thread. The one
+  // member that may be called from any thread (for /readyz).
+  bool healthy() const;
   Mode mode() const;  // `automatic` until the server has told
 
   // The node serving `slot` as far as this client knows (standalone: the

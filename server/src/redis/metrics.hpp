@@ -4,6 +4,8 @@
 // wired into main.cpp by this library.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include "obs/metrics.hpp"
@@ -11,30 +13,40 @@
 namespace serendip::redis {
 
 struct Metrics {
-  obs::Counter commands;          // commands completed (replied or failed), redirects not counted twice
-  obs::Counter command_errors;    // completed with an error reply (from Redis or from the client)
-  obs::Counter timeouts;          // commands that hit their timeout
-  obs::Counter rejected;          // failed fast: connection down or queue full
-  obs::Counter retries;           // extra attempts of idempotent commands
-  obs::Counter connects;          // connections established (handshake done)
-  obs::Counter reconnects;        // ...of which after a previous connection of the same node was lost
-  obs::Counter disconnects;       // connections lost or recycled
-  obs::Counter moved;             // MOVED redirections followed
-  obs::Counter ask;               // ASK redirections followed
-  obs::Counter slot_refreshes;    // CLUSTER SLOTS loaded
-  obs::Counter slot_map_changes;  // ...that changed a slot's owner (failover, resharding)
-  obs::Counter noscript;          // EVALSHA answered NOSCRIPT (script then sent with EVAL)
-  obs::Counter resubscribes;      // SSUBSCRIBE sent again after a reconnect, slot move or probe failure
-  obs::Counter messages;          // pub/sub messages delivered
-  obs::Counter probe_failures;    // inbox probes not received within their deadline
+  obs::Counter commands;         // commands completed (replied or failed), redirects not counted twice
+  obs::Counter command_errors;   // completed with an error reply (from Redis or from the client)
+  obs::Counter timeouts;         // commands that hit their timeout
+  obs::Counter rejected;         // failed fast: connection down or queue full
+  obs::Counter retries;          // extra attempts of idempotent commands
+  obs::Counter connects;         // connections established (handshake done)
+  obs::Counter reconnects;       // ...of which after a previous connection of the same node was lost
+  obs::Counter disconnects;      // connections lost or recycled
+  obs::Counter moved;            // MOVED redirections followed
+  obs::Counter ask;              // ASK redirections followed
+  obs::Counter slot_refreshes;   // CLUSTER SLOTS loaded
+  obs::Counter failovers;        // ...that changed a slot's owner (a failover, or resharding)
+  obs::Counter noscript;         // EVALSHA answered NOSCRIPT (script then sent with EVAL)
+  obs::Counter resubscribes;     // SSUBSCRIBE sent again after a reconnect, slot move or probe failure
+  obs::Counter messages;         // pub/sub messages delivered
+  obs::Counter probe_failures;   // inbox probes not received within their deadline
+  obs::Gauge clients;            // live Clients using this Metrics
+  obs::Gauge unhealthy_clients;  // ...of which not healthy(): serendip_redis_up is 1 only if none
   // Command latency in seconds, from the call to the callback (redirects and
-  // retries included). Optional; register_metrics() points it at a histogram.
-  obs::Histogram* latency = nullptr;
+  // retries included), per command name. Optional: register_metrics() sets
+  // it. Each Client calls it once per distinct command name (at most
+  // kMaxLatencyCommands, then "other") and keeps the histogram it returns.
+  std::function<obs::Histogram*(std::string_view command)> latency;
 };
 
-// Registers every counter above as serendip_redis_* in `registry` (reading
-// them at render time) and creates the latency histogram. Call once per
-// Metrics.
+inline constexpr std::size_t kMaxLatencyCommands = 32;
+
+// Registers everything above in `registry`, read at render time, under the
+// names the alert rules and the dashboard use (deploy/prometheus,
+// deploy/grafana): serendip_redis_up, serendip_redis_*_total (among them
+// serendip_redis_reconnects_total and serendip_redis_failovers_total),
+// serendip_inbox_probe_failures_total and
+// serendip_redis_command_seconds{command="GET"...}. Call once per Metrics;
+// `metrics` must outlive the registry's renders.
 void register_metrics(obs::Registry& registry, Metrics& metrics, const obs::Labels& labels = {});
 
 }  // namespace serendip::redis

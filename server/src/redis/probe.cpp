@@ -1,5 +1,6 @@
 #include "redis/probe.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <random>
 
@@ -29,8 +30,8 @@ struct InboxProbe::Impl : std::enable_shared_from_this<Impl> {
   std::string channel;
   Options opt;
   Timer timer;
-  std::string token;  // tells our probes from another process's on a shared channel
-  bool ok = false;
+  std::string token;            // tells our probes from another process's on a shared channel
+  std::atomic<bool> ok{false};  // read by probe_ok() from any thread
   bool outstanding = false;
   std::uint64_t seq = 0;
   Clock::time_point sent_at;
@@ -111,7 +112,7 @@ InboxProbe::~InboxProbe() {
   impl_->subscriber.set_filter(nullptr);
 }
 
-bool InboxProbe::probe_ok() const { return impl_->ok; }
+bool InboxProbe::probe_ok() const { return impl_->ok.load(std::memory_order_relaxed); }
 std::uint64_t InboxProbe::sent() const { return impl_->n_sent; }
 std::uint64_t InboxProbe::received() const { return impl_->n_received; }
 std::uint64_t InboxProbe::failures() const { return impl_->n_failures; }

@@ -37,7 +37,9 @@ class InboxProbe {
   InboxProbe(const InboxProbe&) = delete;
   InboxProbe& operator=(const InboxProbe&) = delete;
 
-  // False until the first probe came back, and after a probe failed until one comes back.
+  // False until the first probe came back, and after a probe failed until one
+  // comes back. May be called from any thread (for /readyz); the rest of the
+  // probe belongs to the client's io_context thread.
   bool probe_ok() const;
   std::uint64_t sent() const;
   std::uint64_t received() const;

@@ -36,6 +36,24 @@ TEST_F(Standalone, DetectsStandaloneAndRoundTrips) {
   EXPECT_GE(metrics.connects.value(), 1u);
 }
 
+TEST_F(Standalone, ReportsHealthAndLatencyThroughTheRegistry) {
+  obs::Registry registry;
+  register_metrics(registry, metrics);
+  {
+    Client c(io, cfg, &metrics);
+    EXPECT_NE(registry.render().find("serendip_redis_up 0"), std::string::npos);
+    ASSERT_TRUE(call_key(c, {"SET", "m", "1"}).ok());
+    ASSERT_TRUE(run_until([&] { return c.healthy(); }));
+    auto text = registry.render();
+    EXPECT_NE(text.find("serendip_redis_up 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("serendip_redis_command_seconds_count{command=\"SET\"} 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("serendip_redis_commands_total 1"), std::string::npos) << text;
+  }
+  EXPECT_NE(registry.render().find("serendip_redis_up 0"), std::string::npos);  // no client left
+  EXPECT_EQ(metrics.clients.value(), 0);
+  EXPECT_EQ(metrics.unhealthy_clients.value(), 0);
+}
+
 TEST_F(Standalone, PipelinesTenThousandCommandsInOrder) {
   Client c(io, cfg, &metrics);
   ASSERT_TRUE(call_key(c, {"DEL", "pipeline-counter"}).is_integer());
@@ -98,6 +116,7 @@ TEST_F(Standalone, FailsFastWhileDownAndRecoversAfterRestart) {
   }
   EXPECT_GE(fast_failures, 4);  // one attempt may meet a connect in progress
   EXPECT_FALSE(c.healthy());
+  EXPECT_EQ(metrics.unhealthy_clients.value(), 1);
   restart_node(port);
   // Backoff is capped at 2 s: reconnected well within 5 s, commands work again.
   ASSERT_TRUE(run_until([&] { return c.healthy(); }, 5s));
