@@ -31,10 +31,13 @@
 #include "net/hub.hpp"
 #include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
+#include "net/redis_hub.hpp"
 #include "net/server.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/process_metrics.hpp"
+#include "redis/config.hpp"
+#include "redis/metrics.hpp"
 #include "signaling/admission.hpp"
 #include "signaling/handler.hpp"
 #include "signaling/metrics.hpp"
@@ -108,6 +111,17 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   resolve_static_dir(cfg);
 
+  if (cfg.jwt_secret.empty() && !cfg.redis_url.empty()) {
+    // Instances sharing Redis take each other's tokens: a per-process random
+    // key would make every token valid on one instance only.
+    obs::log(
+        obs::Level::error, "main", "jwt_secret_required",
+        {{"hint", "several instances share Redis (SERENDIP_REDIS_URL): set the same SERENDIP_JWT_SECRET on each"}});
+    std::fprintf(stderr,
+                 "serendip-server: SERENDIP_REDIS_URL is set but SERENDIP_JWT_SECRET is not: instances sharing "
+                 "Redis need one signing key (set SERENDIP_JWT_SECRET, at least 32 random bytes)\n");
+    return 1;
+  }
   if (cfg.jwt_secret.empty()) {
     // Tokens then die with the process; fine for one laptop, not for a fleet.
     cfg.jwt_secret = auth::random_hex(32);
@@ -163,17 +177,45 @@ int main(int argc, char** argv) {
   net::BlockingPool blocking(2);  // database writes, never on an I/O thread
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;
-  net::Hub hub(net::HubDeps{
-      .matchmaker = {.widen_region_after_ms = cfg.widen_region_after_ms,
-                     .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
-                     .allow_same_device = cfg.same_device_match},
-      .clock = clock,
-      .metrics = net_metrics,
-      .recent = recent,
-      .match_waits = match_waits,
-      .on_session_end = [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
-        blocking.post([&moderation, who, length_ms] { moderation.record_session(who.ip, who.device_key, length_ms); });
-      }});
+  const core::MatchmakerConfig matchmaking{.widen_region_after_ms = cfg.widen_region_after_ms,
+                                           .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
+                                           .allow_same_device = cfg.same_device_match};
+  auto on_session_end = [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
+    blocking.post([&moderation, who, length_ms] { moderation.record_session(who.ip, who.device_key, length_ms); });
+  };
+  // One process: the matchmaker in memory. Several sharing Redis: the queues
+  // there, each instance holding its own sockets (net/redis_hub.hpp).
+  redis::Metrics redis_metrics;
+  std::unique_ptr<net::MatchHub> hub_owner;
+  if (cfg.redis_url.empty()) {
+    hub_owner = std::make_unique<net::Hub>(net::HubDeps{.matchmaker = matchmaking,
+                                                        .clock = clock,
+                                                        .metrics = net_metrics,
+                                                        .recent = recent,
+                                                        .match_waits = match_waits,
+                                                        .on_session_end = on_session_end});
+  } else {
+    redis::Config redis_config;
+    std::string problem;
+    if (!redis::parse_url(cfg.redis_url, redis_config, problem)) {
+      std::fprintf(stderr, "serendip-server: redis-url: %s\n", problem.c_str());
+      return 2;
+    }
+    redis::register_metrics(metrics, redis_metrics);
+    auto redis_hub = std::make_unique<net::RedisHub>(net::RedisHubDeps{.matchmaker = matchmaking,
+                                                                       .redis = std::move(redis_config),
+                                                                       .instance_id = net::make_instance_id(),
+                                                                       .clock = clock,
+                                                                       .metrics = net_metrics,
+                                                                       .registry = metrics,
+                                                                       .redis_metrics = &redis_metrics,
+                                                                       .recent = recent,
+                                                                       .match_waits = match_waits,
+                                                                       .on_session_end = on_session_end});
+    obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
+    hub_owner = std::move(redis_hub);
+  }
+  net::MatchHub& hub = *hub_owner;
   // Pairs reported in earlier runs stay apart.
   if (auto pairs = moderation.reported_device_pairs()) {
     for (const auto& [a, b] : *pairs) hub.exclude_pair(a, b);
@@ -189,7 +231,9 @@ int main(int argc, char** argv) {
   } detach_listener{moderation};
 
   // HTTP: the public API (tokens, TURN credentials, reports, appeals) and the admin API.
-  app::ServerStatus status(drain, [&db] { return static_cast<bool>(db.ping()); });
+  // Ready while the database answers and matchmaking can work (with Redis:
+  // connected and the inbox probe coming back). Liveness never asks either.
+  app::ServerStatus status(drain, [&db, &hub] { return hub.ready() && static_cast<bool>(db.ping()); });
   app::LiveStatsSource live_stats(hub, net_metrics, signaling_metrics, detector);
   // POST /api/v1/reports takes from the same per-device bucket as `report`.
   auto report_gate = [&gate](std::string_view device) -> std::optional<moderation::Failure> {

@@ -5,7 +5,7 @@
 
 #include "abuse/abuse_detector.hpp"
 #include "http/admin_api.hpp"
-#include "net/hub.hpp"
+#include "net/match_hub.hpp"
 #include "net/metrics.hpp"
 #include "signaling/metrics.hpp"
 
@@ -13,7 +13,7 @@ namespace serendip::app {
 
 class LiveStatsSource final : public http::StatsProvider {
  public:
-  LiveStatsSource(const net::Hub& hub, const net::NetMetrics& net_metrics,
+  LiveStatsSource(const net::MatchHub& hub, const net::NetMetrics& net_metrics,
                   const signaling::SignalingMetrics& signaling_metrics, abuse::AbuseDetector& detector)
       : hub_(hub), net_metrics_(net_metrics), signaling_metrics_(signaling_metrics), detector_(detector) {}
 
@@ -21,7 +21,7 @@ class LiveStatsSource final : public http::StatsProvider {
   std::string watch_list_json() const override;
 
  private:
-  const net::Hub& hub_;                                   // Passed by argument.
+  const net::MatchHub& hub_;                              // Passed by argument.
   const net::NetMetrics& net_metrics_;                    // Passed by argument.
   const signaling::SignalingMetrics& signaling_metrics_;  // Passed by argument.
   abuse::AbuseDetector& detector_;                        // Passed by argument.

@@ -11,13 +11,13 @@
 
 #include "abuse/abuse_detector.hpp"
 #include "moderation/service.hpp"
-#include "net/hub.hpp"
+#include "net/match_hub.hpp"
 
 namespace serendip::app {
 
 class ModerationEvents final : public moderation::BlockListener {
  public:
-  ModerationEvents(net::Hub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation)
+  ModerationEvents(net::MatchHub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation)
       : hub_(hub), detector_(detector), moderation_(moderation) {}
 
   void on_block(const store::Block& block) override;
@@ -27,7 +27,7 @@ class ModerationEvents final : public moderation::BlockListener {
  private:
   void auto_block(const std::string& reported_device, const abuse::AutoBlock& verdict);
 
-  net::Hub& hub_;                              // Passed by argument.
+  net::MatchHub& hub_;                         // Passed by argument.
   abuse::AbuseDetector& detector_;             // Passed by argument.
   moderation::ModerationService& moderation_;  // Passed by argument.
 };

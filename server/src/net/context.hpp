@@ -18,7 +18,7 @@ class Router;
 namespace serendip::net {
 
 class BlockingPool;
-class Hub;
+class MatchHub;
 
 struct Context {
   const config::Config& config;  // transport limits, timeouts, the Origin allow-list
@@ -26,7 +26,7 @@ struct Context {
   const core::DrainFlag& drain;
   const http::Router& router;  // plain HTTP requests
   http::TrustedProxies trusted_proxies;
-  Hub& hub;
+  MatchHub& hub;
   NetMetrics& metrics;
   BlockingPool& blocking;
   signaling::Services& signaling;

@@ -21,6 +21,7 @@
 
 #include "core/matchmaker.hpp"
 #include "moderation/match_wait_heatmap.hpp"
+#include "net/match_hub.hpp"
 #include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
 #include "store/model.hpp"
@@ -40,28 +41,30 @@ struct HubDeps {
   std::function<void(const store::Party&, std::int64_t)> on_session_end;
 };
 
-class Hub {
+class Hub final : public MatchHub {
  public:
   explicit Hub(HubDeps deps);
-  ~Hub();
+  ~Hub() override;
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
 
-  void connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session);
-  void join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re);
-  bool next(core::ParticipantId id, std::optional<std::int64_t> re);
-  void leave(core::ParticipantId id, std::optional<std::int64_t> re);
-  void disconnect(core::ParticipantId id);
-  void tick();
+  void connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session) override;
+  void join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re) override;
+  bool next(core::ParticipantId id, std::optional<std::int64_t> re) override;
+  void leave(core::ParticipantId id, std::optional<std::int64_t> re) override;
+  void disconnect(core::ParticipantId id) override;
+  void tick() override;
 
   // A report exists between these devices: never match them again.
-  void exclude_pair(const std::string& device_a, const std::string& device_b);
+  void exclude_pair(const std::string& device_a, const std::string& device_b) override;
   // Every socket of the blocked IP or device: its peer is told `blocked`, the
   // socket gets `banned` and close 4003. Returns how many sockets were kicked.
-  std::size_t kick_blocked(const store::Block& block);
+  std::size_t kick_blocked(const store::Block& block) override;
 
-  core::MatchmakerStats stats() const;
-  std::size_t online() const;
+  core::MatchmakerStats stats() const override;
+  std::size_t online() const override;
   // Matches made in the last minute (sampled by tick()).
-  double matches_per_minute() const;
+  double matches_per_minute() const override;
 
  private:
   struct Member {
@@ -71,7 +74,7 @@ class Hub {
   };
   struct Ended {
     store::Party who;
-    std::int64_t length_ms;
+    std::int64_t length_ms = 0;
   };
 
   void dispatch(core::Events& events, core::ParticipantId caller, std::optional<std::int64_t> re);

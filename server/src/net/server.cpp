@@ -13,7 +13,7 @@
 #include "net/blocking_pool.hpp"
 #include "net/context.hpp"
 #include "net/http_session.hpp"
-#include "net/hub.hpp"
+#include "net/match_hub.hpp"
 #include "net/worker.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
@@ -46,7 +46,7 @@ struct Server::Impl {
 
   void register_gauges() {
     auto& r = deps.registry;
-    Hub& h = deps.hub;
+    MatchHub& h = deps.hub;
     r.gauge_fn("serendip_online_users", "Authenticated signaling sockets", [&h] { return double(h.online()); });
     r.gauge_fn("serendip_queue_length", "Participants waiting for a match", [&h] { return double(h.stats().queued); });
     r.gauge_fn("serendip_active_sessions", "Pairs currently in a session",
@@ -205,6 +205,7 @@ Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(std::move(deps)))
 Server::~Server() {
   if (!impl_) return;
   impl_->deps.blocking.join();
+  impl_->deps.hub.stop();  // idempotent; run() may not have been reached
   // Handlers still queued may hold sessions and send nodes: destroy every
   // io_context (releasing them) before any worker's pools go away.
   impl_->acceptor.reset();
@@ -229,6 +230,9 @@ int Server::run() {
   im.signals->async_wait([&im](boost::system::error_code ec, int sig) {
     if (!ec) im.on_signal(sig);
   });
+  std::vector<Worker*> workers;
+  for (auto& w : im.workers) workers.push_back(w.get());
+  im.deps.hub.start(workers);
   im.do_accept();
   im.schedule_tick();
   for (auto& w : im.workers) w->start();
@@ -238,6 +242,7 @@ int Server::run() {
             {"threads", static_cast<std::int64_t>(im.workers.size())},
             {"tls", im.tls != nullptr}});
   for (auto& w : im.workers) w->join();
+  im.deps.hub.stop();
   obs::log(obs::Level::info, "server", "stopped");
   return 0;
 }

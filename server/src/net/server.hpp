@@ -22,7 +22,7 @@ struct Services;
 namespace serendip::net {
 
 class BlockingPool;
-class Hub;
+class MatchHub;
 struct NetMetrics;
 
 struct ServerDeps {
@@ -31,7 +31,7 @@ struct ServerDeps {
   core::DrainFlag& drain;  // started by the first SIGTERM/SIGINT
   obs::Registry& registry;
   NetMetrics& metrics;
-  Hub& hub;
+  MatchHub& hub;
   const http::Router& router;
   // Jobs in flight post back to the workers: the server waits for them
   // before its I/O threads go away.

@@ -38,7 +38,7 @@ class HandlerSlot {
   }
 
  private:
-  alignas(std::max_align_t) unsigned char block_[256];
+  alignas(std::max_align_t) unsigned char block_[256]{};
   std::atomic<bool> used_{false};
 };
 

@@ -5,7 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "net/blocking_pool.hpp"
-#include "net/hub.hpp"
+#include "net/match_hub.hpp"
 #include "net/worker.hpp"
 
 namespace serendip::net {
@@ -25,10 +25,19 @@ void WsSessionBase::on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSess
                                std::uint64_t session_serial) {
   if (!handler_.on_matched(e)) return;
   peer_ = std::move(peer);
+  remote_peer_.reset();
+  session_serial_ = session_serial;
+}
+
+void WsSessionBase::on_matched_remote(const core::MatchedEvent& e, RemotePeer peer, std::uint64_t session_serial) {
+  if (!handler_.on_matched(e)) return;
+  peer_.reset();
+  remote_peer_ = std::make_unique<RemotePeer>(std::move(peer));
   session_serial_ = session_serial;
 }
 
 bool WsSessionBase::relay(std::string_view frame) {
+  if (remote_peer_) return worker_.context().hub.relay_remote(*this, frame);
   auto peer = peer_.lock();
   if (!peer) return false;
   SendNode* node = worker_.send_pool().acquire();

@@ -28,6 +28,7 @@
 #include "core/matchmaker.hpp"
 #include "net/asio_types.hpp"
 #include "net/buffer_pool.hpp"
+#include "net/match_hub.hpp"
 #include "signaling/handler.hpp"
 
 namespace serendip::net {
@@ -48,6 +49,14 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
     handler_.on_queued(estimated_wait_ms, re);
   }
   void on_matched(const core::MatchedEvent& e, std::weak_ptr<WsSessionBase> peer, std::uint64_t session_serial);
+  // Matched with a peer on another instance: relayed frames go through the hub.
+  void on_matched_remote(const core::MatchedEvent& e, RemotePeer peer, std::uint64_t session_serial);
+  // Matchmaking could not take the command (its shared store is unreachable).
+  void on_match_unavailable(std::optional<std::int64_t> re, std::int64_t retry_after_ms) {
+    handler_.on_match_unavailable(re, retry_after_ms);
+  }
+  const RemotePeer* remote_peer() const { return remote_peer_.get(); }
+  std::uint64_t session_serial() const { return session_serial_; }
   void on_peer_left(const std::string& session_id, core::LeaveReason reason) {
     if (handler_.on_peer_left(session_id, reason)) forget_peer();
   }
@@ -84,6 +93,7 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   void leave_hub();
   void forget_peer() {
     peer_.reset();
+    remote_peer_.reset();
     session_serial_ = 0;
   }
   bool in_hub() const { return joined_hub_; }
@@ -94,6 +104,7 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   // Routing of the current session: relayed frames go to peer_, and arrive
   // only while their serial is still ours (0 = none).
   std::weak_ptr<WsSessionBase> peer_;
+  std::unique_ptr<RemotePeer> remote_peer_;  // set instead of peer_ when the peer is on another instance
   std::uint64_t session_serial_ = 0;
 
  private:

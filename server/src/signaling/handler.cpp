@@ -278,6 +278,11 @@ void Handler::on_left(std::optional<std::int64_t> re) {
   port_.send(protocol::encode_left(re));
 }
 
+void Handler::on_match_unavailable(std::optional<std::int64_t> re, std::int64_t retry_after_ms) {
+  if (phase_ != Phase::ready) return;
+  send_error(ErrorCode::unavailable, "matchmaking is unavailable; retry", re, retry_after_ms);
+}
+
 void Handler::on_banned(std::optional<std::int64_t> until_unix_ms, std::string_view reason) {
   if (phase_ == Phase::closed) return;
   std::optional<std::string> until;

@@ -84,6 +84,8 @@ class Handler {
   // This connection's own command ended the session: forget it silently.
   bool on_session_ended(const std::string& session_id);
   void on_left(std::optional<std::int64_t> re);
+  // join/next could not be carried out: matchmaking's shared store is unreachable.
+  void on_match_unavailable(std::optional<std::int64_t> re, std::int64_t retry_after_ms);
   // A block covers this connection: `banned`, then close 4003.
   void on_banned(std::optional<std::int64_t> until_unix_ms, std::string_view reason);
   // This instance shuts down: tell the client to reconnect elsewhere.

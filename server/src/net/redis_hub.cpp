@@ -1,0 +1,1052 @@
+#include "net/redis_hub.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+
+#include "auth/crypto.hpp"
+#include "net/worker.hpp"
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
+#include "redis/client.hpp"
+#include "redis/metrics.hpp"
+#include "redis/probe.hpp"
+#include "redis/script.hpp"
+#include "redis/subscriber.hpp"
+#include "shared_state/lua_scripts.hpp"
+#include "shared_state/match_protocol.hpp"
+
+namespace serendip::net {
+
+namespace ss = shared_state;
+
+namespace {
+
+constexpr std::string_view kInstancesKey = "{serendip}:instances";
+constexpr std::int64_t kHeartbeatEveryMs = 1'000;
+// A queued socket searches again this often: pair rules that relaxed
+// (cooldown over, report dismissed) and matches lost with a dead instance
+// are picked up by it.
+constexpr std::int64_t kResearchEveryMs = 5'000;
+constexpr std::int64_t kRetryAfterMs = 1'000;  // told to clients when Redis is unreachable
+constexpr std::size_t kReapBatch = 200;
+constexpr std::array<core::Mode, 2> kModes{core::Mode::video, core::Mode::text};
+
+std::string inbox_of(std::string_view instance) {
+  std::string c = "inbox:{";
+  c += instance;
+  c += '}';
+  return c;
+}
+
+template <class Int>
+std::optional<Int> to_int(std::string_view s) {
+  Int v{};
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end) return std::nullopt;
+  return v;
+}
+
+// Splits `s` at tabs into at most `n` fields (the last takes the rest).
+std::vector<std::string_view> fields(std::string_view s, std::size_t n) {
+  std::vector<std::string_view> out;
+  while (out.size() + 1 < n) {
+    const auto tab = s.find('\t');
+    if (tab == std::string_view::npos) break;
+    out.push_back(s.substr(0, tab));
+    s.remove_prefix(tab + 1);
+  }
+  out.push_back(s);
+  return out;
+}
+
+std::optional<core::LeaveReason> reason_from(std::string_view s) {
+  for (auto r :
+       {core::LeaveReason::next, core::LeaveReason::leave, core::LeaveReason::disconnect, core::LeaveReason::blocked}) {
+    if (core::to_string(r) == s) return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string make_instance_id() { return auth::random_hex(8); }
+
+struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
+  enum class State : std::uint8_t { idle, queued, in_session };
+
+  struct Member {
+    std::shared_ptr<WsSessionBase> session;
+    store::Party who;
+    std::size_t worker = 0;
+    State state = State::idle;
+    bool joined = false;
+    core::Preferences prefs;  // the last join's, which next() re-uses
+    // What the queue in Redis holds for it while queued.
+    core::Mode queued_mode = core::Mode::video;
+    std::vector<std::string> queued_languages;
+    std::int64_t enqueued_ms = 0;
+    std::int64_t searched_ms = 0;
+    bool widened = false;
+    // Bumped by every command: a reply to an older one is stale.
+    std::uint64_t op = 0;
+    // The session, while in_session.
+    std::string session_id;
+    std::uint64_t serial = 0;
+    core::ParticipantId local_peer = 0;  // when the peer is on this instance
+    std::optional<ss::Ticket> remote;    // when it is on another
+  };
+  struct Ended {
+    store::Party who;
+    std::int64_t length_ms = 0;
+  };
+  struct Outgoing {  // an inbox message to send once the lock is released
+    std::string instance;
+    std::string payload;
+  };
+  // A Redis call to make once the lock is released, on `worker`'s thread
+  // (a socket's calls go through its own worker's client, in order).
+  struct Deferred {
+    std::size_t worker;
+    std::function<void()> fn;
+  };
+  using DeferredList = std::vector<Deferred>;
+  // One worker's Redis side; used only on that worker's thread.
+  struct Lane {
+    Worker* worker = nullptr;
+    std::unique_ptr<redis::Client> client;
+  };
+
+  explicit Impl(RedisHubDeps d)
+      : deps(std::move(d)),
+        join_script(std::string(ss::lua_script("match_join"))),
+        leave_script(std::string(ss::lua_script("match_leave"))),
+        reap_script(std::string(ss::lua_script("match_reap"))),
+        cross_relays(deps.registry.counter("serendip_relay_cross_instance_total",
+                                           "Relayed frames sent to a peer on another instance")),
+        cross_relays_in(deps.registry.counter("serendip_relay_cross_instance_received_total",
+                                              "Relayed frames received from a peer on another instance")),
+        dead_instances(deps.registry.counter("serendip_instances_dead_total",
+                                             "Instances found dead (heartbeat lost) by this instance")),
+        unavailable(deps.registry.counter("serendip_match_unavailable_total",
+                                          "join/next refused because Redis could not be reached")) {
+    deps.registry.gauge_fn("serendip_instances_live", "Instances whose heartbeat is alive, as seen by this one",
+                           [this] { return static_cast<double>(live_count.load(std::memory_order_relaxed)); });
+    deps.registry.gauge_fn("serendip_shared_state_ready",
+                           "1 while matchmaking through Redis works: the first worker's client is connected and "
+                           "the inbox probe comes back",
+                           [this] { return ready_flag.load(std::memory_order_relaxed) ? 1.0 : 0.0; });
+  }
+
+  // --- Redis calls (on the lane's own thread) --------------------------------
+
+  redis::Client& client(std::size_t worker) { return *lanes[worker].client; }
+
+  void eval(std::size_t worker, const redis::Script& script, const ss::ScriptCall& call, redis::Callback cb) {
+    std::vector<std::string_view> keys(call.keys.begin(), call.keys.end());
+    std::vector<std::string_view> args(call.args.begin(), call.args.end());
+    client(worker).eval(script, keys, args, redis::CommandOptions{}, std::move(cb));
+  }
+
+  void publish(std::size_t worker, const std::string& instance, const std::string& payload) {
+    const std::string channel = inbox_of(instance);
+    client(worker).command({"SPUBLISH", channel, payload}, redis::CommandOptions::key_at(1),
+                           [instance](const redis::Reply& r) {
+                             if (r.is_error()) {
+                               obs::log(obs::Level::warn, "redis_hub", "inbox_publish_failed",
+                                        {{"instance", instance}, {"error", r.str()}});
+                             }
+                           });
+  }
+
+  // Runs `fn` on `worker`'s thread (later, even when already on it).
+  template <class F>
+  void on_worker(std::size_t worker, F&& fn) {
+    if (stopped.load()) return;
+    boost::asio::post(lanes[worker].worker->executor(),
+                      [self = shared_from_this(), fn = std::forward<F>(fn)]() mutable {
+                        if (!self->stopped.load()) fn();
+                      });
+  }
+  // Now when on `worker`'s thread, else posted there.
+  void dispatch_on(std::size_t worker, std::function<void()> fn) {
+    if (stopped.load()) return;
+    if (lanes[worker].worker->executor().running_in_this_thread()) {
+      fn();
+    } else {
+      on_worker(worker, std::move(fn));
+    }
+  }
+  // The worker whose thread this is, if any.
+  std::optional<std::size_t> current_worker() const {
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (lanes[i].worker->executor().running_in_this_thread()) return i;
+    }
+    return std::nullopt;
+  }
+
+  // --- Commands ----------------------------------------------------------------
+
+  std::string ticket(core::ParticipantId id) const { return ss::format_ticket(deps.instance_id, id); }
+
+  // Sends match_join for `id` (queue when nobody fits, unless search_only).
+  // Under the lock; the call itself goes out after it.
+  void send_join(core::ParticipantId id, Member& m, bool search_only, std::optional<std::int64_t> re,
+                 DeferredList& after) {
+    const std::uint64_t op = m.op;
+    const std::int64_t now = deps.clock.now_ms();
+    m.searched_ms = now;
+    auto call = ss::join_call({ticket(id), m.who.user_id, m.who.device_key, m.who.ip}, m.prefs, deps.matchmaker, now,
+                              !search_only);
+    if (!call) {
+      // The signaling layer validates tags; a device key or address with a
+      // separator cannot be queued.
+      obs::log(obs::Level::error, "redis_hub", "unqueueable_participant", {{"participant", std::int64_t(id)}});
+      if (!search_only) {
+        m.state = State::idle;
+        post_unavailable(m, re);
+      }
+      return;
+    }
+    if (!search_only) {
+      m.state = State::queued;
+      m.queued_mode = m.prefs.mode;
+      m.queued_languages = m.prefs.languages;
+    }
+    const std::size_t worker = m.worker;
+    after.push_back({worker, [this, worker, id, op, search_only, re, call = std::move(*call)] {
+                       eval(worker, join_script, call,
+                            [self = shared_from_this(), id, op, search_only, re](redis::Reply r) {
+                              self->on_join_reply(id, op, search_only, re, std::move(r));
+                            });
+                     }});
+  }
+
+  void send_leave(const Member& m, core::ParticipantId id, DeferredList& after) {
+    auto call = ss::leave_call(m.queued_mode, ticket(id), m.queued_languages);
+    const std::size_t worker = m.worker;
+    after.push_back({worker, [this, worker, call = std::move(call)] {
+                       eval(worker, leave_script, call, [](const redis::Reply& r) {
+                         if (r.is_error()) {
+                           obs::log(obs::Level::warn, "redis_hub", "leave_failed", {{"error", r.str()}});
+                         }
+                       });
+                     }});
+  }
+
+  void post_unavailable(Member& m, std::optional<std::int64_t> re) {
+    unavailable.inc();
+    auto s = m.session;
+    boost::asio::post(s->executor(), [s, re] { s->on_match_unavailable(re, kRetryAfterMs); });
+  }
+
+  void on_join_reply(core::ParticipantId id, std::uint64_t op, bool search_only, std::optional<std::int64_t> re,
+                     redis::Reply reply) {
+    DeferredList after;
+    std::vector<Outgoing> out;
+    {
+      std::lock_guard lock(mu);
+      std::optional<ss::JoinOutcome> outcome;
+      if (auto strings = reply.as_strings(); strings && !reply.is_error()) outcome = ss::parse_join_reply(*strings);
+      if (!outcome) {
+        if (!search_only) {
+          obs::log(obs::Level::warn, "redis_hub", "join_failed", {{"error", reply.to_debug_string()}});
+          auto it = members.find(id);
+          if (it != members.end() && it->second.op == op && it->second.state == State::queued) {
+            it->second.state = State::idle;
+            post_unavailable(it->second, re);
+          }
+        }
+      } else if (auto* q = std::get_if<ss::Queued>(&*outcome)) {
+        auto it = members.find(id);
+        if (!search_only && q->seq != 0 && it != members.end() && it->second.op == op &&
+            it->second.state == State::queued) {
+          Member& m = it->second;
+          if (m.enqueued_ms == 0 || m.enqueued_ms != q->enqueued_ms) {
+            m.enqueued_ms = q->enqueued_ms;
+            m.widened = false;
+          }
+          auto s = m.session;
+          boost::asio::post(s->executor(), [s, est = q->estimated_wait_ms, re] { s->on_queued(est, re); });
+        }
+      } else {
+        apply_match(std::get<ss::Matched>(*outcome), id, op, after, out);
+      }
+    }
+    run(after, out);
+  }
+
+  // A match made by a script this instance ran: tell our side(s), send the
+  // other side's instance its part.
+  void apply_match(const ss::Matched& m, core::ParticipantId caller, std::uint64_t caller_op, DeferredList& after,
+                   std::vector<Outgoing>& out) {
+    const bool offerer_here = m.offerer.instance == deps.instance_id;
+    const bool answerer_here = m.answerer.instance == deps.instance_id;
+    std::string session_id = auth::random_hex(16);
+    const std::int64_t now = m.now_ms;
+    const std::int64_t offerer_waited = now - m.offerer_record.enqueued_ms;
+    const std::int64_t answerer_waited = now - m.answerer_record.enqueued_ms;
+
+    // Who still wants it: a local side that left, disconnected or moved on
+    // since the script ran turns the match down; the other side, which was
+    // never told, goes back to the queue.
+    auto wants = [&](const ss::Ticket& t) {
+      auto it = members.find(t.participant);
+      if (it == members.end() || it->second.state != State::queued) return false;
+      // The caller's own command must still be the latest: a leave and a new
+      // join since would have queued it afresh.
+      return t.participant != caller || it->second.op == caller_op;
+    };
+    const bool offerer_ok = !offerer_here || wants(m.offerer);
+    const bool answerer_ok = !answerer_here || wants(m.answerer);
+    if (!offerer_ok || !answerer_ok) {
+      for (const auto* t : {&m.offerer, &m.answerer}) {
+        const bool here = t->instance == deps.instance_id;
+        const bool ok = t == &m.offerer ? offerer_ok : answerer_ok;
+        if (!ok) continue;
+        if (here) {
+          requeue(t->participant, after);
+        } else {
+          out.push_back({t->instance, "Q\t" + std::to_string(t->participant)});
+        }
+      }
+      return;
+    }
+
+    deps.metrics.matches.inc();
+    note_match();
+    const std::int64_t unix_now = deps.clock.unix_ms();
+    auto party_of = [](const ss::Record& r) { return store::Party{r.user_id, r.device, r.ip}; };
+    deps.recent.started(session_id, party_of(m.offerer_record), party_of(m.answerer_record), unix_now);
+
+    const std::uint64_t serial = next_serial++;
+    auto tell_local = [&](const ss::Ticket& who, const ss::Ticket& peer, core::Role role, const ss::Record& mine,
+                          const ss::Record& theirs, std::int64_t waited) {
+      Member& me = members.at(who.participant);
+      me.state = State::in_session;
+      me.session_id = session_id;
+      me.serial = serial;
+      const bool peer_here = peer.instance == deps.instance_id;
+      me.local_peer = peer_here ? peer.participant : 0;
+      if (peer_here) {
+        me.remote.reset();
+      } else {
+        me.remote = peer;
+      }
+      deps.metrics.match_wait_seconds.observe(static_cast<double>(waited) / 1000.0);
+      deps.match_waits.record_match_wait(me.prefs.region, unix_now, waited);
+      core::MatchedEvent e{who.participant, peer.participant, session_id, role, ss::peer_info(mine, theirs), waited};
+      auto s = me.session;
+      if (peer_here) {
+        std::weak_ptr<WsSessionBase> p = members.at(peer.participant).session;
+        boost::asio::post(s->executor(),
+                          [s, e = std::move(e), p = std::move(p), serial] { s->on_matched(e, p, serial); });
+      } else {
+        RemotePeer rp{peer.instance, peer.participant, session_id};
+        boost::asio::post(s->executor(), [s, e = std::move(e), rp = std::move(rp), serial]() mutable {
+          s->on_matched_remote(e, std::move(rp), serial);
+        });
+      }
+    };
+    auto tell_remote = [&](const ss::Ticket& who, const ss::Ticket& peer, core::Role role, const ss::Record& theirs,
+                           std::int64_t waited) {
+      std::string msg = "M\t";
+      msg += std::to_string(who.participant);
+      msg += '\t';
+      msg += session_id;
+      msg += '\t';
+      msg += core::to_string(role);
+      msg += '\t';
+      msg += std::to_string(waited);
+      msg += '\t';
+      msg += ss::format_ticket(peer.instance, peer.participant);
+      msg += '\t';
+      msg += format_record(theirs);
+      out.push_back({who.instance, std::move(msg)});
+    };
+    if (offerer_here) {
+      tell_local(m.offerer, m.answerer, core::Role::offerer, m.offerer_record, m.answerer_record, offerer_waited);
+    } else {
+      tell_remote(m.offerer, m.answerer, core::Role::offerer, m.answerer_record, offerer_waited);
+    }
+    if (answerer_here) {
+      tell_local(m.answerer, m.offerer, core::Role::answerer, m.answerer_record, m.offerer_record, answerer_waited);
+    } else {
+      tell_remote(m.answerer, m.offerer, core::Role::answerer, m.offerer_record, answerer_waited);
+    }
+  }
+
+  static std::string format_record(const ss::Record& r) {
+    auto csv = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const auto& x : v) {
+        if (!s.empty()) s += ',';
+        s += x;
+      }
+      return s;
+    };
+    std::string out = std::to_string(r.seq);
+    for (const std::string& f :
+         {std::to_string(r.enqueued_ms), r.device, r.region, csv(r.interests), csv(r.languages), r.user_id, r.ip}) {
+      out += '|';
+      out += f;
+    }
+    return out;
+  }
+
+  // Back into the queue with its last preferences, silently (it was never
+  // told of the match that fell through).
+  void requeue(core::ParticipantId id, DeferredList& after) {
+    auto it = members.find(id);
+    if (it == members.end() || !it->second.joined) return;
+    Member& m = it->second;
+    if (m.state != State::queued) return;  // it left, or is in a session already
+    ++m.op;
+    send_join(id, m, false, std::nullopt, after);
+  }
+
+  // Ends `m`'s session: the peer is told `reason`, and `m` itself only when
+  // `tell_self` (a moderator's block, an instance that died) rather than by
+  // its own command.
+  void end_session(core::ParticipantId id, Member& m, core::LeaveReason reason, bool tell_self,
+                   std::vector<Outgoing>& out) {
+    if (m.state != State::in_session) return;
+    const std::string sid = m.session_id;
+    const std::int64_t unix_now = deps.clock.unix_ms();
+    std::optional<std::int64_t> length;
+    if (auto rec = deps.recent.ended(sid, unix_now)) length = unix_now - rec->started_at;
+    if (length) ended.push_back({m.who, *length});
+    if (m.local_peer != 0) {
+      auto pit = members.find(m.local_peer);
+      if (pit != members.end() && pit->second.state == State::in_session && pit->second.session_id == sid) {
+        Member& p = pit->second;
+        p.state = State::idle;
+        p.local_peer = 0;
+        p.remote.reset();
+        if (length) ended.push_back({p.who, *length});
+        auto ps = p.session;
+        boost::asio::post(ps->executor(), [ps, sid, reason] { ps->on_peer_left(sid, reason); });
+      }
+    } else if (m.remote) {
+      std::string msg = "L\t";
+      msg += std::to_string(m.remote->participant);
+      msg += '\t';
+      msg += sid;
+      msg += '\t';
+      msg += core::to_string(reason);
+      out.push_back({m.remote->instance, std::move(msg)});
+    }
+    auto s = m.session;
+    if (tell_self) {
+      boost::asio::post(s->executor(), [s, sid, reason] { s->on_peer_left(sid, reason); });
+    } else {
+      boost::asio::post(s->executor(), [s, sid] { s->on_session_ended(sid); });
+    }
+    m.state = State::idle;
+    m.local_peer = 0;
+    m.remote.reset();
+    m.session_id.clear();
+    m.serial = 0;
+  }
+
+  // Out of the queue (in Redis too) or out of the session.
+  void leave_any(core::ParticipantId id, Member& m, core::LeaveReason reason, DeferredList& after,
+                 std::vector<Outgoing>& out) {
+    ++m.op;
+    if (m.state == State::queued) {
+      send_leave(m, id, after);
+      m.state = State::idle;
+    } else if (m.state == State::in_session) {
+      end_session(id, m, reason, false, out);
+    }
+  }
+
+  // Sends the Redis calls and inbox messages gathered under the lock, then
+  // reports finished sessions. Any thread.
+  void run(DeferredList& after, std::vector<Outgoing>& out) {
+    if (!stopped.load()) {
+      for (auto& d : after) dispatch_on(d.worker, std::move(d.fn));
+      if (!out.empty()) {
+        if (auto w = current_worker()) {
+          for (auto& o : out) publish(*w, o.instance, o.payload);
+        } else {
+          on_worker(0, [this, out = std::move(out)] {
+            for (const auto& o : out) publish(0, o.instance, o.payload);
+          });
+        }
+      }
+    }
+    flush_ended();
+  }
+
+  void flush_ended() {
+    std::vector<Ended> done;
+    {
+      std::lock_guard lock(mu);
+      done.swap(ended);
+    }
+    if (!deps.on_session_end) return;
+    for (const auto& e : done) deps.on_session_end(e.who, e.length_ms);
+  }
+
+  void note_match() { ++matches_total; }
+
+  // --- Inbox -------------------------------------------------------------------
+
+  void on_inbox(std::string_view payload) {
+    if (payload.empty()) return;
+    DeferredList after;
+    std::vector<Outgoing> out;
+    switch (payload[0]) {
+      case 'R': on_relay(payload); return;
+      case 'M': {
+        std::lock_guard lock(mu);
+        on_remote_match(payload, out);
+        break;
+      }
+      case 'L': {
+        std::lock_guard lock(mu);
+        on_remote_left(payload);
+        break;
+      }
+      case 'Q': {
+        std::lock_guard lock(mu);
+        auto f = fields(payload, 2);
+        if (f.size() == 2) {
+          if (auto id = to_int<core::ParticipantId>(f[1])) requeue(*id, after);
+        }
+        break;
+      }
+      case 'K': on_remote_kick(payload); return;
+      default:
+        obs::log(obs::Level::warn, "redis_hub", "unknown_inbox_message", {{"kind", std::string(1, payload[0])}});
+        return;
+    }
+    run(after, out);
+  }
+
+  void on_remote_match(std::string_view payload, std::vector<Outgoing>& out) {
+    auto f = fields(payload, 7);
+    if (f.size() != 7) return;
+    auto to = to_int<core::ParticipantId>(f[1]);
+    auto waited = to_int<std::int64_t>(f[4]);
+    auto peer = ss::parse_ticket(f[5]);
+    auto record = ss::parse_record(f[6]);
+    const bool offerer = f[3] == core::to_string(core::Role::offerer);
+    if (!to || !waited || !peer || !record) return;
+    const std::string session_id(f[2]);
+    auto it = members.find(*to);
+    if (it == members.end() || it->second.state != State::queued) {
+      // Gone or moved on while the match was on its way: the peer, already
+      // told, hears that this side left.
+      const bool gone = it == members.end();
+      out.push_back({peer->instance, "L\t" + std::to_string(peer->participant) + "\t" + session_id + "\t" +
+                                         std::string(core::to_string(gone ? core::LeaveReason::disconnect
+                                                                          : core::LeaveReason::leave))});
+      return;
+    }
+    Member& m = it->second;
+    m.state = State::in_session;
+    m.session_id = session_id;
+    m.serial = next_serial++;
+    m.local_peer = 0;
+    m.remote = *peer;
+    ++matches_total;
+    const std::int64_t unix_now = deps.clock.unix_ms();
+    deps.recent.started(session_id, m.who, store::Party{record->user_id, record->device, record->ip}, unix_now);
+    deps.metrics.match_wait_seconds.observe(static_cast<double>(*waited) / 1000.0);
+    deps.match_waits.record_match_wait(m.prefs.region, unix_now, *waited);
+    ss::Record mine;
+    mine.interests = m.prefs.interests;
+    std::sort(mine.interests.begin(), mine.interests.end());
+    core::MatchedEvent e{*to,
+                         peer->participant,
+                         session_id,
+                         offerer ? core::Role::offerer : core::Role::answerer,
+                         ss::peer_info(mine, *record),
+                         *waited};
+    RemotePeer rp{peer->instance, peer->participant, session_id};
+    auto s = m.session;
+    const std::uint64_t serial = m.serial;
+    boost::asio::post(s->executor(), [s, e = std::move(e), rp = std::move(rp), serial]() mutable {
+      s->on_matched_remote(e, std::move(rp), serial);
+    });
+  }
+
+  void on_remote_left(std::string_view payload) {
+    auto f = fields(payload, 4);
+    if (f.size() != 4) return;
+    auto to = to_int<core::ParticipantId>(f[1]);
+    auto reason = reason_from(f[3]);
+    if (!to || !reason) return;
+    auto it = members.find(*to);
+    if (it == members.end()) return;
+    Member& m = it->second;
+    if (m.state != State::in_session || m.session_id != f[2]) return;
+    const std::string sid = m.session_id;
+    const std::int64_t unix_now = deps.clock.unix_ms();
+    if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
+    m.state = State::idle;
+    m.remote.reset();
+    m.session_id.clear();
+    m.serial = 0;
+    auto s = m.session;
+    boost::asio::post(s->executor(), [s, sid, r = *reason] { s->on_peer_left(sid, r); });
+  }
+
+  void on_relay(std::string_view payload) {
+    const auto nl = payload.find('\n');
+    if (nl == std::string_view::npos) return;
+    auto f = fields(payload.substr(0, nl), 3);
+    if (f.size() != 3) return;
+    auto to = to_int<core::ParticipantId>(f[1]);
+    if (!to) return;
+    std::shared_ptr<WsSessionBase> target;
+    std::uint64_t serial = 0;
+    {
+      std::lock_guard lock(mu);
+      auto it = members.find(*to);
+      if (it == members.end() || it->second.state != State::in_session || it->second.session_id != f[2]) return;
+      target = it->second.session;
+      serial = it->second.serial;
+    }
+    cross_relays_in.inc();
+    const std::string_view frame = payload.substr(nl + 1);
+    Worker& here = *lanes[0].worker;
+    SendNode* node = here.send_pool().acquire();
+    node->data.assign(frame.data(), frame.size());
+    Worker& owner = target->worker();
+    if (&owner == &here) {
+      target->deliver_relay(serial, node);
+    } else {
+      owner.post_relay(std::move(target), serial, node);
+    }
+  }
+
+  void on_remote_kick(std::string_view payload) {
+    auto f = fields(payload, 5);
+    if (f.size() != 5) return;
+    store::Block b;
+    b.ip = std::string(f[1]);
+    b.device_key = std::string(f[2]);
+    if (f[3] != "-") b.expires_at = to_int<std::int64_t>(f[3]);
+    b.reason = std::string(f[4]);
+    kick_local(b);
+  }
+
+  std::size_t kick_local(const store::Block& block) {
+    std::size_t kicked = 0;
+    DeferredList after;
+    std::vector<Outgoing> out;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [id, m] : members) {
+        const bool hit = (!block.ip.empty() && block.ip == m.who.ip) ||
+                         (!block.device_key.empty() && block.device_key == m.who.device_key);
+        if (!hit) continue;
+        ++m.op;
+        if (m.state == State::queued) {
+          send_leave(m, id, after);
+          m.state = State::idle;
+        } else if (m.state == State::in_session) {
+          // The peer is told `blocked`; this socket gets `banned` below.
+          end_session(id, m, core::LeaveReason::blocked, false, out);
+        }
+        auto s = m.session;
+        boost::asio::post(s->executor(),
+                          [s, until = block.expires_at, reason = block.reason] { s->on_banned(until, reason); });
+        ++kicked;
+      }
+    }
+    run(after, out);
+    return kicked;
+  }
+
+  // --- Liveness ----------------------------------------------------------------
+
+  void heartbeat() {
+    const std::int64_t now = deps.clock.unix_ms();
+    redis::Client& c = client(0);
+    const std::string score = std::to_string(now);
+    c.command({"ZADD", kInstancesKey, score, deps.instance_id}, redis::CommandOptions::key_at(1, true),
+              [](const redis::Reply&) {});
+    const std::string cutoff = std::to_string(now - kDeadAfterMs);
+    c.command({"ZRANGE", kInstancesKey, "-inf", "+inf", "BYSCORE", "WITHSCORES"},
+              redis::CommandOptions::key_at(1, true),
+              [self = shared_from_this(), now](const redis::Reply& r) { self->on_instances(r, now); });
+  }
+
+  void on_instances(const redis::Reply& r, std::int64_t now) {
+    auto items = r.as_strings();
+    if (!items || r.is_error()) return;
+    std::vector<std::string> live, dead;
+    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
+      auto score = to_int<std::int64_t>((*items)[i + 1]);
+      if (!score) continue;
+      if (now - *score > kDeadAfterMs) {
+        dead.push_back((*items)[i]);
+      } else {
+        live.push_back((*items)[i]);
+      }
+    }
+    live_count.store(live.size(), std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mu);
+      live_instances = live;
+    }
+    for (const std::string& d : dead) {
+      if (d == deps.instance_id) continue;  // our own beat was late (a stall): not dead
+      on_instance_dead(d);
+      // Whoever removes it reaps its queue records (once, by one instance).
+      client(0).command({"ZREM", kInstancesKey, d}, redis::CommandOptions::key_at(1),
+                        [self = shared_from_this(), d](const redis::Reply& rr) {
+                          if (rr.as_integer().value_or(0) == 1) {
+                            self->dead_instances.inc();
+                            obs::log(obs::Level::warn, "redis_hub", "instance_dead", {{"instance", d}});
+                            for (core::Mode mode : kModes) self->reap(d, mode, "0");
+                          }
+                        });
+    }
+  }
+
+  // Partners held by a dead instance: their sessions end (peer_left disconnect).
+  void on_instance_dead(const std::string& instance) {
+    {
+      std::lock_guard lock(mu);
+      for (auto& [id, m] : members) {
+        if (m.state != State::in_session || !m.remote || m.remote->instance != instance) continue;
+        const std::string sid = m.session_id;
+        const std::int64_t unix_now = deps.clock.unix_ms();
+        if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
+        m.state = State::idle;
+        m.remote.reset();
+        m.session_id.clear();
+        m.serial = 0;
+        auto s = m.session;
+        boost::asio::post(s->executor(), [s, sid] { s->on_peer_left(sid, core::LeaveReason::disconnect); });
+      }
+    }
+    flush_ended();
+  }
+
+  void reap(const std::string& instance, core::Mode mode, const std::string& cursor) {
+    auto call = ss::reap_call(mode, instance, cursor, kReapBatch);
+    eval(0, reap_script, call, [self = shared_from_this(), instance, mode](const redis::Reply& r) {
+      auto items = r.as_strings();
+      if (!items || r.is_error() || items->empty()) return;
+      if ((*items)[0] != "0") self->reap(instance, mode, (*items)[0]);
+    });
+  }
+
+  // --- Periodic work (first worker) ------------------------------------------
+
+  void on_tick() {
+    const std::int64_t now = deps.clock.now_ms();
+    if (now - last_beat_ms >= kHeartbeatEveryMs) {
+      last_beat_ms = now;
+      heartbeat();
+      flush_exclusions();
+    }
+    const bool ok = client(0).healthy() && probe && probe->probe_ok();
+    if (ok != ready_flag.load()) {
+      obs::log(ok ? obs::Level::info : obs::Level::warn, "redis_hub", ok ? "redis_ready" : "redis_not_ready");
+    }
+    ready_flag.store(ok);
+
+    // Widening and periodic searches, each on the member's own worker.
+    DeferredList work;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [id, m] : members) {
+        if (m.state != State::queued || m.enqueued_ms == 0) continue;
+        const bool widen =
+            !m.widened && !m.prefs.region.empty() && now - m.enqueued_ms >= deps.matchmaker.widen_region_after_ms;
+        if (widen) m.widened = true;
+        if (!widen && now - m.searched_ms < kResearchEveryMs) continue;
+        send_join(id, m, true, std::nullopt, work);
+      }
+      while (!match_samples.empty() && match_samples.front().first < now - 60'000) match_samples.pop_front();
+      match_samples.emplace_back(now, matches_total);
+    }
+    std::vector<Outgoing> none;
+    run(work, none);
+    deps.recent.prune(deps.clock.unix_ms());
+  }
+
+  void flush_exclusions() {
+    std::vector<std::string> pairs;
+    {
+      std::lock_guard lock(mu);
+      pairs.swap(pending_exclusions);
+    }
+    for (const auto& p : pairs) {
+      for (core::Mode mode : kModes) {
+        const std::string key = ss::mode_tag(mode) + ":excl";
+        client(0).command({"SADD", key, p}, redis::CommandOptions::key_at(1, true), [this, p](const redis::Reply& r) {
+          if (r.is_error()) {
+            std::lock_guard lock(mu);
+            pending_exclusions.push_back(p);  // next heartbeat tries again
+          }
+        });
+      }
+    }
+  }
+
+  RedisHubDeps deps;
+  redis::Script join_script, leave_script, reap_script;
+  obs::Counter& cross_relays;
+  obs::Counter& cross_relays_in;
+  obs::Counter& dead_instances;
+  obs::Counter& unavailable;
+
+  std::vector<Lane> lanes;
+  std::unique_ptr<redis::Subscriber> subscriber;  // first worker
+  std::unique_ptr<redis::InboxProbe> probe;       // first worker
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> ready_flag{false};
+  std::atomic<std::size_t> live_count{0};
+  std::int64_t last_beat_ms = 0;  // first worker only
+
+  mutable std::mutex mu;
+  std::unordered_map<core::ParticipantId, Member> members;           // guarded by mu
+  std::vector<Ended> ended;                                          // guarded by mu
+  std::vector<std::string> live_instances;                           // guarded by mu
+  std::vector<std::string> pending_exclusions;                       // guarded by mu
+  std::uint64_t next_serial = 1;                                     // guarded by mu
+  std::uint64_t matches_total = 0;                                   // guarded by mu
+  std::deque<std::pair<std::int64_t, std::uint64_t>> match_samples;  // guarded by mu
+};
+
+RedisHub::RedisHub(RedisHubDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
+
+RedisHub::~RedisHub() { stop(); }
+
+const std::string& RedisHub::instance_id() const { return impl_->deps.instance_id; }
+
+void RedisHub::start(std::span<Worker* const> workers) {
+  auto& im = *impl_;
+  for (Worker* w : workers) {
+    Impl::Lane lane;
+    lane.worker = w;
+    auto cfg = im.deps.redis;
+    cfg.client_name = "serendip-" + im.deps.instance_id + "-w" + std::to_string(w->index());
+    lane.client = std::make_unique<redis::Client>(w->io(), std::move(cfg), im.deps.redis_metrics);
+    im.lanes.push_back(std::move(lane));
+  }
+  // The inbox is served on the first worker (sessions on other workers are
+  // reached through their relay inbox or executor).
+  im.subscriber = std::make_unique<redis::Subscriber>(*im.lanes[0].client);
+  const std::string inbox = inbox_of(im.deps.instance_id);
+  im.subscriber->subscribe(inbox, [w = std::weak_ptr<Impl>(impl_)](std::string_view, std::string_view payload) {
+    if (auto self = w.lock()) self->on_inbox(payload);
+  });
+  im.probe = std::make_unique<redis::InboxProbe>(*im.lanes[0].client, *im.subscriber, inbox);
+  obs::log(obs::Level::info, "redis_hub", "started",
+           {{"instance", im.deps.instance_id}, {"workers", static_cast<std::int64_t>(workers.size())}});
+}
+
+void RedisHub::stop() {
+  auto& im = *impl_;
+  if (im.stopped.exchange(true)) return;
+  im.probe.reset();
+  im.subscriber.reset();
+  for (auto& lane : im.lanes) lane.client.reset();
+}
+
+bool RedisHub::ready() const { return impl_->ready_flag.load(); }
+
+void RedisHub::connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session) {
+  auto& im = *impl_;
+  std::lock_guard lock(im.mu);
+  Impl::Member m;
+  m.worker = session->worker().index();
+  m.session = std::move(session);
+  m.who = std::move(who);
+  im.members.emplace(id, std::move(m));
+}
+
+void RedisHub::join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re) {
+  auto& im = *impl_;
+  Impl::DeferredList after;
+  std::vector<Impl::Outgoing> out;
+  {
+    std::lock_guard lock(im.mu);
+    auto it = im.members.find(id);
+    if (it == im.members.end()) return;
+    Impl::Member& m = it->second;
+    ++m.op;
+    if (m.state == Impl::State::in_session) im.end_session(id, m, core::LeaveReason::next, false, out);
+    // Queued in another mode: out of that queue first (its records are in another slot).
+    if (m.state == Impl::State::queued && m.queued_mode != prefs.mode) {
+      im.send_leave(m, id, after);
+      m.state = Impl::State::idle;
+      m.enqueued_ms = 0;
+    }
+    if (m.state != Impl::State::queued) m.enqueued_ms = 0;
+    m.prefs = std::move(prefs);
+    m.joined = true;
+    im.send_join(id, m, false, re, after);
+  }
+  im.run(after, out);
+}
+
+bool RedisHub::next(core::ParticipantId id, std::optional<std::int64_t> re) {
+  auto& im = *impl_;
+  Impl::DeferredList after;
+  std::vector<Impl::Outgoing> out;
+  {
+    std::lock_guard lock(im.mu);
+    auto it = im.members.find(id);
+    if (it == im.members.end() || !it->second.joined) return false;
+    Impl::Member& m = it->second;
+    ++m.op;
+    if (m.state == Impl::State::in_session) im.end_session(id, m, core::LeaveReason::next, false, out);
+    if (m.state != Impl::State::queued) m.enqueued_ms = 0;
+    // Queued already: the search runs again and the place in line is kept.
+    im.send_join(id, m, false, re, after);
+  }
+  im.run(after, out);
+  return true;
+}
+
+void RedisHub::leave(core::ParticipantId id, std::optional<std::int64_t> re) {
+  auto& im = *impl_;
+  Impl::DeferredList after;
+  std::vector<Impl::Outgoing> out;
+  {
+    std::lock_guard lock(im.mu);
+    auto it = im.members.find(id);
+    if (it == im.members.end()) return;
+    Impl::Member& m = it->second;
+    im.leave_any(id, m, core::LeaveReason::leave, after, out);
+    m.enqueued_ms = 0;
+    auto s = m.session;
+    boost::asio::post(s->executor(), [s, re] { s->on_left(re); });
+  }
+  im.run(after, out);
+}
+
+void RedisHub::disconnect(core::ParticipantId id) {
+  auto& im = *impl_;
+  Impl::DeferredList after;
+  std::vector<Impl::Outgoing> out;
+  std::shared_ptr<WsSessionBase> gone;
+  {
+    std::lock_guard lock(im.mu);
+    auto it = im.members.find(id);
+    if (it == im.members.end()) return;
+    Impl::Member& m = it->second;
+    im.leave_any(id, m, core::LeaveReason::disconnect, after, out);
+    gone = std::move(m.session);
+    im.members.erase(it);
+  }
+  if (im.stopped.load()) return;
+  im.run(after, out);
+}
+
+void RedisHub::tick() {
+  if (impl_->stopped.load() || impl_->lanes.empty()) return;
+  impl_->on_tick();
+}
+
+void RedisHub::exclude_pair(const std::string& device_a, const std::string& device_b) {
+  auto& im = *impl_;
+  std::lock_guard lock(im.mu);
+  im.pending_exclusions.push_back(ss::pair_member(device_a, device_b));
+}
+
+std::size_t RedisHub::kick_blocked(const store::Block& block) {
+  auto& im = *impl_;
+  const std::size_t kicked = im.kick_local(block);
+  // The other instances kick theirs.
+  std::string msg = "K\t";
+  msg += block.ip;
+  msg += '\t';
+  msg += block.device_key;
+  msg += '\t';
+  msg += block.expires_at ? std::to_string(*block.expires_at) : std::string("-");
+  msg += '\t';
+  msg += block.reason;
+  std::vector<std::string> others;
+  {
+    std::lock_guard lock(im.mu);
+    for (const auto& i : im.live_instances) {
+      if (i != im.deps.instance_id) others.push_back(i);
+    }
+  }
+  if (!others.empty() && !im.lanes.empty()) {
+    im.on_worker(0, [self = impl_.get(), others = std::move(others), msg = std::move(msg)] {
+      for (const auto& i : others) self->publish(0, i, msg);
+    });
+  }
+  return kicked;
+}
+
+core::MatchmakerStats RedisHub::stats() const {
+  auto& im = *impl_;
+  std::lock_guard lock(im.mu);
+  core::MatchmakerStats st;
+  st.participants = im.members.size();
+  std::size_t local_pair_sides = 0;
+  std::map<std::pair<core::Mode, std::string>, std::size_t> by;
+  for (const auto& [id, m] : im.members) {
+    if (m.state == Impl::State::queued) {
+      ++st.queued;
+      for (const auto& l : m.queued_languages) ++by[{m.queued_mode, l}];
+    } else if (m.state == Impl::State::in_session) {
+      if (m.local_peer != 0) {
+        ++local_pair_sides;
+      } else {
+        ++st.active_sessions;
+      }
+    }
+  }
+  st.active_sessions += local_pair_sides / 2;
+  st.matches_total = im.matches_total;
+  st.queued_by_mode_language.assign(by.begin(), by.end());
+  return st;
+}
+
+std::size_t RedisHub::online() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->members.size();
+}
+
+double RedisHub::matches_per_minute() const {
+  auto& im = *impl_;
+  std::lock_guard lock(im.mu);
+  if (im.match_samples.size() < 2) return 0;
+  const auto& [t0, c0] = im.match_samples.front();
+  const auto& [t1, c1] = im.match_samples.back();
+  if (t1 <= t0) return 0;
+  return static_cast<double>(c1 - c0) * 60'000.0 / static_cast<double>(t1 - t0);
+}
+
+bool RedisHub::relay_remote(WsSessionBase& from, std::string_view frame) {
+  const RemotePeer* peer = from.remote_peer();
+  if (peer == nullptr) return false;
+  auto& im = *impl_;
+  if (im.stopped.load()) return false;
+  std::string msg;
+  msg.reserve(frame.size() + 64);
+  msg += "R\t";
+  msg += std::to_string(peer->id);
+  msg += '\t';
+  msg += peer->session_id;
+  msg += '\n';
+  msg += frame;
+  im.cross_relays.inc();
+  im.publish(from.worker().index(), peer->instance, msg);
+  return true;
+}
+
+}  // namespace serendip::net

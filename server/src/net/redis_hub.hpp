@@ -1,0 +1,106 @@
+// RedisHub: matchmaking shared by several instances through Redis.
+//
+// The queues live in Redis and every pairing is one atomic script
+// (shared_state/lua/match_join.lua): a waiting socket on any instance can be
+// matched by a joiner on any other. This instance keeps only its own sockets:
+// their state, their session, and where their peer is. A peer on this
+// instance is reached directly, as in the one-process Hub (the relay path does
+// not touch Redis); a peer on another instance through that instance's inbox,
+// a sharded pub/sub channel `inbox:{<instance id>}` that only it subscribes
+// to: one hop, in order per sender.
+//
+// Each worker has its own Redis client on its own event loop (no lock, no
+// blocking call on an I/O thread); a socket's commands use its worker's
+// client, so they reach Redis in the order the socket sent them.
+//
+// Liveness: every instance refreshes its score in `{serendip}:instances`
+// each second. An instance not heard from for kDeadAfterMs is dead: the
+// partners it held are told `peer_left` (disconnect) and its waiting sockets
+// leave the queues (match_reap.lua). Redis unreachable: join/next answer
+// `unavailable` with a retry hint, sockets stay open, /readyz turns red until
+// the clients and the inbox probe recover by themselves.
+//
+// Inbox messages (text, tab-separated header; a relayed frame follows a newline):
+//   M <to> <session> <role> <waited_ms> <peer ticket> <peer record>   matched
+//   L <to> <session> <reason>                                          peer_left
+//   Q <to>                                                             requeue (a match it never saw fell through)
+//   R <to> <session>\n<frame>                                          relayed offer/answer/ice
+//   K <ip> <device> <until_unix_ms|-> <reason>                         kick a blocked IP/device
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/matchmaker.hpp"
+#include "moderation/match_wait_heatmap.hpp"
+#include "net/match_hub.hpp"
+#include "net/metrics.hpp"
+#include "net/recent_sessions.hpp"
+#include "obs/metrics.hpp"
+#include "redis/config.hpp"
+#include "store/model.hpp"
+
+namespace serendip::redis {
+struct Metrics;
+}
+
+namespace serendip::net {
+
+struct RedisHubDeps {
+  core::MatchmakerConfig matchmaker;
+  redis::Config redis;
+  std::string instance_id;                    // unique per process: [0-9a-z]+
+  const core::Clock& clock;                   // Passed by argument.
+  NetMetrics& metrics;                        // Passed by argument.
+  obs::Registry& registry;                    // Passed by argument: the hub registers its own figures.
+  redis::Metrics* redis_metrics;              // Passed by argument; may be null.
+  RecentSessions& recent;                     // Passed by argument.
+  moderation::MatchWaitHeatmap& match_waits;  // Passed by argument.
+  // Called outside the hub's lock for each side of a finished session that is
+  // on this instance (identity, length in milliseconds). May be empty.
+  std::function<void(const store::Party&, std::int64_t)> on_session_end;
+};
+
+class RedisHub final : public MatchHub {
+ public:
+  explicit RedisHub(RedisHubDeps deps);
+  ~RedisHub() override;
+  RedisHub(const RedisHub&) = delete;
+  RedisHub& operator=(const RedisHub&) = delete;
+
+  // An instance is dead when its heartbeat is older than this.
+  static constexpr std::int64_t kDeadAfterMs = 3'000;
+
+  void connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session) override;
+  void join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re) override;
+  bool next(core::ParticipantId id, std::optional<std::int64_t> re) override;
+  void leave(core::ParticipantId id, std::optional<std::int64_t> re) override;
+  void disconnect(core::ParticipantId id) override;
+  void tick() override;
+
+  void exclude_pair(const std::string& device_a, const std::string& device_b) override;
+  std::size_t kick_blocked(const store::Block& block) override;
+
+  core::MatchmakerStats stats() const override;
+  std::size_t online() const override;
+  double matches_per_minute() const override;
+
+  bool relay_remote(WsSessionBase& from, std::string_view frame) override;
+  void start(std::span<Worker* const> workers) override;
+  void stop() override;
+  bool ready() const override;
+
+  const std::string& instance_id() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// A random instance id (16 lowercase hex characters).
+std::string make_instance_id();
+
+}  // namespace serendip::net

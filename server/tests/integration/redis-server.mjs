@@ -1,0 +1,63 @@
+// A throwaway redis-server for integration tests: loopback, no persistence,
+// stopped by its own PID. Restartable on the same port (to test recovery).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import { freePort } from './server.mjs';
+import { sleep } from './util.mjs';
+
+export class RedisServer {
+  constructor(port, dir) {
+    this.port = port;
+    this.dir = dir;
+    this.proc = null;
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  static async start() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-it-redis-'));
+    const r = new RedisServer(await freePort(), dir);
+    await r.up();
+    return r;
+  }
+
+  async up() {
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--dir', this.dir], { stdio: 'ignore' });
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (await this.answers()) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on ${this.port} did not start`);
+  }
+
+  answers() {
+    return new Promise((resolve) => {
+      const s = net.connect(this.port, '127.0.0.1');
+      s.on('connect', () => s.write('PING\r\n'));
+      s.on('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      s.on('error', () => resolve(false));
+    });
+  }
+
+  async down() {
+    if (!this.proc) return;
+    const p = this.proc;
+    this.proc = null;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop() {
+    await this.down();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
