@@ -57,12 +57,13 @@ start_node() {  # dir port cluster(0|1)
   redis-server "$conf" >/dev/null || die "redis-server on port $port did not start (see $dir/redis-$port.log)"
 }
 
-wait_ping() {  # port
+wait_ping() {  # dir port
   for _ in $(seq 1 100); do
-    [ "$(redis-cli -p "$1" ping 2>/dev/null || true)" = PONG ] && return 0
+    [ "$(redis-cli -p "$2" ping 2>/dev/null || true)" = PONG ] && return 0
     sleep 0.1
   done
-  die "redis on port $1 does not answer"
+  tail -n 5 "$1/redis-$2.log" >&2 2>/dev/null || true
+  die "redis on port $2 does not answer"
 }
 
 # A process is ours when it is a redis-server whose config file lives in DIR.
@@ -80,7 +81,7 @@ is_ours() {  # pid dir
 
 start_standalone() {  # dir port
   start_node "$1" "$2" 0
-  wait_ping "$2"
+  wait_ping "$1" "$2"
   echo "redis://127.0.0.1:$2"
 }
 
@@ -88,7 +89,7 @@ start_cluster() {  # dir baseport
   local dir=$1 base=$2 ports=() p
   for i in 0 1 2 3 4 5; do ports+=($((base + i))); done
   for p in "${ports[@]}"; do start_node "$dir" "$p" 1; done
-  for p in "${ports[@]}"; do wait_ping "$p"; done
+  for p in "${ports[@]}"; do wait_ping "$dir" "$p"; done
   local addrs=()
   for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
   redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 \
@@ -135,10 +136,13 @@ cmd_stop() {
 }
 
 # A base port with COUNT free ports (and their cluster bus ports) above it.
+# Ports and bus ports (PORT+10000) stay below Linux's ephemeral range (32768+):
+# a port some outgoing connection holds answers no connect, so it looks free
+# here but cannot be bound.
 free_base() {  # count
   local base ok
   for _ in $(seq 1 50); do
-    base=$((20000 + RANDOM % 30000))
+    base=$((10000 + RANDOM % 12000))
     ok=1
     for i in $(seq 0 $(($1 - 1))); do
       if port_in_use $((base + i)) || port_in_use $((base + i + 10000)); then ok=0; break; fi
@@ -159,13 +163,22 @@ cmd_run() {
   local dir rc=0
   dir=$(mktemp -d "${TMPDIR:-/tmp}/serendip-redis.XXXXXX")
   trap 'cmd_stop "$dir"; rm -rf "$dir"; exit 130' INT TERM
-  if [ "$standalone" = 1 ]; then
-    SERENDIP_TEST_REDIS_URL=$(start_standalone "$dir" "$(free_base 1)") || { cmd_stop "$dir"; rm -rf "$dir"; exit 1; }
-    export SERENDIP_TEST_REDIS_URL
-  fi
-  if [ "$cluster" = 1 ]; then
-    SERENDIP_TEST_REDIS_CLUSTER_URL=$(start_cluster "$dir" "$(free_base 6)") || { cmd_stop "$dir"; rm -rf "$dir"; exit 1; }
-    export SERENDIP_TEST_REDIS_CLUSTER_URL
+  # A port taken between the check and the bind: start again on other ports.
+  local attempt
+  for attempt in 1 2 3; do
+    if [ "$standalone" = 1 ]; then
+      SERENDIP_TEST_REDIS_URL=$(start_standalone "$dir" "$(free_base 1)") || { cmd_stop "$dir"; rm -rf "${dir:?}"/*; continue; }
+      export SERENDIP_TEST_REDIS_URL
+    fi
+    if [ "$cluster" = 1 ]; then
+      SERENDIP_TEST_REDIS_CLUSTER_URL=$(start_cluster "$dir" "$(free_base 6)") || { cmd_stop "$dir"; rm -rf "${dir:?}"/*; continue; }
+      export SERENDIP_TEST_REDIS_CLUSTER_URL
+    fi
+    break
+  done
+  if [ "$attempt" = 3 ] && [ -z "$(ls "$dir"/redis-*.pid 2>/dev/null)" ]; then
+    rm -rf "$dir"
+    die "could not start Redis"
   fi
   SERENDIP_TEST_REDIS_DIR="$dir" "$@" || rc=$?
   trap - INT TERM

@@ -61,14 +61,30 @@ class Cluster : public RedisTest {
 
   std::string node_id(const Endpoint& ep) { return node_call(ep, {"CLUSTER", "MYID"}).str(); }
 
-  // Hands `slot` (with no keys left on `from`) to `to`, telling every master.
-  void assign_slot(Client& c, int slot, const Endpoint& to) {
-    auto id = node_id(to);
+  // Moves `slot` from `from` to `to` the way redis-cli --cluster reshard does:
+  // IMPORTING on the target, MIGRATING on the source, MIGRATE of the keys
+  // (`between` runs after the first key, while the slot is half moved), then
+  // SETSLOT NODE on the target (which bumps its config epoch because it was
+  // importing, so gossip cannot hand the slot back), the source and the rest.
+  void migrate_slot(Client& c, int slot, const Endpoint& from, const Endpoint& to,
+                    const std::function<void(const std::string& moved_key)>& between = {}) {
     auto s = std::to_string(slot);
-    ASSERT_TRUE(node_call(to, {"CLUSTER", "SETSLOT", s, "NODE", id}).ok());
+    auto from_id = node_id(from), to_id = node_id(to);
+    ASSERT_TRUE(node_call(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id}).ok());
+    ASSERT_TRUE(node_call(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id}).ok());
+    auto keys =
+        node_call(from, {"CLUSTER", "GETKEYSINSLOT", s, "1000"}).as_strings().value_or(std::vector<std::string>{});
+    auto port = std::to_string(to.port);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      auto r = node_call(from, {"MIGRATE", to.host, port, "", "0", "5000", "KEYS", keys[i]});
+      ASSERT_TRUE(r.ok()) << r.to_debug_string();
+      if (i == 0 && between) between(keys[0]);
+    }
+    ASSERT_TRUE(node_call(to, {"CLUSTER", "SETSLOT", s, "NODE", to_id}).ok());
+    ASSERT_TRUE(node_call(from, {"CLUSTER", "SETSLOT", s, "NODE", to_id}).ok());
     for (auto& m : c.masters()) {
-      if (m == to) continue;
-      auto r = node_call(m, {"CLUSTER", "SETSLOT", s, "NODE", id});
+      if (m == to || m == from) continue;
+      auto r = node_call(m, {"CLUSTER", "SETSLOT", s, "NODE", to_id});
       ASSERT_TRUE(r.ok()) << r.to_debug_string();
     }
   }
@@ -136,20 +152,18 @@ TEST_F(Cluster, FollowsAskDuringAMigrationAndMovedAfterIt) {
   ASSERT_TRUE(call_key(*c, {"SET", k1, "v1"}).ok());
   ASSERT_TRUE(call_key(*c, {"SET", k2, "v2"}).ok());
 
-  auto s = std::to_string(slot);
-  ASSERT_TRUE(node_call(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", node_id(from)}).ok());
-  ASSERT_TRUE(node_call(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", node_id(to)}).ok());
-  auto port = std::to_string(to.port);
-  ASSERT_TRUE(node_call(from, {"MIGRATE", to.host, port, "", "0", "5000", "KEYS", k1}).ok());
-
-  // k1 has moved, k2 not yet: the old owner answers ASK for k1.
-  EXPECT_EQ(call_key(*c, {"GET", k1}), Reply::string("v1"));
-  EXPECT_GE(metrics.ask.value(), 1u);
-  EXPECT_EQ(call_key(*c, {"GET", k2}), Reply::string("v2"));
-  EXPECT_EQ(c->endpoint_for_slot(slot), from);  // ASK does not touch the map
-
-  ASSERT_TRUE(node_call(from, {"MIGRATE", to.host, port, "", "0", "5000", "KEYS", k2}).ok());
-  assign_slot(*c, slot, to);
+  bool half_moved = false;
+  migrate_slot(*c, slot, from, to, [&](const std::string& moved_first) {
+    // One key has moved, the other not yet: the old owner answers ASK for the
+    // moved one (followed with ASKING) and serves the other itself.
+    half_moved = true;
+    auto other = moved_first == k1 ? k2 : k1;
+    EXPECT_EQ(call_key(*c, {"GET", moved_first}), Reply::string(moved_first == k1 ? "v1" : "v2"));
+    EXPECT_GE(metrics.ask.value(), 1u);
+    EXPECT_EQ(call_key(*c, {"GET", other}), Reply::string(other == k1 ? "v1" : "v2"));
+    EXPECT_EQ(c->endpoint_for_slot(slot), from);  // ASK does not touch the map
+  });
+  EXPECT_TRUE(half_moved);
   // Now the old owner answers MOVED: followed, and the map follows.
   EXPECT_EQ(call_key(*c, {"GET", k2}), Reply::string("v2"));
   EXPECT_GE(metrics.moved.value(), 1u);
@@ -203,9 +217,8 @@ TEST_F(Cluster, SubscriptionFollowsASlotMove) {
   Endpoint from = *c->endpoint_for_slot(slot);
   auto masters = c->masters();
   Endpoint to = masters[0] == from ? masters[1] : masters[0];
-  ASSERT_EQ(node_call(from, {"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).integer(), 0);
   auto resubscribes = metrics.resubscribes.value();
-  assign_slot(*c, slot, to);
+  migrate_slot(*c, slot, from, to);
   // The old owner pushes sunsubscribe; the subscriber moves to the new one.
   ASSERT_TRUE(run_until([&] { return metrics.resubscribes.value() > resubscribes && sub.active(ch); }, 10s));
   EXPECT_TRUE(run_until([&] { return c->endpoint_for_slot(slot) == to; }, 5s));
