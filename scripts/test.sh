@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one summary. Usage: scripts/test.sh [suite...]
 # Suites: unit (GoogleTest), pg (the store suite on a real PostgreSQL),
-# asan (unit tests under AddressSanitizer/UBSan),
+# redis (the Redis client on a real standalone Redis and a 6-node cluster),
+# asan (unit tests and the redis suite under AddressSanitizer/UBSan),
 # integration (the real server binary over real sockets), web (Vitest),
 # e2e (Chromium against the real server). Default: all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(unit pg asan integration web e2e)
+((${#suites[@]})) || suites=(unit pg redis asan integration web e2e)
 
 total_pass=0
 total_fail=0
@@ -41,6 +42,16 @@ run_gtest_dir() {  # suite dir
   record "$suite" "$pass" "$fail" "$rc"
 }
 
+run_redistest() {  # suite build_dir: the Redis client on a standalone Redis and a cluster (scripts/redis.sh)
+  local suite=$1 dir=$2 out r p f
+  cmake --build "$dir" -j 2 --target redis_redistest >/dev/null || { record "$suite" 0 1 1; return; }
+  out=$(scripts/redis.sh run --both -- "$dir/tests/redis_redistest" --gtest_brief=1 2>&1); r=$?
+  echo "$out" | grep -v '^{"ts"' | tail -n 30
+  p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  record "$suite" "${p:-0}" "${f:-0}" "$r"
+}
+
 run_node_suite() {  # suite command...
   local suite=$1; shift
   local log; log=$(mktemp)
@@ -66,6 +77,8 @@ for suite in "${suites[@]}"; do
       p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
       f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
       record pg "${p:-0}" "${f:-0}" "$r" ;;
+    redis)
+      run_redistest redis "$BUILD_DIR" ;;
     asan)
       asan_dir="${BUILD_DIR}-asan"
       [ -f "$asan_dir/CMakeCache.txt" ] || cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
@@ -73,7 +86,8 @@ for suite in "${suites[@]}"; do
       targets=$(cd server/tests/unit && for d in */; do ls "$d"*_test.cpp >/dev/null 2>&1 && echo "unit-${d%/}-tests"; done)
       # shellcheck disable=SC2086
       cmake --build "$asan_dir" -j 2 --target $targets >/dev/null || { record asan 0 1 1; continue; }
-      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_gtest_dir asan "$asan_dir/tests" ;;
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_gtest_dir asan "$asan_dir/tests"
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_redistest asan-redis "$asan_dir" ;;
     integration)
       cmake --build "$BUILD_DIR" -j 2 --target serendip-server serendip-load serendip-alloc-counter >/dev/null \
         || { record integration 0 1 1; continue; }
