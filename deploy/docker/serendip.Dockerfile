@@ -40,7 +40,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSERENDIP_TESTS=OFF
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libsodium23 libboost-json1.81.0 libsqlite3-0 libpq5 \
+      ca-certificates libssl3 libsodium23 libboost-json1.81.0 libsqlite3-0 libpq5 libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/serendip --shell /usr/sbin/nologin serendip \
  && install -d -o serendip -g serendip -m 0750 /var/lib/serendip
