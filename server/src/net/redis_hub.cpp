@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "auth/crypto.hpp"
 #include "net/worker.hpp"
@@ -39,6 +40,10 @@ constexpr std::int64_t kResearchEveryMs = 5'000;
 constexpr std::int64_t kRetryAfterMs = 1'000;  // told to clients when Redis is unreachable
 constexpr std::size_t kReapBatch = 200;
 constexpr std::array<core::Mode, 2> kModes{core::Mode::video, core::Mode::text};
+// An undelivered inbox message is sent again this often, this many times in
+// all: about as long as an instance may be silent before it counts as dead.
+constexpr auto kRedeliverAfter = std::chrono::milliseconds(100);
+constexpr int kDeliveryAttempts = 30;
 
 std::string inbox_of(std::string_view instance) {
   std::string c = "inbox:{";
@@ -138,7 +143,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         dead_instances(deps.registry.counter("serendip_instances_dead_total",
                                              "Instances found dead (heartbeat lost) by this instance")),
         unavailable(deps.registry.counter("serendip_match_unavailable_total",
-                                          "join/next refused because Redis could not be reached")) {
+                                          "join/next refused because Redis could not be reached")),
+        redelivered(deps.registry.counter("serendip_inbox_redelivered_total",
+                                          "Inbox messages sent again because no subscriber got them (the receiving "
+                                          "instance was resubscribing, or Redis was unreachable)")),
+        undelivered(deps.registry.counter("serendip_inbox_undelivered_total",
+                                          "Inbox messages given up on after every redelivery attempt")) {
     deps.registry.gauge_fn("serendip_instances_live", "Instances whose heartbeat is alive, as seen by this one",
                            [this] { return static_cast<double>(live_count.load(std::memory_order_relaxed)); });
     deps.registry.gauge_fn("serendip_shared_state_ready",
@@ -157,14 +167,42 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     client(worker).eval(script, keys, args, redis::CommandOptions{}, std::move(cb));
   }
 
-  void publish(std::size_t worker, const std::string& instance, const std::string& payload) {
-    const std::string channel = inbox_of(instance);
-    client(worker).command({"SPUBLISH", channel, payload}, redis::CommandOptions::key_at(1),
-                           [instance](const redis::Reply& r) {
-                             if (r.is_error()) {
-                               obs::log(obs::Level::warn, "redis_hub", "inbox_publish_failed",
-                                        {{"instance", instance}, {"error", r.str()}});
+  // An inbox message on its way: kept until Redis says a subscriber got it.
+  struct Letter {
+    std::string channel;
+    std::string payload;
+    std::string instance;
+  };
+
+  void publish(std::size_t worker, const std::string& instance, std::string payload) {
+    auto letter = std::make_shared<Letter>(Letter{inbox_of(instance), std::move(payload), instance});
+    send_letter(worker, std::move(letter), 0);
+  }
+
+  // SPUBLISH answers how many subscribers got the message. None (the
+  // receiving instance is resubscribing after a reconnect or failover) or an
+  // error (Redis unreachable) is not a delivery: try again for as long as an
+  // instance may be silent before it counts as dead, then give up and count it.
+  void send_letter(std::size_t worker, std::shared_ptr<Letter> letter, int attempt) {
+    const Letter& l = *letter;
+    client(worker).command({"SPUBLISH", l.channel, l.payload}, redis::CommandOptions::key_at(1),
+                           [self = shared_from_this(), worker, letter, attempt](const redis::Reply& r) {
+                             if (!r.is_error() && r.as_integer().value_or(0) > 0) return;
+                             if (self->stopped.load()) return;
+                             if (attempt + 1 >= kDeliveryAttempts) {
+                               self->undelivered.inc();
+                               obs::log(obs::Level::warn, "redis_hub", "inbox_undelivered",
+                                        {{"instance", letter->instance},
+                                         {"kind", letter->payload.substr(0, 1)},
+                                         {"error", r.is_error() ? r.str() : std::string("no subscriber")}});
+                               return;
                              }
+                             self->redelivered.inc();
+                             auto timer = std::make_shared<boost::asio::steady_timer>(self->lanes[worker].worker->io(),
+                                                                                      kRedeliverAfter);
+                             timer->async_wait([self, timer, worker, letter, attempt](boost::system::error_code ec) {
+                               if (!ec && !self->stopped.load()) self->send_letter(worker, letter, attempt + 1);
+                             });
                            });
   }
 
@@ -477,7 +515,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       for (auto& d : after) dispatch_on(d.worker, std::move(d.fn));
       if (!out.empty()) {
         if (auto w = current_worker()) {
-          for (auto& o : out) publish(*w, o.instance, o.payload);
+          for (auto& o : out) publish(*w, o.instance, std::move(o.payload));
         } else {
           on_worker(0, [this, out = std::move(out)] {
             for (const auto& o : out) publish(0, o.instance, o.payload);
@@ -756,7 +794,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       heartbeat();
       flush_exclusions();
     }
-    const bool ok = client(0).healthy() && probe && probe->probe_ok();
+    const bool ok = client(0).healthy() && subscriber && subscriber->healthy() && probe && probe->probe_ok();
     if (ok != ready_flag.load()) {
       obs::log(ok ? obs::Level::info : obs::Level::warn, "redis_hub", ok ? "redis_ready" : "redis_not_ready");
     }
@@ -807,6 +845,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   obs::Counter& cross_relays_in;
   obs::Counter& dead_instances;
   obs::Counter& unavailable;
+  obs::Counter& redelivered;
+  obs::Counter& undelivered;
 
   std::vector<Lane> lanes;
   std::unique_ptr<redis::Subscriber> subscriber;  // first worker
@@ -1045,7 +1085,7 @@ bool RedisHub::relay_remote(WsSessionBase& from, std::string_view frame) {
   msg += '\n';
   msg += frame;
   im.cross_relays.inc();
-  im.publish(from.worker().index(), peer->instance, msg);
+  im.publish(from.worker().index(), peer->instance, std::move(msg));
   return true;
 }
 
