@@ -236,11 +236,15 @@ const Key kKeys[] = {
      [](Config& c, std::string_view v) { return parse_turn_urls(v, c.turn_urls); },
      [](const Config& c) { return join(c.turn_urls); }},
     {"turn-ttl-s", "SECONDS", "lifetime of TURN credentials", false, SERENDIP_INT(turn_ttl_s, 60, 7 * kDay_s)},
-    {"redis-url", "URL", "redis://host:port/db for state shared by several instances (default: in memory)", false,
+    {"redis-url", "URL",
+     "Redis shared by several instances: redis://[:password@]host:port[/db], or a cluster as "
+     "redis+cluster://host:port,host:port,... (default: one instance, state in memory)",
+     false,
      [](Config& c, std::string_view v) -> Problem {
        v = trim(v);
-       if (!v.empty() && v.rfind("redis://", 0) != 0 && v.rfind("rediss://", 0) != 0) {
-         return "must start with redis:// or rediss://";
+       if (v.rfind("rediss://", 0) == 0) return "TLS to Redis (rediss://) is not supported: see docs/deploy.md";
+       if (!v.empty() && v.rfind("redis://", 0) != 0 && v.rfind("redis+cluster://", 0) != 0) {
+         return "must start with redis:// or redis+cluster://";
        }
        c.redis_url = std::string(v);
        return std::nullopt;

@@ -134,6 +134,15 @@ TEST(Config, ContractEnvironmentNames) {
   EXPECT_EQ(c.max_sdp_bytes, 2048u);
 }
 
+TEST(Config, RedisUrlForms) {
+  for (const char* url :
+       {"redis://127.0.0.1:6379", "redis://:secret@cache:6379/2", "redis+cluster://10.0.0.1:7000,10.0.0.2:7000"}) {
+    const Outcome r = run({std::string("--redis-url=") + url});
+    ASSERT_TRUE(r.ok()) << url << ": " << r.error();
+    EXPECT_EQ(r.config().redis_url, url);
+  }
+}
+
 TEST(Config, Lists) {
   const Outcome r = run({"--turn-urls= stun:a:3478 ,, turn:b:3478 ,", "--trusted-proxies=10.0.0.0/8,::1,192.168.1.1"});
   ASSERT_TRUE(r.ok()) << r.error();
@@ -198,6 +207,7 @@ TEST(Config, ErrorsNameKeyAndSource) {
       {{"--turn-urls=http://x"}, {}, "--turn-urls: "},
       {{"--trusted-proxies=10.0.0.0/33"}, {}, "--trusted-proxies: "},
       {{"--redis-url=localhost:6379"}, {}, "--redis-url: "},
+      {{"--redis-url=rediss://cache:6380"}, {}, "--redis-url: TLS to Redis"},
       {{"--database-url=mysql://x"}, {}, "--database-url: "},
       {{"--admin-bootstrap=rootonly"}, {}, "--admin-bootstrap: expected user:password"},
       {{"--tls-cert=c.pem"}, {}, "tls-cert and tls-key must be set together"},
