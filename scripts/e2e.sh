@@ -6,6 +6,10 @@
 # coturn (turnserver), when installed, runs beside the server on loopback so
 # that "hide my IP address" (relay only) is tested through a real TURN relay.
 # Usage: scripts/e2e.sh [test files...]   (default: every e2e/tests/*.test.mjs)
+# SERENDIP_E2E_CLUSTER=1 runs them against the local cluster instead of one
+# server: three instances sharing a Redis Cluster and PostgreSQL behind
+# HAProxy (scripts/cluster.sh), so every page load, token, socket and admin
+# call may land on a different instance.
 # Prints node's test runner TAP, ending in "# pass N" / "# fail N".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,6 +28,7 @@ static="$root/web/dist"
 tmp="$(mktemp -d)"
 server_pid=""
 turn_pid=""
+cluster_dir=""
 stop_pid() {
   local pid=$1
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then return 0; fi
@@ -33,6 +38,7 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 cleanup() {
+  [ -n "$cluster_dir" ] && "$root/scripts/cluster.sh" stop "$cluster_dir" >/dev/null 2>&1
   stop_pid "$server_pid"
   stop_pid "$turn_pid"
   rm -rf "$tmp"
@@ -79,23 +85,45 @@ fi
 # The first admin account, for the dashboard tests (e2e/tests/admin.test.mjs).
 admin="e2e-admin:$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 
-env "${turn_env[@]}" \
-  SERENDIP_ADMIN_BOOTSTRAP="$admin" \
-  SERENDIP_LISTEN="127.0.0.1:$port" \
-  SERENDIP_ALLOWED_ORIGINS="$origin" \
-  SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
-  SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
-  SERENDIP_DRAIN_GRACE_MS=200 \
-  SERENDIP_RATE_LIMITS="session_per_ip=off,connect_per_ip=off" \
-  "$server" --static-dir="$static" >"$tmp/server.log" 2>&1 &
-server_pid=$!
+if [ "${SERENDIP_E2E_CLUSTER:-}" = 1 ]; then
+  # The namespace is empty: the cluster's fixed ports are free.
+  base=18080
+  origin="http://127.0.0.1:$base"
+  cluster_dir="$tmp/cluster"
+  # PostgreSQL runs as its own user: it must be able to pass through $tmp
+  # (traverse only: the directory listing stays private).
+  chmod 711 "$tmp"
+  env "${turn_env[@]}" \
+    SERENDIP_ADMIN_BOOTSTRAP="$admin" \
+    SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
+    SERENDIP_RATE_LIMITS="session_per_ip=off,connect_per_ip=off" \
+    SERENDIP_SERVER_BIN="$server" \
+    "$root/scripts/cluster.sh" start --base-port "$base" --run-dir "$cluster_dir" --no-install >/dev/null \
+    || { echo "e2e: the cluster did not start" >&2; exit 1; }
+  for _ in $(seq 100); do
+    curl -fsS "$origin/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fsS "$origin/readyz" >/dev/null || { echo "e2e: the cluster is not ready" >&2; exit 1; }
+else
+  env "${turn_env[@]}" \
+    SERENDIP_ADMIN_BOOTSTRAP="$admin" \
+    SERENDIP_LISTEN="127.0.0.1:$port" \
+    SERENDIP_ALLOWED_ORIGINS="$origin" \
+    SERENDIP_DATABASE_URL="sqlite://$tmp/e2e.db" \
+    SERENDIP_LOG_LEVEL="${SERENDIP_LOG_LEVEL:-warn}" \
+    SERENDIP_DRAIN_GRACE_MS=200 \
+    SERENDIP_RATE_LIMITS="session_per_ip=off,connect_per_ip=off" \
+    "$server" --static-dir="$static" >"$tmp/server.log" 2>&1 &
+  server_pid=$!
 
-for _ in $(seq 100); do
-  curl -fsS "$origin/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "e2e: server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-curl -fsS "$origin/healthz" >/dev/null || { echo "e2e: server not healthy:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  for _ in $(seq 100); do
+    curl -fsS "$origin/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "e2e: server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  curl -fsS "$origin/healthz" >/dev/null || { echo "e2e: server not healthy:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+fi
 
 cd "$root/e2e"
 if [ "$#" -eq 0 ]; then set -- tests/*.test.mjs; fi
@@ -103,8 +131,15 @@ rc=0
 env "${turn_env[@]}" SERENDIP_BASE_URL="$origin" SERENDIP_E2E_ADMIN="$admin" \
   node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
-  echo "e2e: server log (last 40 lines):" >&2
-  tail -n 40 "$tmp/server.log" >&2 || true
+  if [ -n "$cluster_dir" ]; then
+    for log in "$cluster_dir"/logs/serendip-*.log; do
+      echo "e2e: $(basename "$log") (last 20 lines):" >&2
+      tail -n 20 "$log" >&2 || true
+    done
+  else
+    echo "e2e: server log (last 40 lines):" >&2
+    tail -n 40 "$tmp/server.log" >&2 || true
+  fi
   [ -f "$tmp/turn.log" ] && { echo "e2e: coturn log (last 20 lines):" >&2; tail -n 20 "$tmp/turn.log" >&2; }
 fi
 exit "$rc"
