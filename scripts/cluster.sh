@@ -222,10 +222,10 @@ start_all() {
   local redis_url="redis+cluster://127.0.0.1:$redis_base"
   for p in $(seq $((redis_base + 1)) $((redis_base + 5))); do redis_url+=",127.0.0.1:$p"; done
   if ! "$bin" --redis-url="$redis_url" --help >/dev/null 2>&1; then
-    # A server from before Redis Cluster support: it refuses the URL (and does
-    # not use Redis at all yet). Give it one node so that it starts.
-    say "this serendip-server does not accept redis+cluster:// URLs; giving it redis://127.0.0.1:$redis_base"
-    redis_url="redis://127.0.0.1:$redis_base"
+    # A server whose settings refuse the redis+cluster:// scheme: the same seeds
+    # as redis://, from which its client detects the cluster (CLUSTER SLOTS).
+    redis_url="redis://${redis_url#redis+cluster://}"
+    say "this serendip-server refuses redis+cluster:// URLs; giving it $redis_url"
   fi
 
   # The instances. Instance 1 first: it creates the schema, the device-key
