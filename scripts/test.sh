@@ -42,14 +42,18 @@ run_gtest_dir() {  # suite dir
   record "$suite" "$pass" "$fail" "$rc"
 }
 
-run_redistest() {  # suite build_dir: the Redis client on a standalone Redis and a cluster (scripts/redis.sh)
-  local suite=$1 dir=$2 out r p f
-  cmake --build "$dir" -j 2 --target redis_redistest >/dev/null || { record "$suite" 0 1 1; return; }
-  out=$(scripts/redis.sh run --both -- "$dir/tests/redis_redistest" --gtest_brief=1 2>&1); r=$?
-  echo "$out" | grep -v '^{"ts"' | tail -n 30
-  p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-  f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-  record "$suite" "${p:-0}" "${f:-0}" "$r"
+run_redistest() {  # suite build_dir: the *_redistest binaries on a standalone Redis and a cluster (scripts/redis.sh)
+  local suite=$1 dir=$2 out r p f bin pass=0 fail=0 rc=0
+  for bin in redis_redistest match_scripts_redistest; do
+    cmake --build "$dir" -j 2 --target "$bin" >/dev/null || { fail=$((fail + 1)); rc=1; continue; }
+    out=$(scripts/redis.sh run --both -- "$dir/tests/$bin" --gtest_brief=1 2>&1); r=$?
+    echo "$out" | grep -v '^{"ts"' | tail -n 30
+    p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+    ((r)) && rc=$r
+  done
+  record "$suite" "$pass" "$fail" "$rc"
 }
 
 run_node_suite() {  # suite command...

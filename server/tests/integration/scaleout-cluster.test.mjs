@@ -94,9 +94,10 @@ after(async () => {
 
 function logsTail() {
   const out = [];
-  for (const f of fs.existsSync(runDir) ? fs.readdirSync(runDir) : []) {
+  const logs = path.join(runDir, 'logs');
+  for (const f of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
     if (!/^serendip-\d\.log$/.test(f)) continue;
-    const lines = fs.readFileSync(path.join(runDir, f), 'utf8').trim().split('\n');
+    const lines = fs.readFileSync(path.join(logs, f), 'utf8').trim().split('\n');
     out.push(`--- ${f} ---\n${lines.slice(-15).join('\n')}`);
   }
   return out.join('\n');
