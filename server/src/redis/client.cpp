@@ -189,11 +189,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     }
     if (asking)
       n->conn->send(
-          format_command({"ASKING"}), [](Reply) {}, req->timeout);
+          format_command({"ASKING"}), [](const Reply&) {}, req->timeout);
     auto timeout = req->timeout;
-    auto wire = req->wire;  // kept in the request for a redirect or retry
+    // The bytes stay in the request (for a redirect or a retry); the
+    // connection copies them into its write buffer.
+    std::string_view wire = req->wire;
     n->conn->send(
-        std::move(wire),
+        wire,
         [w = weak_from_this(), req = std::move(req)](Reply r) mutable {
           if (auto self = w.lock()) self->on_reply(std::move(req), std::move(r));
         },
@@ -202,7 +204,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void on_reply(std::shared_ptr<Request> req, Reply r) {
     if (r.is_error() && r.client_error() == ClientError::none) {
-      if (auto redirect = parse_redirect(r.str())) return follow(std::move(req), *redirect, std::move(r));
+      if (auto redirect = parse_redirect(r.str())) return follow(std::move(req), *redirect, r);
       auto code = r.error_code();
       if (code == "NOSCRIPT" && req->noscript_fallback) {
         if (metrics) metrics->noscript.inc();
@@ -221,7 +223,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     finish(*req, std::move(r));
   }
 
-  void follow(std::shared_ptr<Request> req, const Redirect& redirect, Reply r) {
+  void follow(std::shared_ptr<Request> req, const Redirect& redirect, const Reply& r) {
     if (++req->redirects > cfg.max_redirects) {
       return finish(*req, Reply::client_error(ClientError::redirect, "too many redirects, last: " + r.str()));
     }
@@ -306,12 +308,12 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (!n) return schedule_refresh(cfg.refresh_interval);
     refresh_in_flight = true;
     auto host = n->endpoint.host;
-    n->conn->send(format_command({"CLUSTER", "SLOTS"}), [w = weak_from_this(), host](Reply r) {
-      if (auto self = w.lock()) self->on_slots(std::move(r), host);
+    n->conn->send(format_command({"CLUSTER", "SLOTS"}), [w = weak_from_this(), host](const Reply& r) {
+      if (auto self = w.lock()) self->on_slots(r, host);
     });
   }
 
-  void on_slots(Reply r, const std::string& host) {
+  void on_slots(const Reply& r, const std::string& host) {
     refresh_in_flight = false;
     if (closing) return;
     if (r.is_error()) {
@@ -379,7 +381,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     notify();
   }
 
-  void notify() {
+  void notify() const {
     auto copy = listeners;  // a listener may remove itself
     for (auto& [id, fn] : copy) {
       if (closing) return;
@@ -390,7 +392,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   State state() const {
     if (mode == Mode::cluster && map_loaded) {
       auto ms = master_nodes();
-      bool any_down = false, all_up = !ms.empty();
+      bool any_down = false;
+      bool all_up = !ms.empty();
       for (auto* n : ms) {
         any_down |= n->conn->state() == State::down;
         all_up &= n->conn->state() == State::connected;

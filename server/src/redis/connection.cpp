@@ -86,10 +86,13 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t sessions = 0;  // established connections
   Clock::time_point armed_deadline = Clock::time_point::max();
 
-  std::deque<Entry> awaiting;            // one per expected reply, in write order
-  std::vector<std::string> outbox;       // queued, not yet written
-  std::vector<std::string> in_write;     // the batch being written
-  std::vector<asio::const_buffer> bufs;  // gather list over in_write
+  std::deque<Entry> awaiting;  // one per expected reply, in write order
+  // Commands queued while a write is in flight are appended here and leave in
+  // the next write, whole: one copy of a few dozen bytes per command buys one
+  // send(2) per batch (a gather list of 10,000 buffers would be cut into
+  // writev calls of 64 by Asio). Both strings keep their capacity.
+  std::string outbox;    // queued, not yet written
+  std::string in_write;  // the batch being written
   std::unique_ptr<ReplyReader> reader;
   std::array<char, 16 * 1024> read_buf{};
 
@@ -110,14 +113,14 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
                            [self = shared_from_this(), my_gen](error_code ec) { self->on_tcp(ec, my_gen); });
       return;
     }
-    resolver.async_resolve(opt.endpoint.host, std::to_string(opt.endpoint.port),
-                           [self = shared_from_this(), my_gen](error_code ec, tcp::resolver::results_type results) {
-                             if (self->gen != my_gen || self->stopped) return;
-                             if (ec) return self->recycle("resolve failed: " + ec.message());
-                             asio::async_connect(
-                                 self->socket, results,
-                                 [self, my_gen](error_code ec, const tcp::endpoint&) { self->on_tcp(ec, my_gen); });
-                           });
+    resolver.async_resolve(
+        opt.endpoint.host, std::to_string(opt.endpoint.port),
+        [self = shared_from_this(), my_gen](error_code ec, const tcp::resolver::results_type& results) {
+          if (self->gen != my_gen || self->stopped) return;
+          if (ec) return self->recycle("resolve failed: " + ec.message());
+          asio::async_connect(self->socket, results,
+                              [self, my_gen](error_code ec, const tcp::endpoint&) { self->on_tcp(ec, my_gen); });
+        });
   }
 
   void on_tcp(error_code ec, std::uint64_t my_gen) {
@@ -132,17 +135,17 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     // same write. If AUTH fails they get NOAUTH and the connection recycles.
     std::vector<std::string> hs;
     if (!opt.password.empty()) {
-      hs.push_back(opt.user.empty() ? format_command({"AUTH", opt.password})
-                                    : format_command({"AUTH", opt.user, opt.password}));
+      hs.emplace_back(opt.user.empty() ? format_command({"AUTH", opt.password})
+                                       : format_command({"AUTH", opt.user, opt.password}));
     }
-    if (opt.db != 0) hs.push_back(format_command({"SELECT", std::to_string(opt.db)}));
-    if (!opt.client_name.empty()) hs.push_back(format_command({"CLIENT", "SETNAME", opt.client_name}));
+    if (opt.db != 0) hs.emplace_back(format_command({"SELECT", std::to_string(opt.db)}));
+    if (!opt.client_name.empty()) hs.emplace_back(format_command({"CLIENT", "SETNAME", opt.client_name}));
     auto deadline = Clock::now() + opt.connect_timeout;
     std::size_t n = hs.size();
     for (std::size_t i = n; i-- > 0;) {
       bool last = i + 1 == n;
       bool fatal = i + 1 < n || opt.client_name.empty();  // SETNAME is last and optional
-      awaiting.push_front(Entry{[w = weak_from_this(), my_gen, last, fatal](Reply r) {
+      awaiting.push_front(Entry{[w = weak_from_this(), my_gen, last, fatal](const Reply& r) {
                                   auto self = w.lock();
                                   if (!self || self->gen != my_gen || r.client_error() != ClientError::none) return;
                                   if (r.is_error() && fatal) return self->recycle("handshake failed: " + r.str());
@@ -150,7 +153,9 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
                                 },
                                 deadline});
     }
-    outbox.insert(outbox.begin(), std::make_move_iterator(hs.begin()), std::make_move_iterator(hs.end()));
+    std::string handshake;
+    for (auto& h : hs) handshake += h;
+    outbox.insert(0, handshake);
     if (n == 0) on_ready();
     start_read(my_gen);
     maybe_write();
@@ -203,7 +208,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
 
   // Invokes the callbacks of `entries`: those past their deadline time out,
   // the others fail as `down`. Stops if a callback stopped us.
-  void fail(std::deque<Entry>& entries, const std::string& why) {
+  void fail(std::deque<Entry>& entries, const std::string& why) const {
     auto now = Clock::now();
     for (auto& e : entries) {
       if (stopped) return;
@@ -238,7 +243,6 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     armed_deadline = Clock::time_point::max();
     outbox.clear();
     in_write.clear();
-    bufs.clear();
     reader.reset();
   }
 
@@ -252,7 +256,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
 
   // --- writing -----------------------------------------------------------
 
-  void enqueue(std::string wire, Callback cb, std::chrono::milliseconds timeout) {
+  void enqueue(std::string_view wire, Callback cb, std::chrono::milliseconds timeout) {
     auto why_not = [&]() -> std::optional<Reply> {
       if (stopped) return Reply::client_error(ClientError::closed, "Redis client closed");
       if (state == State::down) {
@@ -271,7 +275,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     }
     auto deadline = Clock::now() + (timeout.count() > 0 ? timeout : opt.command_timeout);
     awaiting.push_back(Entry{std::move(cb), deadline});
-    outbox.push_back(std::move(wire));
+    outbox += wire;
     maybe_write();
     if (deadline < armed_deadline) arm_deadline();
   }
@@ -280,16 +284,14 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (!tcp_up || writing || outbox.empty()) return;
     writing = true;
     in_write.swap(outbox);
-    bufs.clear();
-    bufs.reserve(in_write.size());
-    for (auto& w : in_write) bufs.push_back(asio::buffer(w));
-    asio::async_write(socket, bufs, [self = shared_from_this(), my_gen = gen](error_code ec, std::size_t) {
-      if (self->gen != my_gen || self->stopped) return;
-      self->writing = false;
-      self->in_write.clear();
-      if (ec) return self->recycle("write failed: " + ec.message());
-      self->maybe_write();
-    });
+    asio::async_write(socket, asio::buffer(in_write),
+                      [self = shared_from_this(), my_gen = gen](error_code ec, std::size_t) {
+                        if (self->gen != my_gen || self->stopped) return;
+                        self->writing = false;
+                        self->in_write.clear();
+                        if (ec) return self->recycle("write failed: " + ec.message());
+                        self->maybe_write();
+                      });
   }
 
   // --- reading -----------------------------------------------------------
@@ -356,15 +358,22 @@ Connection::Connection(asio::io_context& io, Options options, Events events, Met
   impl_->start_connect();
 }
 
-Connection::~Connection() { impl_->stop(); }
-
-void Connection::send(std::string wire, Callback cb, std::chrono::milliseconds timeout) {
-  impl_->enqueue(std::move(wire), std::move(cb), timeout);
+Connection::~Connection() {
+  // Cancelling timers and the resolver reports failures by exception; in a
+  // destructor there is nothing left to do about them.
+  try {
+    impl_->stop();
+  } catch (...) {
+  }
 }
 
-bool Connection::send_push(std::string wire) {
+void Connection::send(std::string_view wire, Callback cb, std::chrono::milliseconds timeout) {
+  impl_->enqueue(wire, std::move(cb), timeout);
+}
+
+bool Connection::send_push(std::string_view wire) {
   if (impl_->stopped || impl_->state != State::connected) return false;
-  impl_->outbox.push_back(std::move(wire));
+  impl_->outbox += wire;
   impl_->maybe_write();
   return true;
 }

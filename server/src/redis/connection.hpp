@@ -56,14 +56,14 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Queues `wire` (one or more formatted commands, exactly one reply expected
+  // Queues a copy of `wire` (formatted commands, exactly one reply expected
   // in total) and calls `cb` with the reply. While down, or beyond
   // max_queued, `cb` gets an error reply (posted, never called from inside send).
   // timeout 0 = options.command_timeout.
-  void send(std::string wire, Callback cb, std::chrono::milliseconds timeout = {});
+  void send(std::string_view wire, Callback cb, std::chrono::milliseconds timeout = {});
   // Push mode: writes commands whose answers arrive as pushes (SSUBSCRIBE).
   // Returns false (nothing sent) unless connected.
-  bool send_push(std::string wire);
+  bool send_push(std::string_view wire);
   // Stops for good without destroying: what is pending fails with
   // ClientError::down (posted), no reconnection. For nodes that left the map.
   void close();

@@ -63,7 +63,7 @@ struct InboxProbe::Impl : std::enable_shared_from_this<Impl> {
     auto my_seq = ++seq;
     auto payload = std::string(kPrefix) + token + ":" + std::to_string(my_seq);
     client.command({subscriber.sharded() ? "SPUBLISH" : "PUBLISH", channel, payload}, CommandOptions::key_at(1),
-                   [w = weak_from_this(), my_seq](Reply r) {
+                   [w = weak_from_this(), my_seq](const Reply& r) {
                      auto self = w.lock();
                      if (!self || !self->outstanding || self->seq != my_seq) return;
                      // Nobody listening on the owner: our subscription is gone.

@@ -28,7 +28,8 @@ class Cluster : public RedisTest {
   // Every node up, state ok, three masters each with a replica in sync.
   void wait_cluster_settled() {
     auto settled = [&] {
-      int masters = 0, replicas = 0;
+      int masters = 0;
+      int replicas = 0;
       for (auto& ep : cfg.seeds) {
         auto info = node_call(ep, {"CLUSTER", "INFO"}).str();
         if (info.find("cluster_state:ok") == std::string::npos) return false;
@@ -69,7 +70,8 @@ class Cluster : public RedisTest {
   void migrate_slot(Client& c, int slot, const Endpoint& from, const Endpoint& to,
                     const std::function<void(const std::string& moved_key)>& between = {}) {
     auto s = std::to_string(slot);
-    auto from_id = node_id(from), to_id = node_id(to);
+    auto from_id = node_id(from);
+    auto to_id = node_id(to);
     ASSERT_TRUE(node_call(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id}).ok());
     ASSERT_TRUE(node_call(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id}).ok());
     auto keys =
@@ -130,7 +132,7 @@ TEST_F(Cluster, PipelinesTenThousandCommandsAcrossMasters) {
   int done = 0;
   for (int i = 0; i < kCount; ++i) {
     const auto& key = keys[static_cast<std::size_t>(i) % keys.size()];
-    c->command({"INCR", key}, CommandOptions::key_at(1), [&, key](Reply r) {
+    c->command({"INCR", key}, CommandOptions::key_at(1), [&, key](const Reply& r) {
       seen[key].push_back(r.integer());
       ++done;
     });
@@ -145,7 +147,8 @@ TEST_F(Cluster, FollowsAskDuringAMigrationAndMovedAfterIt) {
   auto c = healthy_client();
   auto masters = c->masters();
   ASSERT_EQ(masters.size(), 3u);
-  const std::string k1 = "{mig}one", k2 = "{mig}two";
+  const std::string k1 = "{mig}one";
+  const std::string k2 = "{mig}two";
   int slot = key_slot(k1);
   Endpoint from = *c->endpoint_for_slot(slot);
   Endpoint to = masters[0] == from ? masters[1] : masters[0];

@@ -71,8 +71,8 @@ TEST(ParseUrl, TlsRefusedClearly) {
 }
 
 TEST(ParseUrl, Malformed) {
-  for (auto url : {"http://h:1", "redis://", "redis://h:0", "redis://h:65536", "redis://h:port", "redis://h:1,",
-                   "redis://::1:6379", "redis://[::1", "redis://h:1?db=2", "redis://:pw@"}) {
+  for (const auto* url : {"http://h:1", "redis://", "redis://h:0", "redis://h:65536", "redis://h:port", "redis://h:1,",
+                          "redis://::1:6379", "redis://[::1", "redis://h:1?db=2", "redis://:pw@"}) {
     EXPECT_FALSE(parse_error(url).empty()) << url;
   }
 }

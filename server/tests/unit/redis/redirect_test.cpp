@@ -32,8 +32,9 @@ TEST(ParseRedirect, Ipv6) {
 }
 
 TEST(ParseRedirect, RejectsOtherErrorsAndGarbage) {
-  for (auto s : {"ERR unknown command", "MOVED", "MOVED 12", "MOVED x 1.2.3.4:5", "MOVED 16384 h:1", "MOVED -1 h:1",
-                 "ASK 5 :7000", "ASK 5 h:0", "moved 5 h:1", "TRYAGAIN Multiple keys request during rehashing"}) {
+  for (const auto* s :
+       {"ERR unknown command", "MOVED", "MOVED 12", "MOVED x 1.2.3.4:5", "MOVED 16384 h:1", "MOVED -1 h:1",
+        "ASK 5 :7000", "ASK 5 h:0", "moved 5 h:1", "TRYAGAIN Multiple keys request during rehashing"}) {
     EXPECT_FALSE(parse_redirect(s)) << s;
   }
 }

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill() is POSIX, not in <csignal>
 #include <sys/types.h>
 
 #include <chrono>
@@ -30,6 +30,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 inline std::string env(const char* name) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the tests never call setenv.
   const char* v = std::getenv(name);
   return v ? v : "";
 }
@@ -105,6 +106,7 @@ class RedisTest : public ::testing::Test {
   }
   void restart_node(int port) {
     auto cmd = "redis-server '" + env("SERENDIP_TEST_REDIS_DIR") + "/redis-" + std::to_string(port) + ".conf'";
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the test thread is the only one.
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     ASSERT_TRUE(run_until([&] { return node_answers(port); }, 10s));
   }

@@ -61,7 +61,8 @@ TEST_F(Standalone, PipelinesTenThousandCommandsInOrder) {
   std::vector<std::int64_t> seen;
   seen.reserve(kCount);
   for (int i = 0; i < kCount; ++i) {
-    c.command({"INCR", "pipeline-counter"}, CommandOptions::key_at(1), [&](Reply r) { seen.push_back(r.integer()); });
+    c.command({"INCR", "pipeline-counter"}, CommandOptions::key_at(1),
+              [&](const Reply& r) { seen.push_back(r.integer()); });
   }
   ASSERT_TRUE(run_until([&] { return seen.size() == kCount; }));
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1);
@@ -71,9 +72,10 @@ TEST_F(Standalone, QueueCapFailsFast) {
   cfg.max_queued = 100;
   Client c(io, cfg, &metrics);
   ASSERT_TRUE(call(c, {"PING"}).str() == "PONG");
-  int ok = 0, overload = 0;
+  int ok = 0;
+  int overload = 0;
   for (int i = 0; i < 1000; ++i) {
-    c.command({"PING"}, {}, [&](Reply r) { r.client_error() == ClientError::overload ? ++overload : ++ok; });
+    c.command({"PING"}, {}, [&](const Reply& r) { r.client_error() == ClientError::overload ? ++overload : ++ok; });
   }
   ASSERT_TRUE(run_until([&] { return ok + overload == 1000; }));
   EXPECT_EQ(ok, 100);
