@@ -179,6 +179,11 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void submit(std::shared_ptr<Request> req) {
     req->start = Clock::now();
+    if (req->wire.size() <= 4) {
+      // "*0\r\n": Redis ignores an empty command and sends no reply, which
+      // would put every later reply on the wrong callback.
+      return post(io, [req] { req->cb(Reply::client_error(ClientError::protocol, "empty Redis command")); });
+    }
     dispatch(std::move(req), nullptr, false);
   }
 

@@ -45,7 +45,10 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
 
   void start() {
     listener = client.add_topology_listener([w = weak_from_this()] {
-      if (auto self = w.lock()) self->reconcile();
+      if (auto self = w.lock()) {
+        self->reconcile();
+        self->drop_unused_connections();
+      }
     });
   }
 
@@ -82,6 +85,20 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
     auto* raw = conn.get();
     conns.emplace(std::move(name), std::move(conn));
     return raw;
+  }
+
+  // A node that no longer serves any slot (an old master after a failover)
+  // and holds none of our channels: stop reconnecting to it. Runs from the
+  // topology listener, never from inside one of these connections' handlers.
+  void drop_unused_connections() {
+    auto masters = client.masters();
+    for (auto it = conns.begin(); it != conns.end();) {
+      bool master = false;
+      for (auto& m : masters) master |= m.to_string() == it->first;
+      bool used = false;
+      for (auto& [name, ch] : channels) used |= ch.node == it->first && ch.phase != Phase::idle;
+      it = master || used ? std::next(it) : conns.erase(it);
+    }
   }
 
   std::string subscribe_wire(std::string_view ch) const {

@@ -216,7 +216,8 @@ TEST_F(Cluster, SubscriptionFollowsASlotMove) {
   int slot = key_slot(ch);
   std::vector<std::string> got;
   sub.subscribe(ch, [&](std::string_view, std::string_view p) { got.emplace_back(p); });
-  ASSERT_TRUE(run_until([&] { return sub.active(ch); }));
+  InboxProbe probe(*c, sub, ch, {.interval = 100ms, .deadline = 500ms});
+  ASSERT_TRUE(run_until([&] { return sub.active(ch) && probe.probe_ok(); }));
   Endpoint from = *c->endpoint_for_slot(slot);
   auto masters = c->masters();
   Endpoint to = masters[0] == from ? masters[1] : masters[0];
@@ -227,6 +228,7 @@ TEST_F(Cluster, SubscriptionFollowsASlotMove) {
   EXPECT_TRUE(run_until([&] { return c->endpoint_for_slot(slot) == to; }, 5s));
   ASSERT_TRUE(run_until([&] { return call_key(*c, {"SPUBLISH", ch, "moved"}) == Reply::integer(1); }, 5s));
   EXPECT_TRUE(run_until([&] { return !got.empty(); }));
+  EXPECT_TRUE(run_until([&] { return probe.probe_ok(); }));
 }
 
 TEST_F(Cluster, ProbeDetectsASilentlyDroppedSubscriptionAndRecovers) {

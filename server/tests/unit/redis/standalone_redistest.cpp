@@ -30,6 +30,8 @@ TEST_F(Standalone, DetectsStandaloneAndRoundTrips) {
   EXPECT_TRUE(run_until([&] { return c.mode() == Mode::standalone; }));
   EXPECT_TRUE(c.healthy());
   EXPECT_EQ(c.endpoint_for_slot(key_slot("anything")), cfg.seeds[0]);
+  EXPECT_EQ(call(c, {}).client_error(), ClientError::protocol);  // would desynchronise the pipeline
+  EXPECT_EQ(call(c, {"PING"}).str(), "PONG");
   auto err = call_key(c, {"INCR", "greeting"});
   EXPECT_TRUE(err.is_error());
   EXPECT_EQ(err.client_error(), ClientError::none);
