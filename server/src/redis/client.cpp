@@ -42,6 +42,8 @@ std::string command_name(std::string_view verb) {
   return name;
 }
 
+constexpr milliseconds kMinRefreshGap{100};
+
 bool retryable_server_error(std::string_view code) {
   return code == "TRYAGAIN" || code == "CLUSTERDOWN" || code == "LOADING" || code == "MASTERDOWN";
 }
@@ -71,6 +73,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Timer refresh_timer;
   Clock::time_point refresh_due = Clock::time_point::max();
   bool refresh_in_flight = false;
+  bool refresh_again = false;      // asked for while one was in flight
+  Clock::time_point last_refresh;  // when the last CLUSTER SLOTS was sent
   std::map<std::uint64_t, std::function<void()>> listeners;
   std::uint64_t next_listener = 1;
   bool closing = false;
@@ -285,9 +289,18 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void schedule_refresh(milliseconds delay) {
     if (closing || mode == Mode::standalone) return;
     auto due = Clock::now() + delay;
-    if (refresh_in_flight || (refresh_timer.pending() && refresh_due <= due)) return;
+    if (refresh_in_flight) {
+      // The answer on its way may predate what prompted this call (a MOVED):
+      // ask once more when it is in.
+      refresh_again = true;
+      return;
+    }
+    // Every failed command asks for a reload during an outage: at most one
+    // per kMinRefreshGap, whatever the command rate.
+    due = std::max(due, last_refresh + kMinRefreshGap);
+    if (refresh_timer.pending() && refresh_due <= due) return;
     refresh_due = due;
-    refresh_timer.start(delay, [this] {
+    refresh_timer.start(std::chrono::ceil<milliseconds>(std::max(due - Clock::now(), Clock::duration::zero())), [this] {
       refresh_due = Clock::time_point::max();
       refresh();
     });
@@ -312,6 +325,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     Node* n = refresh_source();
     if (!n) return schedule_refresh(cfg.refresh_interval);
     refresh_in_flight = true;
+    last_refresh = Clock::now();
     auto host = n->endpoint.host;
     n->conn->send(format_command({"CLUSTER", "SLOTS"}), [w = weak_from_this(), host](const Reply& r) {
       if (auto self = w.lock()) self->on_slots(r, host);
@@ -321,6 +335,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void on_slots(const Reply& r, const std::string& host) {
     refresh_in_flight = false;
     if (closing) return;
+    if (refresh_again) {
+      refresh_again = false;
+      schedule_refresh(milliseconds(0));
+    }
     if (r.is_error()) {
       if (mode == Mode::automatic && r.client_error() == ClientError::none &&
           r.str().find("cluster support disabled") != std::string::npos) {
