@@ -7,7 +7,7 @@ namespace serendip::redis {
 void register_metrics(obs::Registry& registry, Metrics& m, const obs::Labels& labels) {
   auto add = [&](std::string_view name, std::string_view help, obs::Counter& c) {
     registry.counter_fn(
-        "serendip_redis_" + std::string(name), help, [&c] { return static_cast<double>(c.value()); }, labels);
+        std::string(name), help, [&c] { return static_cast<double>(c.value()); }, labels);
   };
   add("serendip_redis_commands_total", "Redis commands completed", m.commands);
   add("serendip_redis_command_errors_total", "Redis commands completed with an error", m.command_errors);
