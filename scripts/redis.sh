@@ -123,6 +123,8 @@ cmd_start() {
 
 cmd_stop() {
   local dir=${1:?usage: redis.sh stop DIR} f pid pids=()
+  # The nodes' cwd is the physical path of DIR: compare like with like.
+  dir=$(cd "$dir" 2>/dev/null && pwd -P) || return 0
   shopt -s nullglob
   for f in "$dir"/redis-*.pid; do
     pid=$(cat "$f" 2>/dev/null || true)
