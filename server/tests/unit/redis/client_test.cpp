@@ -199,5 +199,51 @@ TEST_F(ClientFake, DownFailsFastAndIdempotentRetriesAreBounded) {
   EXPECT_EQ(metrics.retries.value() - retries, static_cast<std::uint64_t>(cfg.max_retries));
 }
 
+TEST_F(ClientFake, AutoModeTriesTheNextSeedAndFindsAStandaloneServer) {
+  std::uint16_t dead_port = 0;
+  {
+    FakeServer gone(basic());
+    dead_port = gone.port();
+  }
+  FakeServer server(basic([](const Command& c, int) -> std::optional<std::string> {
+    if (c[0] == "CLUSTER") return std::string("-ERR This instance has cluster support disabled\r\n");
+    return FakeServer::bulk("v");
+  }));
+  Config cfg = config_for(server);
+  cfg.seeds.insert(cfg.seeds.begin(), Endpoint{"127.0.0.1", dead_port});
+  cfg.mode = Mode::automatic;
+  cfg.refresh_interval = 50ms;
+  Client c(io, cfg, &metrics);
+  ASSERT_TRUE(run_until([&] { return c.mode() == Mode::standalone && c.healthy(); }));
+  EXPECT_EQ(call(c, {"GET", "k"}, CommandOptions::key_at(1)), Reply::string("v"));
+}
+
+TEST_F(ClientFake, ClusterSlotsRouteEachKeyToItsMaster) {
+  auto answer = [](const char* who) {
+    return basic([who](const Command&, int) -> std::optional<std::string> { return FakeServer::bulk(who); });
+  };
+  FakeServer a(answer("a"));
+  FakeServer b(answer("b"));
+  auto node = [](const FakeServer& s) {
+    return "*3\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(s.port()) + "\r\n$2\r\nid\r\n";
+  };
+  std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n" + node(a) + "*3\r\n:8192\r\n:16383\r\n" + node(b);
+  FakeServer seed(basic([&](const Command& c, int) -> std::optional<std::string> {
+    if (c[0] == "CLUSTER") return slots;
+    return std::string("-ERR seed only\r\n");
+  }));
+  Config cfg = config_for(seed);
+  cfg.mode = Mode::cluster;
+  Client c(io, cfg, &metrics);
+  ASSERT_TRUE(run_until([&] { return c.healthy(); }));
+  EXPECT_EQ(c.masters().size(), 2u);
+  EXPECT_EQ(call(c, {"GET", "bar"}, CommandOptions::key_at(1)), Reply::string("a"));  // slot 5061
+  EXPECT_EQ(call(c, {"GET", "foo"}, CommandOptions::key_at(1)), Reply::string("b"));  // slot 12182
+  EXPECT_EQ(c.endpoint_for_slot(12182), (Endpoint{"127.0.0.1", b.port()}));
+  EXPECT_EQ(metrics.slot_refreshes.value(), 1u);
+  // The seed is no master: its connection was dropped.
+  EXPECT_TRUE(run_until([&] { return seed.received().size() == 2; }));  // SETNAME + CLUSTER SLOTS only
+}
+
 }  // namespace
 }  // namespace serendip::redis::test
