@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -49,7 +50,8 @@ namespace {
 using namespace serendip;
 
 std::optional<std::string> env(std::string_view name) {
-  const char* v = std::getenv(std::string(name).c_str());
+  // Read only while the configuration loads, before any thread starts.
+  const char* v = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
   if (!v) return std::nullopt;
   return std::string(v);
 }
@@ -82,7 +84,7 @@ abuse::AbuseConfig abuse_rules(const config::Config& cfg) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int serve(int argc, char** argv) {
   auto loaded = config::load(argc, argv, env);
   if (auto* err = std::get_if<config::ConfigError>(&loaded)) {
     std::fprintf(stderr, "serendip-server: %s\n\n%s", err->message.c_str(), config::usage().c_str());
@@ -227,7 +229,10 @@ int main(int argc, char** argv) {
   moderation.set_block_listener(&moderation_events);
   struct DetachListener {
     moderation::ModerationService& m;
+    explicit DetachListener(moderation::ModerationService& service) : m(service) {}
     ~DetachListener() { m.set_block_listener(nullptr); }
+    DetachListener(const DetachListener&) = delete;
+    DetachListener& operator=(const DetachListener&) = delete;
   } detach_listener{moderation};
 
   // HTTP: the public API (tokens, TURN credentials, reports, appeals) and the admin API.
@@ -300,4 +305,17 @@ int main(int argc, char** argv) {
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   return server.run();
+}
+
+int main(int argc, char** argv) {
+  // Expected failures are values; an exception reaching here is a bug or an
+  // allocation failure: say so and exit non-zero rather than terminate().
+  try {
+    return serve(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "serendip-server: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "serendip-server: fatal: unknown exception\n");
+  }
+  return 70;  // EX_SOFTWARE
 }

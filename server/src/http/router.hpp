@@ -55,6 +55,8 @@ class Router {
  public:
   explicit Router(RouterDeps deps);
   ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
   // Thread-safe (called from every I/O thread).
   Response handle(const Request& req) const;
 

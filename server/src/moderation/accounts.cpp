@@ -100,13 +100,13 @@ Outcome<std::vector<store::AdminAccount>> ModerationService::list_admins(const A
   return std::move(*r);
 }
 
-Outcome<bool> ModerationService::ensure_bootstrap_admin(std::string_view spec) {
-  const auto colon = spec.find(':');
+Outcome<bool> ModerationService::ensure_bootstrap_admin(std::string_view user_colon_password) {
+  const auto colon = user_colon_password.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     return fail(ErrorCode::bad_request, "the bootstrap admin must be given as user:password");
   }
-  const std::string_view username = spec.substr(0, colon);
-  const std::string_view password = spec.substr(colon + 1);
+  const std::string_view username = user_colon_password.substr(0, colon);
+  const std::string_view password = user_colon_password.substr(colon + 1);
   auto existing = db_.admins().find(username);
   if (!existing) return from_store(existing.error(), "account");
   if (*existing) return false;  // never touch an existing account's password or role

@@ -47,6 +47,8 @@ class Server {
   // Every dependency is passed by argument and outlives the server.
   explicit Server(ServerDeps deps);
   ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   // Binds, serves until SIGTERM/SIGINT and the drain finish, returns the exit code.
   // A bind failure returns non-zero at once.

@@ -26,6 +26,8 @@ class WsSession final : public WsSessionBase {
  public:
   WsSession(Worker& worker, Stream&& stream, std::string client_ip);
   ~WsSession() override { send_queue_.clear(); }
+  WsSession(const WsSession&) = delete;
+  WsSession& operator=(const WsSession&) = delete;
 
   void start(UpgradeRequest req);
 

@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <new>
 
+// Definitions in a header on purpose: the replacement is included once per
+// binary (see above), which is what makes it program-wide.
+// NOLINTBEGIN(misc-definitions-in-headers)
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};  // every operator new since start
 
@@ -40,3 +43,4 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+// NOLINTEND(misc-definitions-in-headers)

@@ -122,7 +122,7 @@ class AdminApiTest : public testing::RouterTest {
     mod_token_ = login("mod1", "mod1 password");
   }
 
-  Response call(std::string method, std::string path, std::string token = {}, std::string body = {},
+  Response call(std::string method, const std::string& path, const std::string& token = {}, std::string body = {},
                 std::string ip = "192.0.2.10") {
     std::vector<Header> headers;
     if (!token.empty()) headers.push_back({"authorization", "Bearer " + token});
@@ -168,7 +168,7 @@ class AdminApiTest : public testing::RouterTest {
     sessions_.records.push_back(r);
   }
 
-  std::int64_t report(std::string session = "s-1") {
+  std::int64_t report(const std::string& session = "s-1") {
     add_session(session);
     const Response r =
         call("POST", "/api/v1/reports", session_token(kDeviceA),
@@ -528,8 +528,13 @@ TEST_F(AdminApiTest, InjectionInEveryFilterChangesNothing) {
   for (const auto& [path, params] : lists) {
     for (const auto& name : params) {
       for (const auto& evil : kInjections) {
-        SCOPED_TRACE(path + "?" + name + "=" + evil);
-        const Response r = mod("GET", path + "?" + name + "=" + urlencode(evil));
+        SCOPED_TRACE(::testing::Message() << path << "?" << name << "=" << evil);
+        std::string target = path;
+        target += "?";
+        target += name;
+        target += "=";
+        target += urlencode(evil);
+        const Response r = mod("GET", target);
         // Refused as malformed, or answered with nothing that matches.
         if (r.status == 200) {
           const json::value v = parse(r.body);
@@ -645,7 +650,7 @@ TEST_F(AdminApiTest, WrongMethodIs405WithAllowBeforeAnyTokenIsRead) {
       {"HEAD", "/api/v1/reports", "POST, OPTIONS"},
   };
   for (const auto& [method, path, allow] : cases) {
-    SCOPED_TRACE(method + " " + path);
+    SCOPED_TRACE(::testing::Message() << method << " " << path);
     for (const std::string& token : {std::string(), std::string("garbage"), mod_token_}) {
       const Response r = call(method, path, token);
       EXPECT_EQ(r.status, 405);

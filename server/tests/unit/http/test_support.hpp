@@ -48,7 +48,7 @@ class RouterTest : public ::testing::Test {
     config_.static_dir = root_.string();
     config_.jwt_secret = "test-jwt-secret-0123456789abcdef";
   }
-  ~RouterTest() override { std::filesystem::remove_all(base_); }
+  void TearDown() override { std::filesystem::remove_all(base_); }
 
   void write(const std::filesystem::path& relative, const std::string& content,
              const std::filesystem::path& under = {}) {

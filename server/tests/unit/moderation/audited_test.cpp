@@ -89,7 +89,7 @@ class AuditedTest : public ::testing::Test {
     if (!db) throw std::runtime_error(db.error().message);
     db_ = std::make_unique<WatchedDatabase>(std::move(*db));
   }
-  ~AuditedTest() override {
+  void TearDown() override {
     db_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

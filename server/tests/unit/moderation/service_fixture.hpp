@@ -72,7 +72,7 @@ class ServiceTest : public ::testing::Test {
     service_ = std::make_unique<ModerationService>(*db_, clock_, jwt_, options);
     service_->set_block_listener(&listener_);
   }
-  ~ServiceTest() override {
+  void TearDown() override {
     service_.reset();
     db_.reset();
     std::error_code ec;

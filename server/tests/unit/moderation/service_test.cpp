@@ -40,6 +40,7 @@ TEST_F(ServiceTest, ReputationAndCounts) {
 
 TEST_F(ServiceTest, ConcurrentCallersFromManyThreads) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> ok{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

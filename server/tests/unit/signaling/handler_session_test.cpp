@@ -125,8 +125,8 @@ std::string ice_result(std::string_view session, std::string_view rest, std::int
 
 TEST(HandlerIceResult, TheFirstResultOfASessionIsCounted) {
   struct Case {
-    const char* fields;
-    IceCounts expected;
+    const char* fields = nullptr;
+    IceCounts expected{};
   };
   const Case cases[] = {
       {R"("connected":true,"candidateType":"host","timeToConnectMs":1250)", {1, 0, 1, 0, 0, 0, 1, 1.25}},
@@ -295,8 +295,8 @@ TEST(HandlerHubEvents, SessionEndedForgetsTheSessionSilently) {
 TEST(HandlerHubEvents, BannedSendsBannedThenCloses4003) {
   struct Case {
     std::optional<std::int64_t> until;
-    const char* reason;
-    const char* expected;
+    const char* reason = nullptr;
+    const char* expected = nullptr;
   };
   const Case cases[] = {
       {1'790'086'400'123, "automatic: reported by 3 people; pending review",

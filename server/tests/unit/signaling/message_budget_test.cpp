@@ -112,8 +112,8 @@ TEST(MessageBudget, RetryAfterIsTheTimeToTheNextWholeToken) {
 TEST(MessageBudget, ABurstAtOnceIsCutAndAFloodClosed) {
   // The examples of docs/protocol.md section 11.1 (50 per second, burst 100).
   struct Case {
-    int frames;
-    Tally expected;
+    int frames = 0;
+    Tally expected{};
   };
   const Case cases[] = {
       {100, {100, 0, 0, 0}},    {150, {100, 49, 1, 0}},  // one error, stays open
