@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one summary. Usage: scripts/test.sh [suite...]
-# Suites: unit (GoogleTest), pg (the store suite on a real PostgreSQL),
+# Suites: format (clang-format over the C++), unit (GoogleTest), pg (the store suite on a real PostgreSQL),
 # redis (the Redis client on a real standalone Redis and a 6-node cluster),
 # asan (unit tests and the redis suite under AddressSanitizer/UBSan),
 # integration (the real server binary over real sockets), web (Vitest),
@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(unit pg redis asan integration web e2e)
+((${#suites[@]})) || suites=(format unit pg redis asan integration web e2e)
 
 total_pass=0
 total_fail=0
@@ -71,6 +71,13 @@ run_node_suite() {  # suite command...
 for suite in "${suites[@]}"; do
   echo "=== $suite ==="
   case "$suite" in
+    format)
+      # clang-format over the C++ (seconds); clang-tidy is `make lint` (minutes when cold).
+      out=$(LINT_TIDY=0 scripts/lint.sh server/src server/tests bench 2>&1); r=$?
+      echo "$out" | grep -E '^(FAIL|lint)'
+      p=$(echo "$out" | sed -n 's/^lint: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+      f=$(echo "$out" | sed -n 's/^lint: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+      record format "${p:-0}" "${f:-0}" "$r" ;;
     unit)
       cmake --build "$BUILD_DIR" -j 2 >/dev/null || { record unit 0 1 1; continue; }
       run_gtest_dir unit "$BUILD_DIR/tests" ;;
