@@ -1,6 +1,7 @@
 #include "redis/subscriber.hpp"
 
 #include <map>
+#include <vector>
 
 #include "obs/log.hpp"
 #include "redis/client.hpp"
@@ -112,6 +113,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
   void reconcile() {
     auto now = Clock::now();
     bool settled = true;
+    std::vector<std::string> stuck;  // recycled after the loop: that calls on_state, which reconciles
     for (auto& [name, ch] : channels) {
       auto owner = client.endpoint_for_slot(ch.slot);
       if (!owner) {
@@ -130,7 +132,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
       if (ch.phase == Phase::pending && ch.node == owner_name) {
         if (now - ch.sent_at < client.config().command_timeout) continue;
         // No confirmation in time: that connection is not working.
-        if (auto it = conns.find(ch.node); it != conns.end()) it->second->recycle("no SSUBSCRIBE confirmation");
+        stuck.push_back(ch.node);
         ch.phase = Phase::idle;
         continue;
       }
@@ -146,6 +148,9 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
     }
     if (!settled && !tick.pending()) {
       tick.start(kRetryEvery, [this] { reconcile(); });
+    }
+    for (auto& node : stuck) {
+      if (auto it = conns.find(node); it != conns.end()) it->second->recycle("no SSUBSCRIBE confirmation");
     }
   }
 
