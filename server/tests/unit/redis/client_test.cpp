@@ -34,7 +34,7 @@ class ClientFake : public ::testing::Test {
     return true;
   }
 
-  Config config_for(const FakeServer& server) {
+  static Config config_for(const FakeServer& server) {
     Config cfg;
     cfg.seeds = {Endpoint{"127.0.0.1", server.port()}};
     cfg.mode = Mode::standalone;
@@ -53,7 +53,7 @@ class ClientFake : public ::testing::Test {
 };
 
 // Answers the handshake and PING; everything else per `rest`.
-FakeServer::Script basic(std::function<std::optional<std::string>(const Command&, int)> rest = {}) {
+FakeServer::Script basic(const std::function<std::optional<std::string>(const Command&, int)>& rest = {}) {
   return [rest](const Command& c, int conn) -> std::optional<std::string> {
     if (c[0] == "CLIENT" || c[0] == "SELECT" || c[0] == "AUTH") return FakeServer::ok();
     if (c[0] == "PING") return std::string("+PONG\r\n");
@@ -70,7 +70,7 @@ TEST_F(ClientFake, HandshakeComesFirstThenCommandsInOrder) {
   cfg.db = 3;
   Client c(io, cfg, &metrics);
   std::vector<std::string> got;
-  for (auto v : {"a", "b", "c"}) c.command({"ECHO", v}, {}, [&](const Reply& r) { got.push_back(r.str()); });
+  for (const auto* v : {"a", "b", "c"}) c.command({"ECHO", v}, {}, [&](const Reply& r) { got.push_back(r.str()); });
   ASSERT_TRUE(run_until([&] { return got.size() == 3; }));
   EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c"}));
   auto rx = server.received();
@@ -118,7 +118,8 @@ TEST_F(ClientFake, SilenceTimesOutAndRecycles) {
   cfg.command_timeout = 150ms;
   Client c(io, cfg, &metrics);
   ASSERT_EQ(call(c, {"PING"}).str(), "PONG");
-  std::optional<Reply> slow, behind;
+  std::optional<Reply> slow;
+  std::optional<Reply> behind;
   auto start = Clock::now();
   c.command({"SLOW"}, {}, [&](Reply r) { slow = std::move(r); });
   CommandOptions patient;

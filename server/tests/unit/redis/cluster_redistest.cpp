@@ -180,7 +180,8 @@ TEST_F(Cluster, EvalshaLoadsTheScriptOnEachNodeLazily) {
   Script script("return redis.call('SET', KEYS[1], ARGV[1])");
   auto run = [&](const std::string& key) {
     std::optional<Reply> r;
-    std::vector<std::string_view> keys{key}, args{"x"};
+    std::vector<std::string_view> keys{key};
+    std::vector<std::string_view> args{"x"};
     c->eval(script, keys, args, {}, [&](Reply x) { r = std::move(x); });
     EXPECT_TRUE(run_until([&] { return r.has_value(); }));
     return r.value_or(Reply::error("TEST none"));

@@ -159,7 +159,8 @@ TEST_F(Standalone, EvalshaFallsBackToEvalOnNoscript) {
   Script script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
   ASSERT_TRUE(call(c, {"SCRIPT", "FLUSH"}).ok());
   ASSERT_TRUE(call_key(c, {"DEL", "scripted"}).is_integer());
-  std::vector<std::string_view> keys{"scripted"}, args{"5"};
+  std::vector<std::string_view> keys{"scripted"};
+  std::vector<std::string_view> args{"5"};
   std::optional<Reply> r;
   c.eval(script, keys, args, {}, [&](Reply x) { r = std::move(x); });
   ASSERT_TRUE(run_until([&] { return r.has_value(); }));
