@@ -36,6 +36,7 @@ struct InboxProbe::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t seq = 0;
   Clock::time_point sent_at;
   std::uint64_t n_sent = 0, n_received = 0, n_failures = 0;
+  int consecutive_failures = 0;
 
   void start() {
     if (!subscriber.subscribed(channel)) subscriber.subscribe(channel, nullptr);
@@ -79,7 +80,13 @@ struct InboxProbe::Impl : std::enable_shared_from_this<Impl> {
     if (auto* m = client.metrics()) m->probe_failures.inc();
     if (ok) obs::log(obs::Level::warn, "redis", "probe_failed", {{"channel", channel}, {"reason", why}});
     ok = false;
-    subscriber.resubscribe(channel);
+    // A fresh SSUBSCRIBE mends a subscription the server dropped; a
+    // connection that confirms but no longer delivers needs replacing.
+    if (++consecutive_failures >= 2) {
+      subscriber.reconnect(channel);
+    } else {
+      subscriber.resubscribe(channel);
+    }
   }
 
   bool on_message(std::string_view ch, std::string_view payload) {
@@ -92,6 +99,7 @@ struct InboxProbe::Impl : std::enable_shared_from_this<Impl> {
     std::from_chars(payload.data(), payload.data() + payload.size(), got);
     // A late answer to an earlier probe proves delivery works too.
     ++n_received;
+    consecutive_failures = 0;
     if (got == seq) outstanding = false;
     if (!ok) obs::log(obs::Level::info, "redis", "probe_ok", {{"channel", channel}});
     ok = true;

@@ -3,8 +3,9 @@
 // subscriber holds, typically this worker's inbox) and expects it back within
 // `deadline`. A subscription the server dropped without a word (or a
 // subscriber connection that silently stopped delivering) turns probe_ok()
-// false, forces a resubscribe, and turns it back true with the next probe
-// that arrives. /readyz should include probe_ok().
+// false and forces a resubscribe (from the second failure in a row, a new
+// connection); the next probe that arrives turns it back true. /readyz should
+// include probe_ok().
 //
 // Probe messages are recognised by a prefix and a random per-probe token and
 // consumed by a filter installed on the subscriber: the channel's own handler

@@ -287,6 +287,14 @@ void Subscriber::resubscribe(std::string_view channel) {
   impl_->reconcile();
 }
 
+void Subscriber::reconnect(std::string_view channel) {
+  auto it = impl_->channels.find(channel);
+  if (it == impl_->channels.end()) return;
+  if (auto c = impl_->conns.find(it->second.node); c != impl_->conns.end()) {
+    c->second->recycle("probe asked for a new connection");
+  }
+}
+
 bool Subscriber::drop_silently_for_test(std::string_view channel) {
   auto it = impl_->channels.find(channel);
   if (it == impl_->channels.end() || it->second.phase != Impl::Phase::active) return false;

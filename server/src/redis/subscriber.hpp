@@ -54,6 +54,9 @@ class Subscriber {
   // Sends SSUBSCRIBE for `channel` again even if it looks active (the probe
   // calls this when its message did not come back).
   void resubscribe(std::string_view channel);
+  // Drops the connection holding `channel` (it reconnects and resubscribes
+  // everything it held): for a connection that confirms but does not deliver.
+  void reconnect(std::string_view channel);
 
   // Test hook: unsubscribes `channel` on the server behind the subscriber's
   // back (SUNSUBSCRIBE on its connection, the push that follows ignored), so

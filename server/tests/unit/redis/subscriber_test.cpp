@@ -13,6 +13,7 @@
 #include "fake_server.hpp"
 #include "redis/client.hpp"
 #include "redis/metrics.hpp"
+#include "redis/probe.hpp"
 
 namespace serendip::redis::test {
 namespace {
@@ -91,6 +92,25 @@ TEST_F(SubscriberFake, UnconfirmedSubscriptionRecyclesItsConnection) {
   ASSERT_TRUE(run_until([&] { return sub.active("ch"); }, 3s));
   EXPECT_EQ(server.connections(), 3);
   EXPECT_EQ(metrics.disconnects.value(), 1u);
+}
+
+// A subscriber connection that confirms but never delivers (publishes are
+// "received by 1" and vanish): the probe fails, resubscribes, fails again and
+// then replaces the connection.
+TEST_F(SubscriberFake, ProbeReplacesAConnectionThatDoesNotDeliver) {
+  FakeServer server([](const Command& c, int) -> std::optional<std::string> {
+    if (c[0] == "SSUBSCRIBE") return push("ssubscribe", c[1], 1);
+    if (c[0] == "SPUBLISH") return std::string(":1\r\n");
+    return FakeServer::ok();
+  });
+  Client client(io, config_for(server), &metrics);
+  Subscriber sub(client);
+  sub.subscribe("inbox", nullptr);
+  InboxProbe probe(client, sub, "inbox", {.interval = 30ms, .deadline = 100ms});
+  ASSERT_TRUE(run_until([&] { return probe.failures() >= 2 && server.connections() >= 3; }));
+  EXPECT_FALSE(probe.probe_ok());
+  EXPECT_GE(metrics.probe_failures.value(), 2u);
+  ASSERT_TRUE(run_until([&] { return sub.active("inbox"); }));  // subscribed again on the new connection
 }
 
 }  // namespace
