@@ -38,7 +38,7 @@ std::string LiveStatsSource::watch_list_json() const {
                                       {"captchaRequired", e.captcha_required},
                                       {"captchaPending", e.captcha_pending}});
   }
-  return boost::json::serialize(out);
+  return boost::json::serialize(boost::json::object{{"items", std::move(out)}});
 }
 
 }  // namespace serendip::app

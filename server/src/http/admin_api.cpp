@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include <boost/json/object.hpp>
+
 #include "core/time_format.hpp"
 #include "http/admin_handlers.hpp"
 #include "http/route_table.hpp"
@@ -125,10 +127,14 @@ AdmissionCheck make_ban_check(moderation::ModerationService& moderation) {
 }
 
 Response banned_response(const moderation::BlockInfo& info) {
-  std::string extra = "\"until\":";
-  extra += info.until ? moderation::json_quote(core::rfc3339(*info.until)) : "null";
-  extra += ",\"reason\":" + moderation::json_quote(info.reason);
-  extra += ",\"appealable\":true";  // every block can be appealed
+  boost::json::object extra;
+  if (info.until) {
+    extra["until"] = core::rfc3339(*info.until);
+  } else {
+    extra["until"] = nullptr;
+  }
+  extra["reason"] = info.reason;
+  extra["appealable"] = true;  // every block can be appealed
   return error_response(ErrorCode::banned, "this device or network is blocked", extra);
 }
 

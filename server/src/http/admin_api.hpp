@@ -53,8 +53,9 @@ class StatsProvider {
  public:
   virtual ~StatsProvider() = default;
   virtual LiveStats live_stats() const = 0;
-  // The abuse detector's watch list as a JSON array (GET /api/v1/admin/watchlist).
-  virtual std::string watch_list_json() const { return "[]"; }
+  // The body of GET /api/v1/admin/watchlist: {"items": [...]}, the abuse
+  // detector's watch list.
+  virtual std::string watch_list_json() const { return R"({"items":[]})"; }
 };
 
 // For POST /api/v1/reports: the per-device report limit the WebSocket

@@ -36,9 +36,7 @@ Response stats(const Call& c) {
   return no_store_json(200, admin_json::stats(c.deps.stats.live_stats(), *counts));
 }
 
-Response watchlist(const Call& c) {
-  return no_store(json_response(200, "{\"items\":" + c.deps.stats.watch_list_json() + "}"));
-}
+Response watchlist(const Call& c) { return no_store(json_response(200, c.deps.stats.watch_list_json())); }
 
 Response match_wait(const Call& c) { return no_store_json(200, admin_json::heatmap(c.deps.match_waits.snapshot())); }
 

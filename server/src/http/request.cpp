@@ -81,8 +81,7 @@ std::int64_t retry_after_seconds(std::int64_t retry_after_ms) {
 }
 
 Response rate_limited(std::string_view message, std::int64_t retry_after_ms) {
-  Response res =
-      error_response(core::ErrorCode::rate_limited, message, "\"retryAfterMs\":" + std::to_string(retry_after_ms));
+  Response res = error_response(core::ErrorCode::rate_limited, message, {{"retryAfterMs", retry_after_ms}});
   res.set("retry-after", std::to_string(retry_after_seconds(retry_after_ms)));
   return res;
 }

@@ -1,5 +1,6 @@
 #include "http/types.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
@@ -82,17 +83,18 @@ void Response::set(std::string_view name, std::string_view value) {
   if (!replaced) headers.push_back(Header{std::move(lower), std::string(value)});
 }
 
-Response error_response(core::ErrorCode code, std::string_view message, std::string_view extra_json_members) {
-  std::string body = "{\"error\":{\"code\":\"";
-  body += core::wire_name(code);
-  body += "\",\"message\":";
-  body += boost::json::serialize(boost::json::string(boost::json::string_view(message.data(), message.size())));
-  if (!extra_json_members.empty()) {
-    body += ',';
-    body += extra_json_members;
-  }
-  body += "}}";
-  Response res = json_response(core::http_status(code), std::move(body));
+Response error_response(core::ErrorCode code, std::string_view message) {
+  return error_response(code, message, boost::json::object{});
+}
+
+Response error_response(core::ErrorCode code, std::string_view message, const boost::json::object& extra) {
+  boost::json::object error;
+  error["code"] = core::wire_name(code);
+  error["message"] = message;
+  for (const auto& member : extra) error[member.key()] = member.value();
+  boost::json::object outer;
+  outer["error"] = std::move(error);
+  Response res = json_response(core::http_status(code), boost::json::serialize(outer));
   res.set("cache-control", "no-store");
   return res;
 }

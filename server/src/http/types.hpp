@@ -9,6 +9,10 @@
 
 #include "core/error_code.hpp"
 
+namespace boost::json {
+class object;
+}  // namespace boost::json
+
 namespace serendip::http {
 
 // %XX decoding of a URL path or query component; `plus_is_space` for
@@ -48,10 +52,11 @@ struct Response {
   std::string_view header(std::string_view lower_name) const;
 };
 
-// {"error": {"code": "...", "message": "..."}} with the code's HTTP status.
-// `extra_json_members` is inserted into the error object as-is (e.g.
-// "\"retryAfterMs\":1200"), for the codes that carry more.
-Response error_response(core::ErrorCode code, std::string_view message, std::string_view extra_json_members = {});
+// {"error": {"code": "...", "message": "..."}} with the code's HTTP status;
+// `extra`'s members join the error object, for the codes that carry more
+// (e.g. retryAfterMs). Every body is built and escaped by Boost.JSON.
+Response error_response(core::ErrorCode code, std::string_view message);
+Response error_response(core::ErrorCode code, std::string_view message, const boost::json::object& extra);
 Response json_response(int status, std::string body);
 
 // Headers every response carries (the router adds them itself; net/ calls this

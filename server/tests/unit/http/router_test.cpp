@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -119,7 +120,7 @@ TEST_F(ApiTest, SessionAdmissionSeam) {
   admit_ = [&](const Request& req, std::string_view device) -> std::optional<Response> {
     seen_device = std::string(device);
     if (req.client_ip == "203.0.113.7") {
-      return error_response(core::ErrorCode::banned, "blocked", R"("until":null,"appealable":true)");
+      return error_response(core::ErrorCode::banned, "blocked", {{"until", nullptr}, {"appealable", true}});
     }
     return std::nullopt;
   };

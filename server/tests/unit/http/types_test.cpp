@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/object.hpp>
+
 namespace serendip::http {
 namespace {
 
@@ -28,7 +30,7 @@ TEST(Types, ResponseSetReplaces) {
 }
 
 TEST(Types, ErrorResponse) {
-  const Response res = error_response(core::ErrorCode::rate_limited, "slow \"down\"", "\"retryAfterMs\":1200");
+  const Response res = error_response(core::ErrorCode::rate_limited, "slow \"down\"", {{"retryAfterMs", 1200}});
   EXPECT_EQ(res.status, 429);
   EXPECT_EQ(res.header("content-type"), "application/json");
   EXPECT_EQ(res.body, R"({"error":{"code":"rate_limited","message":"slow \"down\"","retryAfterMs":1200}})");
