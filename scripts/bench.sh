@@ -1,17 +1,89 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures: micro-benchmarks of the matchmaker and codec,
 # then the end-to-end load benchmark (bench/load/): the real server and the
-# epoll floor under the same WebSocket traffic on loopback.
+# epoll floor under the same WebSocket traffic on loopback, then the scale-out
+# benchmark: a local cluster (scripts/cluster.sh: three instances, a Redis
+# Cluster, PostgreSQL, HAProxy) against one in-memory server.
 #
-# Usage: scripts/bench.sh [micro|load]...   (default: both)
+# Usage: scripts/bench.sh [micro|load|cluster]...   (default: all three)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
 #      LOAD_SECONDS (measured seconds per round, default 10), LOAD_ROUNDS (default 3),
 #      LOAD_SERVER_THREADS (the server's I/O threads, default 1 like the floor)
+#      CLUSTER_CHURN_PAIRS (default 200), CLUSTER_RTT_PAIRS (default 8),
+#      CLUSTER_SECONDS (measured seconds per run, default 10), CLUSTER_ROUNDS (default 3),
+#      CLUSTER_IDLE (idle sockets on one instance, default 2000),
+#      CLUSTER_BASE_PORT (default: a free one below 22700),
+#      CLUSTER_SINGLE_DB (the in-memory server's database: pg, the cluster's, by default; or sqlite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 parts=("$@")
-((${#parts[@]})) || parts=(micro load)
+((${#parts[@]})) || parts=(micro load cluster)
+
+# Every abuse limit off: the load generator is one host.
+LIMITS_OFF=session_per_ip=off,session_per_device=off,connect_per_ip=off,join_per_device=off,next_per_device=off,report_per_device=off
+
+# Stops the processes this script started (their PIDs are in PIDS): SIGTERM,
+# then SIGKILL for one still there after 15 s (a server that drained can still
+# be flushing a backlog of session writes to its database), and waits for them.
+PIDS=()
+stop_pids() {
+  local pid n
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    n=150
+    while ((n-- > 0)) && kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+      sleep 0.1
+    done
+    if ((n < 0)); then
+      echo "bench: process $pid still running 15 s after SIGTERM: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+
+# What is left when the script ends, however it ends: the processes it
+# started, the local cluster (stopped by cluster.sh, by PID), temporary files.
+CLUSTER_RUN=""
+TMP_DIRS=()
+cleanup() {
+  stop_pids
+  if [ -n "$CLUSTER_RUN" ]; then
+    scripts/cluster.sh stop "$CLUSTER_RUN" >/dev/null 2>&1 || echo "bench: cluster.sh stop $CLUSTER_RUN failed" >&2
+    CLUSTER_RUN=""
+  fi
+  local d
+  for d in "${TMP_DIRS[@]}"; do rm -rf "$d"; done
+  TMP_DIRS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Starts serendip-server on a free port with ARGS (after the abuse limits);
+# sets SERVER_PID and SERVER_PORT. Its log goes to LOG. SERVER_ENV: extra
+# environment (NAME=VALUE words) for the server alone.
+SERVER_ENV=()
+start_server() {  # log args...
+  local log=$1
+  shift
+  env "${SERVER_ENV[@]}" "$BUILD_DIR/serendip-server" --listen=127.0.0.1:0 --captcha=false --rate-limits="$LIMITS_OFF" \
+    --messages-per-second=100000 --messages-burst=100000 "$@" >"$log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  SERVER_PORT=""
+  for _ in $(seq 100); do
+    SERVER_PORT="$(grep '"event":"listening"' "$log" | head -1 | sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)"
+    [ -n "$SERVER_PORT" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench: the server did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
 
 micro() {
   "$BUILD_DIR/serendip-bench" --benchmark_counters_tabular=true
@@ -20,7 +92,7 @@ micro() {
 load() {
   local idle="${LOAD_IDLE:-5000}" pairs="${LOAD_PAIRS:-200}" seconds="${LOAD_SECONDS:-10}" rounds="${LOAD_ROUNDS:-3}"
   local tmp; tmp="$(mktemp -d)"
-  trap 'pkill -P $$ serendip-floor 2>/dev/null; pkill -P $$ serendip-server 2>/dev/null; rm -rf "$tmp"' RETURN
+  TMP_DIRS+=("$tmp")
 
   # Rounds alternate the floor and the server; the table shows each figure's
   # median (CPU per message varies from run to run with how the two cores are
@@ -32,28 +104,21 @@ load() {
     # The floor: the least work a WebSocket relay can do (one thread, epoll).
     "$BUILD_DIR/serendip-floor-relay" 0 >"$tmp/floor.out" 2>&1 &
     local floor_pid=$!
+    PIDS+=("$floor_pid")
     for _ in $(seq 50); do grep -q '^listening' "$tmp/floor.out" 2>/dev/null && break; sleep 0.1; done
     "$BUILD_DIR/serendip-load" --kind=floor --port="$(awk '/^listening/ {print $2}' "$tmp/floor.out")" \
       --server-pid="$floor_pid" --idle="$round_idle" --pairs="$pairs" --seconds="$seconds" >"$tmp/floor.$round.txt"
-    kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+    stop_pids
 
     # The server with one I/O thread, like the floor (LOAD_SERVER_THREADS to change), under
     # the allocation counter, with every abuse limit off: the load generator is one host.
-    SERENDIP_ALLOC_COUNT_FILE="$tmp/allocs" LD_PRELOAD="$PWD/$BUILD_DIR/libserendip-alloc-counter.so" \
-      "$BUILD_DIR/serendip-server" --listen=127.0.0.1:0 --database-url="sqlite://$tmp/bench-$round.db" \
-      --static-dir="$tmp" --log-level=info --captcha=false --threads="${LOAD_SERVER_THREADS:-1}" \
-      --rate-limits=session_per_ip=off,session_per_device=off,connect_per_ip=off,join_per_device=off,next_per_device=off,report_per_device=off \
-      --messages-per-second=100000 --messages-burst=100000 >"$tmp/server.log" 2>&1 &
-    local server_pid=$! server_port=""
-    for _ in $(seq 100); do
-      server_port="$(grep '"event":"listening"' "$tmp/server.log" | head -1 | sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)"
-      [ -n "$server_port" ] && break
-      sleep 0.1
-    done
-    [ -n "$server_port" ] || { echo "bench: the server did not start:" >&2; cat "$tmp/server.log" >&2; return 1; }
-    "$BUILD_DIR/serendip-load" --kind=serendip --port="$server_port" --server-pid="$server_pid" \
+    SERVER_ENV=(SERENDIP_ALLOC_COUNT_FILE="$tmp/allocs" LD_PRELOAD="$(cd "$BUILD_DIR" && pwd)/libserendip-alloc-counter.so")
+    start_server "$tmp/server.log" --database-url="sqlite://$tmp/bench-$round.db" \
+      --static-dir="$tmp" --log-level=info --threads="${LOAD_SERVER_THREADS:-1}"
+    SERVER_ENV=()
+    "$BUILD_DIR/serendip-load" --kind=serendip --port="$SERVER_PORT" --server-pid="$SERVER_PID" \
       --idle="$round_idle" --pairs="$pairs" --seconds="$seconds" --alloc-file="$tmp/allocs" >"$tmp/server.$round.txt"
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+    stop_pids
   done
 
   # median KIND KEY: the median of KEY over the rounds.
@@ -72,12 +137,170 @@ load() {
   printf '%-34s %14s %14s\n' "heap allocations / message" "n/a" "$(median server server_allocations_per_message)"
   awk -v f="$f_cpu" -v s="$s_cpu" 'BEGIN { printf "CPU ratio serendip / floor: %.2f (target <= 1.5)\n", s / f }'
   echo "Targets: <= 4096 resident bytes per idle socket; 0 allocations per relayed message."
+  stop_pids
+  rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------- the scale-out benchmark
+
+# A base port P for scripts/cluster.sh with P..P+20 and the Redis bus ports
+# P+10010..P+10015 free, all below the ephemeral range.
+free_base_port() {
+  local base p busy
+  for base in $(shuf -i 120-226 -n 40); do
+    base=$((base * 100))
+    busy=0
+    for p in $(seq "$base" $((base + 20))) $(seq $((base + 10010)) $((base + 10015))); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1; break; fi
+    done
+    ((busy)) || { echo "$base"; return 0; }
+  done
+  echo "bench: no free base port found" >&2
+  return 1
+}
+
+cluster() {
+  local pairs="${CLUSTER_CHURN_PAIRS:-200}" rtt_pairs="${CLUSTER_RTT_PAIRS:-8}" seconds="${CLUSTER_SECONDS:-10}"
+  local rounds="${CLUSTER_ROUNDS:-3}" idle="${CLUSTER_IDLE:-2000}"
+  local tmp; tmp="$(mktemp -d)"
+  TMP_DIRS+=("$tmp")
+  chmod 755 "$tmp"  # PostgreSQL (run as postgres when root) must reach the cluster's run directory
+  local base="${CLUSTER_BASE_PORT:-}"
+  [ -n "$base" ] || base="$(free_base_port)"
+  local load="$BUILD_DIR/serendip-load"
+
+  # The cluster: three instances (default threads: one per core), the Redis
+  # Cluster, PostgreSQL and HAProxy, with the abuse limits off, the per-socket
+  # message budget raised and no repeat-pair cooldown (the churn pairs the same
+  # 400 devices again and again); cluster.sh passes SERENDIP_* settings on to
+  # every instance.
+  echo "bench: starting the local cluster on ports $base-$((base + 20))" >&2
+  CLUSTER_RUN="$tmp/cluster"
+  SERENDIP_CAPTCHA=false SERENDIP_RATE_LIMITS="$LIMITS_OFF" SERENDIP_MESSAGES_PER_SECOND=100000 \
+    SERENDIP_MESSAGES_BURST=100000 SERENDIP_REPEAT_PAIR_COOLDOWN_MS=0 SERENDIP_LOG_LEVEL=info \
+    BUILD_DIR="$BUILD_DIR" scripts/cluster.sh start --base-port "$base" --run-dir "$CLUSTER_RUN" --no-install \
+    >/dev/null 2>"$tmp/cluster-start.log" || { cat "$tmp/cluster-start.log" >&2; return 1; }
+  local servers redis_pids pg haproxy masters=() p
+  servers="$(cat "$CLUSTER_RUN"/pids/serendip-*.pid | paste -sd,)"
+  redis_pids="$(cat "$CLUSTER_RUN"/redis/redis-*.pid | paste -sd,)"
+  pg="$(cat "$CLUSTER_RUN/pg/pid")"
+  haproxy="$(cat "$CLUSTER_RUN/pids/haproxy.pid")"
+  for p in $(seq $((base + 10)) $((base + 15))); do
+    [ "$(redis-cli -p "$p" role | head -1)" = master ] && masters+=("$p")
+  done
+  local i1=$((base + 1)) i2=$((base + 2))
+
+  # The in-memory server: one instance, no Redis, default threads like the
+  # instances, the same settings, on the cluster's PostgreSQL: every join's ban
+  # check and every session end's counters go to the same database in both, so
+  # the two differ by Redis alone (CLUSTER_SINGLE_DB=sqlite: SQLite in a file, as
+  # `make run` has it; it cannot keep up with the churn's session writes, and
+  # the backlog it flushes after the window is not counted).
+  local single_db single_db_pid=()
+  if [ "${CLUSTER_SINGLE_DB:-pg}" = sqlite ]; then
+    single_db="sqlite://$tmp/single.db"
+  else
+    single_db="$(cat "$CLUSTER_RUN/pg-url")"
+    single_db_pid=(--db-pid="$pg")
+  fi
+  start_server "$tmp/single.log" --database-url="$single_db" --static-dir="$tmp" \
+    --log-level=info --repeat-pair-cooldown-ms=0
+  local single_pid=$SERVER_PID single_port=$SERVER_PORT
+
+  # The churn's window hook: the masters' command counters and the match count, at "start" and "end".
+  cat >"$tmp/window.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+for p in ${masters[*]}; do redis-cli -p "\$p" info commandstats; done |
+  sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p' |
+  awk '{c[\$1] += \$2} END {for (k in c) print k, c[k]}' | sort >"$tmp/commands.\$1"
+m=\$(redis-cli -c -p ${masters[0]} hget '{mm:text}:stats' matches)
+echo "\${m:-0}" >"$tmp/matches.\$1"
+EOF
+  chmod +x "$tmp/window.sh"
+
+  local round m
+  for round in $(seq "$rounds"); do
+    echo "bench: scale-out round $round of $rounds" >&2
+    # (a) churn through HAProxy; the Redis masters' command counters and the match script's
+    # match count are read just before and just after the measured window.
+    "$load" --scenario=churn --port="$base" --server-pid="$servers" --redis-pid="$redis_pids" --db-pid="$pg" \
+      --proxy-pid="$haproxy" --pairs="$pairs" --seconds="$seconds" --window-hook="$tmp/window.sh" \
+      >"$tmp/churn-cluster.$round.txt"
+    # Per match: each command's calls (those the match script makes included), and their total;
+    # the INFO and HGET calls of window.sh are left out.
+    m=$(($(cat "$tmp/matches.end") - $(cat "$tmp/matches.start")))
+    join -a 2 -e 0 -o 0,1.2,2.2 "$tmp/commands.start" "$tmp/commands.end" |
+      awk -v m="$m" '$1 != "info" {d = $3 - $2; if ($1 == "hget") d -= 2; if (d > 0 && m > 0) {printf "%s %.3f\n", $1, d / m; t += d}}
+                     END {if (m > 0) printf "total=%.2f\n", t / m}' >"$tmp/commands.$round.txt"
+    echo "matches=$m" >>"$tmp/commands.$round.txt"
+    # (b) the same churn against the in-memory server.
+    "$load" --scenario=churn --port="$single_port" --server-pid="$single_pid" "${single_db_pid[@]}" \
+      --pairs="$pairs" --seconds="$seconds" >"$tmp/churn-single.$round.txt"
+    # (c) relay round trips: both sides on instance 1, then instance 1 and instance 2.
+    "$load" --scenario=rtt --port="$i1" --peer-port="$i1" --server-pid="$servers" --redis-pid="$redis_pids" \
+      --pairs="$rtt_pairs" --seconds="$seconds" >"$tmp/rtt-same.$round.txt"
+    "$load" --scenario=rtt --port="$i1" --peer-port="$i2" --server-pid="$servers" --redis-pid="$redis_pids" \
+      --pairs="$rtt_pairs" --seconds="$seconds" >"$tmp/rtt-cross.$round.txt"
+  done
+  # Memory per idle socket on one instance that uses Redis (1 relay pair for a second after it).
+  "$load" --scenario=relay --port="$i1" --server-pid="$(cat "$CLUSTER_RUN/pids/serendip-1.pid")" --idle="$idle" \
+    --pairs=1 --warmup=0.5 --seconds=1 >"$tmp/idle-instance.txt"
+
+  stop_pids
+  scripts/cluster.sh stop "$CLUSTER_RUN" >/dev/null 2>&1 || echo "bench: cluster.sh stop failed" >&2
+  CLUSTER_RUN=""
+
+  # stat NAME KEY: "median (min-max)" of KEY over the rounds of NAME.
+  stat() {
+    cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g |
+      awk '{v[NR]=$1} END {if (!NR) {print "n/a"; exit} m=v[int((NR+1)/2)]; f=(m >= 100 ? "%.0f" : "%.1f");
+           if (NR == 1) printf f "\n", m; else printf f " (" f "-" f ")\n", m, v[1], v[NR]}'
+  }
+  med() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+  local row='%-40s %26s %26s\n'
+  echo
+  echo "Scale-out: 3 instances + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
+  echo "$rounds rounds of ${seconds}s: median (min-max)"
+  echo
+  echo "Match churn, $pairs pairs (join -> matched -> next -> peer_left -> join)"
+  printf "$row" "" "3 instances via HAProxy" "one server, in memory"
+  printf "$row" "match cycles / s" "$(stat churn-cluster match_cycles_per_second)" "$(stat churn-single match_cycles_per_second)"
+  printf "$row" "server CPU us / match cycle" "$(stat churn-cluster server_cpu_us_per_match)" "$(stat churn-single server_cpu_us_per_match)"
+  printf "$row" "Redis CPU us / match cycle" "$(stat churn-cluster redis_cpu_us_per_match)" "-"
+  printf "$row" "server + Redis CPU us / match cycle" "$(stat churn-cluster total_cpu_us_per_match)" "$(stat churn-single total_cpu_us_per_match)"
+  local single_db_cpu="in the server (SQLite)"
+  [ "${CLUSTER_SINGLE_DB:-pg}" = sqlite ] || single_db_cpu="$(stat churn-single db_cpu_us_per_match)"
+  printf "$row" "PostgreSQL CPU us / match cycle" "$(stat churn-cluster db_cpu_us_per_match)" "$single_db_cpu"
+  printf "$row" "HAProxy CPU us / match cycle" "$(stat churn-cluster proxy_cpu_us_per_match)" "-"
+  printf "$row" "wait join/next -> matched p50 (us)" "$(stat churn-cluster match_wait_p50_us)" "$(stat churn-single match_wait_p50_us)"
+  printf "$row" "wait join/next -> matched p99 (us)" "$(stat churn-cluster match_wait_p99_us)" "$(stat churn-single match_wait_p99_us)"
+  printf "$row" "lost events (a socket re-joined after 3 s)" "$(stat churn-cluster stalls)" "$(stat churn-single stalls)"
+  printf "$row" "Redis commands / match (masters)" "$(stat commands total)" "-"
+  echo "  by command (median of rounds):$(cat "$tmp"/commands.*.txt | grep -v '=' |
+    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $2}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
+  awk -v c="$(med churn-cluster total_cpu_us_per_match)" -v s="$(med churn-single total_cpu_us_per_match)" \
+    'BEGIN { if (s > 0) printf "CPU per match, cluster (server + Redis) / in-memory server: %.2f (target <= 3)\n", c / s }'
+  echo
+  echo "Relay ping-pong, $rtt_pairs pairs, one ice message in flight per pair, sides connected to the instances directly"
+  printf "$row" "" "same instance" "across instances"
+  printf "$row" "round trip p50 (us)" "$(stat rtt-same rtt_p50_us)" "$(stat rtt-cross rtt_p50_us)"
+  printf "$row" "round trip p99 (us)" "$(stat rtt-same rtt_p99_us)" "$(stat rtt-cross rtt_p99_us)"
+  printf "$row" "relayed messages / s" "$(stat rtt-same relayed_per_second)" "$(stat rtt-cross relayed_per_second)"
+  printf "$row" "server CPU us / relayed message" "$(stat rtt-same server_cpu_us_per_message)" "$(stat rtt-cross server_cpu_us_per_message)"
+  printf "$row" "Redis CPU us / relayed message" "$(stat rtt-same redis_cpu_us_per_message)" "$(stat rtt-cross redis_cpu_us_per_message)"
+  printf "$row" "server + Redis CPU us / message" "$(stat rtt-same total_cpu_us_per_message)" "$(stat rtt-cross total_cpu_us_per_message)"
+  awk -v c="$(med rtt-cross rtt_p50_us)" -v s="$(med rtt-same rtt_p50_us)" \
+    'BEGIN { printf "Cross-instance relay adds %.0f us to the round trip p50, %.0f us per one-way hop (target <= 300 us)\n", c - s, (c - s) / 2 }'
+  echo "Resident bytes / idle socket, one instance with Redis ($idle sockets): $(sed -n 's/^rss_per_idle_socket_bytes=//p' "$tmp/idle-instance.txt")"
+  rm -rf "$tmp"
 }
 
 for part in "${parts[@]}"; do
   case "$part" in
     micro) micro ;;
     load) load ;;
-    *) echo "usage: $0 [micro|load]..." >&2; exit 2 ;;
+    cluster) cluster ;;
+    *) echo "usage: $0 [micro|load|cluster]..." >&2; exit 2 ;;
   esac
 done
