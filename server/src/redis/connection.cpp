@@ -156,10 +156,11 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     std::string handshake;
     for (auto& h : hs) handshake += h;
     outbox.insert(0, handshake);
-    if (n == 0) on_ready();
     start_read(my_gen);
     maybe_write();
     arm_deadline();
+    // Last: on_ready() tells the owner, which may send, recycle or stop us.
+    if (n == 0) on_ready();
   }
 
   void on_ready() {
