@@ -183,7 +183,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   // receiving instance is resubscribing after a reconnect or failover) or an
   // error (Redis unreachable) is not a delivery: try again for as long as an
   // instance may be silent before it counts as dead, then give up and count it.
-  void send_letter(std::size_t worker, std::shared_ptr<Letter> letter, int attempt) {
+  void send_letter(std::size_t worker, const std::shared_ptr<Letter>& letter, int attempt) {
     const Letter& l = *letter;
     client(worker).command({"SPUBLISH", l.channel, l.payload}, redis::CommandOptions::key_at(1),
                            [self = shared_from_this(), worker, letter, attempt](const redis::Reply& r) {
@@ -263,8 +263,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     const std::size_t worker = m.worker;
     after.push_back({worker, [this, worker, id, op, search_only, re, call = std::move(*call)] {
                        eval(worker, join_script, call,
-                            [self = shared_from_this(), id, op, search_only, re](redis::Reply r) {
-                              self->on_join_reply(id, op, search_only, re, std::move(r));
+                            [self = shared_from_this(), id, op, search_only, re](const redis::Reply& r) {
+                              self->on_join_reply(id, op, search_only, re, r);
                             });
                      }});
   }
@@ -288,7 +288,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   void on_join_reply(core::ParticipantId id, std::uint64_t op, bool search_only, std::optional<std::int64_t> re,
-                     redis::Reply reply) {
+                     const redis::Reply& reply) {
     DeferredList after;
     std::vector<Outgoing> out;
     {
@@ -726,7 +726,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void on_instances(const redis::Reply& r, std::int64_t now) {
     auto items = r.as_strings();
     if (!items || r.is_error()) return;
-    std::vector<std::string> live, dead;
+    std::vector<std::string> live;
+    std::vector<std::string> dead;
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
       auto score = to_int<std::int64_t>((*items)[i + 1]);
       if (!score) continue;
