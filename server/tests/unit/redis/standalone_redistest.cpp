@@ -49,7 +49,7 @@ TEST_F(Standalone, ReportsHealthAndLatencyThroughTheRegistry) {
     auto text = registry.render();
     EXPECT_NE(text.find("serendip_redis_up 1"), std::string::npos) << text;
     EXPECT_NE(text.find("serendip_redis_command_seconds_count{command=\"SET\"} 1"), std::string::npos) << text;
-    EXPECT_NE(text.find("serendip_redis_commands_total 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nserendip_redis_commands_total 1\n"), std::string::npos) << text;
   }
   EXPECT_NE(registry.render().find("serendip_redis_up 0"), std::string::npos);  // no client left
   EXPECT_EQ(metrics.clients.value(), 0);
