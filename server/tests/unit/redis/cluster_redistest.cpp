@@ -269,6 +269,11 @@ TEST_F(Cluster, SurvivesAMasterKilledByFailingOverToItsReplica) {
   auto start = Clock::now();
   kill_node(victim.port);
   ASSERT_TRUE(run_until([&] { return !probe.probe_ok(); }, 5s));  // readiness would go red
+  // Until the replica takes over, commands for the slot fail fast instead of waiting.
+  auto asked = Clock::now();
+  auto r = call_key(*c, {"SET", key, "lost"});
+  EXPECT_TRUE(r.client_error() == ClientError::down) << r.to_debug_string();
+  EXPECT_LT(Clock::now() - asked, 200ms);
 
   auto served = [&] { return call(*c, {"GET", key}, CommandOptions::key_at(1, true)) == Reply::string("survives"); };
   ASSERT_TRUE(run_until(served, 10s)) << "not served again within 10 s";
