@@ -101,6 +101,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     std::vector<std::string> queued_languages;
     std::int64_t enqueued_ms = 0;
     std::int64_t searched_ms = 0;
+    // When a search found no record of it in Redis although it waits here
+    // (reaped as if its instance were dead, or lost with a Redis restart):
+    // queued again if that still holds a second later (a match may be on its way).
+    std::int64_t missing_since_ms = 0;
     bool widened = false;
     // Bumped by every command: a reply to an older one is stale.
     std::uint64_t op = 0;
@@ -259,6 +263,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       m.state = State::queued;
       m.queued_mode = m.prefs.mode;
       m.queued_languages = m.prefs.languages;
+      m.missing_since_ms = 0;
     }
     const std::size_t worker = m.worker;
     after.push_back({worker, [this, worker, id, op, search_only, re, call = std::move(*call)] {
@@ -306,6 +311,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         }
       } else if (auto* q = std::get_if<ss::Queued>(&*outcome)) {
         auto it = members.find(id);
+        if (search_only && q->seq == 0 && it != members.end() && it->second.op == op &&
+            it->second.state == State::queued && it->second.missing_since_ms == 0) {
+          it->second.missing_since_ms = deps.clock.now_ms();
+        }
         if (!search_only && q->seq != 0 && it != members.end() && it->second.op == op &&
             it->second.state == State::queued) {
           Member& m = it->second;
@@ -450,6 +459,20 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     if (m.state != State::queued) return;  // it left, or is in a session already
     ++m.op;
     send_join(id, m, false, std::nullopt, after);
+  }
+
+  // `m`'s peer on another instance ended the session (or its instance died):
+  // `m` hears `reason`, its session length is counted, and it is idle again.
+  void remote_peer_left(Member& m, core::LeaveReason reason) {
+    const std::string sid = m.session_id;
+    const std::int64_t unix_now = deps.clock.unix_ms();
+    if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
+    m.state = State::idle;
+    m.remote.reset();
+    m.session_id.clear();
+    m.serial = 0;
+    auto s = m.session;
+    boost::asio::post(s->executor(), [s, sid, reason] { s->on_peer_left(sid, reason); });
   }
 
   // Ends `m`'s session: the peer is told `reason`, and `m` itself only when
@@ -630,15 +653,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     if (it == members.end()) return;
     Member& m = it->second;
     if (m.state != State::in_session || m.session_id != f[2]) return;
-    const std::string sid = m.session_id;
-    const std::int64_t unix_now = deps.clock.unix_ms();
-    if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
-    m.state = State::idle;
-    m.remote.reset();
-    m.session_id.clear();
-    m.serial = 0;
-    auto s = m.session;
-    boost::asio::post(s->executor(), [s, sid, r = *reason] { s->on_peer_left(sid, r); });
+    remote_peer_left(m, *reason);
   }
 
   void on_relay(std::string_view payload) {
@@ -738,13 +753,41 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       }
     }
     live_count.store(live.size(), std::memory_order_relaxed);
+    // The instances our sessions' peers are on: each is dead once this
+    // instance has not seen it alive for kDeadAfterMs, whether its entry went
+    // stale or another instance already removed it (or Redis lost the set
+    // and it has not beaten since: a restarted Redis gets every live
+    // instance's beat within a second, well inside the window).
+    // Beat times are unix ms from each instance's clock (kept in step by NTP).
+    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
+      if (auto score = to_int<std::int64_t>((*items)[i + 1])) {
+        auto& seen = last_seen[(*items)[i]];
+        seen = std::max(seen, *score);
+      }
+    }
+    // After this instance itself could not reach Redis for a while, nobody
+    // could beat: every peer instance gets the window again instead of
+    // being declared dead for an outage they shared.
+    if (last_ok_unix_ms != 0 && now - last_ok_unix_ms > 2 * kHeartbeatEveryMs) {
+      for (auto& kv : last_seen) kv.second = std::max(kv.second, now);
+    }
+    last_ok_unix_ms = now;
+    std::vector<std::string> gone;
     {
       std::lock_guard lock(mu);
       live_instances = live;
+      for (const auto& [id, m] : members) {
+        if (m.state != State::in_session || !m.remote) continue;
+        auto [it, first] = last_seen.try_emplace(m.remote->instance, now);
+        if (!first && now - it->second > kDeadAfterMs && std::find(gone.begin(), gone.end(), it->first) == gone.end()) {
+          gone.push_back(it->first);
+        }
+      }
     }
+    for (const std::string& g : gone) on_instance_dead(g);
+    std::erase_if(last_seen, [&](const auto& kv) { return now - kv.second > 10 * kDeadAfterMs; });
     for (const std::string& d : dead) {
       if (d == deps.instance_id) continue;  // our own beat was late (a stall): not dead
-      on_instance_dead(d);
       // Whoever removes it reaps its queue records (once, by one instance).
       client(0).command({"ZREM", kInstancesKey, d}, redis::CommandOptions::key_at(1),
                         [self = shared_from_this(), d](const redis::Reply& rr) {
@@ -762,16 +805,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     {
       std::lock_guard lock(mu);
       for (auto& [id, m] : members) {
-        if (m.state != State::in_session || !m.remote || m.remote->instance != instance) continue;
-        const std::string sid = m.session_id;
-        const std::int64_t unix_now = deps.clock.unix_ms();
-        if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
-        m.state = State::idle;
-        m.remote.reset();
-        m.session_id.clear();
-        m.serial = 0;
-        auto s = m.session;
-        boost::asio::post(s->executor(), [s, sid] { s->on_peer_left(sid, core::LeaveReason::disconnect); });
+        if (m.state == State::in_session && m.remote && m.remote->instance == instance) {
+          remote_peer_left(m, core::LeaveReason::disconnect);
+        }
       }
     }
     flush_ended();
@@ -806,6 +842,13 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     {
       std::lock_guard lock(mu);
       for (auto& [id, m] : members) {
+        if (m.state == State::queued && m.missing_since_ms != 0 && now - m.missing_since_ms >= 1'000) {
+          obs::log(obs::Level::warn, "redis_hub", "queue_record_lost", {{"participant", std::int64_t(id)}});
+          ++m.op;
+          m.enqueued_ms = 0;
+          send_join(id, m, false, std::nullopt, work);
+          continue;
+        }
         if (m.state != State::queued || m.enqueued_ms == 0) continue;
         const bool widen =
             !m.widened && !m.prefs.region.empty() && now - m.enqueued_ms >= deps.matchmaker.widen_region_after_ms;
@@ -856,6 +899,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::atomic<bool> ready_flag{false};
   std::atomic<std::size_t> live_count{0};
   std::int64_t last_beat_ms = 0;  // first worker only
+  // Instance id -> its latest heartbeat seen (unix ms); first worker only.
+  std::unordered_map<std::string, std::int64_t> last_seen;
+  std::int64_t last_ok_unix_ms = 0;  // the last instance list read (unix ms); first worker only
 
   mutable std::mutex mu;
   std::unordered_map<core::ParticipantId, Member> members;           // guarded by mu

@@ -5,15 +5,14 @@
 // SIGINT (Ctrl-C) stops every process the script started.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { closeAllClients, connect, createSession } from './client.mjs';
+import { freeBase } from './cluster-ports.mjs';
 import { SERVER_BIN } from './server.mjs';
 import { parseMetrics, request, waitFor, within } from './util.mjs';
 
@@ -24,36 +23,6 @@ const INSTANCES = 3;
 
 const haveHaproxy = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).status === 0;
 const haveRedisScript = fs.existsSync(path.join(ROOT, 'scripts/redis.sh'));
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-// The ports the script takes from BASE (see its header), Redis cluster bus ports included.
-const portsFrom = (base) => [
-  ...[0, 1, 2, 3, 4, 20].map((d) => base + d),
-  ...[0, 1, 2, 3, 4, 5].flatMap((i) => [base + 10 + i, base + 10010 + i]),
-];
-
-// A base port whose every port is free, below the ephemeral range (bus ports included).
-async function freeBase() {
-  for (let i = 0; i < 50; i++) {
-    const base = 20000 + 30 * crypto.randomInt(60);
-    let ok = true;
-    for (const p of portsFrom(base)) {
-      if (!(await portFree(p))) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return base;
-  }
-  throw new Error('no free range of ports for the cluster');
-}
 
 // /proc/PID/stat's state: a zombie has exited.
 function running(pid) {

@@ -7,9 +7,7 @@
 // stops matching only until its replica takes over.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,38 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 import { closeAllClients, connect } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, login, nextIp } from './moderation-tools.mjs';
+import { freeBase } from './cluster-ports.mjs';
 import { SERVER_BIN } from './server.mjs';
 import { decodeJwt, parseMetrics, randomDeviceId, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../../..');
 const SCRIPT = path.join(ROOT, 'scripts/cluster.sh');
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-const portsFrom = (base) => [
-  ...[0, 1, 2, 3, 4, 20].map((d) => base + d),
-  ...[0, 1, 2, 3, 4, 5].flatMap((i) => [base + 10 + i, base + 10010 + i]),
-];
-async function freeBase() {
-  for (let i = 0; i < 50; i++) {
-    const base = 21000 + 30 * crypto.randomInt(60);
-    let ok = true;
-    for (const p of portsFrom(base)) {
-      if (!(await portFree(p))) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return base;
-  }
-  throw new Error('no free range of ports for the cluster');
-}
 
 let base;
 let runDir;
@@ -61,7 +34,7 @@ const RELAXED = {
 };
 
 before(async () => {
-  base = await freeBase();
+  base = await freeBase(21000);
   runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-it-cluster-'));
   const r = spawnSync(SCRIPT, ['start', '--base-port', String(base), '--run-dir', runDir, '--no-install'], {
     cwd: ROOT,

@@ -118,9 +118,18 @@ inst(0, 'pairs on one instance do not go through Redis for their relays', async 
   assert.equal(afterCount, before);
 });
 
-inst(0, 'Redis down: join answers unavailable with a retry hint, sockets stay open, /readyz fails and /healthz does not; all recovers when Redis returns', async () => {
+inst(0, 'Redis down: join answers unavailable with a retry hint, sockets stay open, /readyz fails and /healthz does not; all recovers when Redis returns, waiting users included', async () => {
   const [A] = instances;
   const a = await helloed(A, { label: 'a@A' });
+  // Waiting when Redis goes: its queue record is lost with Redis (no persistence here).
+  const waiter = await helloed(A, { label: 'w@A' });
+  const waitLang = uniqueLang();
+  waiter.send(joinMsg(waitLang));
+  await waiter.next('queued');
+  // In a call across instances: an outage of Redis must not end it.
+  const x = await helloed(A, { label: 'x@A' });
+  const y = await helloed(instances[1], { label: 'y@B' });
+  const { ma: mx } = await crossPair(x, y, uniqueLang());
   await redis.down();
   try {
     await waitFor(async () => (await request(A, 'GET', '/readyz')).status === 503, { timeoutMs: 5000 });
@@ -135,10 +144,23 @@ inst(0, 'Redis down: join answers unavailable with a retry hint, sockets stay op
   } finally {
     await redis.up();
   }
-  await waitFor(async () => (await request(A, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
+  for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
   const b = await helloed(instances[1], { label: 'b@B' });
   const { ma } = await crossPair(a, b, uniqueLang());
   assert.ok(ma.sessionId);
+  // The waiter's instance notices its record is gone and queues it again.
+  const newcomer = await helloed(instances[1], { label: 'n@B' });
+  newcomer.send(joinMsg(waitLang));
+  const m = await newcomer.next(['matched'], 10_000);
+  const mw = await waiter.next('matched', 2000);
+  assert.equal(m.sessionId, mw.sessionId);
+  for (const c of [x, y]) {
+    const left = c.received.find((msg) => msg.type === 'peer_left');
+    assert.equal(left, undefined, `${c.label}: the call across instances ended with the outage: ${JSON.stringify(left)}`);
+  }
+  // And it still relays.
+  x.send({ type: 'ice', sessionId: mx.sessionId, candidate: { candidate: 'after-outage' } });
+  assert.equal((await y.next('ice', 5000)).candidate.candidate, 'after-outage');
 });
 
 inst(0, 'kill -9 of an instance: its partners on the others hear peer_left within 5 s, and its waiting users leave the queue', async () => {
