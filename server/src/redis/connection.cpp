@@ -188,6 +188,10 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
 
   void recycle(const std::string& reason) {
     if (stopped) return;
+    // Already down and waiting to reconnect: asking again (the inbox probe
+    // does, after every missed probe) must not restart the backoff, or a
+    // server that was away longer than one probe period is never retried.
+    if (state == State::down) return;
     bool was_up = tcp_up;
     drop_socket();
     auto failed = std::move(awaiting);
