@@ -1,7 +1,9 @@
 // SQLite adapter for sql::Connection.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unordered_map>
 
 #include "store/sql.hpp"
@@ -140,11 +142,22 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path) {
   sqlite3_extended_result_codes(db, 1);
   auto conn = std::make_unique<SqliteConnection>(db);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // Switching a fresh file to WAL needs the file to itself: processes opening
+  // one file together (instances starting at once) get SQLITE_BUSY at once,
+  // without the busy handler (SQLite's deadlock avoidance). Try again for as
+  // long as the busy timeout allows.
+  for (int waited_ms = 0;; waited_ms += 10) {
+    const int wal = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (wal == SQLITE_OK) break;
+    const int primary = wal & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || waited_ms >= kBusyTimeoutMs) {
+      return error_of(db, wal, "exec");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   // synchronous=FULL: a commit is on disk before the call returns, so an
   // acknowledged report survives kill -9 and power loss alike.
-  if (auto r = conn->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) {
-    return r.error();
-  }
+  if (auto r = conn->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) return r.error();
   return std::unique_ptr<Connection>(std::move(conn));
 }
 
