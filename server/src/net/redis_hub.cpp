@@ -180,7 +180,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
   void publish(std::size_t worker, const std::string& instance, std::string payload) {
     auto letter = std::make_shared<Letter>(Letter{inbox_of(instance), std::move(payload), instance});
-    send_letter(worker, std::move(letter), 0);
+    send_letter(worker, letter, 0);
   }
 
   // SPUBLISH answers how many subscribers got the message. None (the

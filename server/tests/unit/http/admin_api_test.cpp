@@ -132,11 +132,11 @@ class AdminApiTest : public testing::RouterTest {
     r.client_ip = std::move(ip);
     return handle(r);
   }
-  Response admin(std::string method, std::string path, std::string body = {}) {
-    return call(std::move(method), std::move(path), admin_token_, std::move(body));
+  Response admin(std::string method, const std::string& path, std::string body = {}) {
+    return call(std::move(method), path, admin_token_, std::move(body));
   }
-  Response mod(std::string method, std::string path, std::string body = {}) {
-    return call(std::move(method), std::move(path), mod_token_, std::move(body));
+  Response mod(std::string method, const std::string& path, std::string body = {}) {
+    return call(std::move(method), path, mod_token_, std::move(body));
   }
 
   std::string login(const std::string& user, const std::string& password) {
