@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -50,15 +49,6 @@ std::string inbox_of(std::string_view instance) {
   c += instance;
   c += '}';
   return c;
-}
-
-template <class Int>
-std::optional<Int> to_int(std::string_view s) {
-  Int v{};
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end) return std::nullopt;
-  return v;
 }
 
 // Splits `s` at tabs into at most `n` fields (the last takes the rest).
@@ -583,7 +573,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         std::lock_guard lock(mu);
         auto f = fields(payload, 2);
         if (f.size() == 2) {
-          if (auto id = to_int<core::ParticipantId>(f[1])) requeue(*id, after);
+          if (auto id = ss::parse_int<core::ParticipantId>(f[1])) requeue(*id, after);
         }
         break;
       }
@@ -598,8 +588,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void on_remote_match(std::string_view payload, std::vector<Outgoing>& out) {
     auto f = fields(payload, 7);
     if (f.size() != 7) return;
-    auto to = to_int<core::ParticipantId>(f[1]);
-    auto waited = to_int<std::int64_t>(f[4]);
+    auto to = ss::parse_int<core::ParticipantId>(f[1]);
+    auto waited = ss::parse_int<std::int64_t>(f[4]);
     auto peer = ss::parse_ticket(f[5]);
     auto record = ss::parse_record(f[6]);
     const bool offerer = f[3] == core::to_string(core::Role::offerer);
@@ -646,7 +636,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void on_remote_left(std::string_view payload) {
     auto f = fields(payload, 4);
     if (f.size() != 4) return;
-    auto to = to_int<core::ParticipantId>(f[1]);
+    auto to = ss::parse_int<core::ParticipantId>(f[1]);
     auto reason = reason_from(f[3]);
     if (!to || !reason) return;
     auto it = members.find(*to);
@@ -661,7 +651,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     if (nl == std::string_view::npos) return;
     auto f = fields(payload.substr(0, nl), 3);
     if (f.size() != 3) return;
-    auto to = to_int<core::ParticipantId>(f[1]);
+    auto to = ss::parse_int<core::ParticipantId>(f[1]);
     if (!to) return;
     std::shared_ptr<WsSessionBase> target;
     std::uint64_t serial = 0;
@@ -691,7 +681,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     store::Block b;
     b.ip = std::string(f[1]);
     b.device_key = std::string(f[2]);
-    if (f[3] != "-") b.expires_at = to_int<std::int64_t>(f[3]);
+    if (f[3] != "-") b.expires_at = ss::parse_int<std::int64_t>(f[3]);
     b.reason = std::string(f[4]);
     kick_local(b);
   }
@@ -744,7 +734,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     std::vector<std::string> live;
     std::vector<std::string> dead;
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
-      auto score = to_int<std::int64_t>((*items)[i + 1]);
+      auto score = ss::parse_int<std::int64_t>((*items)[i + 1]);
       if (!score) continue;
       if (now - *score > kDeadAfterMs) {
         dead.push_back((*items)[i]);
@@ -760,7 +750,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     // instance's beat within a second, well inside the window).
     // Beat times are unix ms from each instance's clock (kept in step by NTP).
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
-      if (auto score = to_int<std::int64_t>((*items)[i + 1])) {
+      if (auto score = ss::parse_int<std::int64_t>((*items)[i + 1])) {
         auto& seen = last_seen[(*items)[i]];
         seen = std::max(seen, *score);
       }

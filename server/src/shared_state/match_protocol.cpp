@@ -10,19 +10,10 @@ namespace serendip::shared_state {
 
 namespace {
 
-template <class Int>
-std::optional<Int> to_int(std::string_view s) {
-  Int v{};
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end) return std::nullopt;
-  return v;
-}
-
 // Lua formats large numbers (the wait average) as floats: "1234.5", "1e+20".
 std::optional<std::int64_t> to_ms(std::string_view s) {
   if (s.empty()) return std::nullopt;
-  if (auto i = to_int<std::int64_t>(s)) return i;
+  if (auto i = parse_int<std::int64_t>(s)) return i;
   double d = 0;
   const auto* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, d);
@@ -71,7 +62,7 @@ std::string format_ticket(std::string_view instance, core::ParticipantId partici
 std::optional<Ticket> parse_ticket(std::string_view s) {
   const auto slash = s.rfind('/');
   if (slash == std::string_view::npos || slash == 0) return std::nullopt;
-  auto id = to_int<core::ParticipantId>(s.substr(slash + 1));
+  auto id = parse_int<core::ParticipantId>(s.substr(slash + 1));
   if (!id) return std::nullopt;
   return Ticket{std::string(s.substr(0, slash)), *id};
 }
@@ -85,8 +76,8 @@ std::optional<Record> parse_record(std::string_view s) {
     s.remove_prefix(at + 1);
   }
   if (f.size() != 8) return std::nullopt;
-  auto seq = to_int<std::uint64_t>(f[0]);
-  auto enq = to_int<std::int64_t>(f[1]);
+  auto seq = parse_int<std::uint64_t>(f[0]);
+  auto enq = parse_int<std::int64_t>(f[1]);
   if (!seq || !enq) return std::nullopt;
   return Record{*seq,
                 *enq,
@@ -168,8 +159,8 @@ ScriptCall reap_call(core::Mode mode, std::string_view instance, std::string_vie
 std::optional<JoinOutcome> parse_join_reply(const std::vector<std::string>& reply) {
   if (reply.empty()) return std::nullopt;
   if (reply[0] == "0" && reply.size() == 4) {
-    auto seq = to_int<std::uint64_t>(reply[1]);
-    auto enq = to_int<std::int64_t>(reply[2]);
+    auto seq = parse_int<std::uint64_t>(reply[1]);
+    auto enq = parse_int<std::int64_t>(reply[2]);
     if (!seq || !enq) return std::nullopt;
     return Queued{*seq, *enq, to_ms(reply[3])};
   }
@@ -178,7 +169,7 @@ std::optional<JoinOutcome> parse_join_reply(const std::vector<std::string>& repl
     auto offerer_record = parse_record(reply[2]);
     auto answerer = parse_ticket(reply[3]);
     auto answerer_record = parse_record(reply[4]);
-    auto now = to_int<std::int64_t>(reply[5]);
+    auto now = parse_int<std::int64_t>(reply[5]);
     if (!offerer || !offerer_record || !answerer || !answerer_record || !now) return std::nullopt;
     return Matched{std::move(*offerer), std::move(*offerer_record), std::move(*answerer), std::move(*answerer_record),
                    *now};

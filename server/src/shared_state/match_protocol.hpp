@@ -14,6 +14,7 @@
 // A ticket names one waiting socket: "<instance id>/<participant id>".
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,17 @@
 #include "core/matchmaker.hpp"
 
 namespace serendip::shared_state {
+
+// A whole decimal integer (what Redis replies and inbox fields carry); nullopt
+// on anything else, trailing characters included.
+template <class Int>
+std::optional<Int> parse_int(std::string_view s) {
+  Int v{};
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end) return std::nullopt;
+  return v;
+}
 
 struct ScriptCall {
   std::string_view script;  // name of lua/<script>.lua
