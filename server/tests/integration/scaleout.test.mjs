@@ -56,7 +56,7 @@ async function crossPair(a, b, lang) {
   return { ma, mb };
 }
 
-function inst(i, name, fn) {
+function crossTest(name, fn) {
   return test(name, async () => {
     try {
       await fn();
@@ -68,7 +68,7 @@ function inst(i, name, fn) {
   });
 }
 
-inst(0, 'two strangers on two instances are matched and relay offer, answer and ice to each other, in order', async () => {
+crossTest('two strangers on two instances are matched and relay offer, answer and ice to each other, in order', async () => {
   const [A, B] = instances;
   const a = await helloed(A, { label: 'a@A' });
   const b = await helloed(B, { label: 'b@B' });
@@ -94,7 +94,7 @@ inst(0, 'two strangers on two instances are matched and relay offer, answer and 
   assert.match(metrics, /serendip_relay_cross_instance_total [1-9]/);
 });
 
-inst(0, 'a stranger who disconnects is reported to the partner on the other instance', async () => {
+crossTest('a stranger who disconnects is reported to the partner on the other instance', async () => {
   const [A, B] = instances;
   const a = await helloed(A, { label: 'a@A' });
   const b = await helloed(B, { label: 'b@B' });
@@ -105,7 +105,7 @@ inst(0, 'a stranger who disconnects is reported to the partner on the other inst
   assert.equal(left.sessionId, ma.sessionId);
 });
 
-inst(0, 'pairs on one instance do not go through Redis for their relays', async () => {
+crossTest('pairs on one instance do not go through Redis for their relays', async () => {
   const [A] = instances;
   const before = (await request(A, 'GET', '/metrics')).text.match(/serendip_relay_cross_instance_total (\d+)/)[1];
   const a = await helloed(A, { label: 'a1@A' });
@@ -118,7 +118,7 @@ inst(0, 'pairs on one instance do not go through Redis for their relays', async 
   assert.equal(afterCount, before);
 });
 
-inst(0, 'Redis down: join answers unavailable with a retry hint, sockets stay open, /readyz fails and /healthz does not; all recovers when Redis returns, waiting users included', async () => {
+crossTest('Redis down: join answers unavailable with a retry hint, sockets stay open, /readyz fails and /healthz does not; all recovers when Redis returns, waiting users included', async () => {
   const [A] = instances;
   const a = await helloed(A, { label: 'a@A' });
   // Waiting when Redis goes: its queue record is lost with Redis (no persistence here).
@@ -166,7 +166,7 @@ inst(0, 'Redis down: join answers unavailable with a retry hint, sockets stay op
   assert.equal((await y.next('ice', 5000)).candidate.candidate, 'after-outage');
 });
 
-inst(0, 'kill -9 of an instance: its partners on the others hear peer_left within 5 s, and its waiting users leave the queue', async () => {
+crossTest('kill -9 of an instance: its partners on the others hear peer_left within 5 s, and its waiting users leave the queue', async () => {
   const [A] = instances;
   const C = await startServer({ label: 'instance-c', env: { SERENDIP_REDIS_URL: redis.url } });
   try {
