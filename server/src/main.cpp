@@ -32,6 +32,7 @@
 #include "net/hub.hpp"
 #include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
+#include "net/redis_gate.hpp"
 #include "net/redis_hub.hpp"
 #include "net/server.hpp"
 #include "obs/log.hpp"
@@ -166,11 +167,10 @@ static int serve(int argc, char** argv) {
   abuse::MemoryRateLimiter limiter(limits, clock);
   abuse::MemoryAbuseDetector detector(abuse_rules(cfg), clock);
   abuse::Altcha altcha(abuse::derive_altcha_key(*device_secret), clock);
-  signaling::AdmissionGate gate(limiter, detector);
+  signaling::LocalGate local_gate(limiter, detector, altcha);
 
   obs::Registry metrics;
   obs::register_process_metrics(metrics);
-  app::register_abuse_metrics(metrics, limiter, detector);
   net::NetMetrics net_metrics(metrics);
   signaling::SignalingMetrics signaling_metrics(metrics);
 
@@ -189,6 +189,8 @@ static int serve(int argc, char** argv) {
   // there, each instance holding its own sockets (net/redis_hub.hpp).
   redis::Metrics redis_metrics;
   std::unique_ptr<net::MatchHub> hub_owner;
+  // With Redis, rate limits and the abuse detector's counts are shared too.
+  std::unique_ptr<net::RedisGate> shared_gate;
   if (cfg.redis_url.empty()) {
     hub_owner = std::make_unique<net::Hub>(net::HubDeps{.matchmaker = matchmaking,
                                                         .clock = clock,
@@ -215,9 +217,18 @@ static int serve(int argc, char** argv) {
                                                                        .match_waits = match_waits,
                                                                        .on_session_end = on_session_end});
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
+    shared_gate = std::make_unique<net::RedisGate>(
+        net::RedisGateDeps{.hub = *redis_hub,
+                           .settings = {.limits = limits, .rules = abuse_rules(cfg), .captcha = cfg.captcha},
+                           .altcha = altcha,
+                           .fallback = local_gate,
+                           .clock = clock,
+                           .registry = metrics});
     hub_owner = std::move(redis_hub);
   }
   net::MatchHub& hub = *hub_owner;
+  signaling::AdmissionGate& gate = shared_gate ? static_cast<signaling::AdmissionGate&>(*shared_gate) : local_gate;
+  app::register_abuse_metrics(metrics, limiter, detector, shared_gate.get());
   // Pairs reported in earlier runs stay apart.
   if (auto pairs = moderation.reported_device_pairs()) {
     for (const auto& [a, b] : *pairs) hub.exclude_pair(a, b);
@@ -239,10 +250,23 @@ static int serve(int argc, char** argv) {
   // Ready while the database answers and matchmaking can work (with Redis:
   // connected and the inbox probe coming back). Liveness never asks either.
   app::ServerStatus status(drain, [&db, &hub] { return hub.ready() && static_cast<bool>(db.ping()); });
-  app::LiveStatsSource live_stats(hub, net_metrics, signaling_metrics, detector);
-  // POST /api/v1/reports takes from the same per-device bucket as `report`.
-  auto report_gate = [&gate](std::string_view device) -> std::optional<moderation::Failure> {
-    auto refused = gate.check(abuse::Limit::report_per_device, device);
+  // The watch list: shared entries (with Redis) and this instance's report-driven ones.
+  app::LiveStatsSource live_stats(hub, net_metrics, signaling_metrics, [&detector, &shared_gate] {
+    auto entries = detector.watch_list();
+    if (shared_gate) {
+      std::erase_if(entries, [](const abuse::WatchEntry& e) { return e.rule != abuse::Rule::distinct_reporters; });
+      auto shared = shared_gate->watch_list();
+      entries.insert(entries.end(), shared.begin(), shared.end());
+      std::stable_sort(entries.begin(), entries.end(), [](const abuse::WatchEntry& a, const abuse::WatchEntry& b) {
+        return a.last_seen_unix_ms > b.last_seen_unix_ms;
+      });
+    }
+    return entries;
+  });
+  // POST /api/v1/reports takes from the same per-device bucket as `report`
+  // (this instance's: the admin API answers synchronously).
+  auto report_gate = [&local_gate](std::string_view device) -> std::optional<moderation::Failure> {
+    auto refused = local_gate.check(abuse::Limit::report_per_device, device);
     if (!refused) return std::nullopt;
     return moderation::Failure{core::ErrorCode::rate_limited, "too many reports", refused->retry_after_ms};
   };
@@ -253,14 +277,23 @@ static int serve(int argc, char** argv) {
       .clock = clock,
       .metrics = metrics,
       .status = status,
-      .admit_session = [ban = http::make_ban_check(moderation), &gate](
-                           const http::Request& req, std::string_view device_key) -> std::optional<http::Response> {
-        if (auto refused = ban(req, device_key)) return refused;
-        auto refused = gate.check_all(
-            {{abuse::Limit::session_per_ip, req.client_ip}, {abuse::Limit::session_per_device, device_key}});
-        if (!refused) return std::nullopt;
-        return http::rate_limited("too many session requests", refused->retry_after_ms);
-      },
+      .admit_session =
+          [ban = http::make_ban_check(moderation), &gate](const http::Request& req, std::string_view device_key,
+                                                          std::function<void(std::optional<http::Response>)> done) {
+            if (auto refused = ban(req, device_key)) {
+              done(std::move(refused));
+              return;
+            }
+            gate.check_all({{abuse::Limit::session_per_ip, req.client_ip},
+                            {abuse::Limit::session_per_device, std::string(device_key)}},
+                           [done = std::move(done)](const signaling::Admission& refused) {
+                             if (!refused) {
+                               done(std::nullopt);
+                               return;
+                             }
+                             done(http::rate_limited("too many session requests", refused->retry_after_ms));
+                           });
+          },
       .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
                                                               .jwt = jwt,
                                                               .clock = clock,
@@ -298,10 +331,15 @@ static int serve(int argc, char** argv) {
                                      .router = router,
                                      .blocking = blocking,
                                      .signaling = signaling,
-                                     .sweep_idle_state = [&limiter, &detector] {
-                                       limiter.sweep();
-                                       detector.sweep();
-                                     }});
+                                     .sweep_idle_state =
+                                         [&limiter, &detector] {
+                                           limiter.sweep();
+                                           detector.sweep();
+                                         },
+                                     .on_tick =
+                                         [&shared_gate] {
+                                           if (shared_gate) shared_gate->tick();
+                                         }});
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   return server.run();

@@ -118,6 +118,15 @@ class Altcha {
 
   AltchaStats stats() const;
 
+  // verify() without its replay guard and without counting the outcome, for
+  // a caller that keeps used challenges elsewhere (shared in Redis): ok gives
+  // the challenge (the replay key) and when it expires (unix ms); that caller
+  // then counts the final outcome with count().
+  AltchaStatus check_unspent(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const {
+    return check(payload, challenge_out, expires_ms_out);
+  }
+  void count(AltchaStatus s) { verified_[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed); }
+
   static constexpr std::size_t kMaxPayloadBytes = 4096;
 
  private:

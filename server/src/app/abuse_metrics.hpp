@@ -6,9 +6,14 @@
 #include "abuse/rate_limiter.hpp"
 #include "obs/metrics.hpp"
 
+namespace serendip::net {
+class RedisGate;
+}
+
 namespace serendip::app {
 
+// `shared`: the gate over Redis when there is one (its hits and refusals add in); may be null.
 void register_abuse_metrics(obs::Registry& registry, const abuse::RateLimiter& limiter,
-                            const abuse::AbuseDetector& detector);
+                            const abuse::AbuseDetector& detector, const net::RedisGate* shared = nullptr);
 
 }  // namespace serendip::app

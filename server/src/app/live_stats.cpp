@@ -27,7 +27,7 @@ http::LiveStats LiveStatsSource::live_stats() const {
 
 std::string LiveStatsSource::watch_list_json() const {
   boost::json::array out;
-  for (const auto& e : detector_.watch_list()) {
+  for (const auto& e : watch_list_()) {
     out.push_back(boost::json::object{{"kind", abuse::to_string(e.kind)},
                                       {"subject", e.subject},
                                       {"rule", abuse::to_string(e.rule)},

@@ -3,6 +3,10 @@
 // the abuse detector's watch list. Thread-safe, quick: called per request.
 #pragma once
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "abuse/abuse_detector.hpp"
 #include "http/admin_api.hpp"
 #include "net/match_hub.hpp"
@@ -14,17 +18,21 @@ namespace serendip::app {
 class LiveStatsSource final : public http::StatsProvider {
  public:
   LiveStatsSource(const net::MatchHub& hub, const net::NetMetrics& net_metrics,
-                  const signaling::SignalingMetrics& signaling_metrics, abuse::AbuseDetector& detector)
-      : hub_(hub), net_metrics_(net_metrics), signaling_metrics_(signaling_metrics), detector_(detector) {}
+                  const signaling::SignalingMetrics& signaling_metrics,
+                  std::function<std::vector<abuse::WatchEntry>()> watch_list)
+      : hub_(hub),
+        net_metrics_(net_metrics),
+        signaling_metrics_(signaling_metrics),
+        watch_list_(std::move(watch_list)) {}
 
   http::LiveStats live_stats() const override;
   std::string watch_list_json() const override;
 
  private:
-  const net::MatchHub& hub_;                              // Passed by argument.
-  const net::NetMetrics& net_metrics_;                    // Passed by argument.
-  const signaling::SignalingMetrics& signaling_metrics_;  // Passed by argument.
-  abuse::AbuseDetector& detector_;                        // Passed by argument.
+  const net::MatchHub& hub_;                                    // Passed by argument.
+  const net::NetMetrics& net_metrics_;                          // Passed by argument.
+  const signaling::SignalingMetrics& signaling_metrics_;        // Passed by argument.
+  std::function<std::vector<abuse::WatchEntry>()> watch_list_;  // most recent first
 };
 
 }  // namespace serendip::app

@@ -118,7 +118,7 @@ ApiHandler make_admin_api(AdminApiDeps deps) {
   return [api](const Request& req) { return api->handle(req); };
 }
 
-AdmissionCheck make_ban_check(moderation::ModerationService& moderation) {
+ImmediateCheck make_ban_check(moderation::ModerationService& moderation) {
   return [&moderation](const Request& req, std::string_view device_key) -> std::optional<Response> {
     auto info = moderation.active_block(req.client_ip, device_key);
     if (!info) return std::nullopt;

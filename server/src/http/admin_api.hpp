@@ -79,9 +79,9 @@ struct AdminApiDeps {
 // the CORS preflight for OPTIONS). Thread-safe.
 ApiHandler make_admin_api(AdminApiDeps deps);
 
-// For RouterDeps::admit_session: 403 banned for a caller whose IP
+// Part of RouterDeps::admit_session: 403 banned for a caller whose IP
 // (req.client_ip) or device (the device key the router passes) is blocked.
-AdmissionCheck make_ban_check(moderation::ModerationService& moderation);
+ImmediateCheck make_ban_check(moderation::ModerationService& moderation);
 
 // 403 {"error":{"code":"banned","message":...,"until":RFC 3339|null,"reason":...,"appealable":...}}
 Response banned_response(const moderation::BlockInfo& info);

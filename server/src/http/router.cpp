@@ -2,6 +2,7 @@
 
 #include <array>
 #include <exception>
+#include <optional>
 #include <variant>
 
 #include <boost/json/array.hpp>
@@ -109,6 +110,13 @@ struct Router::Impl {
 
   std::int64_t now_s() const { return deps.clock.unix_ms() / 1000; }
 
+  // What a session or refresh request asks for once its body or token is
+  // checked: a token for (sub, did); sub empty = a fresh user id.
+  struct TokenAsk {
+    std::string sub;
+    std::string did;
+  };
+
   Response route(const Request& req) const {
     const std::string_view path = req.path;
     if (path == "/healthz") return health(req, 200, R"({"status":"ok"})");
@@ -147,12 +155,28 @@ struct Router::Impl {
     } else {
       res = api_route(req, cors);
     }
+    return with_cors(std::move(res), cors ? origin : std::string_view{});
+  }
+
+  // `allowed_origin` empty: not a CORS answer.
+  static Response with_cors(Response res, std::string_view allowed_origin) {
     res.set("vary", "Origin");
-    if (cors) {
-      res.set("access-control-allow-origin", origin);
+    if (!allowed_origin.empty()) {
+      res.set("access-control-allow-origin", allowed_origin);
       res.set("access-control-expose-headers", "Retry-After");
     }
     return res;
+  }
+
+  // POST /api/v1/session and /session/refresh, whose admission (a shared rate
+  // limit) may answer later; nullopt for every other request.
+  std::optional<std::variant<TokenAsk, Response>> token_request(const Request& req) const {
+    if (req.method != "POST") return std::nullopt;
+    const Route* route = find_route(req.path);
+    if (route == nullptr) return std::nullopt;
+    if (route->endpoint == Endpoint::session) return session_ask(req);
+    if (route->endpoint == Endpoint::refresh) return refresh_ask(req);
+    return std::nullopt;
   }
 
   Response api_route(const Request& req, bool cors) const {
@@ -167,8 +191,8 @@ struct Router::Impl {
     if (req.method == "OPTIONS") return preflight(route->allow, cors);
     if (req.method != route->method) return method_not_allowed(route->allow);
     switch (route->endpoint) {
-      case Endpoint::session: return session(req);
-      case Endpoint::refresh: return refresh(req);
+      case Endpoint::session: return token_now(req, session_ask(req));
+      case Endpoint::refresh: return token_now(req, refresh_ask(req));
       case Endpoint::turn_credentials: return turn(req);
     }
     return error_response(ErrorCode::internal, "unreachable");
@@ -187,7 +211,7 @@ struct Router::Impl {
   }
 
   // POST /api/v1/session {"deviceId": "..."}
-  Response session(const Request& req) const {
+  std::variant<TokenAsk, Response> session_ask(const Request& req) const {
     constexpr std::string_view kExpected = "body must be {\"deviceId\": \"...\"}";
     auto body = json_object_body(req, deps.config.max_http_body_bytes, kExpected);
     if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
@@ -197,27 +221,47 @@ struct Router::Impl {
     if (!auth::valid_device_id(device_id)) {
       return error_response(ErrorCode::bad_request, "deviceId must be 16-128 characters of [A-Za-z0-9_-]");
     }
-    const std::string did = auth::device_key(deps.device_key_secret, device_id);
-    if (deps.admit_session) {
-      if (auto refused = deps.admit_session(req, did)) return std::move(*refused);
-    }
-    // The user id is random per token: it links nothing beyond one session chain.
-    Response res = token_response("u_" + auth::random_hex(12), did);
-    tokens_issued.inc();
-    return res;
+    return TokenAsk{{}, auth::device_key(deps.device_key_secret, device_id)};
   }
 
   // POST /api/v1/session/refresh with a still-valid anonymous token.
-  Response refresh(const Request& req) const {
+  std::variant<TokenAsk, Response> refresh_ask(const Request& req) const {
     auto claims = authenticate(req);
     if (auto* refused = std::get_if<Response>(&claims)) return std::move(*refused);
-    const auto& c = std::get<auth::Claims>(claims);
-    if (deps.admit_session) {
-      if (auto refused = deps.admit_session(req, c.did)) return std::move(*refused);
-    }
-    Response res = token_response(c.sub, c.did);
-    tokens_refreshed.inc();
+    auto& c = std::get<auth::Claims>(claims);
+    return TokenAsk{std::move(c.sub), std::move(c.did)};
+  }
+
+  // The token once admitted (or what admission answered instead).
+  Response issue(TokenAsk ask, std::optional<Response> refused) const {
+    if (refused) return std::move(*refused);
+    const bool fresh = ask.sub.empty();
+    // The user id is random per token: it links nothing beyond one session chain.
+    Response res = token_response(fresh ? "u_" + auth::random_hex(12) : std::move(ask.sub), std::move(ask.did));
+    (fresh ? tokens_issued : tokens_refreshed).inc();
     return res;
+  }
+
+  // Admits `ask`, then answers through `respond` (at once when admission does).
+  void admit(const Request& req, TokenAsk ask, std::function<void(Response)> respond) const {
+    if (!deps.admit_session) {
+      respond(issue(std::move(ask), std::nullopt));
+      return;
+    }
+    const std::string did = ask.did;
+    deps.admit_session(
+        req, did, [this, ask = std::move(ask), respond = std::move(respond)](std::optional<Response> refused) mutable {
+          respond(issue(std::move(ask), std::move(refused)));
+        });
+  }
+
+  // The synchronous answer for session/refresh: admission must answer at once.
+  Response token_now(const Request& req, std::variant<TokenAsk, Response> ask) const {
+    if (auto* early = std::get_if<Response>(&ask)) return std::move(*early);
+    std::optional<Response> out;
+    admit(req, std::move(std::get<TokenAsk>(ask)), [&out](Response r) { out = std::move(r); });
+    if (!out) return error_response(ErrorCode::internal, "admission did not answer at once");
+    return std::move(*out);
   }
 
   // GET /api/v1/turn-credentials
@@ -283,6 +327,38 @@ Response Router::handle(const Request& req) const {
     res.body.clear();
   }
   return res;
+}
+
+void Router::handle(const Request& req, std::function<void(Response)> respond) const {
+  std::optional<std::variant<Impl::TokenAsk, Response>> ask;
+  try {
+    ask = impl_->token_request(req);
+  } catch (const std::exception& e) {
+    obs::log(obs::Level::error, "http", "handler_failed", {{"what", e.what()}});
+    ask = error_response(ErrorCode::internal, "internal error");
+  }
+  if (!ask) {
+    respond(handle(req));
+    return;
+  }
+  const std::string_view origin = req.header("origin");
+  const std::string cors_origin(!origin.empty() && origin_allowed(impl_->deps.config, origin) ? origin : "");
+  auto finish = [cors_origin, tls = req.tls, respond = std::move(respond)](Response res) {
+    res = Impl::with_cors(std::move(res), cors_origin);
+    add_security_headers(res, tls);
+    respond(std::move(res));
+  };
+  if (auto* early = std::get_if<Response>(&*ask)) {
+    finish(std::move(*early));
+    return;
+  }
+  impl_->admit(req, std::move(std::get<Impl::TokenAsk>(*ask)), std::move(finish));
+}
+
+AdmissionCheck at_once(ImmediateCheck check) {
+  return
+      [check = std::move(check)](const Request& req, std::string_view device_key,
+                                 std::function<void(std::optional<Response>)> done) { done(check(req, device_key)); };
 }
 
 std::vector<core::IceServer> ice_servers_for(const config::Config& config, std::string_view user_id,

@@ -29,11 +29,17 @@ class ServerStatus {
 };
 
 // Seam for ban checks and rate limits: consulted before POST /api/v1/session
-// and /session/refresh issue a token. Return a response to send instead (403
-// banned, 429 rate_limited with Retry-After, ...) or nullopt to proceed.
-// `device_key` is auth::device_key of the caller's device. Called from every
-// I/O thread: must be thread-safe.
-using AdmissionCheck = std::function<std::optional<Response>(const Request& req, std::string_view device_key)>;
+// and /session/refresh issue a token. Answers through `done`, on the calling
+// thread, at once or later (a rate limit shared through Redis): a response to
+// send instead (403 banned, 429 rate_limited with Retry-After, ...) or
+// nullopt to proceed. `req` is valid during the call only. `device_key` is
+// auth::device_key of the caller's device. Called from every I/O thread:
+// must be thread-safe.
+using AdmissionCheck = std::function<void(const Request& req, std::string_view device_key,
+                                          std::function<void(std::optional<Response>)> done)>;
+// The same, answered at once (a ban check, a test's fake).
+using ImmediateCheck = std::function<std::optional<Response>(const Request& req, std::string_view device_key)>;
+AdmissionCheck at_once(ImmediateCheck check);
 
 // Seam for further /api/ routes (admin API, appeals): tried for any /api/ path
 // the router does not know, before answering 404. nullopt = not mine. The
@@ -57,8 +63,12 @@ class Router {
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
-  // Thread-safe (called from every I/O thread).
+  // Thread-safe (called from every I/O thread). Needs an admission check
+  // that answers at once (else session requests get a 500).
   Response handle(const Request& req) const;
+  // The same, answered through `respond` on this thread: at once, or after
+  // the admission check answered. `req` is needed during the call only.
+  void handle(const Request& req, std::function<void(Response)> respond) const;
 
  private:
   struct Impl;

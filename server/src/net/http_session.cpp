@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include <memory>
 #include <optional>
 
 #include <boost/asio/ssl.hpp>
@@ -135,8 +136,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     ctx.metrics.http_requests.inc();
     const bool head = req.method() == bhttp::verb::head;
-    auto response = ctx.router.handle(to_request(req, client_ip_, kIsTls<Stream>));
-    respond(to_beast(std::move(response), req.version(), req.keep_alive(), head));
+    // Answered at once, or after a shared rate limit answered (this thread).
+    ctx.router.handle(
+        to_request(req, client_ip_, kIsTls<Stream>),
+        [self = this->shared_from_this(), version = req.version(), keep_alive = req.keep_alive(),
+         head](http::Response response) { self->respond(to_beast(std::move(response), version, keep_alive, head)); });
   }
 
   void upgrade() {
@@ -167,7 +171,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
-    if (auto refused = ctx.signaling.gate.check(abuse::Limit::connect_per_ip, client_ip_)) {
+    auto pending = std::make_shared<UpgradeRequest>(std::move(req));
+    ctx.signaling.gate.check(abuse::Limit::connect_per_ip, client_ip_,
+                             [self = this->shared_from_this(), pending](const signaling::Admission& refused) {
+                               self->upgrade_admitted(std::move(*pending), refused);
+                             });
+  }
+
+  void upgrade_admitted(UpgradeRequest req, const signaling::Admission& refused) {
+    auto& ctx = worker_.context();
+    if (refused) {
       ctx.metrics.ws_refused_rate.inc();
       auto res = http::rate_limited("too many connections", refused->retry_after_ms);
       http::add_security_headers(res, kIsTls<Stream>);
@@ -176,7 +189,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     if (ctx.drain.draining()) {
       ctx.metrics.ws_refused_draining.inc();
-      refuse(core::ErrorCode::unavailable, "server is draining");
+      auto res = http::error_response(core::ErrorCode::unavailable, "server is draining");
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
     deadline_.cancel();

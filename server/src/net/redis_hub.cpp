@@ -44,6 +44,11 @@ constexpr std::array<core::Mode, 2> kModes{core::Mode::video, core::Mode::text};
 constexpr auto kRedeliverAfter = std::chrono::milliseconds(100);
 constexpr int kDeliveryAttempts = 30;
 
+// The Redis client of the worker this thread runs, and the hub it belongs to
+// (set on each worker's thread before it serves anything).
+thread_local const void* t_lane_owner = nullptr;
+thread_local redis::Client* t_lane_client = nullptr;
+
 std::string inbox_of(std::string_view instance) {
   std::string c = "inbox:{";
   c += instance;
@@ -919,6 +924,12 @@ void RedisHub::start(std::span<Worker* const> workers) {
     lane.client = std::make_unique<redis::Client>(w->io(), std::move(cfg), im.deps.redis_metrics);
     im.lanes.push_back(std::move(lane));
   }
+  for (auto& lane : im.lanes) {
+    boost::asio::post(lane.worker->io(), [owner = impl_.get(), client = lane.client.get()] {
+      t_lane_owner = owner;
+      t_lane_client = client;
+    });
+  }
   // The inbox is served on the first worker (sessions on other workers are
   // reached through their relay inbox or executor).
   im.subscriber = std::make_unique<redis::Subscriber>(*im.lanes[0].client);
@@ -940,6 +951,11 @@ void RedisHub::stop() {
 }
 
 bool RedisHub::ready() const { return impl_->ready_flag.load(); }
+
+redis::Client* RedisHub::client_here() const {
+  if (t_lane_owner != impl_.get() || impl_->stopped.load()) return nullptr;
+  return t_lane_client;
+}
 
 void RedisHub::connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session) {
   auto& im = *impl_;

@@ -44,8 +44,9 @@
 #include "store/model.hpp"
 
 namespace serendip::redis {
+class Client;
 struct Metrics;
-}
+}  // namespace serendip::redis
 
 namespace serendip::net {
 
@@ -94,6 +95,10 @@ class RedisHub final : public MatchHub {
   bool ready() const override;
 
   const std::string& instance_id() const;
+  // The Redis client of the worker whose thread calls this (for other shared
+  // state: rate limits, the abuse detector); null on any other thread, before
+  // start() reached the worker, and after stop(). Use it on this thread only.
+  redis::Client* client_here() const;
 
  private:
   struct Impl;

@@ -125,6 +125,7 @@ struct Server::Impl {
     tick_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       deps.hub.tick();
+      if (deps.on_tick) deps.on_tick();
       if (++ticks % kSweepEveryTicks == 0 && deps.sweep_idle_state) deps.sweep_idle_state();
       schedule_tick();
     });

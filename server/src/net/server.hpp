@@ -40,6 +40,8 @@ struct ServerDeps {
   // Every 30 s: drop idle state so memory stays bounded whatever the traffic
   // (rate-limit buckets, stale watch-list entries). May be empty.
   std::function<void()> sweep_idle_state;
+  // Every tick (250 ms), on the first worker's thread, after the hub's. May be empty.
+  std::function<void()> on_tick;
 };
 
 class Server {

@@ -88,6 +88,7 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   bool next(std::optional<std::int64_t> re) override;
   void leave(std::optional<std::int64_t> re) override;
   void offload(std::function<void()> work, std::function<void()> done) override;
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
   // Teardown shared by both transports: leave the hub, drop the peer.
   void leave_hub();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "net/errors.hpp"
@@ -40,6 +41,8 @@ class WsSession final : public WsSessionBase {
 
   std::shared_ptr<WsSession> self_ptr() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
   void send(std::string frame) override;  // signaling::Port
+  void hold() override { held_ = true; }  // signaling::Port
+  void release() override;                // signaling::Port
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void enqueue(SendNode* node);
@@ -54,6 +57,9 @@ class WsSession final : public WsSessionBase {
   Phase phase_ = Phase::upgrading;
   bool writing_ = false;
   bool ping_in_flight_ = false;
+  // The handler awaits an answer: the next read waits for release().
+  bool held_ = false;
+  bool read_deferred_ = false;
   std::optional<std::uint16_t> close_code_;  // close requested, sent after queued frames
   std::string close_reason_;
 
@@ -132,6 +138,19 @@ void WsSession<Stream>::on_read(boost::system::error_code ec, std::size_t) {
   }
   read_buf_.consume(read_buf_.size());
   read_buf_.give_back();
+  if (phase_ == Phase::finished) return;
+  if (held_) {
+    read_deferred_ = true;
+    return;
+  }
+  do_read();
+}
+
+template <class Stream>
+void WsSession<Stream>::release() {
+  held_ = false;
+  if (!read_deferred_) return;
+  read_deferred_ = false;
   if (phase_ != Phase::finished) do_read();
 }
 
@@ -207,6 +226,11 @@ void WsSession<Stream>::close(std::uint16_t code, std::string_view reason) {
     default: break;
   }
   closing_since_ms_ = worker_.context().clock.now_ms();
+  if (read_deferred_) {
+    // The close handshake and teardown ride on a pending read.
+    read_deferred_ = false;
+    do_read();
+  }
   if (!writing_) do_close();
 }
 
@@ -226,6 +250,11 @@ void WsSession<Stream>::abort() {
   boost::system::error_code ignored;
   beast::get_lowest_layer(ws_).shutdown(tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).close(ignored);
+  if (read_deferred_) {
+    // No read pending to fail: finish once the caller is done with us.
+    read_deferred_ = false;
+    asio::post(ws_.get_executor(), [self = self_ptr()] { self->finish(); });
+  }
   // The pending read fails with operation_aborted and finishes us.
 }
 

@@ -1,8 +1,35 @@
 #include "signaling/admission.hpp"
 
+#include <memory>
+
 namespace serendip::signaling {
 
-Admission AdmissionGate::check(abuse::Limit limit, std::string_view key) {
+namespace {
+
+// Checks limits[i..] in order, each after the previous one's answer.
+void check_from(AdmissionGate& gate, std::shared_ptr<AdmissionGate::Limits> limits, std::size_t i,
+                AdmissionGate::Done done) {
+  if (i >= limits->size()) {
+    done(std::nullopt);
+    return;
+  }
+  const auto& [limit, key] = (*limits)[i];
+  gate.check(limit, key, [&gate, limits, i, done = std::move(done)](Admission a) mutable {
+    if (a) {
+      done(std::move(a));
+      return;
+    }
+    check_from(gate, std::move(limits), i + 1, std::move(done));
+  });
+}
+
+}  // namespace
+
+void AdmissionGate::check_all(Limits limits, Done done) {
+  check_from(*this, std::make_shared<Limits>(std::move(limits)), 0, std::move(done));
+}
+
+Admission LocalGate::check(abuse::Limit limit, std::string_view key) {
   auto decision = limiter_.check(limit, key);
   if (decision) return std::nullopt;
   Refusal refusal{.retry_after_ms = decision.retry_after_ms};
@@ -11,14 +38,14 @@ Admission AdmissionGate::check(abuse::Limit limit, std::string_view key) {
   return refusal;
 }
 
-Admission AdmissionGate::check_all(std::initializer_list<std::pair<abuse::Limit, std::string_view>> limits) {
+Admission LocalGate::check_all(std::initializer_list<std::pair<abuse::Limit, std::string_view>> limits) {
   for (auto [limit, key] : limits) {
     if (auto refused = check(limit, key)) return refused;
   }
   return std::nullopt;
 }
 
-Admission AdmissionGate::matchmaking(MatchCommand command, std::string_view device, std::string_view ip) {
+Admission LocalGate::matchmaking(MatchCommand command, std::string_view device, std::string_view ip) {
   const bool next = command == MatchCommand::next;
   if (auto refused = check(next ? abuse::Limit::next_per_device : abuse::Limit::join_per_device, device)) {
     return refused;
@@ -27,6 +54,15 @@ Admission AdmissionGate::matchmaking(MatchCommand command, std::string_view devi
   auto verdict = next ? detector_.on_next(device, ip) : detector_.on_join(device, ip);
   if (verdict.captcha_required) return Refusal{.captcha = verdict.difficulty};
   return std::nullopt;
+}
+
+CaptchaVerdict LocalGate::solve_captcha(std::string_view device, std::string_view payload) {
+  const auto status = altcha_.verify(payload);
+  if (status == abuse::AltchaStatus::ok) {
+    detector_.captcha_solved(device);
+    return {status, std::nullopt};
+  }
+  return {status, detector_.needs_captcha(device)};
 }
 
 }  // namespace serendip::signaling

@@ -109,11 +109,14 @@ void Handler::join(core::Preferences prefs, std::optional<std::int64_t> re) {
     return;
   }
   if (refuse_if_blocked()) return;
-  if (auto refused = services_.gate.matchmaking(MatchCommand::join, device_key_, client_ip_)) {
-    refuse(*refused, true, "too many joins", re);
-    return;
-  }
-  port_.join(std::move(prefs), re);
+  services_.gate.matchmaking(MatchCommand::join, device_key_, client_ip_,
+                             after([this, prefs = std::move(prefs), re](Admission refused) mutable {
+                               if (refused) {
+                                 refuse(*refused, true, "too many joins", re);
+                                 return;
+                               }
+                               port_.join(std::move(prefs), re);
+                             }));
 }
 
 void Handler::next(std::optional<std::int64_t> re) {
@@ -121,13 +124,15 @@ void Handler::next(std::optional<std::int64_t> re) {
     send_error(ErrorCode::unavailable, "server is draining; reconnect", re);
     return;
   }
-  if (auto refused = services_.gate.matchmaking(MatchCommand::next, device_key_, client_ip_)) {
-    refuse(*refused, true, "too many nexts", re);
-    // Refused: the session still ends (the peer is told), nothing requeues.
-    port_.leave(std::nullopt);
-    return;
-  }
-  if (!port_.next(re)) send_error(ErrorCode::not_in_session, "join first", re);
+  services_.gate.matchmaking(MatchCommand::next, device_key_, client_ip_, after([this, re](Admission refused) {
+                               if (refused) {
+                                 refuse(*refused, true, "too many nexts", re);
+                                 // Refused: the session still ends (the peer is told), nothing requeues.
+                                 port_.leave(std::nullopt);
+                                 return;
+                               }
+                               if (!port_.next(re)) send_error(ErrorCode::not_in_session, "join first", re);
+                             }));
 }
 
 void Handler::relay(std::string_view session_id, std::string_view frame, std::optional<std::int64_t> re) {
@@ -174,18 +179,21 @@ void Handler::report(const protocol::ReportMsg& msg, std::optional<std::int64_t>
     send_error(ErrorCode::not_in_session, "no such session of yours to report", re);
     return;
   }
-  if (auto refused = services_.gate.check(abuse::Limit::report_per_device, device_key_)) {
-    refuse(*refused, false, "too many reports", re);
-    return;
-  }
   ReportJob job{user_id_, client_ip_,
                 moderation::ReportRequest{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                           std::string(msg.comment)}};
-  // Filed off this thread (the store commits before answering); answered here.
-  auto result = std::make_shared<std::optional<moderation::Outcome<std::int64_t>>>();
-  port_.offload([&moderation = services_.moderation, job = std::move(job),
-                 result] { result->emplace(moderation.file_report(job)); },
-                [this, result, re] { report_filed(**result, re); });
+  services_.gate.check(abuse::Limit::report_per_device, device_key_,
+                       after([this, job = std::move(job), re](Admission refused) mutable {
+                         if (refused) {
+                           refuse(*refused, false, "too many reports", re);
+                           return;
+                         }
+                         // Filed off this thread (the store commits before answering); answered here.
+                         auto result = std::make_shared<std::optional<moderation::Outcome<std::int64_t>>>();
+                         port_.offload([&moderation = services_.moderation, job = std::move(job),
+                                        result] { result->emplace(moderation.file_report(job)); },
+                                       [this, result, re] { report_filed(**result, re); });
+                       }));
 }
 
 void Handler::report_filed(const moderation::Outcome<std::int64_t>& result, std::optional<std::int64_t> re) {
@@ -198,17 +206,18 @@ void Handler::report_filed(const moderation::Outcome<std::int64_t>& result, std:
 }
 
 void Handler::captcha(std::string_view payload, std::optional<std::int64_t> re) {
-  auto& m = services_.metrics;
-  const auto status = services_.altcha.verify(payload);
-  if (status == abuse::AltchaStatus::ok) {
-    m.captchas_solved.inc();
-    services_.gate.captcha_solved(device_key_);
-    port_.send(protocol::encode_captcha_ok(re));
-    return;
-  }
-  m.captchas_rejected.inc();
-  send_error(ErrorCode::captcha_required, "captcha rejected: " + std::string(abuse::to_string(status)), re);
-  if (auto difficulty = services_.gate.captcha_owed(device_key_)) send_captcha(*difficulty, std::nullopt);
+  services_.gate.solve_captcha(device_key_, payload, after([this, re](const CaptchaVerdict& v) {
+                                 auto& m = services_.metrics;
+                                 if (v.status == abuse::AltchaStatus::ok) {
+                                   m.captchas_solved.inc();
+                                   port_.send(protocol::encode_captcha_ok(re));
+                                   return;
+                                 }
+                                 m.captchas_rejected.inc();
+                                 send_error(ErrorCode::captcha_required,
+                                            "captcha rejected: " + std::string(abuse::to_string(v.status)), re);
+                                 if (v.still_owed) send_captcha(*v.still_owed, std::nullopt);
+                               }));
 }
 
 bool Handler::refuse_if_blocked() {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/jwt.hpp"
@@ -112,6 +113,18 @@ class Handler {
   void send_error(core::ErrorCode code, std::string_view message, std::optional<std::int64_t> re,
                   std::optional<std::int64_t> retry_after_ms = std::nullopt);
   void forget_session();
+  // Wraps `f` as the callback of a gate answer: the Port holds the client's
+  // later frames until it has run, and keeps the connection alive till then;
+  // it does not run once the connection is closed.
+  template <class F>
+  auto after(F f) {
+    port_.hold();
+    return [this, keep = port_.keep_alive(), f = std::move(f)](auto&&... args) mutable {
+      port_.release();
+      if (phase_ == Phase::closed) return;
+      f(std::forward<decltype(args)>(args)...);
+    };
+  }
   // Asks the Port to close; nothing more is handled or sent after it.
   void close(std::uint16_t code, std::string_view reason);
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,14 @@ class Port {
   // meanwhile (the connection, and so its handler, is kept alive until then);
   // the handler checks its own state there.
   virtual void offload(std::function<void()> work, std::function<void()> done) = 0;
+
+  // Hand no further frame to the handler until release(): it awaits an answer
+  // (a shared rate limit, a CAPTCHA's replay check) and the client's next
+  // frames must wait their turn. Safe to call in any state, also closed.
+  virtual void hold() = 0;
+  virtual void release() = 0;
+  // Keeps the connection, and so its handler, alive for as long as it is held.
+  virtual std::shared_ptr<void> keep_alive() = 0;
 };
 
 // A report as the handler files it: who reports (the client never names the

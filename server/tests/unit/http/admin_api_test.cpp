@@ -113,7 +113,7 @@ class AdminApiTest : public testing::RouterTest {
     service_->set_block_listener(&kicks_);
     fallback_ =
         make_admin_api(AdminApiDeps{*service_, jwt_, clock_, stats_, sessions_, heatmap_, std::string(kDeviceSecret)});
-    admit_ = make_ban_check(*service_);
+    admit_ = at_once(make_ban_check(*service_));
     EXPECT_TRUE(service_->ensure_bootstrap_admin("root:root password").has_value());
     EXPECT_TRUE(
         service_->create_admin(moderation::Actor::system_actor("test"), "mod1", "mod1 password", store::Role::moderator)

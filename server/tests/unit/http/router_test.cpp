@@ -117,17 +117,49 @@ TEST_F(ApiTest, SessionBadRequests) {
 
 TEST_F(ApiTest, SessionAdmissionSeam) {
   std::string seen_device;
-  admit_ = [&](const Request& req, std::string_view device) -> std::optional<Response> {
+  admit_ = at_once([&](const Request& req, std::string_view device) -> std::optional<Response> {
     seen_device = std::string(device);
     if (req.client_ip == "203.0.113.7") {
       return error_response(core::ErrorCode::banned, "blocked", {{"until", nullptr}, {"appealable", true}});
     }
     return std::nullopt;
-  };
+  });
   const Response res = post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})");
   EXPECT_EQ(res.status, 403);
   EXPECT_EQ(parse(res.body).at("error").at("code").as_string(), "banned");
   EXPECT_EQ(seen_device, auth::device_key("device-key-secret", kDevice));
+}
+
+TEST_F(ApiTest, SessionAdmissionMayAnswerLater) {
+  // As a rate limit shared through Redis does: the answer comes after the call.
+  std::vector<std::function<void(std::optional<Response>)>> pending;
+  admit_ = [&](const Request&, std::string_view, std::function<void(std::optional<Response>)> done) {
+    pending.push_back(std::move(done));
+  };
+  std::vector<Response> answers;
+  auto ask = [&] {
+    router().handle(make_request("POST", "/api/v1/session", {{"origin", "http://localhost:5173"}},
+                                 R"({"deviceId":")" + std::string(kDevice) + R"("})"),
+                    [&answers](Response r) { answers.push_back(std::move(r)); });
+  };
+  config_.allowed_origins = {"http://localhost:5173"};
+  ask();
+  ask();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_TRUE(answers.empty());
+  pending[0](std::nullopt);
+  pending[1](error_response(core::ErrorCode::rate_limited, "too many session requests"));
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].status, 200) << answers[0].body;
+  EXPECT_TRUE(parse(answers[0].body).at("token").is_string());
+  EXPECT_EQ(answers[1].status, 429);
+  for (const Response& r : answers) {
+    // The late answer is dressed as any other: CORS and security headers.
+    EXPECT_EQ(r.header("access-control-allow-origin"), "http://localhost:5173");
+    EXPECT_FALSE(r.header("x-content-type-options").empty());
+  }
+  // The synchronous form cannot wait: it says so instead of hanging.
+  EXPECT_EQ(post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})").status, 500);
 }
 
 // ---------------------------------------------------------------- refresh

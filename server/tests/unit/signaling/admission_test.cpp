@@ -19,16 +19,26 @@ namespace {
 constexpr char kDev[] = "device-a";
 constexpr char kIp[] = "198.51.100.4";
 constexpr std::int64_t kDifficulty = 50'000;  // AbuseConfig's base difficulty
+constexpr char kAltchaKey[] = "admission-test-altcha-key";
 
 struct Gate {
   explicit Gate(abuse::RateLimitConfig limits = {}, abuse::AbuseConfig abuse = {})
-      : limiter(limits, clock), detector(abuse, clock), gate(limiter, detector) {}
+      : limiter(limits, clock), detector(abuse, clock), altcha(kAltchaKey, clock), gate(limiter, detector, altcha) {}
 
   core::ManualClock clock;
   abuse::MemoryRateLimiter limiter;
   abuse::MemoryAbuseDetector detector;
-  AdmissionGate gate;
+  abuse::Altcha altcha;
+  LocalGate gate;
 };
+
+// Solves a fresh challenge the way the widget does and hands it to the gate.
+CaptchaVerdict solve(Gate& g, std::string_view device) {
+  const auto c = g.altcha.create_challenge(20);
+  const auto n = abuse::solve_challenge(c);
+  EXPECT_TRUE(n.has_value());
+  return g.gate.solve_captcha(device, abuse::solution_payload(c, n.value_or(0)));
+}
 
 abuse::RateLimitConfig one_a_minute(abuse::Limit limit, std::int64_t burst = 1) {
   abuse::RateLimitConfig c;
@@ -177,7 +187,7 @@ TEST(AdmissionGate, AnOwedCaptchaRefusesMatchmakingUntilSolved) {
     EXPECT_EQ(refused->retry_after_ms, 0);  // no wait helps: only a solution
     EXPECT_EQ(refused->captcha, kDifficulty);
 
-    g.gate.captcha_solved(kDev);
+    EXPECT_EQ(solve(g, kDev).status, abuse::AltchaStatus::ok);
     EXPECT_EQ(g.gate.captcha_owed(kDev), std::nullopt);
     EXPECT_EQ(g.gate.matchmaking(command, kDev, "198.51.100.1"), std::nullopt);
   }
@@ -201,7 +211,7 @@ TEST(AdmissionGate, TheDetectorsRapidRulesAskForACaptcha) {
     ASSERT_TRUE(fourth);
     EXPECT_EQ(fourth->captcha, kDifficulty);
 
-    g.gate.captcha_solved(kDev);  // the counts start over
+    EXPECT_EQ(solve(g, kDev).status, abuse::AltchaStatus::ok);  // the counts start over
     EXPECT_EQ(g.gate.matchmaking(command, kDev, kIp), std::nullopt);
     EXPECT_EQ(g.gate.matchmaking(command, kDev, kIp), std::nullopt);
     const Admission again = g.gate.matchmaking(command, kDev, kIp);
@@ -234,6 +244,52 @@ TEST(AdmissionGate, ARateLimitedAttemptDoesNotReachTheDetectorsRules) {
   }
   EXPECT_EQ(g.detector.rule_hits()[static_cast<std::size_t>(abuse::Rule::rapid_join)], 0u);
   EXPECT_EQ(g.gate.captcha_owed(kDev), std::nullopt);
+}
+
+}  // namespace
+}  // namespace serendip::signaling
+
+namespace serendip::signaling {
+namespace {
+
+TEST(AdmissionGate, ASolvedChallengeIsSpentAndARejectedOneLeavesTheDebt) {
+  abuse::AbuseConfig a;
+  a.ips_per_device = abuse::ThresholdRule{2, 600'000, true};
+  Gate g({}, a);
+  g.gate.connected(kDev, "198.51.100.1");
+  g.gate.connected(kDev, "198.51.100.2");
+  ASSERT_EQ(g.gate.captcha_owed(kDev), kDifficulty);
+
+  const auto c = g.altcha.create_challenge(20);
+  const auto n = abuse::solve_challenge(c);
+  ASSERT_TRUE(n.has_value());
+  const CaptchaVerdict wrong = g.gate.solve_captcha(kDev, abuse::solution_payload(c, *n + 1));
+  EXPECT_EQ(wrong.status, abuse::AltchaStatus::wrong_solution);
+  EXPECT_EQ(wrong.still_owed, kDifficulty);
+
+  const std::string payload = abuse::solution_payload(c, *n);
+  const CaptchaVerdict ok = g.gate.solve_captcha(kDev, payload);
+  EXPECT_EQ(ok.status, abuse::AltchaStatus::ok);
+  EXPECT_EQ(ok.still_owed, std::nullopt);
+  EXPECT_EQ(g.gate.captcha_owed(kDev), std::nullopt);
+
+  const CaptchaVerdict again = g.gate.solve_captcha(kDev, payload);
+  EXPECT_EQ(again.status, abuse::AltchaStatus::replayed);
+  EXPECT_EQ(again.still_owed, std::nullopt);  // nothing owed any more
+}
+
+TEST(AdmissionGate, CheckAllThroughTheCallbackAnswersInOrder) {
+  Gate g(one_a_minute(abuse::Limit::session_per_device));
+  AdmissionGate& base = g.gate;
+  std::vector<Admission> answers;
+  for (int i = 0; i < 2; ++i) {
+    base.check_all({{abuse::Limit::session_per_ip, kIp}, {abuse::Limit::session_per_device, kDev}},
+                   [&answers](Admission a) { answers.push_back(std::move(a)); });
+  }
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0], std::nullopt);
+  ASSERT_TRUE(answers[1]);
+  EXPECT_GT(answers[1]->retry_after_ms, 0);
 }
 
 }  // namespace

@@ -129,6 +129,15 @@ class RecordingPort final : public Port {
     jobs.push_back(Job{std::move(work), std::move(done)});
     trace.emplace_back("offload");
   }
+  void hold() override {
+    held = true;
+    trace.emplace_back("hold");
+  }
+  void release() override {
+    held = false;
+    trace.emplace_back("release");
+  }
+  std::shared_ptr<void> keep_alive() override { return alive; }
 
   // Runs the oldest offloaded job: its work (off the connection's thread in
   // production), then its completion (back on it).
@@ -170,6 +179,9 @@ class RecordingPort final : public Port {
   std::deque<Job> jobs;
   std::vector<std::string> trace;  // every call in order: "send welcome", "close 4001", "connect", ...
 
+  bool held = false;                                      // between hold() and release()
+  std::shared_ptr<int> alive = std::make_shared<int>(0);  // use_count() > 1: a callback keeps us
+
   // Answers.
   bool relay_result = true;  // false: the peer's connection is gone
   bool next_result = true;   // false: never joined
@@ -204,6 +216,52 @@ class FakeModeration final : public Moderation {
   std::vector<ReportJob> filed;
 };
 
+// ---- the admission gate
+
+// The real LocalGate, whose answers can be held back (`defer`) and handed
+// over later with answer_next(), as a gate shared through Redis answers.
+class DeferringGate final : public AdmissionGate {
+ public:
+  explicit DeferringGate(LocalGate& local) : local_(local) {}
+
+  void check(abuse::Limit limit, std::string_view key, Done done) override {
+    local_.check(limit, key, hand(std::move(done)));
+  }
+  void matchmaking(MatchCommand command, std::string_view device, std::string_view ip, Done done) override {
+    local_.matchmaking(command, device, ip, hand(std::move(done)));
+  }
+  void connected(std::string_view device, std::string_view ip) override { local_.connected(device, ip); }
+  void solve_captcha(std::string_view device, std::string_view payload,
+                     std::function<void(CaptchaVerdict)> done) override {
+    local_.solve_captcha(device, payload, hand(std::move(done)));
+  }
+
+  // Hands the oldest held answer to its caller.
+  void answer_next() {
+    ASSERT_FALSE(answers.empty()) << "no answer is held";
+    auto a = std::move(answers.front());
+    answers.pop_front();
+    a();
+  }
+
+  bool defer = false;
+  std::deque<std::function<void()>> answers;
+
+ private:
+  template <class T>
+  std::function<void(T)> hand(std::function<void(T)> done) {
+    return [this, done = std::move(done)](T answer) {
+      if (!defer) {
+        done(std::move(answer));
+        return;
+      }
+      answers.emplace_back([done, answer = std::move(answer)] { done(answer); });
+    };
+  }
+
+  LocalGate& local_;  // Passed by argument.
+};
+
 // ---- the handler and everything around it
 
 inline abuse::AbuseConfig test_abuse_config() {
@@ -229,8 +287,9 @@ struct Rig {
       : options(std::move(o)),
         limiter(options.rate_limits, clock),
         detector(options.abuse, clock),
-        gate(limiter, detector),
         altcha(kAltchaKey, clock, random),
+        local_gate(limiter, detector, altcha),
+        gate(local_gate),
         metrics(registry),
         services{clock, jwt, drain, options.limits, ice_servers_fn(), moderation, gate, altcha, metrics},
         handler(services, port, decoder, options.client_ip, clock.now_ms()) {
@@ -326,8 +385,9 @@ struct Rig {
   core::DrainFlag drain;
   abuse::MemoryRateLimiter limiter;
   abuse::MemoryAbuseDetector detector;
-  AdmissionGate gate;
   abuse::Altcha altcha;
+  LocalGate local_gate;
+  DeferringGate gate;  // answers at once unless told to defer
   obs::Registry registry;
   SignalingMetrics metrics;
   FakeModeration moderation;

@@ -276,5 +276,62 @@ TEST(HandlerMatchmaking, JoinAndNextHaveTheirOwnLimits) {
   EXPECT_EQ(f.port.hub_calls(HubOp::next)[0].re, 3);
 }
 
+// A gate that answers later (shared through Redis): the connection holds the
+// client's next frames and stays alive until the answer, then goes on.
+TEST(HandlerMatchmaking, ALateGateAnswerHoldsTheConnectionUntilItComes) {
+  for (const Command& c : kCommands) {
+    SCOPED_TRACE(c.name);
+    Rig f;
+    f.ready();
+    if (c.op == HubOp::next) f.matched();
+    f.gate.defer = true;
+    f.text(with_id(c.frame, 5));
+    EXPECT_TRUE(f.port.held);
+    EXPECT_TRUE(f.port.hub.empty());
+    EXPECT_GT(f.port.alive.use_count(), 1) << "the pending answer keeps the connection";
+    f.gate.answer_next();
+    EXPECT_FALSE(f.port.held);
+    ASSERT_EQ(f.port.hub.size(), 1u);
+    EXPECT_EQ(f.port.hub[0].op, c.op);
+    EXPECT_EQ(f.port.hub[0].re, 5);
+    EXPECT_EQ(f.port.alive.use_count(), 1);
+  }
+}
+
+TEST(HandlerMatchmaking, ALateGateAnswerToAClosedConnectionDoesNothing) {
+  for (const Command& c : kCommands) {
+    SCOPED_TRACE(c.name);
+    Rig f;
+    f.ready();
+    f.gate.defer = true;
+    f.text(with_id(c.frame, 5));
+    f.handler.on_closed();
+    f.port.forget();
+    f.gate.answer_next();
+    EXPECT_FALSE(f.port.held) << "released, so the transport can tear down";
+    EXPECT_TRUE(f.port.hub.empty());
+    EXPECT_TRUE(f.port.sent.empty());
+  }
+}
+
+TEST(HandlerMatchmaking, ALateRefusalIsAnsweredWhenItComes) {
+  for (const Command& c : kCommands) {
+    SCOPED_TRACE(c.name);
+    RigOptions o;
+    o.rate_limits[c.limit] = abuse::LimitSpec{1, 60'000, 1};
+    Rig f(o);
+    f.ready();
+    f.text(with_id(c.frame, 1));
+    f.port.forget();
+    f.gate.defer = true;
+    f.text(with_id(c.frame, 2));
+    EXPECT_TRUE(f.port.sent.empty());
+    f.gate.answer_next();
+    ASSERT_EQ(f.port.sent.size(), 1u);
+    EXPECT_EQ(f.port.sent[0].at("code"), "rate_limited");
+    EXPECT_EQ(f.port.sent[0].at("re"), 2);
+  }
+}
+
 }  // namespace
 }  // namespace serendip::signaling::testing

@@ -1,0 +1,76 @@
+// RedisGate: the admission gate shared by every instance through Redis, so a
+// client that hops instances (or is spread over them by the load balancer)
+// spends one budget per IP and per device.
+//
+// In Redis (shared_state/abuse_protocol.hpp, lua/abuse.lua, lua/watch.lua):
+// the rate-limit buckets of every IP and device, the abuse detector's counts
+// (rapid joins and nexts, IPs per device, devices per IP), the CAPTCHA a
+// device owes with its offence record, the used ALTCHA challenges, and the
+// watch list. Each check is one script call on the subject's own slot,
+// through the calling worker's Redis client; the answer comes back on the
+// same thread. Kept per instance: the per-socket message budget, and the
+// report-driven rules (distinct reporters, reporter weight), which the
+// moderation service's listener feeds (app/moderation_events.hpp).
+//
+// Redis unreachable (or a reply this build cannot read): the check falls
+// back to this instance's own limiter and detector (LocalGate), counted in
+// serendip_abuse_shared_fallback_total: limits then hold per instance
+// instead of failing every request (join fails anyway while matchmaking is
+// unavailable; session tokens and connects keep working).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "abuse/altcha.hpp"
+#include "core/clock.hpp"
+#include "obs/metrics.hpp"
+#include "shared_state/abuse_protocol.hpp"
+#include "signaling/admission.hpp"
+
+namespace serendip::net {
+
+class RedisHub;
+
+struct RedisGateDeps {
+  const RedisHub& hub;                   // Passed by argument: its workers' Redis clients.
+  shared_state::AbuseSettings settings;  // limits and rules, the same on every instance
+  abuse::Altcha& altcha;                 // Passed by argument.
+  signaling::LocalGate& fallback;        // Passed by argument: when Redis does not answer.
+  const core::Clock& clock;              // Passed by argument.
+  obs::Registry& registry;               // Passed by argument.
+};
+
+class RedisGate final : public signaling::AdmissionGate {
+ public:
+  explicit RedisGate(RedisGateDeps deps);
+  ~RedisGate() override;
+  RedisGate(const RedisGate&) = delete;
+  RedisGate& operator=(const RedisGate&) = delete;
+
+  // Called on a worker thread of the hub; answers on it.
+  void check(abuse::Limit limit, std::string_view key, Done done) override;
+  void matchmaking(signaling::MatchCommand command, std::string_view device, std::string_view ip, Done done) override;
+  void connected(std::string_view device, std::string_view ip) override;
+  void solve_captcha(std::string_view device, std::string_view payload,
+                     std::function<void(signaling::CaptchaVerdict)> done) override;
+
+  // The shared watch list as last fetched (refreshed each second by tick()).
+  std::vector<abuse::WatchEntry> watch_list() const;
+  // Every 250 ms on a worker thread (the server's tick).
+  void tick();
+
+  // This instance's figures (Prometheus sums the instances).
+  std::array<std::uint64_t, abuse::kRuleCount> rule_hits() const;
+  std::uint64_t refused(abuse::Limit limit) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace serendip::net

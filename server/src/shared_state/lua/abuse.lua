@@ -1,0 +1,193 @@
+-- abuse: the rate-limit buckets and abuse-detector state of one subject (an
+-- IP or a device key), shared by every instance. Both keys carry the
+-- subject's hash tag, so one call touches one slot.
+--   KEYS[1]  ratelimit:<ip|device>:{<subject>}  HASH  <limit> -> "<level>:<at ms>"
+--   KEYS[2]  abuse:<ip|device>:{<subject>}      HASH  detector state:
+--              pend   difficulty of the CAPTCHA the device owes (absent: none)
+--              off    consecutive offences; offat: when the last one was (ms)
+--              j, n   times of recent joins / nexts: "t,t,..."
+--              ips    IPs of a device, devs: devices of an IP: "value@t,..."
+--   ARGV[1]  op, ARGV[2] now (unix ms), then the op's arguments:
+--   take    limit tokens per_ms burst cost captcha
+--           -> {1} | {0, retry_after_ms, difficulty (0: none)}
+--   match   limit tokens per_ms burst cost captcha | rapid_field count window captcha
+--           | ip count window captcha
+--           -> {0, 0, rule, count, ...} go ahead (rules that fired without a CAPTCHA)
+--           |  {1, retry_after_ms, difficulty} rate limited
+--           |  {2, difficulty, rule, count, ...} a CAPTCHA first
+--   connect ip count window captcha           (a device: its distinct IPs)
+--           -> {difficulty (0: none), rule, count, ...}
+--   seen    device count window               (an IP: its distinct devices)
+--           -> {count when the rule fired, else 0}
+--   flag    -> {difficulty}   require a CAPTCHA (a rule on another subject fired)
+--   owed    -> {difficulty (0: none)}
+--   solved  -> {1 | 0}  lift the CAPTCHA and start the counts over
+--   dismiss -> {1 | 0}  lift any CAPTCHA (a moderator dismissed the subject)
+-- Every op ends with the CAPTCHA settings: base max repeat_window_ms, and the
+-- time to keep the state: ttl_ms (the longest window it serves).
+-- A limit with tokens <= 0 or burst <= 0 is off; a rule with count <= 0 is off.
+local rl, ab = KEYS[1], KEYS[2]
+local op = ARGV[1]
+local now = tonumber(ARGV[2])
+local n = #ARGV
+local base, max, repeat_ms, ttl = tonumber(ARGV[n - 3]), tonumber(ARGV[n - 2]), tonumber(ARGV[n - 1]), tonumber(ARGV[n])
+
+-- Token levels in (token x ms) units, as the in-memory limiter keeps them:
+-- a token is per_ms units and a bucket gains `tokens` units per ms.
+local function take(limit, tokens, per_ms, burst, cost)
+  if tokens <= 0 or burst <= 0 or per_ms <= 0 or cost <= 0 then return 0 end
+  local capacity = burst * per_ms
+  local need = math.min(cost, burst) * per_ms
+  local level, at = capacity, now
+  local stored = redis.call('HGET', rl, limit)
+  if stored then
+    local l, a = string.match(stored, '^(%d+):(%d+)$')
+    if l then
+      level, at = tonumber(l), tonumber(a)
+      local elapsed = now - at
+      if elapsed > 0 then level = math.min(capacity, level + elapsed * tokens); at = now end
+    end
+  end
+  if level < need then
+    return math.floor((need - level + tokens - 1) / tokens)
+  end
+  level = level - need
+  redis.call('HSET', rl, limit, string.format('%d:%d', level, at))
+  -- Full again after this long: then the key says nothing a fresh one would not.
+  redis.call('PEXPIRE', rl, math.floor((capacity - level + tokens - 1) / tokens) + 1000)
+  return 0
+end
+
+local function difficulty_for(offences)
+  local d = math.max(1, base)
+  local cap = math.max(d, max)
+  local i = 1
+  while i < offences and d < cap do d = d * 2; i = i + 1 end
+  return math.min(d, cap)
+end
+
+-- The device must solve a CAPTCHA; several rules firing before one solution
+-- are one offence. Returns the difficulty.
+local function require_captcha()
+  local pend = redis.call('HGET', ab, 'pend')
+  if pend then return tonumber(pend) end
+  local off = tonumber(redis.call('HGET', ab, 'off') or '0')
+  local offat = tonumber(redis.call('HGET', ab, 'offat') or '0')
+  if off > 0 and now - offat < repeat_ms then off = off + 1 else off = 1 end
+  local d = difficulty_for(off)
+  redis.call('HSET', ab, 'off', off, 'offat', now, 'pend', d)
+  return d
+end
+
+-- "t,t,...": one more event; fires when the window holds `count` of them
+-- (then the window starts over). Returns how many it counted, or 0.
+local function rapid(field, count, window)
+  if count <= 0 then return 0 end
+  local kept = {}
+  local stored = redis.call('HGET', ab, field)
+  if stored then
+    for t in string.gmatch(stored, '%d+') do
+      if now - tonumber(t) < window then kept[#kept + 1] = t end
+    end
+  end
+  kept[#kept + 1] = tostring(now)
+  if #kept >= count then
+    redis.call('HDEL', ab, field)
+    return #kept
+  end
+  redis.call('HSET', ab, field, table.concat(kept, ','))
+  return 0
+end
+
+-- "value@t,...": `value` seen now; fires when it is new and the window
+-- holds `count` distinct values (at most `count` are kept: the oldest goes).
+-- Returns how many it counted, or 0.
+local function distinct(field, value, count, window)
+  if count <= 0 or value == '' then return 0 end
+  local vals, times = {}, {}
+  local fresh = true
+  local stored = redis.call('HGET', ab, field)
+  if stored then
+    for v, t in string.gmatch(stored, '([^,@]+)@(%d+)') do
+      t = tonumber(t)
+      if now - t < window then
+        if v == value then t = now; fresh = false end
+        vals[#vals + 1] = v; times[#times + 1] = t
+      end
+    end
+  end
+  local counted = #vals
+  if fresh then
+    vals[#vals + 1] = value; times[#times + 1] = now
+    counted = #vals
+    if #vals > count then
+      local oldest = 1
+      for i = 2, #times do if times[i] < times[oldest] then oldest = i end end
+      table.remove(vals, oldest); table.remove(times, oldest)
+    end
+  end
+  local out = {}
+  for i = 1, #vals do out[i] = vals[i] .. '@' .. times[i] end
+  redis.call('HSET', ab, field, table.concat(out, ','))
+  if fresh and counted >= count then return counted end
+  return 0
+end
+
+local function keep() redis.call('PEXPIRE', ab, ttl) end
+
+if op == 'take' then
+  local retry = take(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+  if retry == 0 then return {1} end
+  local d = 0
+  if ARGV[8] == '1' then d = require_captcha(); keep() end
+  return {0, retry, d}
+elseif op == 'match' then
+  local retry = take(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+  if retry > 0 then
+    local d = 0
+    if ARGV[8] == '1' then d = require_captcha(); keep() end
+    return {1, retry, d}
+  end
+  local pend = redis.call('HGET', ab, 'pend')
+  if pend then return {2, tonumber(pend)} end
+  local out = {0, 0}
+  local captcha = false
+  local c = distinct('ips', ARGV[13], tonumber(ARGV[14]), tonumber(ARGV[15]))
+  if c > 0 then
+    out[#out + 1] = 'ips_per_device'; out[#out + 1] = c
+    if ARGV[16] == '1' then captcha = true end
+  end
+  c = rapid(ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]))
+  if c > 0 then
+    out[#out + 1] = ARGV[9] == 'j' and 'rapid_join' or 'rapid_next'; out[#out + 1] = c
+    if ARGV[12] == '1' then captcha = true end
+  end
+  if captcha then out[1] = 2; out[2] = require_captcha() end
+  keep()
+  return out
+elseif op == 'connect' then
+  local out = {0}
+  local c = distinct('ips', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  if c > 0 then
+    out[2] = 'ips_per_device'; out[3] = c
+    if ARGV[6] == '1' then out[1] = require_captcha() end
+  end
+  keep()
+  return out
+elseif op == 'seen' then
+  local c = distinct('devs', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  keep()
+  return {c}
+elseif op == 'flag' then
+  local d = require_captcha()
+  keep()
+  return {d}
+elseif op == 'owed' then
+  return {tonumber(redis.call('HGET', ab, 'pend') or '0')}
+elseif op == 'solved' then
+  -- The offence record stays (a repeat within the window is harder).
+  return {redis.call('HDEL', ab, 'pend', 'j', 'n', 'ips') > 0 and 1 or 0}
+elseif op == 'dismiss' then
+  return {redis.call('HDEL', ab, 'pend')}
+end
+return redis.error_reply('ERR unknown abuse op')
