@@ -8,13 +8,24 @@ namespace serendip::app {
 
 http::LiveStats LiveStatsSource::live_stats() const {
   http::LiveStats out;
-  auto st = hub_.stats();
-  out.online_users = static_cast<std::int64_t>(hub_.online());
-  out.active_sessions = static_cast<std::int64_t>(st.active_sessions);
-  for (const auto& [key, n] : st.queued_by_mode_language) {
-    out.queues.push_back({std::string(core::to_string(key.first)), key.second, static_cast<std::int64_t>(n)});
+  // Several instances: the counts of the whole service. The wait and ICE
+  // figures below stay this instance's (quantiles and ratios do not sum).
+  if (auto all = hub_.cluster_figures()) {
+    out.online_users = static_cast<std::int64_t>(all->online);
+    out.active_sessions = static_cast<std::int64_t>(all->active_sessions);
+    for (const auto& [key, n] : all->queued_by_mode_language) {
+      out.queues.push_back({std::string(core::to_string(key.first)), key.second, static_cast<std::int64_t>(n)});
+    }
+    out.matches_per_minute = all->matches_per_minute;
+  } else {
+    auto st = hub_.stats();
+    out.online_users = static_cast<std::int64_t>(hub_.online());
+    out.active_sessions = static_cast<std::int64_t>(st.active_sessions);
+    for (const auto& [key, n] : st.queued_by_mode_language) {
+      out.queues.push_back({std::string(core::to_string(key.first)), key.second, static_cast<std::int64_t>(n)});
+    }
+    out.matches_per_minute = hub_.matches_per_minute();
   }
-  out.matches_per_minute = hub_.matches_per_minute();
   const auto& waits = net_metrics_.match_wait_seconds;
   if (waits.count() > 0) out.p95_match_wait_ms = waits.quantile(0.95) * 1000.0;
   const auto& m = signaling_metrics_;

@@ -14,6 +14,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/matchmaker.hpp"
 #include "store/model.hpp"
@@ -28,6 +30,17 @@ struct RemotePeer {
   std::string instance;  // its instance id (its inbox channel follows from it)
   core::ParticipantId id = 0;
   std::string session_id;
+};
+
+// The whole service's live figures, summed over every live instance (see
+// MatchHub::cluster_figures).
+struct ClusterFigures {
+  std::size_t instances = 0;  // live instances whose figures were summed, this one included
+  std::size_t online = 0;
+  std::size_t queued = 0;
+  std::size_t active_sessions = 0;  // a call across two instances counts once
+  double matches_per_minute = 0;
+  std::vector<std::pair<std::pair<core::Mode, std::string>, std::size_t>> queued_by_mode_language;
 };
 
 class MatchHub {
@@ -54,6 +67,10 @@ class MatchHub {
   virtual core::MatchmakerStats stats() const = 0;
   virtual std::size_t online() const = 0;
   virtual double matches_per_minute() const = 0;
+  // The same summed over every live instance, for the admin dashboard (the
+  // Prometheus gauges stay per instance: Prometheus sums them). nullopt when
+  // this instance is the whole service. Any thread, quick (no I/O).
+  virtual std::optional<ClusterFigures> cluster_figures() const { return std::nullopt; }
 
   // A frame for the peer of `from` when that peer is on another instance
   // (called on from's worker thread). False when it cannot be sent.

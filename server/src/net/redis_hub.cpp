@@ -21,8 +21,10 @@
 #include "redis/probe.hpp"
 #include "redis/script.hpp"
 #include "redis/subscriber.hpp"
+#include "shared_state/cluster_figures.hpp"
 #include "shared_state/lua_scripts.hpp"
 #include "shared_state/match_protocol.hpp"
+#include "shared_state/presence.hpp"
 
 namespace serendip::net {
 
@@ -43,6 +45,11 @@ constexpr std::array<core::Mode, 2> kModes{core::Mode::video, core::Mode::text};
 // all: about as long as an instance may be silent before it counts as dead.
 constexpr auto kRedeliverAfter = std::chrono::milliseconds(100);
 constexpr int kDeliveryAttempts = 30;
+// Presence writes per tick at most (a rewrite of every socket's presence,
+// after Redis lost it, is spread over ticks: 4,000 sockets a second).
+constexpr std::size_t kPresenceWritesPerTick = 1'000;
+constexpr std::int64_t kPresenceRetryMs = 5'000;  // after a failed presence write
+constexpr std::string_view kInboxKinds = "MLQRK";
 
 // The Redis client of the worker this thread runs, and the hub it belongs to
 // (set on each worker's thread before it serves anything).
@@ -108,6 +115,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     std::uint64_t serial = 0;
     core::ParticipantId local_peer = 0;  // when the peer is on this instance
     std::optional<ss::Ticket> remote;    // when it is on another
+    // When its presence records are written next (steady ms; 0 = at the next tick).
+    std::int64_t presence_due_ms = 0;
   };
   struct Ended {
     store::Party who;
@@ -135,6 +144,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         join_script(std::string(ss::lua_script("match_join"))),
         leave_script(std::string(ss::lua_script("match_leave"))),
         reap_script(std::string(ss::lua_script("match_reap"))),
+        presence_script(std::string(ss::lua_script("presence_touch"))),
         cross_relays(deps.registry.counter("serendip_relay_cross_instance_total",
                                            "Relayed frames sent to a peer on another instance")),
         cross_relays_in(deps.registry.counter("serendip_relay_cross_instance_received_total",
@@ -147,7 +157,20 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                                           "Inbox messages sent again because no subscriber got them (the receiving "
                                           "instance was resubscribing, or Redis was unreachable)")),
         undelivered(deps.registry.counter("serendip_inbox_undelivered_total",
-                                          "Inbox messages given up on after every redelivery attempt")) {
+                                          "Inbox messages given up on after every redelivery attempt")),
+        kicks_targeted(deps.registry.counter("serendip_kicks_sent_total",
+                                             "Kick (K) messages sent to other instances: to those the presence "
+                                             "records name, or to every live one when they could not be read",
+                                             {{"route", "presence"}})),
+        kicks_broadcast(deps.registry.counter("serendip_kicks_sent_total",
+                                              "Kick (K) messages sent to other instances: to those the presence "
+                                              "records name, or to every live one when they could not be read",
+                                              {{"route", "broadcast"}})) {
+    for (std::size_t i = 0; i < kInboxKinds.size(); ++i) {
+      inbox_received[i] = &deps.registry.counter("serendip_inbox_received_total",
+                                                 "Inbox messages received from other instances, by kind",
+                                                 {{"kind", std::string(1, kInboxKinds[i])}});
+    }
     deps.registry.gauge_fn("serendip_instances_live", "Instances whose heartbeat is alive, as seen by this one",
                            [this] { return static_cast<double>(live_count.load(std::memory_order_relaxed)); });
     deps.registry.gauge_fn("serendip_shared_state_ready",
@@ -369,6 +392,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     const std::int64_t unix_now = deps.clock.unix_ms();
     auto party_of = [](const ss::Record& r) { return store::Party{r.user_id, r.device, r.ip}; };
     deps.recent.started(session_id, party_of(m.offerer_record), party_of(m.answerer_record), unix_now);
+    record_session_start(session_id, m.offerer, m.answerer, unix_now);
 
     const std::uint64_t serial = next_serial++;
     auto tell_local = [&](const ss::Ticket& who, const ss::Ticket& peer, core::Role role, const ss::Record& mine,
@@ -478,6 +502,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     if (m.state != State::in_session) return;
     const std::string sid = m.session_id;
     const std::int64_t unix_now = deps.clock.unix_ms();
+    record_session_end(sid, unix_now);
     std::optional<std::int64_t> length;
     if (auto rec = deps.recent.ended(sid, unix_now)) length = unix_now - rec->started_at;
     if (length) ended.push_back({m.who, *length});
@@ -541,6 +566,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         }
       }
     }
+    flush_records();
     flush_ended();
   }
 
@@ -554,12 +580,16 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     for (const auto& e : done) deps.on_session_end(e.who, e.length_ms);
   }
 
-  void note_match() { ++matches_total; }
+  void note_match() {
+    ++matches_total;
+    ++matches_made;
+  }
 
   // --- Inbox -------------------------------------------------------------------
 
   void on_inbox(std::string_view payload) {
     if (payload.empty()) return;
+    if (auto k = kInboxKinds.find(payload[0]); k != std::string_view::npos) inbox_received[k]->inc();
     DeferredList after;
     std::vector<Outgoing> out;
     switch (payload[0]) {
@@ -605,6 +635,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       // Gone or moved on while the match was on its way: the peer, already
       // told, hears that this side left.
       const bool gone = it == members.end();
+      record_session_end(session_id, deps.clock.unix_ms());
       out.push_back({peer->instance, "L\t" + std::to_string(peer->participant) + "\t" + session_id + "\t" +
                                          std::string(core::to_string(gone ? core::LeaveReason::disconnect
                                                                           : core::LeaveReason::leave))});
@@ -719,14 +750,230 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     return kicked;
   }
 
+  // --- Presence, session records, kicks ---------------------------------------
+
+  // Writes `id`'s presence records (device and address) on its worker, unless
+  // it disconnected before that ran (its removal went out already, on the
+  // same connection). Under the lock.
+  void touch_presence(core::ParticipantId id, Member& m, DeferredList& after) {
+    m.presence_due_ms = deps.clock.now_ms() + ss::kPresenceRefreshMs;
+    auto keys = ss::presence_keys(m.who.device_key, m.who.ip);
+    if (keys.empty()) return;
+    const std::size_t worker = m.worker;
+    after.push_back({worker, [this, worker, id, keys = std::move(keys)] {
+                       {
+                         std::lock_guard lock(mu);
+                         if (!members.contains(id)) return;
+                       }
+                       const std::string member = ticket(id);
+                       const std::int64_t now = deps.clock.unix_ms();
+                       for (const auto& key : keys) {
+                         eval(worker, presence_script, ss::presence_touch_call(key, member, now),
+                              [self = shared_from_this(), id](const redis::Reply& r) {
+                                if (!r.is_error()) return;
+                                std::lock_guard lock(self->mu);
+                                auto it = self->members.find(id);
+                                if (it == self->members.end()) return;
+                                it->second.presence_due_ms =
+                                    std::min(it->second.presence_due_ms, self->deps.clock.now_ms() + kPresenceRetryMs);
+                              });
+                       }
+                     }});
+  }
+
+  // Under the lock: every socket's presence is written again over the next ticks.
+  void rewrite_presence() {
+    for (auto& [id, m] : members) m.presence_due_ms = 0;
+  }
+
+  // Single-key commands for the session records, sent by run() (or
+  // flush_records()) once the lock is released. Under the lock.
+  void record_session_start(const std::string& session_id, const ss::Ticket& offerer, const ss::Ticket& answerer,
+                            std::int64_t unix_now) {
+    for (auto& c : ss::session_start_commands(session_id, ss::format_ticket(offerer.instance, offerer.participant),
+                                              ss::format_ticket(answerer.instance, answerer.participant), unix_now)) {
+      pending_records.push_back(std::move(c));
+    }
+  }
+  void record_session_end(const std::string& session_id, std::int64_t unix_now) {
+    for (auto& c : ss::session_end_commands(session_id, unix_now, deps.ended_session_keep_ms)) {
+      pending_records.push_back(std::move(c));
+    }
+  }
+
+  void flush_records() {
+    std::vector<std::vector<std::string>> records;
+    {
+      std::lock_guard lock(mu);
+      records.swap(pending_records);
+    }
+    if (records.empty() || stopped.load()) return;
+    auto send = [this](std::size_t worker, const std::vector<std::vector<std::string>>& cmds) {
+      for (const auto& c : cmds) {
+        std::vector<std::string_view> args(c.begin(), c.end());
+        client(worker).command(args, redis::CommandOptions::key_at(1, true), [](const redis::Reply& r) {
+          if (r.is_error()) {
+            obs::log(obs::Level::warn, "redis_hub", "session_record_failed", {{"error", r.str()}});
+          }
+        });
+      }
+    };
+    if (auto w = current_worker()) {
+      send(*w, records);
+    } else {
+      on_worker(0, [send, records = std::move(records)] { send(0, records); });
+    }
+  }
+
+  // Sends the kick `msg` to the other instances holding a socket of the
+  // block's device or address, as their presence records say; to every live
+  // instance when those cannot be read (a ban is never lost). First worker.
+  void send_kick(std::vector<std::string> keys, std::string msg) {
+    if (keys.empty()) {
+      broadcast_kick(msg);
+      return;
+    }
+    struct Reads {
+      std::vector<std::string> keys;
+      std::vector<std::vector<std::string>> replies;
+      std::string msg;
+      std::size_t left = 0;
+      bool failed = false;
+    };
+    auto reads = std::make_shared<Reads>();
+    reads->replies.resize(keys.size());
+    reads->left = keys.size();
+    reads->keys = std::move(keys);
+    reads->msg = std::move(msg);
+    const std::int64_t now = deps.clock.unix_ms();
+    for (std::size_t i = 0; i < reads->keys.size(); ++i) {
+      const auto cmd = ss::presence_read_command(reads->keys[i], now);
+      std::vector<std::string_view> args(cmd.begin(), cmd.end());
+      client(0).command(args, redis::CommandOptions::key_at(1, true),
+                        [self = shared_from_this(), reads, i, now](const redis::Reply& r) {
+                          auto items = r.as_strings();
+                          if (r.is_error() || !items) {
+                            reads->failed = true;
+                          } else {
+                            reads->replies[i] = std::move(*items);
+                          }
+                          if (--reads->left == 0)
+                            self->on_presence_read(reads->keys, reads->replies, reads->failed, reads->msg, now);
+                        });
+    }
+  }
+
+  void on_presence_read(const std::vector<std::string>& keys, const std::vector<std::vector<std::string>>& replies,
+                        bool failed, const std::string& msg, std::int64_t now) {
+    if (stopped.load()) return;
+    if (failed) {
+      obs::log(obs::Level::warn, "redis_hub", "kick_presence_unread");
+      broadcast_kick(msg);
+      return;
+    }
+    std::vector<std::string> live;
+    {
+      std::lock_guard lock(mu);
+      live = live_instances;
+    }
+    const auto plan = ss::plan_kick(replies, live, deps.instance_id, now, 2 * RedisHub::kDeadAfterMs);
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      if (plan.stale[k].empty()) continue;
+      std::vector<std::string_view> args{"ZREM", keys[k]};
+      args.insert(args.end(), plan.stale[k].begin(), plan.stale[k].end());
+      client(0).command(args, redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
+    }
+    if (plan.broadcast) {
+      broadcast_kick(msg);
+      return;
+    }
+    for (const auto& i : plan.instances) {
+      kicks_targeted.inc();
+      publish(0, i, msg);
+    }
+  }
+
+  void broadcast_kick(const std::string& msg) {
+    std::vector<std::string> others;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& i : live_instances) {
+        if (i != deps.instance_id) others.push_back(i);
+      }
+    }
+    for (const auto& i : others) {
+      kicks_broadcast.inc();
+      publish(0, i, msg);
+    }
+  }
+
+  // This instance's figures as the others read them. Under the lock.
+  ss::InstanceFigures own_figures(std::int64_t unix_now) const {
+    ss::InstanceFigures f;
+    f.written_unix_ms = unix_now;
+    f.online = members.size();
+    std::map<std::pair<core::Mode, std::string>, std::size_t> by;
+    for (const auto& [id, m] : members) {
+      if (m.state == State::queued) {
+        ++f.queued;
+        for (const auto& l : m.queued_languages) ++by[{m.queued_mode, l}];
+      } else if (m.state == State::in_session) {
+        ++f.session_sides;
+      }
+    }
+    f.queued_by_mode_language.assign(by.begin(), by.end());
+    if (match_samples.size() >= 2) {
+      const auto& first = match_samples.front();
+      const auto& last = match_samples.back();
+      if (last.at_ms > first.at_ms) {
+        f.matches_per_minute =
+            static_cast<double>(last.made - first.made) * 60'000.0 / static_cast<double>(last.at_ms - first.at_ms);
+      }
+    }
+    return f;
+  }
+
+  void on_figures(const redis::Reply& r, std::int64_t now) {
+    auto items = r.as_strings();
+    if (!items || r.is_error()) return;
+    std::vector<ss::InstanceFigures> others;
+    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
+      if ((*items)[i] == deps.instance_id) continue;
+      auto f = ss::parse_figures((*items)[i + 1]);
+      if (f && now - f->written_unix_ms <= RedisHub::kDeadAfterMs) others.push_back(std::move(*f));
+    }
+    std::lock_guard lock(mu);
+    peer_figures = std::move(others);
+  }
+
   // --- Liveness ----------------------------------------------------------------
 
   void heartbeat() {
     const std::int64_t now = deps.clock.unix_ms();
     redis::Client& c = client(0);
     const std::string score = std::to_string(now);
+    // ZADD answers 1 when the entry was new: after the first beat, Redis lost
+    // it (a restart or failover that lost data) or another instance took
+    // this one for dead. Either way the presence records may be gone too.
     c.command({"ZADD", kInstancesKey, score, deps.instance_id}, redis::CommandOptions::key_at(1, true),
+              [self = shared_from_this()](const redis::Reply& r) {
+                if (r.is_error()) return;
+                if (r.as_integer().value_or(0) == 1 && self->beaten) {
+                  obs::log(obs::Level::warn, "redis_hub", "heartbeat_entry_lost");
+                  std::lock_guard lock(self->mu);
+                  self->rewrite_presence();
+                }
+                self->beaten = true;
+              });
+    std::string figures;
+    {
+      std::lock_guard lock(mu);
+      figures = ss::format_figures(own_figures(now));
+    }
+    c.command({"HSET", ss::kFiguresKey, deps.instance_id, figures}, redis::CommandOptions::key_at(1, true),
               [](const redis::Reply&) {});
+    c.command({"HGETALL", ss::kFiguresKey}, redis::CommandOptions::key_at(1, true),
+              [self = shared_from_this(), now](const redis::Reply& r) { self->on_figures(r, now); });
     const std::string cutoff = std::to_string(now - kDeadAfterMs);
     c.command({"ZRANGE", kInstancesKey, "-inf", "+inf", "BYSCORE", "WITHSCORES"},
               redis::CommandOptions::key_at(1, true),
@@ -790,6 +1037,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                             self->dead_instances.inc();
                             obs::log(obs::Level::warn, "redis_hub", "instance_dead", {{"instance", d}});
                             for (core::Mode mode : kModes) self->reap(d, mode, "0");
+                            // Its presence records are skipped by readers and removed by the next
+                            // kick or write that meets them; its figures go now.
+                            self->client(0).command({"HDEL", ss::kFiguresKey, d},
+                                                    redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
                           }
                         });
     }
@@ -801,10 +1052,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::lock_guard lock(mu);
       for (auto& [id, m] : members) {
         if (m.state == State::in_session && m.remote && m.remote->instance == instance) {
+          record_session_end(m.session_id, deps.clock.unix_ms());  // the dead one cannot
           remote_peer_left(m, core::LeaveReason::disconnect);
         }
       }
     }
+    flush_records();
     flush_ended();
   }
 
@@ -836,7 +1089,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     DeferredList work;
     {
       std::lock_guard lock(mu);
+      std::size_t presence_writes = 0;
       for (auto& [id, m] : members) {
+        if (m.presence_due_ms <= now && presence_writes < kPresenceWritesPerTick) {
+          ++presence_writes;
+          touch_presence(id, m, work);
+        }
         if (m.state == State::queued && m.missing_since_ms != 0 && now - m.missing_since_ms >= 1'000) {
           obs::log(obs::Level::warn, "redis_hub", "queue_record_lost", {{"participant", std::int64_t(id)}});
           ++m.op;
@@ -851,8 +1109,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         if (!widen && now - m.searched_ms < kResearchEveryMs) continue;
         send_join(id, m, true, std::nullopt, work);
       }
-      while (!match_samples.empty() && match_samples.front().first < now - 60'000) match_samples.pop_front();
-      match_samples.emplace_back(now, matches_total);
+      while (!match_samples.empty() && match_samples.front().at_ms < now - 60'000) match_samples.pop_front();
+      match_samples.push_back({now, matches_total, matches_made});
     }
     std::vector<Outgoing> none;
     run(work, none);
@@ -879,13 +1137,16 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   RedisHubDeps deps;
-  redis::Script join_script, leave_script, reap_script;
+  redis::Script join_script, leave_script, reap_script, presence_script;
   obs::Counter& cross_relays;
   obs::Counter& cross_relays_in;
   obs::Counter& dead_instances;
   obs::Counter& unavailable;
   obs::Counter& redelivered;
   obs::Counter& undelivered;
+  obs::Counter& kicks_targeted;
+  obs::Counter& kicks_broadcast;
+  std::array<obs::Counter*, kInboxKinds.size()> inbox_received{};
 
   std::vector<Lane> lanes;
   std::unique_ptr<redis::Subscriber> subscriber;  // first worker
@@ -897,15 +1158,25 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   // Instance id -> its latest heartbeat seen (unix ms); first worker only.
   std::unordered_map<std::string, std::int64_t> last_seen;
   std::int64_t last_ok_unix_ms = 0;  // the last instance list read (unix ms); first worker only
+  bool beaten = false;               // a heartbeat got through once; first worker only
 
   mutable std::mutex mu;
-  std::unordered_map<core::ParticipantId, Member> members;           // guarded by mu
-  std::vector<Ended> ended;                                          // guarded by mu
-  std::vector<std::string> live_instances;                           // guarded by mu
-  std::vector<std::string> pending_exclusions;                       // guarded by mu
-  std::uint64_t next_serial = 1;                                     // guarded by mu
-  std::uint64_t matches_total = 0;                                   // guarded by mu
-  std::deque<std::pair<std::int64_t, std::uint64_t>> match_samples;  // guarded by mu
+  std::unordered_map<core::ParticipantId, Member> members;  // guarded by mu
+  std::vector<Ended> ended;                                 // guarded by mu
+  std::vector<std::string> live_instances;                  // guarded by mu
+  std::vector<std::string> pending_exclusions;              // guarded by mu
+  std::uint64_t next_serial = 1;                            // guarded by mu
+  std::uint64_t matches_total = 0;                          // guarded by mu
+  struct MatchSample {
+    std::int64_t at_ms = 0;
+    std::uint64_t total = 0;  // matches this instance took part in
+    std::uint64_t made = 0;   // matches its scripts made (a match across instances counts on one only)
+  };
+  std::deque<MatchSample> match_samples;                  // guarded by mu
+  std::uint64_t matches_made = 0;                         // guarded by mu
+  std::vector<std::vector<std::string>> pending_records;  // guarded by mu
+  // The other live instances' figures, as of the last heartbeat's read.
+  std::vector<ss::InstanceFigures> peer_figures;  // guarded by mu
 };
 
 RedisHub::RedisHub(RedisHubDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
@@ -959,12 +1230,19 @@ redis::Client* RedisHub::client_here() const {
 
 void RedisHub::connect(core::ParticipantId id, store::Party who, std::shared_ptr<WsSessionBase> session) {
   auto& im = *impl_;
-  std::lock_guard lock(im.mu);
-  Impl::Member m;
-  m.worker = session->worker().index();
-  m.session = std::move(session);
-  m.who = std::move(who);
-  im.members.emplace(id, std::move(m));
+  Impl::DeferredList after;
+  std::vector<Impl::Outgoing> none;
+  {
+    std::lock_guard lock(im.mu);
+    Impl::Member m;
+    m.worker = session->worker().index();
+    m.session = std::move(session);
+    m.who = std::move(who);
+    auto [it, added] = im.members.emplace(id, std::move(m));
+    if (!added) return;
+    im.touch_presence(id, it->second, after);
+  }
+  im.run(after, none);
 }
 
 void RedisHub::join(core::ParticipantId id, core::Preferences prefs, std::optional<std::int64_t> re) {
@@ -1039,6 +1317,14 @@ void RedisHub::disconnect(core::ParticipantId id) {
     if (it == im.members.end()) return;
     Impl::Member& m = it->second;
     im.leave_any(id, m, core::LeaveReason::disconnect, after, out);
+    if (auto keys = ss::presence_keys(m.who.device_key, m.who.ip); !keys.empty()) {
+      after.push_back({m.worker, [&im, worker = m.worker, member = im.ticket(id), keys = std::move(keys)] {
+                         for (const auto& key : keys) {
+                           im.client(worker).command({"ZREM", key, member}, redis::CommandOptions::key_at(1, true),
+                                                     [](const redis::Reply&) {});
+                         }
+                       }});
+    }
     gone = std::move(m.session);
     im.members.erase(it);
   }
@@ -1069,17 +1355,9 @@ std::size_t RedisHub::kick_blocked(const store::Block& block) {
   msg += block.expires_at ? std::to_string(*block.expires_at) : std::string("-");
   msg += '\t';
   msg += block.reason;
-  std::vector<std::string> others;
-  {
-    std::lock_guard lock(im.mu);
-    for (const auto& i : im.live_instances) {
-      if (i != im.deps.instance_id) others.push_back(i);
-    }
-  }
-  if (!others.empty() && !im.lanes.empty()) {
-    im.on_worker(0, [self = impl_.get(), others = std::move(others), msg = std::move(msg)] {
-      for (const auto& i : others) self->publish(0, i, msg);
-    });
+  if (!im.lanes.empty()) {
+    im.on_worker(0, [self = impl_.get(), keys = ss::presence_keys(block.device_key, block.ip),
+                     msg = std::move(msg)]() mutable { self->send_kick(std::move(keys), std::move(msg)); });
   }
   return kicked;
 }
@@ -1118,10 +1396,26 @@ double RedisHub::matches_per_minute() const {
   auto& im = *impl_;
   std::lock_guard lock(im.mu);
   if (im.match_samples.size() < 2) return 0;
-  const auto& [t0, c0] = im.match_samples.front();
-  const auto& [t1, c1] = im.match_samples.back();
-  if (t1 <= t0) return 0;
-  return static_cast<double>(c1 - c0) * 60'000.0 / static_cast<double>(t1 - t0);
+  const auto& first = im.match_samples.front();
+  const auto& last = im.match_samples.back();
+  if (last.at_ms <= first.at_ms) return 0;
+  return static_cast<double>(last.total - first.total) * 60'000.0 / static_cast<double>(last.at_ms - first.at_ms);
+}
+
+std::optional<ClusterFigures> RedisHub::cluster_figures() const {
+  auto& im = *impl_;
+  const std::int64_t now = im.deps.clock.unix_ms();
+  std::vector<ss::InstanceFigures> all;
+  {
+    std::lock_guard lock(im.mu);
+    all.push_back(im.own_figures(now));
+    for (const auto& f : im.peer_figures) {
+      if (now - f.written_unix_ms <= kDeadAfterMs) all.push_back(f);
+    }
+  }
+  const auto sum = ss::sum_figures(all);
+  return ClusterFigures{
+      sum.instances, sum.online, sum.queued, sum.active_sessions, sum.matches_per_minute, sum.queued_by_mode_language};
 }
 
 bool RedisHub::relay_remote(WsSessionBase& from, std::string_view frame) {

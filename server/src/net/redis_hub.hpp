@@ -36,6 +36,7 @@
 #include "core/clock.hpp"
 #include "core/matchmaker.hpp"
 #include "moderation/match_wait_heatmap.hpp"
+#include "moderation/service.hpp"
 #include "net/match_hub.hpp"
 #include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
@@ -63,6 +64,9 @@ struct RedisHubDeps {
   // Called outside the hub's lock for each side of a finished session that is
   // on this instance (identity, length in milliseconds). May be empty.
   std::function<void(const store::Party&, std::int64_t)> on_session_end;
+  // How long an ended session's record stays in Redis (milliseconds): the
+  // window in which the session may still be reported.
+  std::int64_t ended_session_keep_ms = moderation::ModerationOptions{}.report_window_ms;
 };
 
 class RedisHub final : public MatchHub {
@@ -88,6 +92,8 @@ class RedisHub final : public MatchHub {
   core::MatchmakerStats stats() const override;
   std::size_t online() const override;
   double matches_per_minute() const override;
+  // Every live instance's figures as of its last heartbeat (this one's as of now).
+  std::optional<ClusterFigures> cluster_figures() const override;
 
   bool relay_remote(WsSessionBase& from, std::string_view frame) override;
   void start(std::span<Worker* const> workers) override;

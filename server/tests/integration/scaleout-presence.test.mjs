@@ -1,0 +1,206 @@
+// Scale-out, presence and cluster figures: three instances on one Redis and
+// one database. A ban made on one instance reaches only the instance that
+// holds the banned socket (its presence record says which), never the others;
+// presence left behind by an instance killed with kill -9 is skipped and
+// cleaned; the session record names the instance of each side; and the admin
+// dashboard of any instance counts the users of all of them.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+
+import { closeAllClients } from './client.mjs';
+import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, login, nextIp, pair, startModServer, user } from './moderation-tools.mjs';
+import { RedisServer } from './redis-server.mjs';
+import { annotate } from './server.mjs';
+import { parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+
+let redis;
+let db;
+const instances = [];
+let admin;
+
+async function startInstance(label) {
+  const s = await startModServer(db, { label, env: { SERENDIP_REDIS_URL: redis.url } });
+  await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  const line = s.jsonLogs().find((l) => l.event === 'shared_state_redis');
+  s.instanceId = line?.instance;
+  assert.ok(s.instanceId, `${label}: no instance id in its log`);
+  return s;
+}
+
+before(async () => {
+  redis = await RedisServer.start();
+  db = freshSqlite();
+  // One after the other: the first creates the database.
+  for (const label of ['instance-a', 'instance-b', 'instance-c']) instances.push(await startInstance(label));
+  admin = await login(instances[0], BOOT_ADMIN, BOOT_PASSWORD);
+  await waitForLive(instances[0], 3);
+});
+
+after(async () => {
+  await closeAllClients();
+  for (const s of instances) if (!s.exit) await s.stop();
+  await redis?.stop();
+});
+
+function presenceTest(name, fn) {
+  return test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      let err = e;
+      for (const s of instances) err = annotate(err, s);
+      throw err;
+    } finally {
+      await closeAllClients();
+    }
+  });
+}
+
+function redisLines(...args) {
+  const r = spawnSync('redis-cli', ['-p', String(redis.port), '--raw', ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+// The value of one sample (name and labels), 0 when absent.
+async function metric(server, name, labels = {}) {
+  const text = (await request(server, 'GET', '/metrics')).text;
+  for (const s of parseMetrics(text)) {
+    if (s.name !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => s.labels?.[k] === v)) return s.value;
+  }
+  return 0;
+}
+
+async function waitForLive(server, n) {
+  await waitFor(async () => (await metric(server, 'serendip_instances_live')) === n, { timeoutMs: 8000 });
+}
+
+async function ban(json) {
+  expectStatus(
+    await call(instances[0], 'POST', '/api/v1/admin/blocks', { token: admin, json: { durationS: 600, reason: 'presence ban', ...json } }),
+    201,
+    'block',
+  );
+}
+
+presenceTest('a ban on instance A kicks the user on instance B within 1 s, and instance C, holding only its peer, gets no kick', async () => {
+  const [A, B, C] = instances;
+  const victim = await user(B, { label: 'victim@B' });
+  const peer = await user(C, { label: 'peer@C' });
+  const bystander = await user(C, { label: 'bystander@C' });
+  const sessionId = await pair(victim, peer, uniqueLang());
+
+  // The session record names the instance of each side.
+  const fields = redisLines('HGETALL', `session:{${sessionId}}`);
+  const record = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]] = fields[i + 1];
+  assert.deepEqual(
+    [record.offerer.split('/')[0], record.answerer.split('/')[0]].sort(),
+    [B.instanceId, C.instanceId].sort(),
+    JSON.stringify(record),
+  );
+  assert.ok(Number(record.started) > Date.now() - 60_000, JSON.stringify(record));
+  assert.equal(record.ended, undefined);
+
+  const kOnB = await metric(B, 'serendip_inbox_received_total', { kind: 'K' });
+  const kOnC = await metric(C, 'serendip_inbox_received_total', { kind: 'K' });
+  const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });
+  const sentByBroadcast = await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' });
+  const t0 = Date.now();
+  await ban({ ip: victim.ip });
+  const banned = await victim.next('banned', 1000);
+  const took = Date.now() - t0;
+  assert.equal(banned.reason, 'presence ban');
+  assert.ok(took <= 1000, `kicked after ${took} ms`);
+  assert.equal((await victim.closed(2000)).code, 4003);
+  assert.equal((await peer.next('peer_left', 2000)).reason, 'blocked');
+
+  await sleep(300);
+  assert.equal(await metric(B, 'serendip_inbox_received_total', { kind: 'K' }), kOnB + 1);
+  assert.equal(await metric(C, 'serendip_inbox_received_total', { kind: 'K' }), kOnC, 'instance C got a kick it had no socket for');
+  assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'presence' }), sentByPresence + 1);
+  assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' }), sentByBroadcast);
+  assert.ok(bystander.isOpen);
+  assert.equal(bystander.received.find((m) => m.type === 'banned'), undefined);
+
+  // Ended: marked, and kept only for the report window (5 minutes).
+  await waitFor(() => redisLines('HGET', `session:{${sessionId}}`, 'ended').length === 1, { timeoutMs: 2000 });
+  const ttl = Number(redisLines('PTTL', `session:{${sessionId}}`)[0]);
+  assert.ok(ttl > 0 && ttl <= 5 * 60_000, `TTL ${ttl} ms`);
+  // The banned socket's presence went with it; the others' stays.
+  await waitFor(() => redisLines('ZRANGE', `presence:ip:{${victim.ip}}`, '0', '-1').length === 0, { timeoutMs: 2000 });
+  assert.deepEqual(redisLines('ZRANGE', `presence:ip:{${bystander.ip}}`, '0', '-1').map((m) => m.split('/')[0]), [C.instanceId]);
+  const keyTtl = Number(redisLines('PTTL', `presence:device:{${bystander.claims.did}}`)[0]);
+  assert.ok(keyTtl > 0, `presence key TTL ${keyTtl}`);
+});
+
+presenceTest('presence left by an instance killed with kill -9 is skipped by a kick and cleaned', async () => {
+  const [A, B] = instances;
+  const D = await startInstance('instance-d');
+  try {
+    const ip = nextIp();
+    const onD = await user(D, { label: 'ghost@D', ip });
+    const onB = await user(B, { label: 'twin@B', ip });
+    const key = `presence:ip:{${ip}}`;
+    await waitFor(() => redisLines('ZRANGE', key, '0', '-1').length === 2, { timeoutMs: 2000 });
+    await waitForLive(A, 4);
+    D.kill('SIGKILL');
+    await D.exited;
+    onD.terminate();
+    // A takes D for dead (no heartbeat for 3 s), and its member is older than
+    // the grace a member of a just-started instance gets (6 s after its write).
+    await waitForLive(A, 3);
+    await sleep(4000);
+    assert.deepEqual(redisLines('ZRANGE', key, '0', '-1').map((m) => m.split('/')[0]).sort(), [B.instanceId, D.instanceId].sort());
+
+    const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });
+    const sentByBroadcast = await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' });
+    const redelivered = await metric(A, 'serendip_inbox_redelivered_total');
+    const t0 = Date.now();
+    await ban({ ip });
+    await onB.next('banned', 1000);
+    assert.ok(Date.now() - t0 <= 1000, `kicked after ${Date.now() - t0} ms`);
+    // Cleaned: the dead instance's member is gone from the key.
+    await waitFor(() => !redisLines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${D.instanceId}/`)), { timeoutMs: 2000 });
+    await sleep(500);
+    assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'presence' }), sentByPresence + 1, 'a kick went to the dead instance');
+    assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' }), sentByBroadcast);
+    assert.equal(await metric(A, 'serendip_inbox_redelivered_total'), redelivered, 'a message was sent to nobody');
+  } finally {
+    if (!D.exit) D.kill('SIGKILL');
+    await D.stop();
+  }
+});
+
+presenceTest('the admin dashboard of one instance counts the users, queues and calls of all instances', async () => {
+  const [A, B, C] = instances;
+  await waitForLive(A, 3);
+  const a1 = await user(A, { label: 'a1@A' });
+  await user(A, { label: 'a2@A' });
+  const b1 = await user(B, { label: 'b1@B' });
+  await user(B, { label: 'b2@B' });
+  await user(B, { label: 'b3@B' });
+  const c1 = await user(C, { label: 'c1@C' });
+  await pair(a1, b1, uniqueLang()); // one call across A and B: counted once
+  const lang = uniqueLang();
+  c1.send({ type: 'join', mode: 'video', languages: [lang] });
+  await c1.next('queued');
+
+  let stats;
+  await waitFor(
+    async () => {
+      const res = await call(C, 'GET', '/api/v1/admin/stats', { token: admin });
+      expectStatus(res, 200, 'GET /api/v1/admin/stats');
+      stats = res.json;
+      return stats.onlineUsers === 6 && stats.activeSessions === 1 && stats.queues.some((q) => q.language === lang);
+    },
+    { timeoutMs: 5000 },
+  ).catch(() => assert.fail(`dashboard of C: ${JSON.stringify(stats)}`));
+  assert.deepEqual(stats.queues.filter((q) => q.language === lang), [{ mode: 'video', language: lang, waiting: 1 }]);
+  assert.ok(stats.matchesPerMinute >= 1, JSON.stringify(stats));
+  // Prometheus keeps the per-instance figure (it sums the instances itself).
+  const text = (await request(C, 'GET', '/metrics')).text;
+  assert.equal(parseMetrics(text).find((s) => s.name === 'serendip_online_users')?.value, 1);
+});
