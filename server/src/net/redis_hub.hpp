@@ -20,12 +20,26 @@
 // `unavailable` with a retry hint, sockets stay open, /readyz turns red until
 // the clients and the inbox probe recover by themselves.
 //
+// Presence: each socket is recorded under its device key and its address
+// (`presence:device:{<device>}`, `presence:ip:{<ip>}`, members
+// `<instance>/<participant>`, with TTLs; shared_state/presence.hpp), so that a
+// ban made on any instance sends K to the instances holding the banned
+// sockets and no other. When the records cannot be read (Redis error, or a
+// key at the read cap) the kick goes to every live instance instead: a ban is
+// never lost. The instance that makes a match writes `session:{<id>}` (both
+// tickets, start; the end is marked and kept for the report window).
+//
+// Figures: every heartbeat also writes this instance's live figures to
+// `{serendip}:figures` and reads the others', so cluster_figures() can answer
+// for the whole service without a Redis call.
+//
 // Inbox messages (text, tab-separated header; a relayed frame follows a newline):
 //   M <to> <session> <role> <waited_ms> <peer ticket> <peer record>   matched
 //   L <to> <session> <reason>                                          peer_left
 //   Q <to>                                                             requeue (a match it never saw fell through)
 //   R <to> <session>\n<frame>                                          relayed offer/answer/ice
-//   K <ip> <device> <until_unix_ms|-> <reason>                         kick a blocked IP/device
+//   K <ip> <device> <until_unix_ms|-> <reason>                         kick a blocked IP/device (the instances
+//                                                                      its presence names)
 #pragma once
 
 #include <cstdint>
