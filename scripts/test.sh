@@ -44,7 +44,7 @@ run_gtest_dir() {  # suite dir
 
 run_redistest() {  # suite build_dir: the *_redistest binaries on a standalone Redis and a cluster (scripts/redis.sh)
   local suite=$1 dir=$2 out r p f bin pass=0 fail=0 rc=0
-  for bin in redis_redistest match_scripts_redistest; do
+  for bin in redis_redistest scripts_redistest; do
     cmake --build "$dir" -j 2 --target "$bin" >/dev/null || { fail=$((fail + 1)); rc=1; continue; }
     out=$(scripts/redis.sh run --both -- "$dir/tests/$bin" --gtest_brief=1 2>&1); r=$?
     echo "$out" | grep -v '^{"ts"' | tail -n 30
