@@ -73,7 +73,7 @@ TEST(Presence, AKeyAtTheReadCapIsNotTrustedToBeComplete) {
   std::vector<std::string> full;
   for (std::size_t i = 0; i < kPresenceReadCap; ++i) {
     full.push_back("b/" + std::to_string(i));
-    full.push_back("99000");
+    full.emplace_back("99000");
   }
   std::vector<std::vector<std::string>> replies{full};
   EXPECT_TRUE(plan_kick(replies, std::vector<std::string>{"b"}, "self", 100'000, 6'000).broadcast);
