@@ -136,6 +136,21 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   assert.ok(keyTtl > 0, `presence key TTL ${keyTtl}`);
 });
 
+presenceTest('a ban of a device reaches the instance holding it through the device presence, and no other', async () => {
+  const [A, B, C] = instances;
+  const victim = await user(C, { label: 'device@C' });
+  const kOnB = await metric(B, 'serendip_inbox_received_total', { kind: 'K' });
+  const kOnC = await metric(C, 'serendip_inbox_received_total', { kind: 'K' });
+  const t0 = Date.now();
+  await ban({ device: victim.claims.did });
+  await victim.next('banned', 1000);
+  assert.ok(Date.now() - t0 <= 1000, `kicked after ${Date.now() - t0} ms`);
+  await sleep(300);
+  assert.equal(await metric(C, 'serendip_inbox_received_total', { kind: 'K' }), kOnC + 1);
+  assert.equal(await metric(B, 'serendip_inbox_received_total', { kind: 'K' }), kOnB);
+  assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' }), 0);
+});
+
 presenceTest('presence left by an instance killed with kill -9 is skipped by a kick and cleaned', async () => {
   const [A, B] = instances;
   const D = await startInstance('instance-d');
