@@ -236,7 +236,12 @@ static int serve(int argc, char** argv) {
   // Moderation's decisions reach the live service. The listener needs the
   // service (automatic blocks) and the service calls the listener, so it is
   // attached here, and detached before either goes away.
-  app::ModerationEvents moderation_events(hub, detector, moderation);
+  std::optional<app::SharedReportRule> shared_reports;
+  if (shared_gate) {
+    shared_reports = app::SharedReportRule{
+        .config = abuse_rules(cfg), .watch = [&shared_gate](const abuse::RuleHit& hit) { shared_gate->watch(hit); }};
+  }
+  app::ModerationEvents moderation_events(hub, detector, moderation, std::move(shared_reports));
   moderation.set_block_listener(&moderation_events);
   struct DetachListener {
     moderation::ModerationService& m;
@@ -250,18 +255,9 @@ static int serve(int argc, char** argv) {
   // Ready while the database answers and matchmaking can work (with Redis:
   // connected and the inbox probe coming back). Liveness never asks either.
   app::ServerStatus status(drain, [&db, &hub] { return hub.ready() && static_cast<bool>(db.ping()); });
-  // The watch list: shared entries (with Redis) and this instance's report-driven ones.
+  // The watch list: this instance's, or with Redis the shared one.
   app::LiveStatsSource live_stats(hub, net_metrics, signaling_metrics, [&detector, &shared_gate] {
-    auto entries = detector.watch_list();
-    if (shared_gate) {
-      std::erase_if(entries, [](const abuse::WatchEntry& e) { return e.rule != abuse::Rule::distinct_reporters; });
-      auto shared = shared_gate->watch_list();
-      entries.insert(entries.end(), shared.begin(), shared.end());
-      std::stable_sort(entries.begin(), entries.end(), [](const abuse::WatchEntry& a, const abuse::WatchEntry& b) {
-        return a.last_seen_unix_ms > b.last_seen_unix_ms;
-      });
-    }
-    return entries;
+    return shared_gate ? shared_gate->watch_list() : detector.watch_list();
   });
   // POST /api/v1/reports takes from the same per-device bucket as `report`
   // (this instance's: the admin API answers synchronously).

@@ -133,6 +133,27 @@ std::string_view to_string(Rule rule) {
 
 std::string_view to_string(SubjectKind kind) { return kind == SubjectKind::ip ? "ip" : "device"; }
 
+double reporter_weight(const AbuseConfig::ReporterWeight& rw, ReporterStanding standing) {
+  if (standing.decided < rw.min_decided || standing.decided <= 0) return 1.0;
+  if (standing.accepted == 0 && rw.zero_after > 0 && standing.decided >= rw.zero_after) return 0.0;
+  const double ratio = static_cast<double>(standing.accepted) / static_cast<double>(standing.decided);
+  return ratio < rw.min_accept_ratio ? rw.low_weight : 1.0;
+}
+
+std::optional<AutoBlock> judge_reporters(const AbuseConfig& config, std::string_view reported,
+                                         const std::vector<ReporterStanding>& reporters) {
+  double total = 0;
+  int distinct = 0;
+  for (const auto& r : reporters) {
+    const double w = reporter_weight(config.reporter, r);
+    total += w;
+    if (w > 0) ++distinct;
+  }
+  // The small epsilon keeps 0.1-style weights that sum to the threshold in (as on_report).
+  if (config.reports.threshold <= 0 || total + 1e-9 < config.reports.threshold) return std::nullopt;
+  return AutoBlock{std::string(reported), config.reports.auto_block_ms, distinct, total};
+}
+
 struct detail::DetectorState {
   explicit DetectorState(const AbuseConfig::Caps& caps)
       : devices(caps.devices),
@@ -282,11 +303,8 @@ class Locked {
 
   double reporter_weight(std::string_view reporter) const {
     const ReporterRecord* rec = s_.reporters.find(reporter);
-    const auto& rw = c_.reporter;
-    if (rec == nullptr || rec->decided < rw.min_decided || rec->decided <= 0) return 1.0;
-    if (rec->accepted == 0 && rw.zero_after > 0 && rec->decided >= rw.zero_after) return 0.0;
-    const double ratio = static_cast<double>(rec->accepted) / rec->decided;
-    return ratio < rw.min_accept_ratio ? rw.low_weight : 1.0;
+    if (rec == nullptr) return 1.0;
+    return abuse::reporter_weight(c_.reporter, ReporterStanding{rec->decided, rec->accepted});
   }
 
  private:

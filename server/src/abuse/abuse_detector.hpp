@@ -154,6 +154,20 @@ struct DetectorStats {
   std::uint64_t evicted = 0;  // state dropped by a cap before it expired
 };
 
+// A reporter's standing: its reports that moderators decided, and accepted.
+struct ReporterStanding {
+  std::int64_t decided = 0;
+  std::int64_t accepted = 0;
+};
+// The weight of its next report: 1, reporter.low_weight or 0 (AbuseConfig::ReporterWeight).
+double reporter_weight(const AbuseConfig::ReporterWeight& rw, ReporterStanding standing);
+// The distinct-reporters rule over reporters counted elsewhere (several
+// instances: the shared database holds the reports): an automatic block of
+// `reported` when the reporters' weights reach the threshold. Each entry is
+// one distinct reporter within the window.
+std::optional<AutoBlock> judge_reporters(const AbuseConfig& config, std::string_view reported,
+                                         const std::vector<ReporterStanding>& reporters);
+
 class AbuseDetector {
  public:
   virtual ~AbuseDetector() = default;

@@ -9,16 +9,29 @@
 // thread-safe.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <utility>
+
 #include "abuse/abuse_detector.hpp"
 #include "moderation/service.hpp"
 #include "net/match_hub.hpp"
 
 namespace serendip::app {
 
+// Several instances: the distinct-reporters rule counts the reports in the
+// shared database (each instance's detector sees only its own), and its hits
+// go to the shared watch list.
+struct SharedReportRule {
+  abuse::AbuseConfig config;
+  std::function<void(const abuse::RuleHit&)> watch;  // any thread
+};
+
 class ModerationEvents final : public moderation::BlockListener {
  public:
-  ModerationEvents(net::MatchHub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation)
-      : hub_(hub), detector_(detector), moderation_(moderation) {}
+  ModerationEvents(net::MatchHub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation,
+                   std::optional<SharedReportRule> shared = std::nullopt)
+      : hub_(hub), detector_(detector), moderation_(moderation), shared_(std::move(shared)) {}
 
   void on_block(const store::Block& block) override;
   void on_report(const std::string& reporter_device, const std::string& reported_device) override;
@@ -26,10 +39,13 @@ class ModerationEvents final : public moderation::BlockListener {
 
  private:
   void auto_block(const std::string& reported_device, const abuse::AutoBlock& verdict);
+  // The distinct-reporters rule over the shared database.
+  abuse::DetectorVerdict judge_shared(const std::string& reported_device);
 
   net::MatchHub& hub_;                         // Passed by argument.
   abuse::AbuseDetector& detector_;             // Passed by argument.
   moderation::ModerationService& moderation_;  // Passed by argument.
+  const std::optional<SharedReportRule> shared_;
 };
 
 }  // namespace serendip::app

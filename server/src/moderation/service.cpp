@@ -93,4 +93,11 @@ Outcome<std::vector<std::pair<std::string, std::string>>> ModerationService::rep
   return std::move(*r);
 }
 
+Outcome<std::vector<store::ReporterTally>> ModerationService::reporters_of(std::string_view device_key,
+                                                                           std::int64_t window_ms) {
+  auto r = db_.reports().reporters_of(device_key, clock_.unix_ms() - window_ms);
+  if (!r) return from_store(r.error(), "reports");
+  return std::move(*r);
+}
+
 }  // namespace serendip::moderation

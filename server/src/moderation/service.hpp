@@ -221,6 +221,9 @@ class ModerationService {
   Outcome<ModerationCounts> counts();
   // Pairs to keep apart in the matchmaker after a restart.
   Outcome<std::vector<std::pair<std::string, std::string>>> reported_device_pairs();
+  // Who reported `device_key` within the last `window_ms`, each with its
+  // record as a reporter (for the distinct-reporters rule across instances).
+  Outcome<std::vector<store::ReporterTally>> reporters_of(std::string_view device_key, std::int64_t window_ms);
 
   const core::Clock& clock() const { return clock_; }
 

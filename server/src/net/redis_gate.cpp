@@ -287,6 +287,13 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
       });
 }
 
+void RedisGate::watch(const abuse::RuleHit& hit) {
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->deps.hub.post([weak, hit] {
+    if (auto self = weak.lock()) self->record(hit, false, 0);
+  });
+}
+
 std::vector<abuse::WatchEntry> RedisGate::watch_list() const {
   std::lock_guard lock(impl_->watch_mu);
   return impl_->watch;

@@ -59,6 +59,10 @@ class RedisGate final : public signaling::AdmissionGate {
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(signaling::CaptchaVerdict)> done) override;
 
+  // A rule hit decided elsewhere (the distinct-reporters rule, from the
+  // database) onto the shared watch list. Any thread.
+  void watch(const abuse::RuleHit& hit);
+
   // The shared watch list as last fetched (refreshed each second by tick()).
   std::vector<abuse::WatchEntry> watch_list() const;
   // Every 250 ms on a worker thread (the server's tick).

@@ -1223,6 +1223,11 @@ void RedisHub::stop() {
 
 bool RedisHub::ready() const { return impl_->ready_flag.load(); }
 
+void RedisHub::post(std::function<void()> fn) const {
+  if (impl_->lanes.empty() || impl_->stopped.load()) return;
+  boost::asio::post(impl_->lanes[0].worker->io(), std::move(fn));
+}
+
 redis::Client* RedisHub::client_here() const {
   if (t_lane_owner != impl_.get() || impl_->stopped.load()) return nullptr;
   return t_lane_client;

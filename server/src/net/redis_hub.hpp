@@ -119,6 +119,9 @@ class RedisHub final : public MatchHub {
   // state: rate limits, the abuse detector); null on any other thread, before
   // start() reached the worker, and after stop(). Use it on this thread only.
   redis::Client* client_here() const;
+  // Runs `fn` on the first worker's thread (where client_here() answers), for
+  // callers on other threads. Dropped before start() and after stop().
+  void post(std::function<void()> fn) const;
 
  private:
   struct Impl;

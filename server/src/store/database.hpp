@@ -41,6 +41,11 @@ class ReportStore {
   // Every (reporter device, reported device) pair ever reported, so the
   // matchmaker can keep such pairs apart after a restart.
   virtual Result<std::vector<std::pair<std::string, std::string>>> reported_device_pairs() = 0;
+  // The devices that reported `device_key` at or after `since` (unix ms),
+  // each with its record as a reporter over all time: what the abuse
+  // detector's distinct-reporters rule weighs (several instances share it
+  // through the database).
+  virtual Result<std::vector<ReporterTally>> reporters_of(std::string_view device_key, std::int64_t since) = 0;
 };
 
 class BlockStore {

@@ -20,6 +20,14 @@ struct Party {
 };
 
 enum class ReportStatus : std::uint8_t { pending, accepted, rejected };
+
+// A reporter's record: how many of its reports moderators decided, and how
+// many of those they accepted.
+struct ReporterTally {
+  std::string device_key;
+  std::int64_t decided = 0;
+  std::int64_t accepted = 0;
+};
 std::string_view to_string(ReportStatus s);
 std::optional<ReportStatus> parse_report_status(std::string_view s);
 

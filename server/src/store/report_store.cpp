@@ -165,4 +165,24 @@ Result<std::vector<std::pair<std::string, std::string>>> SqlReportStore::reporte
   });
 }
 
+Result<std::vector<ReporterTally>> SqlReportStore::reporters_of(std::string_view device_key, std::int64_t since) {
+  return ex_.read([&](sql::Connection& c) -> Result<std::vector<ReporterTally>> {
+    auto r = c.query(
+        "SELECT x.reporter_device_key, "
+        "(SELECT COUNT(*) FROM reports d WHERE d.reporter_device_key = x.reporter_device_key "
+        " AND d.status <> 'pending'), "
+        "(SELECT COUNT(*) FROM reports d WHERE d.reporter_device_key = x.reporter_device_key "
+        " AND d.status = 'accepted') "
+        "FROM reports x WHERE x.reported_device_key = ? AND x.created_at >= ? "
+        "AND x.reporter_device_key IS NOT NULL AND x.reporter_device_key <> x.reported_device_key "
+        "GROUP BY x.reporter_device_key ORDER BY x.reporter_device_key",
+        {std::string(device_key), since});
+    if (!r) return r.error();
+    std::vector<ReporterTally> out;
+    out.reserve(r->rows.size());
+    for (const auto& row : r->rows) out.push_back(ReporterTally{row.text(0), row.i64(1), row.i64(2)});
+    return out;
+  });
+}
+
 }  // namespace serendip::store::detail

@@ -169,3 +169,37 @@ test('devices per IP are counted across instances', async () => {
     }, { timeoutMs: 5000 });
   });
 });
+
+test('three reporters on different instances block the reported user automatically, and the watch list says why', async () => {
+  const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off`, captcha: 'false',
+    'repeat-pair-cooldown-ms': 0 };
+  await withTwo('reporters', flags, async ([A, B]) => {
+    const lang = uniqueLang();
+    const target = await helloed(A, { label: 'target@A' });
+    // Reporters on B, A, B: no instance sees three of them.
+    for (const [i, s] of [B, A, B].entries()) {
+      const reporter = await helloed(s, { label: `reporter${i}` });
+      target.send(joinMsg(lang));
+      await target.next('queued');
+      reporter.send(joinMsg(lang));
+      const m = await reporter.next('matched', 3000);
+      await target.next('matched', 3000);
+      reporter.send({ type: 'report', sessionId: m.sessionId, reason: 'harassment', id: 9 });
+      const ack = await reporter.next(['report_ack', 'error'], 3000);
+      assert.equal(ack.type, 'report_ack', JSON.stringify(ack));
+      if (i < 2) {
+        reporter.send({ type: 'leave' });
+        await target.next('peer_left', 3000);
+      }
+    }
+    const banned = await target.next('banned', 3000);
+    assert.match(banned.reason, /automatic/);
+    assert.equal((await target.closed()).code, 4003);
+    // The other instance's dashboard lists the rule hit and the reports first.
+    const token = await login(B, BOOT_ADMIN, BOOT_PASSWORD);
+    await waitFor(async () => {
+      const list = await adminGet(B, token, '/api/v1/admin/watchlist');
+      return list.items.some((e) => e.rule === 'distinct_reporters' && e.subject === target.claims.did);
+    }, { timeoutMs: 5000 });
+  });
+});

@@ -419,3 +419,33 @@ TEST(AbuseDetector, RuleNamesAreStable) {
 
 }  // namespace
 }  // namespace serendip::abuse
+
+namespace serendip::abuse {
+namespace {
+
+// The distinct-reporters rule over reporters counted in the shared database
+// (several instances): the same weights and threshold as on_report.
+TEST(JudgeReporters, WeightsAddUpToTheThresholdAsOnReport) {
+  const AbuseConfig c;  // threshold 3, low weight 0.5 below 20 % accepted after 5 decided, 0 after 10 with none
+  EXPECT_DOUBLE_EQ(reporter_weight(c.reporter, {}), 1.0);
+  EXPECT_DOUBLE_EQ(reporter_weight(c.reporter, {4, 0}), 1.0);  // too few decisions to judge
+  EXPECT_DOUBLE_EQ(reporter_weight(c.reporter, {5, 0}), 0.5);
+  EXPECT_DOUBLE_EQ(reporter_weight(c.reporter, {10, 0}), 0.0);
+  EXPECT_DOUBLE_EQ(reporter_weight(c.reporter, {10, 2}), 1.0);
+
+  EXPECT_FALSE(judge_reporters(c, "dev", {{}, {}}));
+  auto block = judge_reporters(c, "dev", {{}, {}, {}});
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->device, "dev");
+  EXPECT_EQ(block->distinct_reporters, 3);
+  EXPECT_EQ(block->duration_ms, c.reports.auto_block_ms);
+  // Two trusted and two half-trusted reach 3; a zero-weight one never counts.
+  EXPECT_FALSE(judge_reporters(c, "dev", {{}, {}, {5, 0}, {10, 0}}));
+  block = judge_reporters(c, "dev", {{}, {}, {5, 0}, {6, 0}, {10, 0}});
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->distinct_reporters, 4);
+  EXPECT_DOUBLE_EQ(block->weight, 3.0);
+}
+
+}  // namespace
+}  // namespace serendip::abuse

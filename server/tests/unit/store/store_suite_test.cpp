@@ -310,6 +310,28 @@ TEST_P(StoreTest, ReportedDevicePairs) {
   EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"dev-a", "dev-b"}, {"dev-b", "dev-c"}}));
 }
 
+TEST_P(StoreTest, ReportersOfADeviceWithinTheWindowCarryTheirRecordAsReporters) {
+  // a and c report b inside the window (a twice); d reported b before it; a's
+  // record: one report accepted, one rejected, one pending.
+  const auto a1 = ok(db().reports().add(report("s1", "a", "b", kT0 + 100)));
+  ok(db().reports().add(report("s2", "a", "b", kT0 + 200)));
+  ok(db().reports().add(report("s3", "c", "b", kT0 + 300)));
+  ok(db().reports().add(report("s4", "d", "b", kT0 - 10'000)));
+  const auto a_other = ok(db().reports().add(report("s5", "a", "x", kT0 - 50'000)));
+  ok(db().reports().decide(a1, DecisionUpdate{ReportStatus::accepted, "mod", kT0 + 400, ""}));
+  ok(db().reports().decide(a_other, DecisionUpdate{ReportStatus::rejected, "mod", kT0 + 400, ""}));
+
+  const auto got = ok(db().reports().reporters_of("dev-b", kT0));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].device_key, "dev-a");
+  EXPECT_EQ(got[0].decided, 2);
+  EXPECT_EQ(got[0].accepted, 1);
+  EXPECT_EQ(got[1].device_key, "dev-c");
+  EXPECT_EQ(got[1].decided, 0);
+  EXPECT_EQ(ok(db().reports().reporters_of("dev-b", kT0 - 20'000)).size(), 3u);
+  EXPECT_TRUE(ok(db().reports().reporters_of("dev-nobody", 0)).empty());
+}
+
 // ---------------------------------------------------------------- injection
 
 TEST_P(StoreTest, InjectionStringsInEveryFilterChangeNothing) {
