@@ -220,6 +220,8 @@ static int serve(int argc, char** argv) {
     shared_gate = std::make_unique<net::RedisGate>(
         net::RedisGateDeps{.hub = *redis_hub,
                            .settings = {.limits = limits, .rules = abuse_rules(cfg), .captcha = cfg.captcha},
+                           .login = {.max_failures = moderation::ModerationOptions{}.login_max_failures,
+                                     .window_ms = moderation::ModerationOptions{}.login_window_ms},
                            .altcha = altcha,
                            .fallback = local_gate,
                            .clock = clock,
@@ -298,7 +300,25 @@ static int serve(int argc, char** argv) {
                                                               .match_waits = match_waits,
                                                               .device_key_secret = *device_secret,
                                                               .max_body_bytes = cfg.max_http_body_bytes,
-                                                              .report_gate = report_gate})});
+                                                              .report_gate = report_gate}),
+      // With Redis, failed admin logins count on every instance.
+      .admit_login =
+          shared_gate ? http::LoginCheck([&shared_gate](const http::Request& req, std::string_view username,
+                                                        std::function<void(std::optional<http::Response>)> done) {
+            shared_gate->login_wait(req.client_ip, username, [done = std::move(done)](std::int64_t wait) {
+              if (wait <= 0) {
+                done(std::nullopt);
+                return;
+              }
+              done(http::rate_limited("too many failed logins", wait));
+            });
+          })
+                      : http::LoginCheck{},
+      .login_outcome = shared_gate ? http::LoginOutcome([&shared_gate](const http::Request& req,
+                                                                       std::string_view username, int status) {
+        if (status == 200 || status == 401) shared_gate->login_outcome(req.client_ip, username, status == 200);
+      })
+                                   : http::LoginOutcome{}});
 
   // Signaling: what each connection's handler uses.
   signaling::ModerationDesk desk(moderation, recent);

@@ -1,12 +1,15 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <variant>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include "auth/crypto.hpp"
@@ -329,7 +332,41 @@ Response Router::handle(const Request& req) const {
   return res;
 }
 
+namespace {
+
+// The "username" of a login body, or "" (the admin API answers what is wrong with it).
+std::string username_of(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* u = o != nullptr ? o->if_contains("username") : nullptr;
+  if (u == nullptr || !u->is_string()) return {};
+  return std::string(u->as_string().data(), std::min<std::size_t>(u->as_string().size(), 256));
+}
+
+}  // namespace
+
 void Router::handle(const Request& req, std::function<void(Response)> respond) const {
+  const auto& deps = impl_->deps;
+  if (deps.admit_login && req.method == "POST" && req.path == "/api/v1/admin/login") {
+    auto copy = std::make_shared<Request>(req);
+    std::string username = username_of(req.body);
+    deps.admit_login(req, username,
+                     [this, copy, username, respond = std::move(respond)](std::optional<Response> refused) {
+                       if (refused) {
+                         const std::string_view origin = copy->header("origin");
+                         const bool cors = !origin.empty() && origin_allowed(impl_->deps.config, origin);
+                         Response res = Impl::with_cors(std::move(*refused), cors ? origin : std::string_view{});
+                         add_security_headers(res, copy->tls);
+                         respond(std::move(res));
+                         return;
+                       }
+                       Response res = handle(*copy);
+                       if (impl_->deps.login_outcome) impl_->deps.login_outcome(*copy, username, res.status);
+                       respond(std::move(res));
+                     });
+    return;
+  }
   std::optional<std::variant<Impl::TokenAsk, Response>> ask;
   try {
     ask = impl_->token_request(req);

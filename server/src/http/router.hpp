@@ -41,6 +41,16 @@ using AdmissionCheck = std::function<void(const Request& req, std::string_view d
 using ImmediateCheck = std::function<std::optional<Response>(const Request& req, std::string_view device_key)>;
 AdmissionCheck at_once(ImmediateCheck check);
 
+// Seam for a login throttle kept outside this process (several instances
+// share it through Redis): consulted before POST /api/v1/admin/login reaches
+// the admin API, with the username the body names ("" when none). Answers
+// through `done` like AdmissionCheck: a response to send instead (429), or
+// nullopt to go ahead. `req` is valid during the call only.
+using LoginCheck = std::function<void(const Request& req, std::string_view username,
+                                      std::function<void(std::optional<Response>)> done)>;
+// Told the status of each login the check let through (200 or a refusal).
+using LoginOutcome = std::function<void(const Request& req, std::string_view username, int status)>;
+
 // Seam for further /api/ routes (admin API, appeals): tried for any /api/ path
 // the router does not know, before answering 404. nullopt = not mine. The
 // router adds CORS and security headers to what it returns. Thread-safe.
@@ -55,6 +65,8 @@ struct RouterDeps {
   const ServerStatus& status;         // Passed by argument.
   AdmissionCheck admit_session = {};  // optional; empty = everyone is admitted
   ApiHandler api_fallback = {};       // optional
+  LoginCheck admit_login = {};        // optional; only with the async handle()
+  LoginOutcome login_outcome = {};    // optional
 };
 
 class Router {

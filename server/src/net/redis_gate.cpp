@@ -39,6 +39,7 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
       : deps(std::move(d)),
         abuse_script(std::string(ss::lua_script("abuse"))),
         watch_script(std::string(ss::lua_script("watch"))),
+        login_script(std::string(ss::lua_script("login"))),
         fallbacks(deps.registry.counter("serendip_abuse_shared_fallback_total",
                                         "Admission checks decided by this instance alone because Redis did not "
                                         "answer (rate limits and abuse rules then hold per instance)")) {}
@@ -46,6 +47,7 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
   RedisGateDeps deps;
   redis::Script abuse_script;
   redis::Script watch_script;
+  redis::Script login_script;
   obs::Counter& fallbacks;
   std::array<std::atomic<std::uint64_t>, abuse::kRuleCount> hits{};
   std::array<std::atomic<std::uint64_t>, abuse::kLimitCount> refusals{};
@@ -285,6 +287,56 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
                          [](const redis::Reply&) {});
         done(CaptchaVerdict{abuse::AltchaStatus::ok, std::nullopt});
       });
+}
+
+void RedisGate::login_wait(std::string_view ip, std::string_view username, std::function<void(std::int64_t)> done) {
+  auto self = impl_;
+  // Address first, then the username (another slot): the longer wait wins.
+  auto by_user = [self, username = std::string(username), done](std::int64_t ip_wait) {
+    const bool sent =
+        self->eval(self->login_script, ss::login_call(self->deps.login, "check", false, username, self->now()),
+                   [self, ip_wait, done](const redis::Reply& r) {
+                     auto strings = strings_of(r);
+                     std::int64_t wait = 0;
+                     if (strings && !strings->empty()) {
+                       wait = ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
+                     } else {
+                       self->fell_back("login", &r);
+                     }
+                     done(std::max(ip_wait, wait));
+                   });
+    if (!sent) done(ip_wait);
+  };
+  const bool sent = self->eval(self->login_script, ss::login_call(self->deps.login, "check", true, ip, self->now()),
+                               [self, by_user](const redis::Reply& r) {
+                                 auto strings = strings_of(r);
+                                 std::int64_t wait = 0;
+                                 if (strings && !strings->empty()) {
+                                   wait = ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
+                                 } else {
+                                   self->fell_back("login", &r);
+                                 }
+                                 by_user(wait);
+                               });
+  if (!sent) {
+    self->fell_back("login", nullptr);
+    done(0);
+  }
+}
+
+void RedisGate::login_outcome(std::string_view ip, std::string_view username, bool ok) {
+  auto self = impl_;
+  auto ignore = [](const redis::Reply&) {};
+  if (ok) {
+    (void)self->eval(self->login_script, ss::login_call(self->deps.login, "reset", false, username, self->now()),
+                     ignore);
+    return;
+  }
+  (void)self->eval(self->login_script, ss::login_call(self->deps.login, "fail", true, ip, self->now()), ignore);
+  if (!username.empty()) {
+    (void)self->eval(self->login_script, ss::login_call(self->deps.login, "fail", false, username, self->now()),
+                     ignore);
+  }
 }
 
 void RedisGate::watch(const abuse::RuleHit& hit) {

@@ -39,6 +39,7 @@ class RedisHub;
 struct RedisGateDeps {
   const RedisHub& hub;                   // Passed by argument: its workers' Redis clients.
   shared_state::AbuseSettings settings;  // limits and rules, the same on every instance
+  shared_state::LoginThrottle login;     // the admin login throttle
   abuse::Altcha& altcha;                 // Passed by argument.
   signaling::LocalGate& fallback;        // Passed by argument: when Redis does not answer.
   const core::Clock& clock;              // Passed by argument.
@@ -58,6 +59,15 @@ class RedisGate final : public signaling::AdmissionGate {
   void connected(std::string_view device, std::string_view ip) override;
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(signaling::CaptchaVerdict)> done) override;
+
+  // The admin login throttle shared by every instance (lua/login.lua): the
+  // milliseconds to wait before `username` may try from `ip` (0: now),
+  // through `done` on this worker thread; on a Redis failure, 0 (the
+  // instance's own throttle in the moderation service still holds).
+  void login_wait(std::string_view ip, std::string_view username, std::function<void(std::int64_t)> done);
+  // The outcome of a login that was let through: a failure counts against
+  // the address and the username, a success clears the username's count.
+  void login_outcome(std::string_view ip, std::string_view username, bool ok);
 
   // A rule hit decided elsewhere (the distinct-reporters rule, from the
   // database) onto the shared watch list. Any thread.

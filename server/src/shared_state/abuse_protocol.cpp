@@ -217,6 +217,17 @@ ScriptCall watch_subject_op(const abuse::AbuseConfig& rules, std::string_view op
   return call;
 }
 
+ScriptCall login_call(const LoginThrottle& t, std::string_view op, bool by_ip, std::string_view subject,
+                      std::int64_t now_ms) {
+  std::string key = by_ip ? "login:ip:{" : "login:user:{";
+  key += subject;
+  key += '}';
+  return ScriptCall{
+      "login",
+      {std::move(key)},
+      {std::string(op), num(now_ms), num(std::max<std::int64_t>(1, t.window_ms)), num(std::max(1, t.max_failures))}};
+}
+
 std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& reply) {
   std::vector<abuse::WatchEntry> out;
   for (std::size_t i = 0; i + 1 < reply.size(); i += 2) {

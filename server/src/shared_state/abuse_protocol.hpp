@@ -74,4 +74,13 @@ std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& 
 
 std::optional<abuse::Rule> rule_from_string(std::string_view s);
 
+// lua/login.lua: failed admin logins per address and per username,
+// login:ip:{<ip>} and login:user:{<name>}. op: "check", "fail", "reset".
+struct LoginThrottle {
+  int max_failures = 5;
+  std::int64_t window_ms = 15 * 60'000;
+};
+ScriptCall login_call(const LoginThrottle& t, std::string_view op, bool by_ip, std::string_view subject,
+                      std::int64_t now_ms);
+
 }  // namespace serendip::shared_state

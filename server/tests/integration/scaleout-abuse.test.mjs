@@ -203,3 +203,24 @@ test('three reporters on different instances block the reported user automatical
     }, { timeoutMs: 5000 });
   });
 });
+
+test('failed admin logins count on every instance: the sixth is refused wherever it lands, and a success clears the username', async () => {
+  const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off` };
+  await withTwo('login', flags, async ([A, B]) => {
+    const attempt = (s, password, localAddress) => request(s, 'POST', '/api/v1/admin/login',
+      { json: { username: BOOT_ADMIN, password }, localAddress });
+    // Five wrong passwords, alternating instances: neither instance alone sees five.
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt(i % 2 === 0 ? A : B, 'wrong password', '127.0.0.21');
+      assert.equal(res.status, 401, `attempt ${i + 1}: ${res.text}`);
+    }
+    for (const s of [A, B]) {
+      const res = await attempt(s, BOOT_PASSWORD, '127.0.0.21');
+      assert.equal(res.status, 429, `the right password after five failures on ${s.label}: ${res.text}`);
+      assert.equal(res.json.error.code, 'rate_limited');
+      assert.ok(Number(res.headers['retry-after']) > 0);
+    }
+    // The username is throttled from any address too (per-username count), as on one instance.
+    assert.equal((await attempt(B, BOOT_PASSWORD, '127.0.0.22')).status, 429);
+  });
+});

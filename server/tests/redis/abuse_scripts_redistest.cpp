@@ -14,6 +14,7 @@
 #include "abuse/altcha.hpp"
 #include "abuse/rate_limiter.hpp"
 #include "core/clock.hpp"
+#include "moderation/login_limiter.hpp"
 #include "shared_state/abuse_protocol.hpp"
 #include "signaling/admission.hpp"
 #include "sync_redis.hpp"
@@ -226,6 +227,36 @@ TEST_P(AbuseScripts, TheWatchListKeepsHitsMostRecentFirstWithinItsCapAndTtl) {
   // No hit for the TTL: gone.
   now += 60'001;
   EXPECT_TRUE(parse_watch_list(r.eval(watch_list(rules, now))).empty());
+}
+
+TEST_P(AbuseScripts, TheLoginThrottleWaitsAsTheInMemoryOneDoes) {
+  const LoginThrottle throttle{.max_failures = 3, .window_ms = 10'000};
+  moderation::LoginLimiter local(throttle.max_failures, throttle.window_ms);
+  SyncRedis r(endpoint_);
+  const std::string run = std::to_string(std::random_device{}());
+  const std::vector<std::string> users{"alice-" + run, "bob-" + run};
+  std::int64_t now = 1'800'000'000'000;
+  std::mt19937 rng(GetParam() * 31 + 5);
+  int waits = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& user = users[rng() % 2];
+    const auto op = rng() % 10;
+    if (op < 6) {
+      const auto reply = r.eval(login_call(throttle, "check", false, user, now));
+      ASSERT_EQ(reply.size(), 1u);
+      const std::int64_t wait = local.retry_after_ms(user, now);
+      ASSERT_EQ(std::to_string(wait), reply[0]) << "step " << i;
+      if (wait > 0) ++waits;
+    } else if (op < 9) {
+      r.eval(login_call(throttle, "fail", false, user, now));
+      local.record_failure(user, now);
+    } else {
+      r.eval(login_call(throttle, "reset", false, user, now));
+      local.reset(user);
+    }
+    now += static_cast<std::int64_t>(rng() % 1'500);
+  }
+  EXPECT_GT(waits, 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, AbuseScripts, ::testing::Values(0, 1), [](const auto& info) {

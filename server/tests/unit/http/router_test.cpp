@@ -8,6 +8,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/turn.hpp"
+#include "http/request.hpp"
 #include "test_support.hpp"
 
 namespace serendip::http {
@@ -160,6 +161,48 @@ TEST_F(ApiTest, SessionAdmissionMayAnswerLater) {
   }
   // The synchronous form cannot wait: it says so instead of hanging.
   EXPECT_EQ(post_session(R"({"deviceId":")" + std::string(kDevice) + R"("})").status, 500);
+}
+
+TEST_F(ApiTest, ALoginCheckRunsBeforeTheAdminApiAndHearsTheOutcome) {
+  // As the login throttle shared through Redis: asked first, told after.
+  std::vector<std::string> asked;
+  std::vector<std::pair<std::string, int>> told;
+  bool refuse = false;
+  admit_login_ = [&](const Request&, std::string_view username, std::function<void(std::optional<Response>)> done) {
+    asked.emplace_back(username);
+    if (refuse) {
+      done(rate_limited("too many failed logins", 9'000));
+    } else {
+      done(std::nullopt);
+    }
+  };
+  login_outcome_ = [&](const Request&, std::string_view username, int status) { told.emplace_back(username, status); };
+  int reached = 0;
+  fallback_ = [&](const Request& r) -> std::optional<Response> {
+    ++reached;
+    return r.path == "/api/v1/admin/login"
+               ? std::optional<Response>(error_response(core::ErrorCode::unauthorized, "no"))
+               : std::nullopt;
+  };
+  std::vector<Response> answers;
+  auto login = [&](std::string body) {
+    router().handle(make_request("POST", "/api/v1/admin/login", {}, std::move(body)),
+                    [&answers](Response r) { answers.push_back(std::move(r)); });
+  };
+  login(R"({"username":"alice","password":"x"})");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 401);
+  EXPECT_EQ(reached, 1);
+  EXPECT_EQ(told, (std::vector<std::pair<std::string, int>>{{"alice", 401}}));
+  refuse = true;
+  login("not json");
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[1].status, 429);
+  EXPECT_EQ(answers[1].header("retry-after"), "9");
+  EXPECT_FALSE(answers[1].header("x-content-type-options").empty());
+  EXPECT_EQ(reached, 1) << "a refused login never reaches the admin API";
+  EXPECT_EQ(asked, (std::vector<std::string>{"alice", ""}));
+  EXPECT_EQ(told.size(), 1u);
 }
 
 // ---------------------------------------------------------------- refresh

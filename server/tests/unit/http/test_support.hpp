@@ -60,8 +60,8 @@ class RouterTest : public ::testing::Test {
   // Builds the router lazily so tests can adjust config_ first.
   const Router& router() {
     if (!router_) {
-      router_ = std::make_unique<Router>(
-          RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_, admit_, fallback_});
+      router_ = std::make_unique<Router>(RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_,
+                                                    admit_, fallback_, admit_login_, login_outcome_});
     }
     return *router_;
   }
@@ -79,6 +79,8 @@ class RouterTest : public ::testing::Test {
   FakeStatus status_;
   AdmissionCheck admit_;
   ApiHandler fallback_;
+  LoginCheck admit_login_;
+  LoginOutcome login_outcome_;
   std::unique_ptr<Router> router_;
 };
 
