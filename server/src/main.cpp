@@ -292,15 +292,18 @@ static int serve(int argc, char** argv) {
                              done(http::rate_limited("too many session requests", refused->retry_after_ms));
                            });
           },
-      .api_fallback = http::make_admin_api(http::AdminApiDeps{.moderation = moderation,
-                                                              .jwt = jwt,
-                                                              .clock = clock,
-                                                              .stats = live_stats,
-                                                              .sessions = recent,
-                                                              .match_waits = match_waits,
-                                                              .device_key_secret = *device_secret,
-                                                              .max_body_bytes = cfg.max_http_body_bytes,
-                                                              .report_gate = report_gate}),
+      .api_fallback = http::make_admin_api(
+          http::AdminApiDeps{.moderation = moderation,
+                             .jwt = jwt,
+                             .clock = clock,
+                             .stats = live_stats,
+                             .sessions = recent,
+                             .match_waits = match_waits,
+                             .device_key_secret = *device_secret,
+                             .max_body_bytes = cfg.max_http_body_bytes,
+                             // With Redis the router takes from the
+                             // shared bucket instead (admit_report).
+                             .report_gate = shared_gate ? http::ReportGate{} : http::ReportGate(report_gate)}),
       // With Redis, failed admin logins count on every instance.
       .admit_login =
           shared_gate ? http::LoginCheck([&shared_gate](const http::Request& req, std::string_view username,
@@ -314,6 +317,19 @@ static int serve(int argc, char** argv) {
             });
           })
                       : http::LoginCheck{},
+      .admit_report = shared_gate
+                          ? http::AdmissionCheck([&gate](const http::Request&, std::string_view device_key,
+                                                         std::function<void(std::optional<http::Response>)> done) {
+                              gate.check(abuse::Limit::report_per_device, device_key,
+                                         [done = std::move(done)](const signaling::Admission& refused) {
+                                           if (!refused) {
+                                             done(std::nullopt);
+                                             return;
+                                           }
+                                           done(http::rate_limited("too many reports", refused->retry_after_ms));
+                                         });
+                            })
+                          : http::AdmissionCheck{},
       .login_outcome = shared_gate ? http::LoginOutcome([&shared_gate](const http::Request& req,
                                                                        std::string_view username, int status) {
         if (status == 200 || status == 401) shared_gate->login_outcome(req.client_ip, username, status == 200);

@@ -348,17 +348,21 @@ std::string username_of(std::string_view body) {
 
 void Router::handle(const Request& req, std::function<void(Response)> respond) const {
   const auto& deps = impl_->deps;
+  // An answer made here instead of by a route: dressed as the routes' are.
+  auto refusal = [this](const Request& r, Response res) {
+    const std::string_view origin = r.header("origin");
+    const bool cors = !origin.empty() && origin_allowed(impl_->deps.config, origin);
+    res = Impl::with_cors(std::move(res), cors ? origin : std::string_view{});
+    add_security_headers(res, r.tls);
+    return res;
+  };
   if (deps.admit_login && req.method == "POST" && req.path == "/api/v1/admin/login") {
     auto copy = std::make_shared<Request>(req);
     std::string username = username_of(req.body);
     deps.admit_login(req, username,
-                     [this, copy, username, respond = std::move(respond)](std::optional<Response> refused) {
+                     [this, refusal, copy, username, respond = std::move(respond)](std::optional<Response> refused) {
                        if (refused) {
-                         const std::string_view origin = copy->header("origin");
-                         const bool cors = !origin.empty() && origin_allowed(impl_->deps.config, origin);
-                         Response res = Impl::with_cors(std::move(*refused), cors ? origin : std::string_view{});
-                         add_security_headers(res, copy->tls);
-                         respond(std::move(res));
+                         respond(refusal(*copy, std::move(*refused)));
                          return;
                        }
                        Response res = handle(*copy);
@@ -366,6 +370,17 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
                        respond(std::move(res));
                      });
     return;
+  }
+  if (deps.admit_report && req.method == "POST" && req.path == "/api/v1/reports") {
+    auth::JwtResult r = deps.jwt.verify(bearer_token(req), impl_->now_s());
+    if (r.claims && r.claims->role.empty()) {
+      auto copy = std::make_shared<Request>(req);
+      deps.admit_report(req, r.claims->did,
+                        [this, refusal, copy, respond = std::move(respond)](std::optional<Response> refused) {
+                          respond(refused ? refusal(*copy, std::move(*refused)) : handle(*copy));
+                        });
+      return;
+    }
   }
   std::optional<std::variant<Impl::TokenAsk, Response>> ask;
   try {

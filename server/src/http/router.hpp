@@ -66,7 +66,12 @@ struct RouterDeps {
   AdmissionCheck admit_session = {};  // optional; empty = everyone is admitted
   ApiHandler api_fallback = {};       // optional
   LoginCheck admit_login = {};        // optional; only with the async handle()
-  LoginOutcome login_outcome = {};    // optional
+  // Optional; only with the async handle(): consulted before POST
+  // /api/v1/reports reaches the admin API, with the device key of the
+  // caller's anonymous token (requests without a valid one go straight on:
+  // the admin API refuses them).
+  AdmissionCheck admit_report = {};
+  LoginOutcome login_outcome = {};  // optional
 };
 
 class Router {

@@ -154,3 +154,31 @@ test('scripts/cluster.sh starts three instances behind HAProxy, which spreads We
     fs.rmSync(runDir, { recursive: true, force: true });
   }
 });
+
+// --instances N (or SERENDIP_CLUSTER_INSTANCES): 1..9, checked before anything starts.
+test('scripts/cluster.sh refuses an instance count outside 1..9 before starting anything', () => {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-cluster-args-'));
+  try {
+    const cases = [
+      { args: ['--instances', '0'], env: {} },
+      { args: ['--instances=10'], env: {} },
+      { args: ['--instances', 'two'], env: {} },
+      { args: [], env: { SERENDIP_CLUSTER_INSTANCES: '12' } },
+      // With more than three instances the stats page moves to P+21: the base must leave room for it.
+      { args: ['--instances', '6', '--base-port', '55515'], env: {}, expect: /--base-port: 1024\.\.55514/ },
+    ];
+    for (const c of cases) {
+      const r = spawnSync(SCRIPT, ['start', '--run-dir', runDir, '--no-install', ...c.args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 10000,
+        env: { ...process.env, SERENDIP_SERVER_BIN: '/nonexistent', ...c.env },
+      });
+      assert.equal(r.status, 1, `${JSON.stringify(c)}: exit ${r.status}\n${r.stderr}`);
+      assert.match(r.stderr, c.expect ?? /--instances \(or SERENDIP_CLUSTER_INSTANCES\): 1\.\.9/, JSON.stringify(c));
+      assert.deepEqual(fs.readdirSync(runDir), [], `${JSON.stringify(c)} left files in the run directory`);
+    }
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+});

@@ -205,6 +205,38 @@ TEST_F(ApiTest, ALoginCheckRunsBeforeTheAdminApiAndHearsTheOutcome) {
   EXPECT_EQ(told.size(), 1u);
 }
 
+TEST_F(ApiTest, AReportCheckTakesTheTokensDeviceBeforeTheAdminApi) {
+  std::vector<std::string> devices;
+  bool refuse = false;
+  admit_report_ = [&](const Request&, std::string_view device, std::function<void(std::optional<Response>)> done) {
+    devices.emplace_back(device);
+    done(refuse ? std::optional<Response>(rate_limited("too many reports", 2'000)) : std::nullopt);
+  };
+  int reached = 0;
+  fallback_ = [&](const Request& r) -> std::optional<Response> {
+    ++reached;
+    return r.path == "/api/v1/reports" ? std::optional<Response>(json_response(201, R"({"reportId":"1"})"))
+                                       : std::nullopt;
+  };
+  const std::string token = new_token();
+  std::vector<Response> answers;
+  auto post = [&](std::vector<Header> headers) {
+    router().handle(make_request("POST", "/api/v1/reports", std::move(headers), R"({"sessionId":"s","reason":"spam"})"),
+                    [&answers](Response r) { answers.push_back(std::move(r)); });
+  };
+  post({bearer(token)});
+  refuse = true;
+  post({bearer(token)});
+  post({});  // no token: the admin API says why
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].status, 201);
+  EXPECT_EQ(answers[1].status, 429);
+  EXPECT_EQ(answers[1].header("retry-after"), "2");
+  EXPECT_EQ(reached, 2);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0], auth::device_key("device-key-secret", kDevice));
+}
+
 // ---------------------------------------------------------------- refresh
 
 TEST_F(ApiTest, RefreshKeepsSubAndDid) {

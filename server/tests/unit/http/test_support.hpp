@@ -61,7 +61,7 @@ class RouterTest : public ::testing::Test {
   const Router& router() {
     if (!router_) {
       router_ = std::make_unique<Router>(RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_,
-                                                    admit_, fallback_, admit_login_, login_outcome_});
+                                                    admit_, fallback_, admit_login_, admit_report_, login_outcome_});
     }
     return *router_;
   }
@@ -80,6 +80,7 @@ class RouterTest : public ::testing::Test {
   AdmissionCheck admit_;
   ApiHandler fallback_;
   LoginCheck admit_login_;
+  AdmissionCheck admit_report_;
   LoginOutcome login_outcome_;
   std::unique_ptr<Router> router_;
 };
