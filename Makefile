@@ -53,7 +53,7 @@ test-web: deps-test
 	@scripts/test.sh web
 
 test-e2e: deps-test server web
-	@scripts/test.sh e2e
+	@scripts/test.sh e2e e2e-cluster
 
 bench: deps-test $(BUILD_DIR)/CMakeCache.txt
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-bench serendip-server serendip-load serendip-floor-relay serendip-alloc-counter

@@ -4,12 +4,14 @@
 # redis (the Redis client on a real standalone Redis and a 6-node cluster),
 # asan (unit tests and the redis suite under AddressSanitizer/UBSan),
 # integration (the real server binary over real sockets), web (Vitest),
-# e2e (Chromium against the real server). Default: all of them.
+# e2e (Chromium against the real server), e2e-cluster (the same browser suite
+# through HAProxy against three instances sharing a Redis Cluster and
+# PostgreSQL, scripts/cluster.sh). Default: all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit pg redis asan integration web e2e)
+((${#suites[@]})) || suites=(format unit pg redis asan integration web e2e e2e-cluster)
 
 total_pass=0
 total_fail=0
@@ -114,6 +116,8 @@ for suite in "${suites[@]}"; do
       fi ;;
     e2e)
       [ -x scripts/e2e.sh ] && run_node_suite e2e scripts/e2e.sh ;;
+    e2e-cluster)
+      [ -x scripts/e2e.sh ] && SERENDIP_E2E_CLUSTER=1 run_node_suite e2e-cluster scripts/e2e.sh ;;
     *) echo "unknown suite $suite" >&2; exit 2 ;;
   esac
 done
