@@ -2,8 +2,9 @@
 # Prints the benchmark figures: micro-benchmarks of the matchmaker and codec,
 # then the end-to-end load benchmark (bench/load/): the real server and the
 # epoll floor under the same WebSocket traffic on loopback, then the scale-out
-# benchmark: a local cluster (scripts/cluster.sh: three instances, a Redis
-# Cluster, PostgreSQL, HAProxy) against one in-memory server.
+# benchmark: a local cluster (scripts/cluster.sh: three instances, or
+# CLUSTER_INSTANCES, a Redis Cluster, PostgreSQL, HAProxy) against one
+# in-memory server.
 #
 # Usage: scripts/bench.sh [micro|load|cluster]...   (default: all three)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
@@ -12,6 +13,8 @@
 #      CLUSTER_CHURN_PAIRS (default 200), CLUSTER_RTT_PAIRS (default 8),
 #      CLUSTER_SECONDS (measured seconds per run, default 10), CLUSTER_ROUNDS (default 3),
 #      CLUSTER_IDLE (idle sockets on one instance, default 2000),
+#      CLUSTER_INSTANCES (serendip-server instances in the cluster, 2..9, default 3;
+#        the Redis Cluster keeps 3 masters and 3 replicas; e.g. 6 for more instances than cores),
 #      CLUSTER_BASE_PORT (default: a free one below 22700),
 #      CLUSTER_SINGLE_DB (the in-memory server's database: pg, the cluster's, by default; or sqlite)
 set -euo pipefail
@@ -143,14 +146,14 @@ load() {
 
 # ---------------------------------------------------------------- the scale-out benchmark
 
-# A base port P for scripts/cluster.sh with P..P+20 and the Redis bus ports
+# A base port P for scripts/cluster.sh with P..P+21 and the Redis bus ports
 # P+10010..P+10015 free, all below the ephemeral range.
 free_base_port() {
   local base p busy
   for base in $(shuf -i 120-226 -n 40); do
     base=$((base * 100))
     busy=0
-    for p in $(seq "$base" $((base + 20))) $(seq $((base + 10010)) $((base + 10015))); do
+    for p in $(seq "$base" $((base + 21))) $(seq $((base + 10010)) $((base + 10015))); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1; break; fi
     done
     ((busy)) || { echo "$base"; return 0; }
@@ -161,7 +164,8 @@ free_base_port() {
 
 cluster() {
   local pairs="${CLUSTER_CHURN_PAIRS:-200}" rtt_pairs="${CLUSTER_RTT_PAIRS:-8}" seconds="${CLUSTER_SECONDS:-10}"
-  local rounds="${CLUSTER_ROUNDS:-3}" idle="${CLUSTER_IDLE:-2000}"
+  local rounds="${CLUSTER_ROUNDS:-3}" idle="${CLUSTER_IDLE:-2000}" n="${CLUSTER_INSTANCES:-3}"
+  [[ "$n" =~ ^[2-9]$ ]] || { echo "bench: CLUSTER_INSTANCES: 2..9 (the relay runs across instances 1 and 2), not '$n'" >&2; return 1; }
   local tmp; tmp="$(mktemp -d)"
   TMP_DIRS+=("$tmp")
   chmod 755 "$tmp"  # PostgreSQL (run as postgres when root) must reach the cluster's run directory
@@ -169,16 +173,16 @@ cluster() {
   [ -n "$base" ] || base="$(free_base_port)"
   local load="$BUILD_DIR/serendip-load"
 
-  # The cluster: three instances (default threads: one per core), the Redis
+  # The cluster: three instances (CLUSTER_INSTANCES; default threads: one per core), the Redis
   # Cluster, PostgreSQL and HAProxy, with the abuse limits off, the per-socket
   # message budget raised and no repeat-pair cooldown (the churn pairs the same
   # 400 devices again and again); cluster.sh passes SERENDIP_* settings on to
   # every instance.
-  echo "bench: starting the local cluster on ports $base-$((base + 20))" >&2
+  echo "bench: starting the local cluster ($n instances) on ports $base-$((base + 21))" >&2
   CLUSTER_RUN="$tmp/cluster"
   SERENDIP_CAPTCHA=false SERENDIP_RATE_LIMITS="$LIMITS_OFF" SERENDIP_MESSAGES_PER_SECOND=100000 \
     SERENDIP_MESSAGES_BURST=100000 SERENDIP_REPEAT_PAIR_COOLDOWN_MS=0 SERENDIP_LOG_LEVEL=info \
-    BUILD_DIR="$BUILD_DIR" scripts/cluster.sh start --base-port "$base" --run-dir "$CLUSTER_RUN" --no-install \
+    BUILD_DIR="$BUILD_DIR" scripts/cluster.sh start --base-port "$base" --instances "$n" --run-dir "$CLUSTER_RUN" --no-install \
     >/dev/null 2>"$tmp/cluster-start.log" || { cat "$tmp/cluster-start.log" >&2; return 1; }
   local servers redis_pids pg haproxy masters=() p
   servers="$(cat "$CLUSTER_RUN"/pids/serendip-*.pid | paste -sd,)"
@@ -260,11 +264,11 @@ EOF
   med() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
   local row='%-40s %26s %26s\n'
   echo
-  echo "Scale-out: 3 instances + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
+  echo "Scale-out: $n instances + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
   echo "$rounds rounds of ${seconds}s: median (min-max)"
   echo
   echo "Match churn, $pairs pairs (join -> matched -> next -> peer_left -> join)"
-  printf "$row" "" "3 instances via HAProxy" "one server, in memory"
+  printf "$row" "" "$n instances via HAProxy" "one server, in memory"
   printf "$row" "match cycles / s" "$(stat churn-cluster match_cycles_per_second)" "$(stat churn-single match_cycles_per_second)"
   printf "$row" "server CPU us / match cycle" "$(stat churn-cluster server_cpu_us_per_match)" "$(stat churn-single server_cpu_us_per_match)"
   printf "$row" "Redis CPU us / match cycle" "$(stat churn-cluster redis_cpu_us_per_match)" "-"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A local Serendip cluster on loopback, in one command (make run-cluster):
 # a Redis Cluster (3 masters, 3 replicas, scripts/redis.sh), a PostgreSQL
-# (scripts/pg.sh), three serendip-server instances sharing both, and HAProxy
-# (deploy/haproxy/haproxy.cfg) in front: round robin, no affinity.
+# (scripts/pg.sh), three serendip-server instances (or --instances N) sharing
+# both, and HAProxy (deploy/haproxy/haproxy.cfg) in front: round robin, no
+# affinity.
 #
 #   scripts/cluster.sh [run] [OPTIONS]    start everything, print the URL, stay in the
 #                                         foreground; Ctrl-C (or SIGTERM) stops it all
@@ -11,9 +12,12 @@
 #   scripts/cluster.sh stop RUNDIR        stop what that run started, by PID
 #
 # Options:
-#   --base-port P   ports from P (default 8080): P HAProxy, P+1..P+3 the instances,
-#                   P+4 HAProxy's stats page, P+10..P+15 Redis (bus ports +10000),
-#                   P+20 PostgreSQL
+#   --base-port P   ports from P (default 8080): P HAProxy, P+1..P+N the instances,
+#                   P+4 HAProxy's stats page (P+21 when N > 3), P+10..P+15 Redis
+#                   (bus ports +10000), P+20 PostgreSQL
+#   --instances N   how many serendip-server instances, 1..9 (default 3, or the
+#                   environment's SERENDIP_CLUSTER_INSTANCES); the Redis Cluster
+#                   keeps its 3 masters and 3 replicas whatever N is
 #   --run-dir DIR   where pid files, logs and the generated secrets go
 #                   (default: a new /tmp/serendip-cluster.XXXXXX)
 #   --no-install    do not run scripts/bootstrap.sh cluster first
@@ -41,7 +45,7 @@ say() { echo "cluster.sh: $*" >&2; }
 REDIS_SH=${REDIS_SH:-$ROOT/scripts/redis.sh}
 PG_SH=$ROOT/scripts/pg.sh
 HAPROXY_CFG=$ROOT/deploy/haproxy/haproxy.cfg
-INSTANCES=3
+INSTANCES=${SERENDIP_CLUSTER_INSTANCES:-3}
 
 # ---------------------------------------------------------------- helpers
 
@@ -158,12 +162,19 @@ parse_opts() {
       --base-port=*) BASE=${1#*=}; shift ;;
       --run-dir) RUN=${2:?--run-dir needs a value}; shift 2 ;;
       --run-dir=*) RUN=${1#*=}; shift ;;
+      --instances) INSTANCES=${2:?--instances needs a value}; shift 2 ;;
+      --instances=*) INSTANCES=${1#*=}; shift ;;
       --no-install) INSTALL=0; shift ;;
       *) die "unknown option $1 (see the header of $0)" ;;
     esac
   done
-  [[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 20 <= 55535)) || die "--base-port: 1024..55515"
+  [[ "$INSTANCES" =~ ^[1-9]$ ]] || die "--instances (or SERENDIP_CLUSTER_INSTANCES): 1..9, not '$INSTANCES'"
+  local top=$(($(stats_offset) > 20 ? $(stats_offset) : 20))
+  [[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + top <= 55535)) || die "--base-port: 1024..$((55535 - top))"
 }
+
+# HAProxy's stats page: P+4, or P+21 when the instances take P+4.
+stats_offset() { if ((INSTANCES > 3)); then echo 21; else echo 4; fi; }
 
 # Starts every part; on any failure stops what it started and exits non-zero.
 start_all() {
@@ -178,7 +189,7 @@ start_all() {
   [ -x "$REDIS_SH" ] || die "$REDIS_SH not found: it starts the Redis Cluster"
   [ -f "$ROOT/web/dist/index.html" ] || say "web/dist/index.html missing: the web app is not built (make web)"
 
-  local lb_port=$BASE stats_port=$((BASE + 4)) redis_base=$((BASE + 10)) pg_port=$((BASE + 20))
+  local lb_port=$BASE stats_port=$((BASE + $(stats_offset))) redis_base=$((BASE + 10)) pg_port=$((BASE + 20))
   local p
   for p in "$lb_port" $(seq $((BASE + 1)) $((BASE + INSTANCES))) "$stats_port" \
            $(seq "$redis_base" $((redis_base + 5))) $(seq $((redis_base + 10000)) $((redis_base + 10005))) "$pg_port"; do
@@ -253,9 +264,12 @@ start_all() {
   done
   for i in $(seq 2 "$INSTANCES"); do wait_ready "$i" $((BASE + i)) || return 1; done
 
-  # HAProxy.
-  LB_LISTEN="127.0.0.1:$lb_port" LB_STATS="127.0.0.1:$stats_port" \
-    LB_SERVER_1="127.0.0.1:$((BASE + 1))" LB_SERVER_2="127.0.0.1:$((BASE + 2))" LB_SERVER_3="127.0.0.1:$((BASE + 3))" \
+  # HAProxy: a server line per LB_SERVER_<i> set (the config has 1..9).
+  local servers=()
+  for i in $(seq 1 "$INSTANCES"); do servers+=("LB_SERVER_$i=127.0.0.1:$((BASE + i))"); done
+  env -u LB_SERVER_1 -u LB_SERVER_2 -u LB_SERVER_3 -u LB_SERVER_4 -u LB_SERVER_5 -u LB_SERVER_6 \
+    -u LB_SERVER_7 -u LB_SERVER_8 -u LB_SERVER_9 \
+    LB_LISTEN="127.0.0.1:$lb_port" LB_STATS="127.0.0.1:$stats_port" "${servers[@]}" \
     setsid haproxy -f "$HAPROXY_CFG" -db >"$RUN/logs/haproxy.log" 2>&1 &
   echo $! >"$RUN/pids/haproxy.pid"
   became $! haproxy || { cat "$RUN/logs/haproxy.log" >&2; die "haproxy did not start"; }
@@ -299,14 +313,23 @@ wait_ready() {  # instance port
   return 1
 }
 
+instances_lines() {
+  if ((INSTANCES == 1)); then
+    echo "  HAProxy (round robin, no affinity) -> 1 instance on 127.0.0.1:$((BASE + 1))"
+    echo "  metrics:              http://127.0.0.1:$((BASE + 1))/metrics"
+  else
+    echo "  HAProxy (round robin, no affinity) -> $INSTANCES instances on 127.0.0.1:$((BASE + 1))-$((BASE + INSTANCES))"
+    echo "  metrics per instance: http://127.0.0.1:$((BASE + 1))/metrics ... http://127.0.0.1:$((BASE + INSTANCES))/metrics"
+  fi
+}
+
 print_banner() {
   local lb=$BASE
   cat <<EOF
 
 Serendip cluster is up: http://localhost:$lb
-  HAProxy (round robin, no affinity) -> $INSTANCES instances on 127.0.0.1:$((BASE + 1))-$((BASE + INSTANCES))
-  metrics per instance: http://127.0.0.1:$((BASE + 1))/metrics ... http://127.0.0.1:$((BASE + INSTANCES))/metrics
-  HAProxy stats:        http://127.0.0.1:$((BASE + 4))/stats
+$(instances_lines)
+  HAProxy stats:        http://127.0.0.1:$((BASE + $(stats_offset)))/stats
   Redis Cluster:        127.0.0.1:$((BASE + 10))-$((BASE + 15))  (redis-cli -c -p $((BASE + 10)))
   PostgreSQL:           postgresql://postgres@127.0.0.1:$((BASE + 20))/serendip (empty at every start)
   logs:                 $RUN/logs/ (serendip-N.log, haproxy.log), Redis in $RUN/redis/, PostgreSQL in $RUN/pg/server.log
@@ -374,5 +397,5 @@ case "${1:-run}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   --*) cmd_run "$@" ;;
-  *) echo "usage: $0 [run|start] [--base-port P] [--run-dir DIR] [--no-install] | stop RUNDIR" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|start] [--base-port P] [--instances N] [--run-dir DIR] [--no-install] | stop RUNDIR" >&2; exit 2 ;;
 esac
