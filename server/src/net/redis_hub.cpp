@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -876,7 +877,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::lock_guard lock(mu);
       live = live_instances;
     }
-    const auto plan = ss::plan_kick(replies, live, deps.instance_id, now, 2 * RedisHub::kDeadAfterMs);
+    // The live list is only as good as the last instance list read: right
+    // after start, or while `{serendip}` cannot be read, every member counts
+    // as live (a kick to a dead inbox costs retries; one skipped costs a ban).
+    const bool list_fresh = last_ok_unix_ms != 0 && now - last_ok_unix_ms <= 2 * kHeartbeatEveryMs;
+    const std::int64_t grace = list_fresh ? 2 * RedisHub::kDeadAfterMs : std::numeric_limits<std::int64_t>::max();
+    const auto plan = ss::plan_kick(replies, live, deps.instance_id, now, grace);
     for (std::size_t k = 0; k < keys.size(); ++k) {
       if (plan.stale[k].empty()) continue;
       std::vector<std::string_view> args{"ZREM", keys[k]};
@@ -902,7 +908,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       }
     }
     for (const auto& i : others) {
-      kicks_broadcast.inc();
+      if (msg.starts_with('K')) kicks_broadcast.inc();  // the counter is of kicks only
       publish(0, i, msg);
     }
   }
