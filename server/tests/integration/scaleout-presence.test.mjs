@@ -2,8 +2,9 @@
 // one database. A ban made on one instance reaches only the instance that
 // holds the banned socket (its presence record says which), never the others;
 // presence left behind by an instance killed with kill -9 is skipped and
-// cleaned; the session record names the instance of each side; and the admin
-// dashboard of any instance counts the users of all of them.
+// cleaned; presence lost with a Redis restart is written again; the session
+// record names the instance of each side; and the admin dashboard of any
+// instance counts the users of all of them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
@@ -218,4 +219,26 @@ presenceTest('the admin dashboard of one instance counts the users, queues and c
   // Prometheus keeps the per-instance figure (it sums the instances itself).
   const text = (await request(C, 'GET', '/metrics')).text;
   assert.equal(parseMetrics(text).find((s) => s.name === 'serendip_online_users')?.value, 1);
+});
+
+presenceTest('Redis restarted empty: every instance writes its presence again, and a ban still reaches the socket', async () => {
+  const [A, B] = instances;
+  const u = await user(B, { label: 'survivor@B' });
+  const key = `presence:ip:{${u.ip}}`;
+  await waitFor(() => redisLines('ZRANGE', key, '0', '-1').length === 1, { timeoutMs: 2000 });
+  await redis.down();
+  await sleep(500);
+  await redis.up();
+  assert.equal(redisLines('EXISTS', key)[0], '0');
+  // Noticed by the heartbeat (its own entry was new again), rewritten at the next ticks.
+  await waitFor(() => redisLines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${B.instanceId}/`)), { timeoutMs: 8000 });
+  for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
+  await waitForLive(A, 3);
+  const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });
+  const t0 = Date.now();
+  await ban({ ip: u.ip });
+  await u.next('banned', 1000);
+  assert.ok(Date.now() - t0 <= 1000, `kicked after ${Date.now() - t0} ms`);
+  await sleep(300);
+  assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'presence' }), sentByPresence + 1);
 });
