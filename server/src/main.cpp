@@ -1,6 +1,7 @@
 // serendip-server: the one place that wires everything together.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -206,16 +207,18 @@ static int serve(int argc, char** argv) {
       return 2;
     }
     redis::register_metrics(metrics, redis_metrics);
-    auto redis_hub = std::make_unique<net::RedisHub>(net::RedisHubDeps{.matchmaker = matchmaking,
-                                                                       .redis = std::move(redis_config),
-                                                                       .instance_id = net::make_instance_id(),
-                                                                       .clock = clock,
-                                                                       .metrics = net_metrics,
-                                                                       .registry = metrics,
-                                                                       .redis_metrics = &redis_metrics,
-                                                                       .recent = recent,
-                                                                       .match_waits = match_waits,
-                                                                       .on_session_end = on_session_end});
+    auto redis_hub = std::make_unique<net::RedisHub>(
+        net::RedisHubDeps{.matchmaker = matchmaking,
+                          .redis = std::move(redis_config),
+                          .instance_id = net::make_instance_id(),
+                          .clock = clock,
+                          .metrics = net_metrics,
+                          .registry = metrics,
+                          .redis_metrics = &redis_metrics,
+                          .recent = recent,
+                          .match_waits = match_waits,
+                          .on_session_end = on_session_end,
+                          .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); }});
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
     shared_gate = std::make_unique<net::RedisGate>(
         net::RedisGateDeps{.hub = *redis_hub,
@@ -354,6 +357,7 @@ static int serve(int argc, char** argv) {
       .altcha = altcha,
       .metrics = signaling_metrics};
 
+  std::atomic<bool> block_reload{false};  // a block cache reload is on the blocking pool
   net::Server server(net::ServerDeps{.config = cfg,
                                      .clock = clock,
                                      .drain = drain,
@@ -369,8 +373,16 @@ static int serve(int argc, char** argv) {
                                            detector.sweep();
                                          },
                                      .on_tick =
-                                         [&shared_gate] {
+                                         [&shared_gate, &hub, &moderation, &blocking, &block_reload] {
                                            if (shared_gate) shared_gate->tick();
+                                           // Other instances' block news may be lost while Redis is away.
+                                           if (!hub.ready()) moderation.invalidate_block_cache();
+                                           if (moderation.block_cache_due() && !block_reload.exchange(true)) {
+                                             blocking.post([&moderation, &block_reload] {
+                                               moderation.reload_block_cache();
+                                               block_reload = false;
+                                             });
+                                           }
                                          }});
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});

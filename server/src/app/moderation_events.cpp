@@ -8,9 +8,12 @@
 namespace serendip::app {
 
 void ModerationEvents::on_block(const store::Block& block) {
+  hub_.blocks_changed();
   std::size_t n = hub_.kick_blocked(block);
   if (n) obs::log(obs::Level::info, "hub", "blocked_users_kicked", {{"block", block.id}, {"sockets", n}});
 }
+
+void ModerationEvents::on_block_lifted(const store::Block&) { hub_.blocks_changed(); }
 
 void ModerationEvents::on_report(const std::string& reporter_device, const std::string& reported_device) {
   hub_.exclude_pair(reporter_device, reported_device);

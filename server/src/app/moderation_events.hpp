@@ -34,6 +34,7 @@ class ModerationEvents final : public moderation::BlockListener {
       : hub_(hub), detector_(detector), moderation_(moderation), shared_(std::move(shared)) {}
 
   void on_block(const store::Block& block) override;
+  void on_block_lifted(const store::Block& block) override;
   void on_report(const std::string& reporter_device, const std::string& reported_device) override;
   void on_report_decided(const std::string& reporter_device, bool accepted) override;
 

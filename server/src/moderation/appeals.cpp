@@ -55,7 +55,8 @@ Outcome<store::Appeal> ModerationService::decide_appeal(const Actor& actor, std:
                                                         std::string_view note) {
   if (auto f = check_text(note, kMaxNote, "note")) return *f;
   const std::int64_t now = clock_.unix_ms();
-  return commit_audited(db_, "appeal", [&]() -> Outcome<Audited<store::Appeal>> {
+  std::optional<store::Block> lifted_block;
+  auto decided = commit_audited(db_, "appeal", [&]() -> Outcome<Audited<store::Appeal>> {
     auto a = db_.appeals().decide(appeal_id, accept ? store::AppealStatus::accepted : store::AppealStatus::rejected,
                                   actor.audit_name(), now, note);
     if (!a) {
@@ -77,8 +78,11 @@ Outcome<store::Appeal> ModerationService::decide_appeal(const Actor& actor, std:
     made.audit.push_back(
         store::AuditRecord{now, actor.audit_name(), std::string(action::block_lift), target("block", a->block_id),
                            "appeal " + std::to_string(appeal_id) + " accepted", block_details(*lifted)});
+    lifted_block = std::move(*lifted);
     return made;
   });
+  if (decided && lifted_block) notify_lifted(*lifted_block);
+  return decided;
 }
 
 Outcome<store::Page<store::Appeal>> ModerationService::appeals(const store::AppealFilter& filter,

@@ -112,7 +112,7 @@ Outcome<store::Block> ModerationService::lift_block(const Actor& actor, std::int
                                                     std::string_view reason) {
   if (auto f = check_text(reason, kMaxNote, "reason")) return *f;
   const std::int64_t now = clock_.unix_ms();
-  return commit_audited(db_, "block", [&]() -> Outcome<Audited<store::Block>> {
+  auto lifted = commit_audited(db_, "block", [&]() -> Outcome<Audited<store::Block>> {
     auto b = db_.blocks().lift(block_id, actor.audit_name(), now);
     if (!b) {
       if (b.error().kind == store::ErrorKind::conflict)
@@ -127,6 +127,8 @@ Outcome<store::Block> ModerationService::lift_block(const Actor& actor, std::int
                               block_details(*b)};
     return Audited<store::Block>{std::move(*b), {std::move(record)}};
   });
+  if (lifted) notify_lifted(*lifted);
+  return lifted;
 }
 
 Outcome<store::Page<store::Block>> ModerationService::blocks(const store::BlockFilter& filter,
@@ -138,7 +140,14 @@ Outcome<store::Page<store::Block>> ModerationService::blocks(const store::BlockF
 
 std::optional<BlockInfo> ModerationService::active_block(std::string_view ip, std::string_view device_key) {
   const std::string canonical = canonical_ip(ip).value_or("");
-  auto r = db_.blocks().active_for(canonical, device_key, clock_.unix_ms());
+  const std::int64_t now = clock_.unix_ms();
+  BlockCache::Entry cached;
+  switch (block_cache_.find(canonical, device_key, now, cached)) {
+    case BlockCache::Answer::blocked: return BlockInfo{cached.block_id, cached.until, cached.reason};
+    case BlockCache::Answer::clear: return std::nullopt;
+    case BlockCache::Answer::unknown: break;  // stale: the database answers
+  }
+  auto r = db_.blocks().active_for(canonical, device_key, now);
   if (!r) {
     obs::log(obs::Level::error, "moderation", "ban_check_failed", {{"error", r.error().message}});
     return std::nullopt;

@@ -30,6 +30,7 @@ ModerationService::ModerationService(store::Database& db, const core::Clock& clo
       dummy_hash_(hash_password("serendip-no-such-account", options.password_cost).value_or("")) {}
 
 void ModerationService::notify(const store::Block& block) {
+  block_cache_.add(block);
   BlockListener* l = listener_.load();
   if (l == nullptr) return;
   try {
@@ -91,6 +92,35 @@ Outcome<std::vector<std::pair<std::string, std::string>>> ModerationService::rep
   auto r = db_.reports().reported_device_pairs();
   if (!r) return from_store(r.error(), "reports");
   return std::move(*r);
+}
+
+void ModerationService::notify_lifted(const store::Block& block) {
+  block_cache_.invalidate();
+  BlockListener* l = listener_.load();
+  if (l == nullptr) return;
+  try {
+    l->on_block_lifted(block);
+  } catch (const std::exception& e) {
+    obs::log(obs::Level::error, "moderation", "block_listener_failed", {{"what", e.what()}});
+  }
+}
+
+bool ModerationService::reload_block_cache() {
+  const bool ok = block_cache_.reload(
+      [this](std::int64_t now) -> store::Result<std::vector<store::Block>> {
+        std::vector<store::Block> all;
+        store::PageRequest page{.limit = 500, .cursor = {}};
+        for (;;) {
+          auto r = db_.blocks().list(store::BlockFilter{.active = true}, now, page);
+          if (!r) return r.error();
+          for (auto& b : r->items) all.push_back(std::move(b));
+          if (!r->next_cursor) return all;
+          page.cursor = std::move(*r->next_cursor);
+        }
+      },
+      clock_.unix_ms());
+  if (!ok) obs::log(obs::Level::warn, "moderation", "block_cache_reload_failed");
+  return ok;
 }
 
 Outcome<std::vector<store::ReporterTally>> ModerationService::reporters_of(std::string_view device_key,

@@ -28,6 +28,7 @@
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
 #include "core/error_code.hpp"
+#include "moderation/block_cache.hpp"
 #include "moderation/login_limiter.hpp"
 #include "moderation/password.hpp"
 #include "moderation/session_directory.hpp"
@@ -75,6 +76,8 @@ class BlockListener {
  public:
   virtual ~BlockListener() = default;
   virtual void on_block(const store::Block& block) = 0;
+  // A block was lifted (by a moderator, or by accepting its appeal).
+  virtual void on_block_lifted(const store::Block& block) {}
   // A report between these two devices was committed (over WebSocket or
   // REST alike): the matchmaker must keep them apart from now on.
   virtual void on_report(const std::string& reporter_device, const std::string& reported_device) {}
@@ -227,11 +230,21 @@ class ModerationService {
 
   const core::Clock& clock() const { return clock_; }
 
+  // The active blocks kept in memory for active_block() (block_cache.hpp).
+  // Another instance changed its blocks, or its news may be lost: ask the
+  // database until the next reload.
+  void invalidate_block_cache() { block_cache_.invalidate(); }
+  bool block_cache_due() const { return block_cache_.needs_reload(clock_.unix_ms()); }
+  // Reads every active block from the database: call it off the I/O threads.
+  bool reload_block_cache();
+  const BlockCache& block_cache() const { return block_cache_; }
+
  private:
   Outcome<store::NewBlock> validate_block(const Actor& actor, const BlockRequest& request) const;
   std::optional<Failure> check_duration(const Actor& actor, std::optional<std::int64_t> duration_s) const;
   Outcome<std::vector<store::Block>> create_blocks_impl(const Actor& actor, const std::vector<BlockRequest>& requests);
   void notify(const store::Block& block);
+  void notify_lifted(const store::Block& block);
 
   store::Database& db_;        // Passed by argument.
   const core::Clock& clock_;   // Passed by argument.
@@ -239,6 +252,7 @@ class ModerationService {
   const ModerationOptions options_;
   LoginLimiter login_limiter_;
   std::atomic<BlockListener*> listener_{nullptr};  // Not owned.
+  BlockCache block_cache_;
   std::string dummy_hash_;  // verified against for unknown usernames, so timing does not tell them apart
 };
 

@@ -62,6 +62,9 @@ class MatchHub {
   // told `blocked`, the socket gets `banned` and close 4003. Returns how many
   // sockets of this instance were kicked. Any thread.
   virtual std::size_t kick_blocked(const store::Block& block) = 0;
+  // Blocks were created or lifted on this instance: the others drop their
+  // block caches (RedisHub broadcasts it; one process has nothing to tell).
+  virtual void blocks_changed() {}
 
   // This instance's figures.
   virtual core::MatchmakerStats stats() const = 0;

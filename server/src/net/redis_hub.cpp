@@ -50,7 +50,7 @@ constexpr int kDeliveryAttempts = 30;
 // after Redis lost it, is spread over ticks: 4,000 sockets a second).
 constexpr std::size_t kPresenceWritesPerTick = 1'000;
 constexpr std::int64_t kPresenceRetryMs = 5'000;  // after a failed presence write
-constexpr std::string_view kInboxKinds = "MLQRK";
+constexpr std::string_view kInboxKinds = "MLQRKB";
 
 // The Redis client of the worker this thread runs, and the hub it belongs to
 // (set on each worker's thread before it serves anything).
@@ -614,6 +614,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         break;
       }
       case 'K': on_remote_kick(payload); return;
+      case 'B':
+        if (deps.on_blocks_changed) deps.on_blocks_changed();
+        return;
       default:
         obs::log(obs::Level::warn, "redis_hub", "unknown_inbox_message", {{"kind", std::string(1, payload[0])}});
         return;
@@ -1371,6 +1374,13 @@ std::size_t RedisHub::kick_blocked(const store::Block& block) {
                      msg = std::move(msg)]() mutable { self->send_kick(std::move(keys), std::move(msg)); });
   }
   return kicked;
+}
+
+void RedisHub::blocks_changed() {
+  auto& im = *impl_;
+  if (im.lanes.empty()) return;
+  // Every live instance (their caches hold every block, not only their sockets').
+  im.on_worker(0, [self = impl_.get()] { self->broadcast_kick("B"); });
 }
 
 core::MatchmakerStats RedisHub::stats() const {

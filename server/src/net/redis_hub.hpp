@@ -38,7 +38,9 @@
 //   L <to> <session> <reason>                                          peer_left
 //   Q <to>                                                             requeue (a match it never saw fell through)
 //   R <to> <session>\n<frame>                                          relayed offer/answer/ice
-//   K <ip> <device> <until_unix_ms|-> <reason>                         kick a blocked IP/device (the instances
+//   K <ip> <device> <until_unix_ms|-> <reason>                         kick a blocked IP/device
+//   B                                                                  blocks changed: drop the block cache (the
+//   instances
 //                                                                      its presence names)
 #pragma once
 
@@ -78,6 +80,9 @@ struct RedisHubDeps {
   // Called outside the hub's lock for each side of a finished session that is
   // on this instance (identity, length in milliseconds). May be empty.
   std::function<void(const store::Party&, std::int64_t)> on_session_end;
+  // Another instance's blocks changed (its `B` message), on the first
+  // worker's thread. May be empty.
+  std::function<void()> on_blocks_changed;
   // How long an ended session's record stays in Redis (milliseconds): the
   // window in which the session may still be reported.
   std::int64_t ended_session_keep_ms = moderation::ModerationOptions{}.report_window_ms;
@@ -102,6 +107,7 @@ class RedisHub final : public MatchHub {
 
   void exclude_pair(const std::string& device_a, const std::string& device_b) override;
   std::size_t kick_blocked(const store::Block& block) override;
+  void blocks_changed() override;
 
   core::MatchmakerStats stats() const override;
   std::size_t online() const override;

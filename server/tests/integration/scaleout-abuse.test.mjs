@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients, helloed, joinMsg } from './client.mjs';
-import { BOOT_ADMIN, BOOT_PASSWORD, adminGet, login } from './moderation-tools.mjs';
+import { BOOT_ADMIN, BOOT_PASSWORD, adminGet, call, expectStatus, login } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate, startServer } from './server.mjs';
 import { request, uniqueLang, waitFor } from './util.mjs';
@@ -222,5 +222,37 @@ test('failed admin logins count on every instance: the sixth is refused wherever
     }
     // The username is throttled from any address too (per-username count), as on one instance.
     assert.equal((await attempt(B, BOOT_PASSWORD, '127.0.0.22')).status, 429);
+  });
+});
+
+test('a block made on one instance holds on the other at once, and its lift too (block caches follow each other)', async () => {
+  const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off`, captcha: 'false' };
+  await withTwo('blocks', flags, async ([A, B]) => {
+    const token = await login(A, BOOT_ADMIN, BOOT_PASSWORD);
+    // Both instances have loaded their block caches (empty) and checked this device since.
+    const first = await helloed(B, { label: 'user@B' });
+    first.send({ type: 'leave' });
+    const did = first.claims.did;
+    const made = await call(A, 'POST', '/api/v1/admin/blocks', { token, json: { device: did, durationS: 600, reason: 'cache test' } });
+    expectStatus(made, 201, 'block');
+    assert.equal((await first.next('banned', 2000)).reason, 'cache test');
+    // Reconnecting to B with the same token: refused at hello.
+    const again = await helloed(B, { token: first.token, label: 'again@B' }).then(
+      () => null, (e) => e);
+    assert.ok(again, 'hello on B after the block must not be welcomed');
+    assert.match(String(again.message), /banned/);
+    // Lifted on A: B lets the device in again within a second or two.
+    expectStatus(await call(A, 'DELETE', `/api/v1/admin/blocks/${made.json.id}`, { token, json: { reason: 'lifted' } }), 200, 'lift');
+    await waitFor(async () => {
+      try {
+        const c = await helloed(B, { token: first.token, label: 'back@B' });
+        c.send({ type: 'leave' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 3000 });
+    const metrics = (await request(B, 'GET', '/metrics')).text;
+    assert.match(metrics, /serendip_inbox_received_total\{kind="B"\} [1-9]/);
   });
 });
