@@ -408,9 +408,10 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
 }
 
 AdmissionCheck at_once(ImmediateCheck check) {
-  return
-      [check = std::move(check)](const Request& req, std::string_view device_key,
-                                 std::function<void(std::optional<Response>)> done) { done(check(req, device_key)); };
+  return [check = std::move(check)](const Request& req, std::string_view device_key,
+                                    const std::function<void(std::optional<Response>)>& done) {
+    done(check(req, device_key));
+  };
 }
 
 std::vector<core::IceServer> ice_servers_for(const config::Config& config, std::string_view user_id,

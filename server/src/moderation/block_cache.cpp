@@ -67,7 +67,8 @@ bool BlockCache::reload(const Loader& load, std::int64_t now_ms) {
   }
   auto blocks = load(now_ms);
   if (!blocks) return false;
-  std::unordered_map<std::string, Entry> by_ip, by_device;
+  std::unordered_map<std::string, Entry> by_ip;
+  std::unordered_map<std::string, Entry> by_device;
   for (const auto& b : *blocks) {
     if (!b.active_at(now_ms)) continue;
     Entry e{b.id, b.expires_at, b.reason};

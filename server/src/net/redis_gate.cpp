@@ -24,7 +24,7 @@ namespace {
 
 // An admission answer that takes longer than this is not coming: the local
 // gate decides instead (Redis' own command timeout is longer).
-constexpr auto kAdmissionTimeout = std::chrono::milliseconds(500);
+constexpr auto kAdmissionTimeout = std::chrono::milliseconds(1500);
 constexpr int kWatchRefreshTicks = 4;  // of 250 ms
 
 std::optional<std::vector<std::string>> strings_of(const redis::Reply& r) {
@@ -124,7 +124,8 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // After a refused CAPTCHA: what the device still owes.
-  void answer_owed(std::string device, abuse::AltchaStatus status, std::function<void(CaptchaVerdict)> done) {
+  void answer_owed(const std::string& device, abuse::AltchaStatus status,
+                   const std::function<void(CaptchaVerdict)>& done) {
     deps.altcha.count(status);
     auto self = shared_from_this();
     const bool sent = eval(abuse_script, ss::abuse_device_op(deps.settings, "owed", device, now()),
@@ -253,7 +254,7 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
   std::int64_t expires_ms = 0;
   const auto status = self->deps.altcha.check_unspent(payload, challenge, expires_ms);
   if (status != abuse::AltchaStatus::ok) {
-    self->answer_owed(std::string(device), status, std::move(done));
+    self->answer_owed(std::string(device), status, done);
     return;
   }
   redis::Client* client = self->deps.hub.client_here();
@@ -289,7 +290,8 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
       });
 }
 
-void RedisGate::login_wait(std::string_view ip, std::string_view username, std::function<void(std::int64_t)> done) {
+void RedisGate::login_wait(std::string_view ip, std::string_view username,
+                           const std::function<void(std::int64_t)>& done) {
   auto self = impl_;
   // Address first, then the username (another slot): the longer wait wins.
   auto by_user = [self, username = std::string(username), done](std::int64_t ip_wait) {

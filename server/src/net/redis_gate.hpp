@@ -64,7 +64,7 @@ class RedisGate final : public signaling::AdmissionGate {
   // milliseconds to wait before `username` may try from `ip` (0: now),
   // through `done` on this worker thread; on a Redis failure, 0 (the
   // instance's own throttle in the moderation service still holds).
-  void login_wait(std::string_view ip, std::string_view username, std::function<void(std::int64_t)> done);
+  void login_wait(std::string_view ip, std::string_view username, const std::function<void(std::int64_t)>& done);
   // The outcome of a login that was let through: a failure counts against
   // the address and the username, a success clears the username's count.
   void login_outcome(std::string_view ip, std::string_view username, bool ok);

@@ -47,6 +47,20 @@ export class RedisServer {
     });
   }
 
+  // Empties every database (FLUSHALL), so one test's keys cannot leak into the next.
+  flush() {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(this.port, '127.0.0.1');
+      s.on('connect', () => s.write('FLUSHALL\r\n'));
+      s.on('data', (d) => {
+        s.destroy();
+        if (d.toString().startsWith('+OK')) resolve();
+        else reject(new Error(`FLUSHALL answered ${d.toString().trim()}`));
+      });
+      s.on('error', reject);
+    });
+  }
+
   async down() {
     if (!this.proc) return;
     const p = this.proc;
