@@ -55,8 +55,7 @@ void BlockCache::invalidate() {
 
 bool BlockCache::needs_reload(std::int64_t now_ms) const {
   std::shared_lock lock(mu_);
-  // Reload a little before max_age, so a busy cache never turns stale by age.
-  return !valid_ || now_ms - loaded_at_ms_ > max_age_ms_ / 2;
+  return !valid_ || now_ms - loaded_at_ms_ >= reload_every_ms_;
 }
 
 bool BlockCache::reload(const Loader& load, std::int64_t now_ms) {

@@ -8,7 +8,7 @@
 // database, as without a cache, until a reload makes it valid again. It goes
 // stale when a block is lifted here, when another instance says its blocks
 // changed (RedisHub's `B` inbox message), while that news could be lost
-// (Redis unreachable), and after max_age without a reload. Expiry needs no
+// (Redis unreachable), and after max_age (10 minutes) without a reload. Expiry needs no
 // news: an entry past its end answers "not blocked".
 //
 // Thread-safe: lookups take a shared lock; reload() does its database reads
@@ -42,7 +42,13 @@ class BlockCache {
   // Reads every active block at a time (unix ms), for reload().
   using Loader = std::function<store::Result<std::vector<store::Block>>(std::int64_t now_ms)>;
 
-  explicit BlockCache(std::int64_t max_age_ms = 60'000) : max_age_ms_(max_age_ms) {}
+  // Reloaded every `reload_every_ms`; trusted for `max_age_ms` after a load.
+  // The age limit is a safety net only (news of other instances' changes
+  // comes as invalidate()): it is long, so that a reload delayed behind a
+  // backlog of database writes does not turn every ban check into a
+  // database query on an I/O thread.
+  explicit BlockCache(std::int64_t reload_every_ms = 30'000, std::int64_t max_age_ms = 600'000)
+      : reload_every_ms_(reload_every_ms), max_age_ms_(max_age_ms) {}
 
   // `ip` already canonical; either may be empty. Fills `out` when blocked.
   Answer find(std::string_view ip, std::string_view device_key, std::int64_t now_ms, Entry& out) const;
@@ -51,7 +57,7 @@ class BlockCache {
   void add(const store::Block& block);
   // Drops validity: lookups answer unknown until the next reload().
   void invalidate();
-  // Whether a reload is due (stale, or older than max_age at `now_ms`).
+  // Whether a reload is due (stale, or loaded reload_every_ms before `now_ms`).
   bool needs_reload(std::int64_t now_ms) const;
   // Loads every active block; valid afterwards unless add() or invalidate()
   // ran meanwhile (the load may have missed that change: still stale).
@@ -62,6 +68,7 @@ class BlockCache {
   std::size_t size() const;
 
  private:
+  const std::int64_t reload_every_ms_;
   const std::int64_t max_age_ms_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_ip_;      // guarded by mu_

@@ -29,7 +29,7 @@ BlockCache::Loader loader_of(std::vector<store::Block> blocks, int* calls = null
 }
 
 TEST(BlockCache, AnswersNothingUntilLoadedThenFromMemory) {
-  BlockCache cache(60'000);
+  BlockCache cache(30'000, 60'000);
   BlockCache::Entry e;
   EXPECT_EQ(cache.find("192.0.2.1", "d1", kNow, e), BlockCache::Answer::unknown);
   EXPECT_TRUE(cache.needs_reload(kNow));
@@ -48,12 +48,13 @@ TEST(BlockCache, AnswersNothingUntilLoadedThenFromMemory) {
 }
 
 TEST(BlockCache, InvalidatedOrTooOldItAsksTheDatabase) {
-  BlockCache cache(10'000);
+  BlockCache cache(5'000, 10'000);
   ASSERT_TRUE(cache.reload(loader_of({}), kNow));
   BlockCache::Entry e;
   EXPECT_EQ(cache.find("", "d1", kNow + 10'000, e), BlockCache::Answer::clear);
   EXPECT_EQ(cache.find("", "d1", kNow + 10'001, e), BlockCache::Answer::unknown);
-  EXPECT_TRUE(cache.needs_reload(kNow + 5'001));  // reloads before it is too old
+  EXPECT_FALSE(cache.needs_reload(kNow + 4'999));
+  EXPECT_TRUE(cache.needs_reload(kNow + 5'000));  // reloads long before it is too old
   ASSERT_TRUE(cache.reload(loader_of({}), kNow + 6'000));
   cache.invalidate();
   EXPECT_EQ(cache.find("", "d1", kNow + 6'000, e), BlockCache::Answer::unknown);
