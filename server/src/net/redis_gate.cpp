@@ -293,33 +293,22 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
 void RedisGate::login_wait(std::string_view ip, std::string_view username,
                            const std::function<void(std::int64_t)>& done) {
   auto self = impl_;
+  // The wait login.lua answers; 0 (let the login through) when Redis did not.
+  auto wait_of = [self](const redis::Reply& r) -> std::int64_t {
+    auto strings = strings_of(r);
+    if (strings && !strings->empty()) return ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
+    self->fell_back("login", &r);
+    return 0;
+  };
   // Address first, then the username (another slot): the longer wait wins.
-  auto by_user = [self, username = std::string(username), done](std::int64_t ip_wait) {
+  auto by_user = [self, wait_of, username = std::string(username), done](std::int64_t ip_wait) {
     const bool sent =
         self->eval(self->login_script, ss::login_call(self->deps.login, "check", false, username, self->now()),
-                   [self, ip_wait, done](const redis::Reply& r) {
-                     auto strings = strings_of(r);
-                     std::int64_t wait = 0;
-                     if (strings && !strings->empty()) {
-                       wait = ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
-                     } else {
-                       self->fell_back("login", &r);
-                     }
-                     done(std::max(ip_wait, wait));
-                   });
+                   [wait_of, ip_wait, done](const redis::Reply& r) { done(std::max(ip_wait, wait_of(r))); });
     if (!sent) done(ip_wait);
   };
   const bool sent = self->eval(self->login_script, ss::login_call(self->deps.login, "check", true, ip, self->now()),
-                               [self, by_user](const redis::Reply& r) {
-                                 auto strings = strings_of(r);
-                                 std::int64_t wait = 0;
-                                 if (strings && !strings->empty()) {
-                                   wait = ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
-                                 } else {
-                                   self->fell_back("login", &r);
-                                 }
-                                 by_user(wait);
-                               });
+                               [wait_of, by_user](const redis::Reply& r) { by_user(wait_of(r)); });
   if (!sent) {
     self->fell_back("login", nullptr);
     done(0);

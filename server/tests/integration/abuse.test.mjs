@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'node:test';
 
-import { createSession, helloed, joinMsg } from './client.mjs';
+import { createSession, helloed, joinMsg, solveAltcha } from './client.mjs';
 import {
   BOOT_ADMIN,
   BOOT_PASSWORD,
@@ -26,18 +26,6 @@ import {
 import { withServer } from './server.mjs';
 import { nextSourceAddress, request, sleep, uniqueLang } from './util.mjs';
 
-// What the ALTCHA widget does: count up from 0 until sha256(salt + n) matches.
-function solve(challenge) {
-  for (let n = 0; n <= challenge.maxnumber; n++) {
-    const h = crypto.createHash('sha256').update(challenge.salt + n).digest('hex');
-    if (h === challenge.challenge) {
-      const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: n,
-        salt: challenge.salt, signature: challenge.signature, took: 1 };
-      return Buffer.from(JSON.stringify(payload)).toString('base64');
-    }
-  }
-  throw new Error('unsolvable challenge');
-}
 
 test('rapid nexts demand a CAPTCHA; joins are refused until a real solution, replays and forgeries fail', async () => {
   await withServer({ label: 'abuse-captcha', abuse: 'default' }, async (s) => {
@@ -66,14 +54,14 @@ test('rapid nexts demand a CAPTCHA; joins are refused until a real solution, rep
 
     // A forged solution (right hash, wrong signature) is refused.
     const forged = { ...refused.challenge, signature: '0'.repeat(64) };
-    a.send({ type: 'captcha', payload: solve(forged), id: 2 });
+    a.send({ type: 'captcha', payload: solveAltcha(forged), id: 2 });
     const err = await a.next('error', 3000);
     assert.equal(err.code, 'captcha_required');
     assert.match(err.message, /bad_signature/);
     const fresh = await a.next('captcha_required', 3000);
 
     // A real solution is accepted and the device can join again.
-    const payload = solve(fresh.challenge);
+    const payload = solveAltcha(fresh.challenge);
     a.send({ type: 'captcha', payload, id: 3 });
     const ok = await a.next(['captcha_ok', 'error'], 3000);
     assert.equal(ok.type, 'captcha_ok', JSON.stringify(ok));

@@ -1,4 +1,6 @@
 // A WebSocket test client for the signaling protocol (contract section 3).
+import crypto from 'node:crypto';
+
 import WebSocket from 'ws';
 
 import { TEST_ORIGIN, decodeJwt, randomDeviceId, request, nextSourceAddress, describeResponse } from './util.mjs';
@@ -224,6 +226,20 @@ export async function helloed(server, { deviceId, token, origin, autoPong, local
   }
   client.userId = client.welcome.userId;
   return client;
+}
+
+// What the ALTCHA widget does: count up from 0 until sha256(salt + n) matches;
+// returns the payload a `captcha` message carries.
+export function solveAltcha(challenge) {
+  for (let n = 0; n <= challenge.maxnumber; n++) {
+    const h = crypto.createHash('sha256').update(challenge.salt + n).digest('hex');
+    if (h === challenge.challenge) {
+      const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: n,
+        salt: challenge.salt, signature: challenge.signature, took: 1 };
+      return Buffer.from(JSON.stringify(payload)).toString('base64');
+    }
+  }
+  throw new Error('unsolvable challenge');
 }
 
 // Convenience: a join message.

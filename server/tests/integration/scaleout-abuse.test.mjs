@@ -6,25 +6,13 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
 
-import { helloed, joinMsg } from './client.mjs';
+import { helloed, joinMsg, solveAltcha } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, adminGet, login } from './moderation-tools.mjs';
 import { ALL_OFF, useSharedRedis, withTwo } from './scaleout-tools.mjs';
 import { request, uniqueLang, waitFor } from './util.mjs';
 
 useSharedRedis();
 
-// What the ALTCHA widget does: count up from 0 until sha256(salt + n) matches.
-function solve(challenge) {
-  for (let n = 0; n <= challenge.maxnumber; n++) {
-    const h = crypto.createHash('sha256').update(challenge.salt + n).digest('hex');
-    if (h === challenge.challenge) {
-      const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: n,
-        salt: challenge.salt, signature: challenge.signature, took: 1 };
-      return Buffer.from(JSON.stringify(payload)).toString('base64');
-    }
-  }
-  throw new Error('unsolvable challenge');
-}
 
 test('a device that hops instances spends one join budget and one session-token budget', async () => {
   const flags = { 'rate-limits': `${ALL_OFF},session_per_device=2/60s/2,join_per_device=3/60s/3,next_per_device=off`, captcha: 'false' };
@@ -98,7 +86,7 @@ test('the abuse detector counts across instances: the CAPTCHA it asks is owed ev
     assert.equal(owed.type, 'captcha_required', JSON.stringify(owed));
 
     // B's challenge solved on A (one key for every instance): accepted, the debt is gone everywhere.
-    const payload = solve(captcha.challenge);
+    const payload = solveAltcha(captcha.challenge);
     a.send({ type: 'captcha', payload, id: 201 });
     const ok = await a.next(['captcha_ok', 'error'], 3000);
     assert.equal(ok.type, 'captcha_ok', JSON.stringify(ok));
