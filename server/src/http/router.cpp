@@ -348,37 +348,42 @@ std::string username_of(std::string_view body) {
 
 void Router::handle(const Request& req, std::function<void(Response)> respond) const {
   const auto& deps = impl_->deps;
-  // An answer made here instead of by a route: dressed as the routes' are.
-  auto refusal = [this](const Request& r, Response res) {
+  // Answers made here rather than by a route are dressed as the routes' are
+  // (CORS for an allowed origin, security headers), from what this needs of `r`.
+  auto dresser = [this](const Request& r) {
     const std::string_view origin = r.header("origin");
-    const bool cors = !origin.empty() && origin_allowed(impl_->deps.config, origin);
-    res = Impl::with_cors(std::move(res), cors ? origin : std::string_view{});
-    add_security_headers(res, r.tls);
-    return res;
+    std::string allowed(!origin.empty() && origin_allowed(impl_->deps.config, origin) ? origin : "");
+    return [allowed = std::move(allowed), tls = r.tls](Response res) {
+      res = Impl::with_cors(std::move(res), allowed);
+      add_security_headers(res, tls);
+      return res;
+    };
   };
   if (deps.admit_login && req.method == "POST" && req.path == "/api/v1/admin/login") {
     auto copy = std::make_shared<Request>(req);
     std::string username = username_of(req.body);
-    deps.admit_login(req, username,
-                     [this, refusal, copy, username, respond = std::move(respond)](std::optional<Response> refused) {
-                       if (refused) {
-                         respond(refusal(*copy, std::move(*refused)));
-                         return;
-                       }
-                       Response res = handle(*copy);
-                       if (impl_->deps.login_outcome) impl_->deps.login_outcome(*copy, username, res.status);
-                       respond(std::move(res));
-                     });
+    deps.admit_login(
+        req, username,
+        [this, dress = dresser(req), copy, username, respond = std::move(respond)](std::optional<Response> refused) {
+          if (refused) {
+            respond(dress(std::move(*refused)));
+            return;
+          }
+          Response res = handle(*copy);
+          if (impl_->deps.login_outcome) impl_->deps.login_outcome(*copy, username, res.status);
+          respond(std::move(res));
+        });
     return;
   }
   if (deps.admit_report && req.method == "POST" && req.path == "/api/v1/reports") {
     auth::JwtResult r = deps.jwt.verify(bearer_token(req), impl_->now_s());
     if (r.claims && r.claims->role.empty()) {
       auto copy = std::make_shared<Request>(req);
-      deps.admit_report(req, r.claims->did,
-                        [this, refusal, copy, respond = std::move(respond)](std::optional<Response> refused) {
-                          respond(refused ? refusal(*copy, std::move(*refused)) : handle(*copy));
-                        });
+      deps.admit_report(
+          req, r.claims->did,
+          [this, dress = dresser(req), copy, respond = std::move(respond)](std::optional<Response> refused) {
+            respond(refused ? dress(std::move(*refused)) : handle(*copy));
+          });
       return;
     }
   }
@@ -393,13 +398,7 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
     respond(handle(req));
     return;
   }
-  const std::string_view origin = req.header("origin");
-  const std::string cors_origin(!origin.empty() && origin_allowed(impl_->deps.config, origin) ? origin : "");
-  auto finish = [cors_origin, tls = req.tls, respond = std::move(respond)](Response res) {
-    res = Impl::with_cors(std::move(res), cors_origin);
-    add_security_headers(res, tls);
-    respond(std::move(res));
-  };
+  auto finish = [dress = dresser(req), respond = std::move(respond)](Response res) { respond(dress(std::move(res))); };
   if (auto* early = std::get_if<Response>(&*ask)) {
     finish(std::move(*early));
     return;

@@ -31,12 +31,16 @@ ModerationService::ModerationService(store::Database& db, const core::Clock& clo
 
 void ModerationService::notify(const store::Block& block) {
   block_cache_.add(block);
+  tell_listener([&](BlockListener& l) { l.on_block(block); });
+}
+
+void ModerationService::tell_listener(const std::function<void(BlockListener&)>& event) {
   BlockListener* l = listener_.load();
   if (l == nullptr) return;
   try {
-    l->on_block(block);
+    event(*l);
   } catch (const std::exception& e) {
-    // The block is committed either way; the hub will refuse the user on the next check.
+    // The change is committed either way; the hub will refuse the user on the next check.
     obs::log(obs::Level::error, "moderation", "block_listener_failed", {{"what", e.what()}});
   }
 }
@@ -96,13 +100,7 @@ Outcome<std::vector<std::pair<std::string, std::string>>> ModerationService::rep
 
 void ModerationService::notify_lifted(const store::Block& block) {
   block_cache_.invalidate();
-  BlockListener* l = listener_.load();
-  if (l == nullptr) return;
-  try {
-    l->on_block_lifted(block);
-  } catch (const std::exception& e) {
-    obs::log(obs::Level::error, "moderation", "block_listener_failed", {{"what", e.what()}});
-  }
+  tell_listener([&](BlockListener& l) { l.on_block_lifted(block); });
 }
 
 bool ModerationService::reload_block_cache() {

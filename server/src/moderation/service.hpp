@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -245,6 +246,8 @@ class ModerationService {
   Outcome<std::vector<store::Block>> create_blocks_impl(const Actor& actor, const std::vector<BlockRequest>& requests);
   void notify(const store::Block& block);
   void notify_lifted(const store::Block& block);
+  // Runs `event` on the block listener, if any; what it throws is logged.
+  void tell_listener(const std::function<void(BlockListener&)>& event);
 
   store::Database& db_;        // Passed by argument.
   const core::Clock& clock_;   // Passed by argument.

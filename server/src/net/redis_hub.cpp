@@ -1233,8 +1233,7 @@ void RedisHub::stop() {
 bool RedisHub::ready() const { return impl_->ready_flag.load(); }
 
 void RedisHub::post(std::function<void()> fn) const {
-  if (impl_->lanes.empty() || impl_->stopped.load()) return;
-  boost::asio::post(impl_->lanes[0].worker->io(), std::move(fn));
+  if (!impl_->lanes.empty()) impl_->on_worker(0, std::move(fn));
 }
 
 redis::Client* RedisHub::client_here() const {
