@@ -80,6 +80,7 @@ abuse::AbuseConfig abuse_rules(const config::Config& cfg) {
   rules.devices_per_ip.captcha = false;
   if (!cfg.captcha) {
     for (auto* rule : {&rules.rapid_join, &rules.rapid_next, &rules.ips_per_device}) rule->captcha = false;
+    rules.captcha_on_rate_limited = false;
   }
   return rules;
 }
@@ -222,7 +223,7 @@ static int serve(int argc, char** argv) {
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
     shared_gate = std::make_unique<net::RedisGate>(
         net::RedisGateDeps{.hub = *redis_hub,
-                           .settings = {.limits = limits, .rules = abuse_rules(cfg), .captcha = cfg.captcha},
+                           .settings = {.limits = limits, .rules = abuse_rules(cfg)},
                            .login = {.max_failures = moderation::ModerationOptions{}.login_max_failures,
                                      .window_ms = moderation::ModerationOptions{}.login_window_ms},
                            .altcha = altcha,

@@ -86,7 +86,6 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
   }
 
   bool rule_captcha(abuse::Rule rule) const {
-    if (!deps.settings.captcha) return false;
     switch (rule) {
       case abuse::Rule::rapid_join: return rules().rapid_join.captcha;
       case abuse::Rule::rapid_next: return rules().rapid_next.captcha;

@@ -54,14 +54,14 @@ void bucket_args(const AbuseSettings& s, Limit limit, std::vector<std::string>& 
   out.push_back(num(enabled ? spec.burst : 0));
   out.emplace_back("1");
   // As the in-memory detector: a refused device may be asked for a CAPTCHA.
-  out.push_back(flag(s.captcha && s.rules.watch_rate_limited && s.rules.captcha_on_rate_limited &&
-                     subject_of(limit) == SubjectKind::device));
+  out.push_back(
+      flag(s.rules.watch_rate_limited && s.rules.captcha_on_rate_limited && subject_of(limit) == SubjectKind::device));
 }
 
 void rule_args(const AbuseSettings& s, const abuse::ThresholdRule& r, std::vector<std::string>& out) {
   out.push_back(num(r.count));
   out.push_back(num(r.window_ms));
-  out.push_back(flag(s.captcha && r.captcha));
+  out.push_back(flag(r.captcha));
 }
 
 std::optional<std::int64_t> int_at(const std::vector<std::string>& v, std::size_t i) {

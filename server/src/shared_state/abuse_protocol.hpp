@@ -34,7 +34,6 @@ inline constexpr std::string_view kWatchTimesKey = "{serendip}:watch:t";
 struct AbuseSettings {
   abuse::RateLimitConfig limits;
   abuse::AbuseConfig rules;
-  bool captcha = true;  // false: no rule ever demands a CAPTCHA (load tests)
 };
 
 // One rate limit for `key`; refused with a CAPTCHA when the rules ask one for
