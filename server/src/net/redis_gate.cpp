@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,7 +27,19 @@ namespace {
 // An admission answer that takes longer than this is not coming: the local
 // gate decides instead (Redis' own command timeout is longer).
 constexpr auto kAdmissionTimeout = std::chrono::milliseconds(1500);
-constexpr int kWatchRefreshTicks = 4;  // of 250 ms
+// The shared watch list is fetched each second while a dashboard reads it
+// (a read within the last minute), and every 30 s otherwise: one HGETALL of up
+// to the watch cap per instance, which is not free at 10,000 entries. A read
+// that finds the copy older than 2 s also asks for a fresh one at once.
+constexpr int kWatchRefreshTicks = 4;        // of 250 ms: 1 s
+constexpr int kWatchIdleRefreshTicks = 120;  // 30 s
+constexpr std::int64_t kWatchDemandMs = 60'000;
+constexpr std::int64_t kWatchStaleMs = 2'000;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::optional<std::vector<std::string>> strings_of(const redis::Reply& r) {
   if (r.is_error()) return std::nullopt;
@@ -55,6 +69,10 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
 
   mutable std::mutex watch_mu;
   std::vector<abuse::WatchEntry> watch;  // guarded by watch_mu
+  // Steady ms of the last read of the list and of the last fetch that came back.
+  std::atomic<std::int64_t> watch_read_ms{std::numeric_limits<std::int64_t>::min() / 2};
+  std::atomic<std::int64_t> watch_fetched_ms{std::numeric_limits<std::int64_t>::min() / 2};
+  std::atomic<bool> watch_fetching{false};
 
   std::int64_t now() const { return deps.clock.unix_ms(); }
   const abuse::AbuseConfig& rules() const { return deps.settings.rules; }
@@ -110,16 +128,24 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
     return refusal;
   }
 
+  // On a worker thread; one fetch in flight at a time.
   void refresh_watch() {
+    if (watch_fetching.exchange(true)) return;
     std::weak_ptr<Impl> weak = weak_from_this();
-    (void)eval(watch_script, ss::watch_list(rules(), now()), [weak](const redis::Reply& r) {
+    const bool sent = eval(watch_script, ss::watch_list(rules(), now()), [weak](const redis::Reply& r) {
       auto self = weak.lock();
+      if (!self) return;
+      self->watch_fetching = false;
       auto strings = strings_of(r);
-      if (!self || !strings) return;
+      if (!strings) return;
       auto entries = ss::parse_watch_list(*strings);
-      std::lock_guard lock(self->watch_mu);
-      self->watch = std::move(entries);
+      {
+        std::lock_guard lock(self->watch_mu);
+        self->watch = std::move(entries);
+      }
+      self->watch_fetched_ms = steady_ms();
     });
+    if (!sent) watch_fetching = false;
   }
 
   // After a refused CAPTCHA: what the device still owes.
@@ -337,12 +363,21 @@ void RedisGate::watch(const abuse::RuleHit& hit) {
 }
 
 std::vector<abuse::WatchEntry> RedisGate::watch_list() const {
+  const auto at = steady_ms();
+  impl_->watch_read_ms = at;
+  if (at - impl_->watch_fetched_ms.load() > kWatchStaleMs && !impl_->watch_fetching.load()) {
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->deps.hub.post([weak] {
+      if (auto self = weak.lock()) self->refresh_watch();
+    });
+  }
   std::lock_guard lock(impl_->watch_mu);
   return impl_->watch;
 }
 
 void RedisGate::tick() {
-  if (impl_->ticks++ % kWatchRefreshTicks == 0) impl_->refresh_watch();
+  const bool watched = steady_ms() - impl_->watch_read_ms.load() < kWatchDemandMs;
+  if (impl_->ticks++ % (watched ? kWatchRefreshTicks : kWatchIdleRefreshTicks) == 0) impl_->refresh_watch();
 }
 
 std::array<std::uint64_t, abuse::kRuleCount> RedisGate::rule_hits() const {

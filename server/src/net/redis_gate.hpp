@@ -73,7 +73,9 @@ class RedisGate final : public signaling::AdmissionGate {
   // database) onto the shared watch list. Any thread.
   void watch(const abuse::RuleHit& hit);
 
-  // The shared watch list as last fetched (refreshed each second by tick()).
+  // The shared watch list as last fetched: each second while it is read (a
+  // read within the last minute), every 30 s otherwise; a read that finds it
+  // older than 2 s asks for a fresh copy (the next read has it). Any thread.
   std::vector<abuse::WatchEntry> watch_list() const;
   // Every 250 ms on a worker thread (the server's tick).
   void tick();

@@ -266,6 +266,12 @@ std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& 
     e.difficulty = f[5];
     out.push_back(std::move(e));
   }
+  // Most recently hit first, as the in-memory list; ties by subject, then rule, for a stable order.
+  std::sort(out.begin(), out.end(), [](const abuse::WatchEntry& a, const abuse::WatchEntry& b) {
+    if (a.last_seen_unix_ms != b.last_seen_unix_ms) return a.last_seen_unix_ms > b.last_seen_unix_ms;
+    if (a.subject != b.subject) return a.subject < b.subject;
+    return a.rule < b.rule;
+  });
   return out;
 }
 

@@ -68,7 +68,7 @@ ScriptCall watch_hit(const abuse::AbuseConfig& rules, const abuse::RuleHit& hit,
 ScriptCall watch_list(const abuse::AbuseConfig& rules, std::int64_t now_ms);
 ScriptCall watch_subject_op(const abuse::AbuseConfig& rules, std::string_view op, std::string_view subject,
                             std::int64_t now_ms);
-// {member, value, ...} -> entries, most recent first; malformed pairs are skipped.
+// {member, value, ...} in any order -> entries, most recently hit first; malformed pairs are skipped.
 std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& reply);
 
 std::optional<abuse::Rule> rule_from_string(std::string_view s);

@@ -80,33 +80,28 @@ local function require_captcha()
 end
 
 -- "t,t,...": one more event; fires when the window holds `count` of them
--- (then the window starts over). Returns how many it counted, or 0.
-local function rapid(field, count, window)
-  if count <= 0 then return 0 end
+-- (then the window starts over). Takes the stored value (or false) and
+-- returns how many it counted (0: did not fire) and the value to store
+-- (false: delete the field).
+local function rapid(stored, count, window)
   local kept = {}
-  local stored = redis.call('HGET', ab, field)
   if stored then
     for t in string.gmatch(stored, '%d+') do
       if now - tonumber(t) < window then kept[#kept + 1] = t end
     end
   end
   kept[#kept + 1] = tostring(now)
-  if #kept >= count then
-    redis.call('HDEL', ab, field)
-    return #kept
-  end
-  redis.call('HSET', ab, field, table.concat(kept, ','))
-  return 0
+  if #kept >= count then return #kept, false end
+  return 0, table.concat(kept, ',')
 end
 
 -- "value@t,...": `value` seen now; fires when it is new and the window
 -- holds `count` distinct values (at most `count` are kept: the oldest goes).
--- Returns how many it counted, or 0.
-local function distinct(field, value, count, window)
-  if count <= 0 or value == '' then return 0 end
+-- Takes the stored value (or false); returns how many it counted (0: did
+-- not fire) and the value to store.
+local function distinct(stored, value, count, window)
   local vals, times = {}, {}
   local fresh = true
-  local stored = redis.call('HGET', ab, field)
   if stored then
     for v, t in string.gmatch(stored, '([^,@]+)@(%d+)') do
       t = tonumber(t)
@@ -128,9 +123,16 @@ local function distinct(field, value, count, window)
   end
   local out = {}
   for i = 1, #vals do out[i] = vals[i] .. '@' .. times[i] end
-  redis.call('HSET', ab, field, table.concat(out, ','))
-  if fresh and counted >= count then return counted end
-  return 0
+  if fresh and counted >= count then return counted, table.concat(out, ',') end
+  return 0, table.concat(out, ',')
+end
+
+-- One field on its own: read, counted, written (connect and seen).
+local function distinct_field(field, value, count, window)
+  if count <= 0 or value == '' then return 0 end
+  local c, v = distinct(redis.call('HGET', ab, field), value, count, window)
+  redis.call('HSET', ab, field, v)
+  return c
 end
 
 local function keep() redis.call('PEXPIRE', ab, ttl) end
@@ -148,26 +150,39 @@ elseif op == 'match' then
     if ARGV[8] == '1' then d = require_captcha(); keep() end
     return {1, retry, d}
   end
-  local pend = redis.call('HGET', ab, 'pend')
-  if pend then return {2, tonumber(pend)} end
+  -- One read and one write of the detector's hash: the pending CAPTCHA, the
+  -- device's IPs and its recent joins (j) or nexts (n).
+  local rapid_field, ip = ARGV[9], ARGV[13]
+  local rapid_count, ip_count = tonumber(ARGV[10]), tonumber(ARGV[14])
+  local got = redis.call('HMGET', ab, 'pend', 'ips', rapid_field)
+  if got[1] then return {2, tonumber(got[1])} end
   local out = {0, 0}
   local captcha = false
-  local c = distinct('ips', ARGV[13], tonumber(ARGV[14]), tonumber(ARGV[15]))
-  if c > 0 then
-    out[#out + 1] = 'ips_per_device'; out[#out + 1] = c
-    if ARGV[16] == '1' then captcha = true end
+  local sets, dels = {}, {}
+  if ip_count > 0 and ip ~= '' then
+    local c, v = distinct(got[2], ip, ip_count, tonumber(ARGV[15]))
+    sets[#sets + 1] = 'ips'; sets[#sets + 1] = v
+    if c > 0 then
+      out[#out + 1] = 'ips_per_device'; out[#out + 1] = c
+      if ARGV[16] == '1' then captcha = true end
+    end
   end
-  c = rapid(ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]))
-  if c > 0 then
-    out[#out + 1] = ARGV[9] == 'j' and 'rapid_join' or 'rapid_next'; out[#out + 1] = c
-    if ARGV[12] == '1' then captcha = true end
+  if rapid_count > 0 then
+    local c, v = rapid(got[3], rapid_count, tonumber(ARGV[11]))
+    if v then sets[#sets + 1] = rapid_field; sets[#sets + 1] = v else dels[#dels + 1] = rapid_field end
+    if c > 0 then
+      out[#out + 1] = rapid_field == 'j' and 'rapid_join' or 'rapid_next'; out[#out + 1] = c
+      if ARGV[12] == '1' then captcha = true end
+    end
   end
+  if #sets > 0 then redis.call('HSET', ab, unpack(sets)) end
+  if #dels > 0 then redis.call('HDEL', ab, unpack(dels)) end
   if captcha then out[1] = 2; out[2] = require_captcha() end
   keep()
   return out
 elseif op == 'connect' then
   local out = {0}
-  local c = distinct('ips', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  local c = distinct_field('ips', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
   if c > 0 then
     out[2] = 'ips_per_device'; out[3] = c
     if ARGV[6] == '1' then out[1] = require_captcha() end
@@ -175,7 +190,7 @@ elseif op == 'connect' then
   keep()
   return out
 elseif op == 'seen' then
-  local c = distinct('devs', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  local c = distinct_field('devs', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
   keep()
   return {c}
 elseif op == 'flag' then

@@ -160,9 +160,12 @@ local function drop(ticket, langs)
   end
 end
 
-local function note_wait(waited)
+-- The moving average of waits takes both partners' waits: one read, one write.
+local function note_waits(a, b)
   local avg = tonumber(redis.call('HGET', stats, 'wait_avg'))
-  if avg then avg = avg + 0.125 * (waited - avg) else avg = waited end
+  for _, waited in ipairs({a, b}) do
+    if avg then avg = avg + 0.125 * (waited - avg) else avg = waited end
+  end
   redis.call('HSET', stats, 'wait_avg', tostring(avg))
 end
 
@@ -174,8 +177,7 @@ if best then
   end
   local enq = my_enq or now
   local seq = my_seq or (best_seq + 1)
-  note_wait(now - enq)
-  note_wait(now - best_rec.enq)
+  note_waits(now - enq, now - best_rec.enq)
   redis.call('HINCRBY', stats, 'matches', 1)
   local me_rec = table.concat({seq, enq, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.

@@ -6,7 +6,8 @@
 --   ARGV[1] op, ARGV[2] now (unix ms), ARGV[3] ttl_ms (an entry with no hit
 --   for this long goes), ARGV[4] cap (entries kept; the least recent go), then:
 --   hit      member count captcha(0|1) difficulty(0: none pending) -> {1}
---   list     -> {member, value, ...} most recently hit first
+--   list     -> {member, value, ...} in no particular order (the caller sorts
+--               by the value's `last`): one HGETALL, no per-entry work here
 --   solved   subject -> entries of the device: no CAPTCHA pending -> {changed}
 --   dismiss  subject -> every entry about the subject removed -> {removed}
 local h, z = KEYS[1], KEYS[2]
@@ -14,9 +15,11 @@ local op, now, ttl, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumbe
 local kinds = {'device', 'ip'}
 local rules = {'rapid_join', 'rapid_next', 'devices_per_ip', 'ips_per_device', 'distinct_reporters', 'rate_limited'}
 
+-- Removes up to 100 entries with no hit for the TTL; returns how many.
 local function expire()
   local old = redis.call('ZRANGEBYSCORE', z, '-inf', now - ttl, 'LIMIT', 0, 100)
   for _, m in ipairs(old) do redis.call('HDEL', h, m); redis.call('ZREM', z, m) end
+  return #old
 end
 
 -- The entries about `subject`, as {member, ...}.
@@ -33,6 +36,11 @@ local function parse(v)
   return tonumber(c), tonumber(hits), first, last, captcha, d
 end
 
+if op == 'list' then
+  -- Every expired entry goes first (the list never shows one); bounded by the cap.
+  while expire() == 100 do end
+  return redis.call('HGETALL', h)
+end
 expire()
 if op == 'hit' then
   local m, count, captcha, d = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -53,13 +61,6 @@ if op == 'hit' then
   end
   redis.call('PEXPIRE', h, ttl); redis.call('PEXPIRE', z, ttl)
   return {1}
-elseif op == 'list' then
-  local out = {}
-  for _, m in ipairs(redis.call('ZREVRANGE', z, 0, cap - 1)) do
-    local v = redis.call('HGET', h, m)
-    if v then out[#out + 1] = m; out[#out + 1] = v end
-  end
-  return out
 elseif op == 'solved' then
   local changed = 0
   for _, m in ipairs(about(ARGV[5])) do

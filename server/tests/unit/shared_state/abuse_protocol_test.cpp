@@ -89,5 +89,19 @@ TEST(AbuseProtocol, TheWatchListSkipsEntriesItCannotRead) {
   EXPECT_FALSE(list[1].captcha_pending);
 }
 
+TEST(AbuseProtocol, TheWatchListComesMostRecentFirstWhateverOrderRedisGives) {
+  // watch.lua's list is one HGETALL: field order is the hash's, not the hits'.
+  const auto list = parse_watch_list({"ip|rate_limited|192.0.2.1", "1|1|5|6|0|0",         // last 6
+                                      "device|rapid_next|k1", "8|2|100|300|1|0",          // last 300
+                                      "device|rapid_join|k1", "8|1|100|300|0|0",          // last 300, a tie
+                                      "ip|devices_per_ip|192.0.2.9", "8|1|50|200|0|0"});  // last 200
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[0].subject, "k1");
+  EXPECT_EQ(list[1].subject, "k1");
+  EXPECT_LT(list[0].rule, list[1].rule);  // ties: a fixed order
+  EXPECT_EQ(list[2].subject, "192.0.2.9");
+  EXPECT_EQ(list[3].subject, "192.0.2.1");
+}
+
 }  // namespace
 }  // namespace serendip::shared_state
