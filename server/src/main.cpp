@@ -85,12 +85,52 @@ abuse::AbuseConfig abuse_rules(const config::Config& cfg) {
   return rules;
 }
 
+// Error text from a library (libpq's spans lines) as one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+// The database URL as it may be shown: a PostgreSQL URL without its user
+// information (it may carry a password) and query, an SQLite path as given.
+std::string shown_database(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || url.substr(0, 6) == "sqlite") return std::string(url);
+  std::string_view rest = url.substr(scheme_end + 3);
+  if (const auto at = rest.rfind('@', rest.find('/')); at != std::string_view::npos) rest = rest.substr(at + 1);
+  rest = rest.substr(0, rest.find('?'));
+  return std::string(url.substr(0, scheme_end + 3)) + std::string(rest);
+}
+
+// The one plain line on stderr for the person at the terminal.
+void tell_operator(std::string_view line) { std::fprintf(stderr, "serendip-server: %s\n", one_line(line).c_str()); }
+
+// A start-up failure: the JSON event for the log pipeline, the line for the
+// operator, and the exit code to return.
+int refuse_start(int code, std::string_view event, std::string_view line) {
+  obs::log(obs::Level::error, "main", event, {{"error", one_line(line)}});
+  tell_operator(line);
+  return code;
+}
+
 }  // namespace
 
 static int serve(int argc, char** argv) {
   auto loaded = config::load(argc, argv, env);
   if (auto* err = std::get_if<config::ConfigError>(&loaded)) {
-    std::fprintf(stderr, "serendip-server: %s\n\n%s", err->message.c_str(), config::usage().c_str());
+    // One line: the full key list is a --help away.
+    const bool hinted = err->message.find("--help") != std::string::npos;
+    tell_operator(err->message + (hinted ? "" : " (see serendip-server --help)"));
     return 2;
   }
   auto& [cfg, rest] = std::get<config::Loaded>(loaded);
@@ -102,7 +142,7 @@ static int serve(int argc, char** argv) {
     // Operator commands: `admin create|passwd|list|disable|enable`, `audit verify`.
     auto db = store::open_database(cfg.database_url);
     if (!db) {
-      std::fprintf(stderr, "serendip-server: %s\n", db.error().message.c_str());
+      tell_operator("cannot open the database " + shown_database(cfg.database_url) + ": " + db.error().message);
       return 1;
     }
     return rest[0] == "admin" ? cli::run_admin_command(rest, **db) : cli::run_audit_command(rest, **db);
@@ -136,16 +176,16 @@ static int serve(int argc, char** argv) {
 
   auto opened = store::open_database(cfg.database_url);
   if (!opened) {
-    obs::log(obs::Level::error, "main", "database_open_failed", {{"error", opened.error().message}});
-    return 1;
+    return refuse_start(1, "database_open_failed",
+                        "cannot open the database " + shown_database(cfg.database_url) + ": " + opened.error().message);
   }
   store::Database& db = **opened;
   // Device keys must survive restarts (blocks and report exclusions are keyed
   // by them), so their secret lives in the database, made on first start.
   auto device_secret = db.settings().secret(store::kDeviceKeySecret);
   if (!device_secret) {
-    obs::log(obs::Level::error, "main", "device_secret_failed", {{"error", device_secret.error().message}});
-    return 1;
+    return refuse_start(1, "device_secret_failed",
+                        "cannot read or make the device key secret: " + device_secret.error().message);
   }
 
   core::SystemClock clock;
@@ -153,10 +193,7 @@ static int serve(int argc, char** argv) {
   moderation::ModerationService moderation(db, clock, jwt);
   if (!cfg.admin_bootstrap.empty()) {
     auto made = moderation.ensure_bootstrap_admin(cfg.admin_bootstrap);
-    if (!made) {
-      obs::log(obs::Level::error, "main", "admin_bootstrap_failed", {{"error", made.error().message}});
-      return 1;
-    }
+    if (!made) return refuse_start(1, "admin_bootstrap_failed", "admin-bootstrap: " + made.error().message);
     if (*made) obs::log(obs::Level::info, "main", "admin_bootstrapped");
   }
 
@@ -387,7 +424,10 @@ static int serve(int argc, char** argv) {
                                          }});
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
-  return server.run();
+  const int served = server.run();
+  // The server logged the event itself; the operator gets the line.
+  if (served != 0 && !server.start_error().empty()) tell_operator(server.start_error());
+  return served;
 }
 
 int main(int argc, char** argv) {

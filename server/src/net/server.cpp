@@ -64,12 +64,16 @@ struct Server::Impl {
     SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     boost::system::error_code ec;
-    tls->use_certificate_chain_file(cfg.tls_cert, ec);
-    if (!ec) tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem, ec);
-    if (ec) {
-      obs::log(obs::Level::error, "server", "tls_load_failed", {{"error", ec.message()}});
+    auto failed = [this](std::string what, const std::string& file, const std::string& why) {
+      obs::log(obs::Level::error, "server", "tls_load_failed", {{"file", file}, {"error", why}});
+      start_error = "cannot load the TLS " + what + " " + file + ": " + why;
       return false;
-    }
+    };
+    tls->use_certificate_chain_file(cfg.tls_cert, ec);
+    if (ec) return failed("certificate", cfg.tls_cert, ec.message());
+    tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return failed("key", cfg.tls_key, ec.message());
+    if (SSL_CTX_check_private_key(native) != 1) return failed("key", cfg.tls_key, "does not match the certificate");
     return true;
   }
 
@@ -79,6 +83,7 @@ struct Server::Impl {
     auto addr = asio::ip::make_address(cfg.listen_host == "localhost" ? "127.0.0.1" : cfg.listen_host, ec);
     if (ec) {
       obs::log(obs::Level::error, "server", "bad_listen_address", {{"host", cfg.listen_host}});
+      start_error = "cannot listen on '" + cfg.listen_host + "': not an IP address";
       return false;
     }
     tcp::endpoint ep(addr, cfg.listen_port);
@@ -90,6 +95,7 @@ struct Server::Impl {
     if (ec) {
       obs::log(obs::Level::error, "server", "bind_failed",
                {{"host", cfg.listen_host}, {"port", int(cfg.listen_port)}, {"error", ec.message()}});
+      start_error = "cannot listen on " + cfg.listen_host + ":" + std::to_string(cfg.listen_port) + ": " + ec.message();
       return false;
     }
     port = acceptor->local_endpoint().port();
@@ -199,6 +205,7 @@ struct Server::Impl {
   std::size_t next_worker = 0;
   std::uint64_t ticks = 0;
   std::uint16_t port = 0;
+  std::string start_error;  // what kept run() from starting, one line
 };
 
 Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
@@ -218,6 +225,8 @@ Server::~Server() {
   for (auto& w : impl_->workers) w->destroy_io();
   impl_.reset();
 }
+
+const std::string& Server::start_error() const { return impl_->start_error; }
 
 int Server::run() {
   auto& im = *impl_;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -53,8 +54,10 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds, serves until SIGTERM/SIGINT and the drain finish, returns the exit code.
-  // A bind failure returns non-zero at once.
+  // A failure to start (TLS files, listen address, bind) returns non-zero at
+  // once, after logging it, and start_error() says what it was in one line.
   int run();
+  const std::string& start_error() const;
 
  private:
   struct Impl;

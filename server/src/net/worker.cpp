@@ -22,11 +22,7 @@ Worker::Worker(std::size_t index, Context& ctx)
       work_(io_->get_executor()),
       sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
 
-Worker::~Worker() {
-  sweep_timer_.reset();
-  io_.reset();
-  discard_inbox();
-}
+Worker::~Worker() { destroy_io(); }
 
 void Worker::start() {
   schedule_sweep();
@@ -48,6 +44,10 @@ void Worker::join() {
 }
 
 void Worker::destroy_io() {
+  // The work guard counts against the io_context: release it first, or its
+  // destructor reaches a destroyed context (a worker that never ran, such as
+  // after a bind failure, still holds it).
+  work_.reset();
   sweep_timer_.reset();
   io_.reset();
   discard_inbox();
