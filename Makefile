@@ -55,7 +55,7 @@ test-web: deps-test
 test-e2e: deps-test server web
 	@scripts/test.sh e2e e2e-cluster
 
-bench: deps-test $(BUILD_DIR)/CMakeCache.txt
+bench: deps-test web $(BUILD_DIR)/CMakeCache.txt
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-bench serendip-server serendip-load serendip-floor-relay serendip-alloc-counter
 	@scripts/bench.sh
 

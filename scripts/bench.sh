@@ -4,9 +4,10 @@
 # epoll floor under the same WebSocket traffic on loopback, then the scale-out
 # benchmark: a local cluster (scripts/cluster.sh: three instances, or
 # CLUSTER_INSTANCES, a Redis Cluster, PostgreSQL, HAProxy) against one
-# in-memory server.
+# in-memory server; then Lighthouse (mobile profile) on the landing page of
+# the built web app (web/dist) served by the real server.
 #
-# Usage: scripts/bench.sh [micro|load|cluster]...   (default: all three)
+# Usage: scripts/bench.sh [micro|load|cluster|lighthouse]...   (default: all four)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
 #      LOAD_SECONDS (measured seconds per round, default 10), LOAD_ROUNDS (default 3),
 #      LOAD_SERVER_THREADS (the server's I/O threads, default 1 like the floor)
@@ -17,11 +18,12 @@
 #        the Redis Cluster keeps 3 masters and 3 replicas; e.g. 6 for more instances than cores),
 #      CLUSTER_BASE_PORT (default: a free one below 22700),
 #      CLUSTER_SINGLE_DB (the in-memory server's database: pg, the cluster's, by default; or sqlite)
+#      LIGHTHOUSE_RUNS (default 3; the median run is printed), LIGHTHOUSE_DIST (default web/dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 parts=("$@")
-((${#parts[@]})) || parts=(micro load cluster)
+((${#parts[@]})) || parts=(micro load cluster lighthouse)
 
 # Every abuse limit off: the load generator is one host.
 LIMITS_OFF=session_per_ip=off,session_per_device=off,connect_per_ip=off,join_per_device=off,next_per_device=off,report_per_device=off
@@ -300,11 +302,31 @@ EOF
   rm -rf "$tmp"
 }
 
+# ---------------------------------------------------------------- Lighthouse on the landing page
+
+# Lighthouse 12 with its default mobile profile (simulated slow 4G, 4x CPU
+# slowdown) on `/`, served by the real server from the built web app, in
+# Debian's Chromium (bench/lighthouse/run.mjs). Targets: docs/performance.md.
+lighthouse() {
+  local dist="${LIGHTHOUSE_DIST:-web/dist}"
+  [ -f "$dist/index.html" ] || { echo "bench: $dist/index.html is missing (make web)" >&2; return 1; }
+  [ -d bench/lighthouse/node_modules/lighthouse ] ||
+    (cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  local tmp; tmp="$(mktemp -d)"
+  TMP_DIRS+=("$tmp")
+  start_server "$tmp/server.log" --database-url="sqlite://$tmp/lighthouse.db" --static-dir="$dist" --log-level=info
+  echo
+  node bench/lighthouse/run.mjs "http://127.0.0.1:$SERVER_PORT/" --runs="${LIGHTHOUSE_RUNS:-3}" ${LIGHTHOUSE_JSON:+--json="$LIGHTHOUSE_JSON"}
+  stop_pids
+  rm -rf "$tmp"
+}
+
 for part in "${parts[@]}"; do
   case "$part" in
     micro) micro ;;
     load) load ;;
     cluster) cluster ;;
-    *) echo "usage: $0 [micro|load|cluster]..." >&2; exit 2 ;;
+    lighthouse) lighthouse ;;
+    *) echo "usage: $0 [micro|load|cluster|lighthouse]..." >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,7 @@
 # redis (the Redis client on a real standalone Redis and a 6-node cluster),
 # asan (unit tests and the redis suite under AddressSanitizer/UBSan),
 # integration (the real server binary over real sockets), web (Vitest),
+# budget (the landing page's gzipped JavaScript in the built web/dist, <= 60 KB),
 # e2e (Chromium against the real server), e2e-cluster (the same browser suite
 # through HAProxy against three instances sharing a Redis Cluster and
 # PostgreSQL, scripts/cluster.sh). Default: all of them.
@@ -11,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit pg redis asan integration web e2e e2e-cluster)
+((${#suites[@]})) || suites=(format unit pg redis asan integration web budget e2e e2e-cluster)
 
 total_pass=0
 total_fail=0
@@ -114,6 +115,9 @@ for suite in "${suites[@]}"; do
         rm -f "$log"
         record web "${p:-0}" "${f:-0}" "$rc"
       fi ;;
+    budget)
+      # Bytes, not timings (web/scripts/landing-budget.test.mjs); needs web/dist (make web).
+      run_node_suite budget node --test --test-reporter=tap web/scripts/landing-budget.test.mjs ;;
     e2e)
       [ -x scripts/e2e.sh ] && run_node_suite e2e scripts/e2e.sh ;;
     e2e-cluster)

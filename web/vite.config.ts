@@ -5,6 +5,7 @@ import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 import { serviceWorker } from './src/service-worker/vite-plugin.ts';
 import { adminDevRoutes } from './src/admin/vite-dev-routes.ts';
+import { landingPrerender } from './src/app/prerender/vite-plugin.ts';
 
 const server = process.env.SERENDIP_DEV_SERVER ?? 'http://127.0.0.1:8080';
 
@@ -12,7 +13,7 @@ const server = process.env.SERENDIP_DEV_SERVER ?? 'http://127.0.0.1:8080';
 // second entry (admin.html, served at /admin) added to `input` below.
 export default defineConfig({
   base: '/',
-  plugins: [react(), tailwindcss(), serviceWorker(), adminDevRoutes()],
+  plugins: [react(), tailwindcss(), serviceWorker(), adminDevRoutes(), landingPrerender()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

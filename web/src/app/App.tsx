@@ -1,6 +1,6 @@
 // Composition root: creates the connection, reads settings and preferences,
 // and wires the features together. No feature imports another; they meet here.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { AppealForm } from '../features/appeal/components/AppealForm';
 import { CaptchaDialog } from '../features/captcha/components/CaptchaDialog';
 import { ChatPanel } from '../features/chat/components/ChatPanel';
@@ -27,7 +27,10 @@ import { Header } from './Header';
 import { NoticeBox } from './NoticeBox';
 import { usePersistent } from './use-persistent';
 
-export function App() {
+/** What the user pressed on the prerendered landing page before this app was loaded (main.ts). */
+export type AppIntent = 'start' | 'settings' | null;
+
+export function App({ intent = null }: { intent?: AppIntent }) {
   const [connection] = useState(createBrowserConnection);
   const [settings, updateSettings] = usePersistent<Settings>(SETTINGS_KEY, sanitizeSettings);
   const lang = settings.uiLanguage ?? pickUiLanguage(navigator.languages ?? [navigator.language]);
@@ -39,13 +42,30 @@ export function App() {
   return (
     <I18nProvider lang={lang}>
       <ConnectionProvider connection={connection}>
-        <Serendip settings={settings} updateSettings={updateSettings} />
+        <Serendip settings={settings} updateSettings={updateSettings} intent={intent} />
       </ConnectionProvider>
     </I18nProvider>
   );
 }
 
-function Serendip({ settings, updateSettings }: { settings: Settings; updateSettings: (p: Partial<Settings>) => void }) {
+/** The page frame every screen sits in (also around the prerendered landing page, app/prerender/). */
+export function AppFrame({ lang, children }: { lang: string; children: ReactNode }) {
+  return (
+    <div lang={lang} className="min-h-dvh bg-zinc-950 text-zinc-100 antialiased">
+      {children}
+    </div>
+  );
+}
+
+function Serendip({
+  settings,
+  updateSettings,
+  intent,
+}: {
+  settings: Settings;
+  updateSettings: (p: Partial<Settings>) => void;
+  intent: AppIntent;
+}) {
   const { t, lang } = useI18n();
   const browserLanguages = useMemo(() => navigator.languages ?? [navigator.language], []);
   const sanitize = useCallback((raw: unknown) => sanitizePreferences(raw, browserLanguages), [browserLanguages]);
@@ -72,6 +92,15 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
     toggleCamera: state.status !== 'idle' && state.mode === 'video' ? call.toggleCamera : undefined,
   });
 
+  // Carry out what was pressed on the prerendered page, once (StrictMode runs effects twice in development).
+  const intentDone = useRef(false);
+  useEffect(() => {
+    if (intentDone.current) return;
+    intentDone.current = true;
+    if (intent === 'start') call.start(prefs.mode);
+    else if (intent === 'settings') setSettingsOpen(true);
+  }, []);
+
   // A thank-you fades away by itself; failures stay until dismissed.
   useEffect(() => {
     if (report.status.state !== 'acked') return;
@@ -90,7 +119,7 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
   const chatEnabled = call.channelOpen && (state.status === 'in-call' || state.status === 'connecting');
 
   return (
-    <div lang={lang} className="min-h-dvh bg-zinc-950 text-zinc-100 antialiased">
+    <AppFrame lang={lang}>
       {onCallScreen ? (
         <CallScreen
           call={call}
@@ -161,6 +190,6 @@ function Serendip({ settings, updateSettings }: { settings: Settings; updateSett
         onSolved={call.solveCaptcha}
         onStop={call.stop}
       />
-    </div>
+    </AppFrame>
   );
 }

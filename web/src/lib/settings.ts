@@ -1,5 +1,5 @@
 // The user's device and privacy settings (the Settings dialog), persisted.
-import { isUiLanguage, type UiLanguage } from '../i18n';
+import { isUiLanguage, type UiLanguage } from '../i18n/languages';
 
 export interface Settings {
   uiLanguage: UiLanguage | null; // null: follow the browser

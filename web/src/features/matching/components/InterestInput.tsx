@@ -24,9 +24,9 @@ export function InterestInput({ value, onChange }: { value: string[]; onChange: 
   return (
     <div className="space-y-2">
       <label htmlFor="interests" className="text-sm font-medium text-zinc-200">
-        {t.interests} <span className="font-normal text-zinc-500">({t.interestsOptional})</span>
+        {t.interests} <span className="font-normal text-zinc-400">({t.interestsOptional})</span>
       </label>
-      <div className="flex flex-wrap items-center gap-2 rounded-2xl bg-zinc-800/60 p-2 ring-1 ring-white/10 focus-within:ring-2 focus-within:ring-violet-400">
+      <div data-landing="interests" className="flex flex-wrap items-center gap-2 rounded-2xl bg-zinc-800/60 p-2 ring-1 ring-white/10 focus-within:ring-2 focus-within:ring-violet-400">
         {value.map((tag) => (
           <TagChip key={tag} text={'#' + tag} removeLabel={t.removeInterest(tag)} onRemove={() => onChange(value.filter((x) => x !== tag))} />
         ))}
@@ -45,7 +45,7 @@ export function InterestInput({ value, onChange }: { value: string[]; onChange: 
           className="min-w-[8rem] flex-1 bg-transparent px-1 py-1 text-sm text-zinc-100 placeholder:text-zinc-500 focus:outline-none"
         />
       </div>
-      <p id="interests-hint" className="text-xs text-zinc-500">
+      <p id="interests-hint" className="text-xs text-zinc-400">
         {t.interestsHint}
       </p>
     </div>

@@ -1,4 +1,3 @@
-import { Checkbox, Field, Label } from '@headlessui/react';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { CheckIcon, ShieldIcon } from '../../../components/icons';
 import { useI18n } from '../../../i18n/i18n-context';
@@ -53,6 +52,7 @@ export function LandingPage({
         </section>
 
         <form
+          data-landing="form"
           onSubmit={submit}
           noValidate
           className="space-y-5 rounded-3xl bg-zinc-900/80 p-5 shadow-2xl ring-1 ring-white/10 backdrop-blur sm:p-7"
@@ -64,17 +64,22 @@ export function LandingPage({
           <div className="rounded-2xl bg-zinc-950/40 p-4 ring-1 ring-white/5 lg:hidden">
             <Rules />
           </div>
-          <Field className="flex items-center gap-3">
-            <Checkbox
-              checked={preferences.adultConfirmed}
-              onChange={(adultConfirmed) => onChange({ adultConfirmed })}
-              aria-describedby={tried && problem === t.adultRequired ? 'start-problem' : undefined}
-              className="group grid h-6 w-6 shrink-0 cursor-pointer place-items-center rounded-lg bg-zinc-800 ring-1 ring-white/20 focus:outline-none data-[checked]:bg-violet-500 data-[checked]:ring-violet-400 data-[focus]:outline-2 data-[focus]:outline-offset-2 data-[focus]:outline-violet-400"
-            >
-              <CheckIcon className="hidden h-4 w-4 text-white group-data-[checked]:block" />
-            </Checkbox>
-            <Label className="cursor-pointer text-sm font-medium text-zinc-100">{t.adult}</Label>
-          </Field>
+          <div className="flex items-center gap-3">
+            <span className="relative grid h-6 w-6 shrink-0 place-items-center">
+              <input
+                id="adult"
+                type="checkbox"
+                checked={preferences.adultConfirmed}
+                onChange={(e) => onChange({ adultConfirmed: e.target.checked })}
+                aria-describedby={tried && problem === t.adultRequired ? 'start-problem' : undefined}
+                className="peer h-6 w-6 cursor-pointer appearance-none rounded-lg bg-zinc-800 ring-1 ring-white/20 checked:bg-violet-500 checked:ring-violet-400 focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-400"
+              />
+              <CheckIcon className="pointer-events-none absolute hidden h-4 w-4 text-white peer-checked:block" />
+            </span>
+            <label htmlFor="adult" className="cursor-pointer text-sm font-medium text-zinc-100">
+              {t.adult}
+            </label>
+          </div>
           {tried && problem && (
             <p id="start-problem" role="alert" className="text-sm text-rose-300">
               {problem}
@@ -82,11 +87,12 @@ export function LandingPage({
           )}
           <button
             type="submit"
+            data-landing="start"
             className="w-full rounded-2xl bg-gradient-to-r from-violet-500 to-fuchsia-500 px-6 py-4 text-lg font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 active:scale-[0.99]"
           >
             {t.start}
           </button>
-          <p className="text-center text-xs text-zinc-500">{t.agreeNote}</p>
+          <p className="text-center text-xs text-zinc-400">{t.agreeNote}</p>
         </form>
       </main>
     </div>

@@ -13,7 +13,7 @@ export function LanguagePicker({ value, onChange }: { value: string[]; onChange:
       <span id="languages-label" className="text-sm font-medium text-zinc-200">
         {t.languages}
       </span>
-      <div role="group" aria-labelledby="languages-label" className="flex flex-wrap items-center gap-2">
+      <div role="group" aria-labelledby="languages-label" data-landing="languages" className="flex flex-wrap items-center gap-2">
         {value.map((code) => (
           <TagChip
             key={code}
@@ -24,6 +24,7 @@ export function LanguagePicker({ value, onChange }: { value: string[]; onChange:
         ))}
         {value.length < MAX_LANGUAGES && (
           <select
+            data-landing="add-language"
             aria-label={t.addLanguage}
             value=""
             onChange={(e) => e.target.value && onChange([...value, e.target.value])}
