@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN, goTo, hasAdmin, moderator, openAdmin, signIn } from '../lib/admin.mjs';
 import { BASE_URL, closeAll, eventually, launch, person, screenshot, start, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 const COMMENT = `${XSS} kept insulting me`;
@@ -45,9 +46,11 @@ test('a wrong password is refused, then the moderator signs in', { skip }, async
   mod = await moderator(browser);
   await openAdmin(mod.page);
   await mod.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await assertAccessible(mod.page, 'the dashboard login page');
   await signIn(mod.page, ADMIN.username, 'not-the-password');
   await mod.page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
   await screenshot(mod.page, 'admin-login-error.png');
+  await assertAccessible(mod.page, 'the dashboard login page (wrong password)');
 
   await signIn(mod.page);
   await mod.page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
@@ -57,6 +60,7 @@ test('a wrong password is refused, then the moderator signs in', { skip }, async
   });
   await mod.page.getByRole('img', { name: /wait for a match by region and UTC hour\. Slowest:/ }).waitFor();
   await screenshot(mod.page, 'admin-dashboard.png');
+  await assertAccessible(mod.page, 'the dashboard overview');
 });
 
 test('the moderator finds the report, sees the comment as text, and blocks the device', { skip }, async () => {
@@ -84,6 +88,7 @@ test('the moderator finds the report, sees the comment as text, and blocks the d
   await decision.getByRole('combobox', { name: 'Block duration' }).selectOption({ label: '1 day' });
   await decision.getByRole('textbox', { name: /Note/ }).fill('insults in the call');
   await screenshot(mod.page, 'admin-report.png');
+  await assertAccessible(mod.page, 'a report in the dashboard');
   await mod.page.getByRole('heading', { level: 1, name: 'Reports' }).click(); // focus out of the note: shortcuts do not fire while typing
   await mod.page.keyboard.press('a');
   const done = mod.page.getByRole('status').filter({ hasText: `Report ${ids.report} accepted: device blocked for 1 day` });
@@ -91,6 +96,7 @@ test('the moderator finds the report, sees the comment as text, and blocks the d
   ids.block = Number((await done.innerText()).match(/block (\d+)/)[1]);
   await mod.page.getByText('The queue is empty. Nothing to review.').waitFor();
   await screenshot(mod.page, 'admin-reports-done.png');
+  await assertAccessible(mod.page, 'the empty report queue');
 });
 
 test('the reported browser is told it is banned and files an appeal', { skip }, async () => {
@@ -98,9 +104,11 @@ test('the reported browser is told it is banned and files an appeal', { skip }, 
   const form = b.page.getByRole('form', { name: 'Appeal the block' });
   await form.getByRole('textbox', { name: 'Your appeal' }).fill(APPEAL);
   await screenshot(b.page, 'call-banned.png');
+  await assertAccessible(b.page, 'the banned notice with the appeal form');
   await form.getByRole('button', { name: 'Send appeal' }).click();
   await b.page.getByRole('status').filter({ hasText: 'Your appeal was sent. A moderator will review it.' }).waitFor();
   await screenshot(b.page, 'call-appeal-sent.png');
+  await assertAccessible(b.page, 'the appeal sent notice');
 
   // A new session is refused while the block stands.
   await start(b.page);
@@ -112,6 +120,7 @@ test('the blocks page lists the device block', { skip }, async () => {
   const row = mod.page.getByRole('table', { name: 'Blocks' }).getByRole('row').filter({ hasText: `Report ${ids.report}` });
   await row.getByRole('button', { name: `Lift block ${ids.block}` }).waitFor();
   await screenshot(mod.page, 'admin-blocks.png');
+  await assertAccessible(mod.page, 'the blocks page');
 });
 
 test('the moderator reads the appeal and accepts it with a reason', { skip }, async () => {
@@ -122,6 +131,7 @@ test('the moderator reads the appeal and accepts it with a reason', { skip }, as
   await appeal.getByRole('region', { name: `Block ${ids.block}` }).getByText(`Report ${ids.report}`).waitFor();
   await appeal.getByRole('textbox', { name: 'Reason for the decision' }).fill('first offence, credible explanation');
   await screenshot(mod.page, 'admin-appeals.png');
+  await assertAccessible(mod.page, 'the appeals page');
   await appeal.getByRole('button', { name: 'Accept appeal and lift block' }).click();
   await mod.page.getByRole('status').filter({ hasText: `block ${ids.block} lifted` }).waitFor();
 });
@@ -141,6 +151,7 @@ test('reputation of the reported device shows the report and the block', { skip 
   await eventually(async () => (await mod.page.getByRole('group', { name: 'Reports received' }).innerText()).includes('1'), { message: 'reputation counts the report' });
   await eventually(async () => (await mod.page.getByRole('group', { name: 'Blocks ever' }).innerText()).includes('1'), { message: 'reputation counts the block' });
   await screenshot(mod.page, 'admin-reputation.png');
+  await assertAccessible(mod.page, 'the reputation page');
 });
 
 test('the audit log shows the report, the decision, the block, the appeal and its decision, on a verified chain', { skip }, async () => {
@@ -160,6 +171,7 @@ test('the audit log shows the report, the decision, the block, the appeal and it
     await table.getByRole('row').filter({ hasText: action }).filter({ hasText: target }).first().waitFor();
   }
   await screenshot(mod.page, 'admin-audit.png');
+  await assertAccessible(mod.page, 'the audit log');
 
   // Filters: only this report's entries.
   await mod.page.getByRole('textbox', { name: 'Target' }).fill(`report:${ids.report}`);
@@ -246,6 +258,7 @@ test('a user reported by three strangers is blocked automatically; their reports
   await items.first().click();
   await mod.page.getByText('Priority: blocked automatically pending review').waitFor();
   await screenshot(mod.page, 'admin-priority-queue.png');
+  await assertAccessible(mod.page, 'the priority report queue');
 });
 
 test('the watch list shows the user that several people reported', { skip }, async () => {
@@ -253,6 +266,7 @@ test('the watch list shows the user that several people reported', { skip }, asy
   const table = mod.page.getByRole('table', { name: 'Watch list' });
   await table.getByRole('row').filter({ hasText: 'Reported by several people' }).waitFor();
   await screenshot(mod.page, 'admin-watch-list.png');
+  await assertAccessible(mod.page, 'the watch list');
 });
 
 test('the accounts page creates a moderator', { skip }, async () => {
@@ -264,6 +278,7 @@ test('the accounts page creates a moderator', { skip }, async () => {
   await mod.page.getByRole('status').filter({ hasText: 'Account mia created (moderator).' }).waitFor();
   await mod.page.getByRole('table', { name: 'Accounts' }).getByRole('row').filter({ hasText: 'mia' }).waitFor();
   await screenshot(mod.page, 'admin-accounts.png');
+  await assertAccessible(mod.page, 'the accounts page');
 });
 
 test('sign out, and a session the server no longer accepts returns to the login page with a message', { skip }, async () => {
@@ -282,6 +297,7 @@ test('sign out, and a session the server no longer accepts returns to the login 
   await mod.page.reload({ waitUntil: 'domcontentloaded' });
   await mod.page.getByRole('status').filter({ hasText: 'Your session is no longer valid' }).waitFor({ timeout: 15_000 });
   await screenshot(mod.page, 'admin-login-expired.png');
+  await assertAccessible(mod.page, 'the login page after an expired session');
 });
 
 test('the call app never loads the dashboard bundle, nor the dashboard the call app', async () => {
@@ -320,4 +336,5 @@ test('repeated wrong passwords are rate limited', { skip }, async () => {
   }
   await mod.page.getByRole('alert').filter({ hasText: /Too many failed sign-in attempts\. Try again in \d+ (minutes?|seconds?)\./ }).waitFor();
   await screenshot(mod.page, 'admin-login-rate-limited.png');
+  await assertAccessible(mod.page, 'the rate-limited login page');
 });

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BASE_URL, closeAll, launch, person, screenshot, start, status, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
 let a;
@@ -100,6 +101,7 @@ test('pressing Next rapidly brings the CAPTCHA; the altcha widget solves it and 
   await robot.waitFor({ timeout: 10_000 });
   await dialog.getByRole('status').filter({ hasText: 'Tick the box to carry on.' }).waitFor();
   await screenshot(a.page, 'captcha.png');
+  await assertAccessible(a.page, 'the Quick check dialog');
 
   // The keyboard is on the box already (Space would tick it); here a person clicks it.
   // The box is drawn over the input (the widget's check mark), so click where it shows.
@@ -115,6 +117,7 @@ test('pressing Next rapidly brings the CAPTCHA; the altcha widget solves it and 
   await robot.waitFor();
   assert.equal(await robot.isChecked(), false, 'the fresh widget is not ticked');
   await screenshot(a.page, 'captcha-rejected.png');
+  await assertAccessible(a.page, 'the Quick check dialog after a rejection');
 
   // The widget proves the work in its worker, the server says captcha_ok, the dialog goes.
   await clickBox();
@@ -126,6 +129,7 @@ test('pressing Next rapidly brings the CAPTCHA; the altcha widget solves it and 
   await tabB.getByRole('button', { name: 'Next', exact: true }).click();
   await Promise.all([waitForStatus(a.page, 'Connected'), waitForStatus(tabB, 'Connected')]);
   await screenshot(a.page, 'captcha-after.png');
+  await assertAccessible(a.page, 'the call screen after the Quick check');
 
   // All of it under the server's policy: scripts and workers from 'self' only (no blob:, no eval).
   const csp = (await a.context.request.get(BASE_URL + '/')).headers()['content-security-policy'] ?? '';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, launch, person, screenshot } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
 const people = [];
@@ -18,6 +19,7 @@ test('the landing page explains Serendip and asks for age confirmation before st
   const { page } = a;
   await page.getByRole('heading', { level: 1 }).waitFor();
   assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /meet someone new/i);
+  await assertAccessible(page, 'the prerendered landing page');
   await page.getByRole('radio', { name: 'Video' }).waitFor();
   await page.getByRole('radio', { name: 'Text only' }).waitFor();
   await page.getByRole('group', { name: 'Languages I speak' }).getByRole('button', { name: 'Remove English' }).waitFor();
@@ -30,6 +32,7 @@ test('the landing page explains Serendip and asks for age confirmation before st
   await page.getByRole('alert').filter({ hasText: 'Please confirm that you are 18 or older.' }).waitFor();
   assert.equal(await page.getByRole('status').count(), 0);
   await screenshot(page, 'landing.png');
+  await assertAccessible(page, 'the landing page with its Start problem');
 
   // Settings opens as a dialog with the privacy options, and closes with Escape.
   await page.getByRole('button', { name: 'Settings' }).click();
@@ -41,8 +44,10 @@ test('the landing page explains Serendip and asks for age confirmation before st
   await dialog.getByRole('button', { name: 'Preview camera' }).click();
   await dialog.getByRole('meter', { name: 'Microphone level' }).waitFor();
   await screenshot(page, 'settings.png');
+  await assertAccessible(page, 'the Settings dialog');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+  await assertAccessible(page, 'the landing page rendered by the call app');
 });
 
 test('the landing page fits a 360 px phone and switches language', async () => {
@@ -53,12 +58,14 @@ test('the landing page fits a 360 px phone and switches language', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
   await screenshot(page, 'landing-phone.png');
+  await assertAccessible(page, 'the landing page on a phone');
 
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('combobox', { name: 'Interface language' }).selectOption('es');
   await page.getByRole('dialog', { name: 'Ajustes' }).waitFor();
   await page.getByRole('button', { name: 'Listo' }).click();
   await page.getByRole('button', { name: 'Empezar', exact: true }).waitFor();
+  await assertAccessible(page, 'the landing page in Spanish');
 });
 
 test('the PWA manifest and service worker are served', async () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, eventually, launch, person, screenshot, start, stats, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 const hasTurn = process.env.SERENDIP_E2E_TURN === '1';
 let browser;
@@ -54,6 +55,7 @@ test(hasTurn ? 'hiding the IP address relays the call through TURN' : 'hiding th
   const reveal = a.page.getByRole('button', { name: 'Show video' });
   await reveal.waitFor();
   await screenshot(a.page, 'blurred.png');
+  await assertAccessible(a.page, "the call screen with the stranger's video blurred");
   await reveal.click();
   await reveal.waitFor({ state: 'detached' });
 });

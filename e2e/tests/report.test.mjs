@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, launch, person, screenshot, start, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
 let a, b;
@@ -47,6 +48,7 @@ test('a report filed from the modal is acknowledged and moves on', async (t) => 
   await dialog.getByRole('combobox', { name: 'Reason' }).selectOption({ label: 'Spam or advertising' });
   await dialog.getByRole('textbox', { name: /Comment/ }).fill('kept posting links');
   await screenshot(a.page, 'report-dialog.png');
+  await assertAccessible(a.page, 'the Report dialog');
   await dialog.getByRole('button', { name: 'Send report' }).click();
   await dialog.waitFor({ state: 'detached' });
 
@@ -58,6 +60,7 @@ test('a report filed from the modal is acknowledged and moves on', async (t) => 
   const outcome = a.page.getByText(/Thanks, your report was received\.|We could not file the report/);
   await outcome.waitFor({ timeout: 15_000 });
   await screenshot(a.page, 'report-outcome.png');
+  await assertAccessible(a.page, 'the report outcome notice');
   assert.equal(replies.length, 1, 'the server answered the report once');
   const [reply] = replies;
   if (reply.type === 'error' && /not available/i.test(reply.message)) {

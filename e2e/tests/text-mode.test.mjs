@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, launch, person, screenshot, start, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
 let a, b;
@@ -31,6 +32,7 @@ test('text-only mode pairs two text users over the data channel, without a camer
   await a.page.getByRole('button', { name: 'React with heart' }).click();
   await b.page.getByRole('img', { name: 'Stranger reacted with heart' }).waitFor({ timeout: 5000 });
   await screenshot(a.page, 'text-chat-phone.png');
+  await assertAccessible(a.page, 'the text chat on a phone');
 
   await a.page.getByRole('button', { name: 'Stop' }).click();
   await waitForStatus(b.page, 'Stranger left');

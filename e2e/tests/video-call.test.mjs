@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, eventually, launch, person, remoteVideoSize, screenshot, start, stats, status, waitForStatus } from '../lib/harness.mjs';
+import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
 let a, b, c;
@@ -49,6 +50,7 @@ test('chat and reactions arrive on the other side', async () => {
   await b.page.getByRole('img', { name: 'Stranger reacted with thumbs up' }).waitFor({ timeout: 5000 });
   await a.page.getByRole('img', { name: 'You reacted with thumbs up' }).waitFor({ timeout: 5000 });
   await screenshot(a.page, 'call.png');
+  await assertAccessible(a.page, 'the video call screen');
   await screenshot(b.page, 'call-b.png');
 });
 
@@ -93,9 +95,11 @@ test('Next pairs A with a third stranger, and B sees that the stranger left', as
   await c.page.getByRole('button', { name: 'Send', exact: true }).click();
   await a.page.getByRole('log', { name: 'Chat' }).getByText('Hey, C on a phone here').waitFor();
   await screenshot(c.page, 'call-phone.png');
+  await assertAccessible(c.page, 'the video call screen on a phone');
   // B is not shown anyone's last frame.
   assert.equal(await b.page.getByRole('region', { name: "Stranger's video" }).locator('video').count(), 0);
   await screenshot(b.page, 'stranger-left.png');
+  await assertAccessible(b.page, 'the Stranger left screen');
 
   // Esc is Next: C moves on, A is left.
   await c.page.keyboard.press('Escape');

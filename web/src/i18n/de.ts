@@ -90,6 +90,7 @@ export const de: Messages = {
   strangerCameraOff: 'Die Kamera der Person ist aus',
   youAreMuted: 'Du bist stumm',
   cameraIsOff: 'Deine Kamera ist aus',
+  videoModeTitle: 'Videochat',
   textModeTitle: 'Textchat',
   textModeHint: 'Sag hallo! Nachrichten gehen direkt an die Person, nie über unsere Server.',
 

@@ -98,6 +98,7 @@ export const en = {
   strangerCameraOff: "Stranger's camera is off",
   youAreMuted: 'You are muted',
   cameraIsOff: 'Your camera is off',
+  videoModeTitle: 'Video chat',
   textModeTitle: 'Text chat',
   textModeHint: 'Say hello! Messages go straight to the stranger, never through our servers.',
 

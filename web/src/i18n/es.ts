@@ -90,6 +90,7 @@ export const es: Messages = {
   strangerCameraOff: 'La otra persona apagó la cámara',
   youAreMuted: 'Estás silenciado',
   cameraIsOff: 'Tu cámara está apagada',
+  videoModeTitle: 'Videochat',
   textModeTitle: 'Chat de texto',
   textModeHint: '¡Saluda! Los mensajes van directamente a la otra persona, nunca por nuestros servidores.',
 

@@ -93,7 +93,7 @@ export function Shell({
 
       <div className="min-w-0">
         <header className="flex flex-wrap items-center justify-end gap-x-4 gap-y-2 border-b border-white/5 px-4 py-3 sm:px-8">
-          <p className={`text-xs ${left < 120_000 ? 'text-amber-200' : 'text-zinc-500'}`}>
+          <p className={`text-xs ${left < 120_000 ? 'text-amber-200' : 'text-zinc-400'}`}>
             Session ends in <span className="tabular-nums">{remaining(left)}</span>
           </p>
           <p className="flex items-center gap-2 text-sm text-zinc-300">

@@ -7,9 +7,9 @@ import type { AdminApiError } from '../lib/api-client';
 const focus = 'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-400';
 
 const BUTTON = {
-  primary: 'bg-violet-500 text-white hover:bg-violet-400 disabled:bg-violet-500/40',
+  primary: 'bg-violet-600 text-white hover:bg-violet-700 disabled:bg-violet-500/40',
   secondary: 'bg-white/10 text-zinc-100 hover:bg-white/15 disabled:text-zinc-500',
-  danger: 'bg-rose-500 text-white hover:bg-rose-400 disabled:bg-rose-500/40',
+  danger: 'bg-rose-700 text-white hover:bg-rose-800 disabled:bg-rose-700/40',
   ghost: 'text-zinc-300 hover:bg-white/10 hover:text-white disabled:text-zinc-600',
 } as const;
 
@@ -41,7 +41,7 @@ function FieldFrame({ id, label, hint, children, className = '' }: { id: string;
       </label>
       {children}
       {hint && (
-        <p id={id + '-hint'} className="text-xs text-zinc-500">
+        <p id={id + '-hint'} className="text-xs text-zinc-400">
           {hint}
         </p>
       )}
@@ -247,7 +247,7 @@ export const cell = 'px-3 py-2.5 align-top';
 
 /** The user-written text of a report or an appeal: always plain text, kept as typed. */
 export function UserText({ text, empty = 'No comment.' }: { text: string; empty?: string }) {
-  if (!text) return <p className="text-sm text-zinc-500 italic">{empty}</p>;
+  if (!text) return <p className="text-sm text-zinc-400 italic">{empty}</p>;
   return (
     <blockquote className="rounded-xl bg-zinc-950/60 px-3 py-2.5 font-mono text-sm break-words whitespace-pre-wrap text-zinc-100 ring-1 ring-white/10">
       {text}

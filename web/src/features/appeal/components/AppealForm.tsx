@@ -43,7 +43,7 @@ export function AppealForm() {
           aria-describedby={id + '-hint'}
           className="w-full resize-y rounded-xl bg-zinc-950/60 px-3 py-2 text-sm text-zinc-100 ring-1 ring-white/10 placeholder:text-zinc-500 focus:ring-2 focus:ring-violet-400 focus:outline-none"
         />
-        <p id={id + '-hint'} className="text-xs text-zinc-500">
+        <p id={id + '-hint'} className="text-xs text-zinc-400">
           {s.hint}
         </p>
       </div>
@@ -52,7 +52,7 @@ export function AppealForm() {
         type="button"
         onClick={send}
         disabled={status.state === 'sending' || !message.trim()}
-        className="rounded-lg bg-violet-500 px-3.5 py-2 text-sm font-medium text-white hover:bg-violet-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-400 disabled:cursor-not-allowed disabled:bg-violet-500/40"
+        className="rounded-lg bg-violet-600 px-3.5 py-2 text-sm font-medium text-white hover:bg-violet-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-400 disabled:cursor-not-allowed disabled:bg-violet-500/40"
       >
         {status.state === 'sending' ? s.sending : s.send}
       </button>

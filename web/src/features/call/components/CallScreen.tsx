@@ -39,6 +39,8 @@ export function CallScreen({
       <main className="flex min-h-0 flex-1 flex-col gap-3 px-3 pb-2 lg:flex-row">
         {video ? (
           <>
+            {/* The screen's one heading, for screen readers: the stage and the chat say the rest. */}
+            <h1 className="sr-only">{t.videoModeTitle}</h1>
             <VideoStage
               state={state}
               remoteStream={call.remoteStream}

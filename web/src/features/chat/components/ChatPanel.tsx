@@ -41,14 +41,14 @@ export function ChatPanel({
         className="min-h-0 flex-1 space-y-2 overflow-y-auto p-3 text-sm"
       >
         {lines.length === 0 ? (
-          <p className="px-1 py-2 text-center text-zinc-500">{enabled ? hint ?? t.chatEmpty : t.chatNotReady}</p>
+          <p className="px-1 py-2 text-center text-zinc-400">{enabled ? hint ?? t.chatEmpty : t.chatNotReady}</p>
         ) : (
           lines.map((l) => (
             <div key={l.id} className={'flex ' + (l.from === 'me' ? 'justify-end' : 'justify-start')}>
               <p
                 className={
                   'max-w-[85%] whitespace-pre-wrap break-words rounded-2xl px-3 py-2 leading-snug ' +
-                  (l.from === 'me' ? 'rounded-br-md bg-violet-500 text-white' : 'rounded-bl-md bg-zinc-800 text-zinc-100')
+                  (l.from === 'me' ? 'rounded-br-md bg-violet-600 text-white' : 'rounded-bl-md bg-zinc-800 text-zinc-100')
                 }
               >
                 <span className="sr-only">{(l.from === 'me' ? t.you : t.stranger) + ': '}</span>
@@ -75,7 +75,7 @@ export function ChatPanel({
           type="submit"
           aria-label={t.send}
           disabled={!enabled || !draft.trim()}
-          className="inline-flex h-10 items-center gap-1.5 rounded-xl bg-violet-500 px-3 text-sm font-medium text-white hover:bg-violet-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:bg-zinc-700 disabled:text-zinc-400"
+          className="inline-flex h-10 items-center gap-1.5 rounded-xl bg-violet-600 px-3 text-sm font-medium text-white hover:bg-violet-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:bg-zinc-700 disabled:text-zinc-400"
         >
           <SendIcon className="h-4 w-4" />
           <span className="hidden sm:inline">{t.send}</span>

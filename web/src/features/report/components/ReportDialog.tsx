@@ -58,7 +58,7 @@ export function ReportDialog({
         </div>
         <div className="space-y-1.5">
           <label htmlFor="report-comment" className="text-sm font-medium">
-            {t.comment} <span className="font-normal text-zinc-500">({t.commentOptional})</span>
+            {t.comment} <span className="font-normal text-zinc-400">({t.commentOptional})</span>
           </label>
           <textarea
             id="report-comment"
@@ -81,7 +81,7 @@ export function ReportDialog({
           <button
             type="submit"
             disabled={!reason}
-            className="rounded-xl bg-rose-500 px-4 py-2.5 text-sm font-semibold text-white hover:bg-rose-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-rose-300 disabled:bg-zinc-700 disabled:text-zinc-400"
+            className="rounded-xl bg-rose-700 px-4 py-2.5 text-sm font-semibold text-white hover:bg-rose-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-rose-300 disabled:bg-zinc-700 disabled:text-zinc-400"
           >
             {t.sendReport}
           </button>

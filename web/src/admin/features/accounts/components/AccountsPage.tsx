@@ -62,7 +62,7 @@ export function AccountsPage() {
               <tr key={a.username}>
                 <td className={cell + ' font-medium text-zinc-100'}>
                   {a.username}
-                  {a.username === me && <span className="ml-2 text-xs text-zinc-500">(you)</span>}
+                  {a.username === me && <span className="ml-2 text-xs text-zinc-400">(you)</span>}
                 </td>
                 <td className={cell}>
                   <Badge tone={a.role === 'admin' ? 'violet' : 'neutral'}>{a.role}</Badge>

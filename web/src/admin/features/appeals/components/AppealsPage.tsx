@@ -149,7 +149,7 @@ export function AppealsPage({ open }: { open: number | null }) {
                   >
                     <span className="flex items-center justify-between gap-2 text-sm font-medium text-zinc-100">
                       <span>
-                        Appeal {a.id} <span className="font-normal text-zinc-500">· block {a.blockId}</span>
+                        Appeal {a.id} <span className="font-normal text-zinc-400">· block {a.blockId}</span>
                       </span>
                       <span className="text-xs font-normal text-zinc-400">
                         <span className="sr-only">, </span>
@@ -160,7 +160,7 @@ export function AppealsPage({ open }: { open: number | null }) {
                       <span className="sr-only">, </span>
                       {a.message}
                     </span>
-                    <span className="mt-2 flex items-center gap-2 text-xs text-zinc-500">
+                    <span className="mt-2 flex items-center gap-2 text-xs text-zinc-400">
                       <StatusBadge status={a.status} />
                       <span className="font-mono">{a.device ? shortKey(a.device) : a.ip}</span>
                     </span>

@@ -105,14 +105,14 @@ export function AuditPage({ target }: { target: string | null }) {
           <Table label="Audit entries" head={['#', 'Time', 'Actor', 'Action', 'Target', 'Reason', 'Details']}>
             {list.items.map((e) => (
               <tr key={e.seq}>
-                <td className={cell + ' text-zinc-500 tabular-nums'} title={`hash ${e.hash}`}>
+                <td className={cell + ' text-zinc-400 tabular-nums'} title={`hash ${e.hash}`}>
                   {e.seq}
                 </td>
                 <td className={cell + ' text-xs whitespace-nowrap text-zinc-300'}>{formatDateTime(e.ts)}</td>
                 <td className={cell + ' font-mono text-xs'}>{e.actor}</td>
                 <td className={cell}>
                   <p className="whitespace-nowrap text-zinc-100">{actionLabel(e.action)}</p>
-                  <p className="font-mono text-[11px] text-zinc-500">{e.action}</p>
+                  <p className="font-mono text-[11px] text-zinc-400">{e.action}</p>
                 </td>
                 <td className={cell + ' font-mono text-xs whitespace-nowrap'}>{e.target}</td>
                 <td className={cell + ' max-w-64 text-xs break-words whitespace-pre-wrap text-zinc-300'}>{e.reason}</td>

@@ -13,13 +13,13 @@ function Target({ block }: { block: Block }) {
     <div className="space-y-0.5 font-mono text-xs break-all">
       {block.ip && (
         <p>
-          <span className="text-zinc-500">IP </span>
+          <span className="text-zinc-400">IP </span>
           {block.ip}
         </p>
       )}
       {block.device && (
         <p>
-          <span className="text-zinc-500">Device </span>
+          <span className="text-zinc-400">Device </span>
           {block.device}
         </p>
       )}
@@ -75,7 +75,7 @@ export function BlocksPage() {
                     <Target block={x} />
                   </td>
                   <td className={cell}>
-                    {x.reason ? reasonLabel(x.reason) : <span className="text-zinc-500">—</span>}
+                    {x.reason ? reasonLabel(x.reason) : <span className="text-zinc-400">—</span>}
                     {x.reportId !== null && (
                       <p className="text-xs">
                         <AppLink to={{ page: 'reports', reportId: x.reportId }} className="text-violet-300 hover:text-violet-200">

@@ -13,7 +13,7 @@ function Stat({ label, value, hint, href }: { label: string; value: ReactNode; h
     <div role="group" aria-label={label} className="rounded-2xl bg-zinc-900/70 p-4 ring-1 ring-white/10">
       <p className="text-xs font-medium text-zinc-400">{label}</p>
       <p className="mt-2 text-2xl font-semibold tracking-tight text-zinc-50 tabular-nums">{value}</p>
-      {(hint || href) && <p className="mt-1 text-xs text-zinc-500">{href ?? hint}</p>}
+      {(hint || href) && <p className="mt-1 text-xs text-zinc-400">{href ?? hint}</p>}
     </div>
   );
 }

@@ -45,7 +45,7 @@ export function LoginPage({ reason }: { reason: SignOutReason | null }) {
             {busy ? 'Signing in…' : 'Sign in'}
           </Button>
         </form>
-        <p className="mt-6 text-center text-xs text-zinc-500">Sessions last 15 minutes. Every action is recorded in the audit log.</p>
+        <p className="mt-6 text-center text-xs text-zinc-400">Sessions last 15 minutes. Every action is recorded in the audit log.</p>
       </div>
     </main>
   );

@@ -31,7 +31,7 @@ export function DecisionPanel({
           <legend className="mb-2 text-xs font-medium text-zinc-300">If accepted, block the reported user's</legend>
           <CheckboxField label="Device" checked={draft.blockDevice} onChange={(e) => onChange({ ...draft, blockDevice: e.target.checked })} />
           <CheckboxField label="IP address" checked={draft.blockIp} onChange={(e) => onChange({ ...draft, blockIp: e.target.checked })} />
-          <p className="text-xs text-zinc-500">IP addresses are often shared (mobile carriers, offices): prefer the device.</p>
+          <p className="text-xs text-zinc-400">IP addresses are often shared (mobile carriers, offices): prefer the device.</p>
         </fieldset>
         <SelectField
           label="Block duration"

@@ -27,7 +27,7 @@ export function ReportQueue({ list, selectedId }: { list: PagedListHandle<Report
               >
                 <span className="flex items-center justify-between gap-2">
                   <span className="truncate text-sm font-medium text-zinc-100">
-                    <span className="text-zinc-500">#{r.id}</span> {reasonLabel(r.reason)}
+                    <span className="text-zinc-400">#{r.id}</span> {reasonLabel(r.reason)}
                   </span>
                   <span className="shrink-0 text-xs text-zinc-400">
                     <span className="sr-only">, </span>

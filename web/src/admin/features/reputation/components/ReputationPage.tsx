@@ -70,7 +70,7 @@ export function ReputationPage({ ip, device }: { ip: string | null; device: stri
           <Button type="submit" variant="primary">
             Look up
           </Button>
-          <p className="w-full text-xs text-zinc-500">Device keys are the hashed ids shown in reports and blocks, never a raw device id.</p>
+          <p className="w-full text-xs text-zinc-400">Device keys are the hashed ids shown in reports and blocks, never a raw device id.</p>
         </form>
         {problem && <ErrorNote>{problem}</ErrorNote>}
         {looking && result.error && <ErrorNote error={result.error} />}

@@ -32,7 +32,7 @@ export function WatchListPage() {
                 <td className={cell + ' whitespace-nowrap'} title={formatDateTime(r.lastSeen)}>
                   {lastSeenText(r.lastSeen, now)}
                 </td>
-                <td className={cell}>{r.captchaPending ? <Badge tone="amber">Yes</Badge> : <span className="text-zinc-500">No</span>}</td>
+                <td className={cell}>{r.captchaPending ? <Badge tone="amber">Yes</Badge> : <span className="text-zinc-400">No</span>}</td>
               </tr>
             ))}
           </Table>
