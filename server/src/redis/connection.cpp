@@ -78,8 +78,9 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
 
   State state = State::connecting;
   bool stopped = false;
-  bool tcp_up = false;   // socket connected: outbox may be written
-  bool writing = false;  // one async_write at a time
+  bool tcp_up = false;        // socket connected: outbox may be written
+  bool writing = false;       // one async_write at a time
+  bool flush_posted = false;  // a write_now() is posted (see maybe_write)
   bool ever_connected = false;
   int attempt = 0;             // failed attempts since the last success (backoff exponent)
   std::uint64_t gen = 0;       // per connect attempt: handlers of older sockets see a mismatch and return
@@ -239,6 +240,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     ++gen;
     tcp_up = false;
     writing = false;
+    flush_posted = false;
     error_code ignored;
     socket.close(ignored);
     resolver.cancel();
@@ -285,7 +287,21 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (deadline < armed_deadline) arm_deadline();
   }
 
+  // The first command queued on an idle connection does not leave at once:
+  // the write is posted behind the handlers already queued on this thread
+  // (the rest of the sockets epoll reported ready), so the commands they
+  // make leave in the same send(2) and reach Redis in one read.
   void maybe_write() {
+    if (!tcp_up || writing || outbox.empty() || flush_posted) return;
+    flush_posted = true;
+    asio::post(io, [self = shared_from_this(), my_gen = gen] {
+      if (self->gen != my_gen || self->stopped) return;
+      self->flush_posted = false;
+      self->write_now();
+    });
+  }
+
+  void write_now() {
     if (!tcp_up || writing || outbox.empty()) return;
     writing = true;
     in_write.swap(outbox);
@@ -295,7 +311,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
                         self->writing = false;
                         self->in_write.clear();
                         if (ec) return self->recycle("write failed: " + ec.message());
-                        self->maybe_write();
+                        self->write_now();
                       });
   }
 

@@ -2,7 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <iterator>
 #include <new>
 #include <vector>
 
@@ -25,19 +27,37 @@ Reply convert(const redisReply* r) {
   }
 }
 
-std::string format_argv(std::size_t argc, const std::string_view* args) {
-  // redisFormatCommandArgv wants parallel arrays of pointers and lengths.
-  std::vector<const char*> argv(argc);
-  std::vector<std::size_t> lens(argc);
-  for (std::size_t i = 0; i < argc; ++i) {
-    argv[i] = args[i].data();
-    lens[i] = args[i].size();
+// "*<argc>\r\n" then "$<len>\r\n<arg>\r\n" per argument, into one string
+// sized up front (hiredis' formatter takes two arrays, sprintf and a copy).
+void append_count(std::string& out, char kind, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), n);
+  (void)ec;  // 24 digits hold any size_t
+  out += kind;
+  out.append(digits, end);
+  out += "\r\n";
+}
+
+std::size_t decimal_width(std::size_t n) {
+  std::size_t w = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++w;
   }
-  char* out = nullptr;
-  int n = redisFormatCommandArgv(&out, static_cast<int>(argc), argv.data(), lens.data());
-  if (n < 0) throw std::bad_alloc();  // its only failure is an allocation failure
-  std::string wire(out, static_cast<std::size_t>(n));
-  std::free(out);
+  return w;
+}
+
+std::string format_argv(std::size_t argc, const std::string_view* args) {
+  std::size_t size = 3 + decimal_width(argc);
+  for (std::size_t i = 0; i < argc; ++i) size += 5 + decimal_width(args[i].size()) + args[i].size();
+  std::string wire;
+  wire.reserve(size);
+  append_count(wire, '*', argc);
+  for (std::size_t i = 0; i < argc; ++i) {
+    append_count(wire, '$', args[i].size());
+    wire += args[i];
+    wire += "\r\n";
+  }
   return wire;
 }
 

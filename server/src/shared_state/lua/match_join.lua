@@ -93,10 +93,6 @@ end
 if not enqueue and not mine then return {0, 0, 0, redis.call('HGET', stats, 'wait_avg') or ''} end
 local self_widened = my_enq ~= nil and now - my_enq >= widen
 
--- Cooldowns that ended are forgotten here: each was added by one match, so
--- this costs amortized O(log n) per match.
-redis.call('ZREMRANGEBYSCORE', pairs_key, '-inf', now)
-
 local top_region = (region == '') and 1 or 2
 local top_common = #my_interests
 local best, best_rec, best_seq, best_region, best_common
@@ -137,8 +133,11 @@ for i, language in ipairs(my_langs) do
               local pk = pair_key(device, c.device)
               if redis.call('SISMEMBER', excl, pk) == 1 then
                 allowed = false
-              elseif not same_device and redis.call('ZSCORE', pairs_key, pk) then
-                allowed = false
+              elseif not same_device and cooldown > 0 then
+                -- A cooldown holds until its score; ended ones may linger
+                -- until the next match clears them.
+                local until_ms = redis.call('ZSCORE', pairs_key, pk)
+                if until_ms and tonumber(until_ms) > now then allowed = false end
               end
             end
             if allowed then
@@ -153,32 +152,49 @@ for i, language in ipairs(my_langs) do
   end
 end
 
-local function drop(ticket, langs)
-  redis.call('HDEL', tickets, ticket)
+-- The pair leaves every queue it is in: one HDEL, and one ZREM per queue of
+-- the joiner's languages that holds either (the partner is in no other queue
+-- the joiner reads; entries elsewhere are stale and heal when met).
+local function drop_pair(partner, partner_langs)
+  if mine then
+    redis.call('HDEL', tickets, me, partner)
+  else
+    redis.call('HDEL', tickets, partner)
+  end
   for i, language in ipairs(my_langs) do
-    if langs == nil or has_language(langs, language) then redis.call('ZREM', KEYS[5 + i], ticket) end
+    local theirs = has_language(partner_langs, language)
+    if mine and theirs then
+      redis.call('ZREM', KEYS[5 + i], me, partner)
+    elseif mine then
+      redis.call('ZREM', KEYS[5 + i], me)
+    elseif theirs then
+      redis.call('ZREM', KEYS[5 + i], partner)
+    end
   end
 end
 
--- The moving average of waits takes both partners' waits: one read, one write.
-local function note_waits(a, b)
-  local avg = tonumber(redis.call('HGET', stats, 'wait_avg'))
+-- The match count and the moving average of waits (both partners' waits):
+-- one read, one write.
+local function note_match(a, b)
+  local got = redis.call('HMGET', stats, 'wait_avg', 'matches')
+  local avg = tonumber(got[1])
   for _, waited in ipairs({a, b}) do
     if avg then avg = avg + 0.125 * (waited - avg) else avg = waited end
   end
-  redis.call('HSET', stats, 'wait_avg', tostring(avg))
+  redis.call('HSET', stats, 'wait_avg', tostring(avg), 'matches', (tonumber(got[2]) or 0) + 1)
 end
 
 if best then
-  if mine then drop(me, nil) end
-  drop(best, best_rec.languages)
-  if best_rec.device ~= device then
+  drop_pair(best, best_rec.languages)
+  if best_rec.device ~= device and cooldown > 0 then
+    -- Cooldowns that ended are forgotten here: each was added by one match,
+    -- so this costs amortized O(log n) per match.
+    redis.call('ZREMRANGEBYSCORE', pairs_key, '-inf', now)
     redis.call('ZADD', pairs_key, now + cooldown, pair_key(device, best_rec.device))
   end
   local enq = my_enq or now
   local seq = my_seq or (best_seq + 1)
-  note_waits(now - enq, now - best_rec.enq)
-  redis.call('HINCRBY', stats, 'matches', 1)
+  note_match(now - enq, now - best_rec.enq)
   local me_rec = table.concat({seq, enq, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.
   if my_seq ~= nil and my_seq < best_seq then

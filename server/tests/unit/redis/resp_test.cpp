@@ -1,7 +1,10 @@
 #include "redis/resp.hpp"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
+#include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,34 @@ TEST(FormatCommand, ProducesRespArrayOfBulkStrings) {
   std::string binary("a\0b", 3);
   static constexpr char kExpected[] = "*3\r\n$3\r\nSET\r\n$3\r\na\0b\r\n$0\r\n\r\n";
   EXPECT_EQ(format_command({"SET", binary, ""}), std::string(kExpected, sizeof kExpected - 1));
+}
+
+// Our formatter against hiredis' own, on commands with 0..40 arguments of
+// 0..2,000 bytes (multi-digit counts and lengths, binary bytes).
+TEST(FormatCommand, MatchesHiredisFormatterByteForByte) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const auto argc = std::uniform_int_distribution<std::size_t>(0, 40)(rng);
+    std::vector<std::string> args(argc);
+    std::vector<std::string_view> views;
+    std::vector<const char*> ptrs;
+    std::vector<std::size_t> lens;
+    for (auto& a : args) {
+      a.resize(std::uniform_int_distribution<std::size_t>(0, round % 3 == 0 ? 2000 : 12)(rng));
+      for (auto& c : a) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    }
+    for (const auto& a : args) {
+      views.emplace_back(a);
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    char* theirs = nullptr;
+    const int n = redisFormatCommandArgv(&theirs, static_cast<int>(argc), ptrs.data(), lens.data());
+    ASSERT_GE(n, 0);
+    const std::string expected(theirs, static_cast<std::size_t>(n));
+    std::free(theirs);
+    ASSERT_EQ(format_command(std::span<const std::string_view>(views)), expected) << "round " << round;
+  }
 }
 
 TEST(ReplyReader, DecodesEveryType) {
