@@ -78,3 +78,5 @@ console.log(`  total blocking time ${median.tbt_ms} ms; target <= 150 ms`);
 console.log(`  cumulative layout shift ${median.cls}, speed index ${(median.speed_index_ms / 1000).toFixed(2)} s`);
 console.log(`  transferred ${(median.transfer_bytes / 1024).toFixed(1)} KiB, of which scripts ${(median.script_transfer_bytes / 1024).toFixed(1)} KiB`);
 console.log(`  accessibility ${median.accessibility}, best practices ${median.best_practices}, SEO ${median.seo}`);
+console.log('  every run (performance, FCP, LCP, TBT):');
+for (const f of all) console.log(`    ${f.performance}  ${f.fcp_ms} ms  ${f.lcp_ms} ms  ${f.tbt_ms} ms`);
