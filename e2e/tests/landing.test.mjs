@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, launch, person, screenshot } from '../lib/harness.mjs';
+import { BASE_URL, closeAll, launch, person, screenshot } from '../lib/harness.mjs';
 import { assertAccessible } from '../lib/axe.mjs';
 
 let browser;
@@ -85,4 +85,29 @@ test('the PWA manifest and service worker are served', async () => {
   const entry = (await a.page.evaluate(async () => (await fetch('/')).text())).match(/src="(\/assets\/index-[\w-]+\.js)"/)?.[1];
   assert.ok(entry && sw.text.includes(`"${entry}"`), `the call app entry ${entry} is precached`);
   assert.doesNotMatch(sw.text, /\/assets\/admin-/);
+});
+
+test('offline, the service worker serves the prerendered landing page and the call app it loads on demand', async () => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'allow' });
+  people.push({ context });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[offline] page error:', err.message));
+  await page.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
+  // Installed: every file of the precache list is in the cache, the chunks loaded on Start included.
+  const cached = await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    const key = (await caches.keys()).find((k) => k.startsWith('serendip-shell-'));
+    const cache = await caches.open(key);
+    return (await cache.keys()).map((r) => new URL(r.url).pathname);
+  });
+  const precache = JSON.parse((await (await fetch(BASE_URL + '/sw.js')).text()).match(/const PRECACHE = (\[[\s\S]*?\]);/)[1]);
+  assert.deepEqual(precache.filter((p) => !cached.includes(p)), [], 'every precached file is in the cache');
+  assert.ok(precache.some((p) => /\/assets\/boot-[\w-]+\.js$/.test(p)), `the call app's lazily loaded chunk is precached: ${precache}`);
+
+  await context.setOffline(true);
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 1, name: 'Meet someone new.' }).waitFor();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('dialog', { name: 'Settings' }).waitFor();
+  await context.setOffline(false);
 });
