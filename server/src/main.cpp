@@ -29,6 +29,7 @@
 #include "http/router.hpp"
 #include "moderation/match_wait_heatmap.hpp"
 #include "moderation/service.hpp"
+#include "moderation/session_counts.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/hub.hpp"
 #include "net/metrics.hpp"
@@ -216,13 +217,34 @@ static int serve(int argc, char** argv) {
   // Matchmaking: the hub, who was in which session (for reports), match-wait analytics.
   core::DrainFlag drain;
   net::BlockingPool blocking(2);  // database writes, never on an I/O thread
+  // Admin logins: Argon2id takes 64 MiB and a core for a moment. One at a
+  // time, at most 8 waiting or running; the rest are answered 503 at once.
+  net::BoundedPool login_hashing(1, 8);
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
   moderation::MatchWaitHeatmap match_waits;
   const core::MatchmakerConfig matchmaking{.widen_region_after_ms = cfg.widen_region_after_ms,
                                            .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
                                            .allow_same_device = cfg.same_device_match};
-  auto on_session_end = [&blocking, &moderation](const store::Party& who, std::int64_t length_ms) {
-    blocking.post([&moderation, who, length_ms] { moderation.record_session(who.ip, who.device_key, length_ms); });
+  // Session counters: summed in memory, written once a second in one
+  // transaction (tick_counts, from the server's tick) and once more after the
+  // server stops.
+  moderation::SessionCounts session_counts(db.reputation(), clock);
+  auto on_session_end = [&session_counts](const store::Party& who, std::int64_t length_ms) {
+    session_counts.add(who.ip, who.device_key, length_ms);
+  };
+  std::atomic<bool> counts_write{false};  // a session counters write is on the blocking pool
+  int count_ticks = 0;                    // the tick's own thread only
+  auto tick_counts = [&session_counts, &counts_write, &count_ticks, &blocking] {
+    if (++count_ticks % 4 != 0 || counts_write.exchange(true)) return;  // each second, one write at a time
+    auto batch = session_counts.take();
+    if (batch.empty() && session_counts.carried() == 0) {
+      counts_write = false;
+      return;
+    }
+    blocking.post([&session_counts, &counts_write, batch = std::move(batch)]() mutable {
+      session_counts.write(std::move(batch));
+      counts_write = false;
+    });
   };
   // One process: the matchmaker in memory. Several sharing Redis: the queues
   // there, each instance holding its own sockets (net/redis_hub.hpp).
@@ -258,15 +280,14 @@ static int serve(int argc, char** argv) {
                           .on_session_end = on_session_end,
                           .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); }});
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
-    shared_gate = std::make_unique<net::RedisGate>(
-        net::RedisGateDeps{.hub = *redis_hub,
-                           .settings = {.limits = limits, .rules = abuse_rules(cfg)},
-                           .login = {.max_failures = moderation::ModerationOptions{}.login_max_failures,
-                                     .window_ms = moderation::ModerationOptions{}.login_window_ms},
-                           .altcha = altcha,
-                           .fallback = local_gate,
-                           .clock = clock,
-                           .registry = metrics});
+    shared_gate =
+        std::make_unique<net::RedisGate>(net::RedisGateDeps{.hub = *redis_hub,
+                                                            .settings = {.limits = limits, .rules = abuse_rules(cfg)},
+                                                            .login = moderation::ModerationOptions{}.login,
+                                                            .altcha = altcha,
+                                                            .fallback = local_gate,
+                                                            .clock = clock,
+                                                            .registry = metrics});
     hub_owner = std::move(redis_hub);
   }
   net::MatchHub& hub = *hub_owner;
@@ -373,9 +394,10 @@ static int serve(int argc, char** argv) {
                           : http::AdmissionCheck{},
       .login_outcome = shared_gate ? http::LoginOutcome([&shared_gate](const http::Request& req,
                                                                        std::string_view username, int status) {
-        if (status == 200 || status == 401) shared_gate->login_outcome(req.client_ip, username, status == 200);
+        if (status == 200) shared_gate->login_succeeded(req.client_ip, username);
       })
-                                   : http::LoginOutcome{}});
+                                   : http::LoginOutcome{},
+      .run_login = [&login_hashing](std::function<void()> job) { return login_hashing.try_post(std::move(job)); }});
 
   // Signaling: what each connection's handler uses.
   signaling::ModerationDesk desk(moderation, recent);
@@ -404,6 +426,7 @@ static int serve(int argc, char** argv) {
                                      .hub = hub,
                                      .router = router,
                                      .blocking = blocking,
+                                     .login_hashing = login_hashing,
                                      .signaling = signaling,
                                      .sweep_idle_state =
                                          [&limiter, &detector] {
@@ -411,8 +434,9 @@ static int serve(int argc, char** argv) {
                                            detector.sweep();
                                          },
                                      .on_tick =
-                                         [&shared_gate, &hub, &moderation, &blocking, &block_reload] {
+                                         [&shared_gate, &hub, &moderation, &blocking, &block_reload, &tick_counts] {
                                            if (shared_gate) shared_gate->tick();
+                                           tick_counts();
                                            // Other instances' block news may be lost while Redis is away.
                                            if (!hub.ready()) moderation.invalidate_block_cache();
                                            if (moderation.block_cache_due() && !block_reload.exchange(true)) {
@@ -425,6 +449,10 @@ static int serve(int argc, char** argv) {
   obs::log(obs::Level::info, "main", "database_ready",
            {{"backend", db.backend()}, {"schema_version", db.schema_version()}});
   const int served = server.run();
+  // The workers and the blocking pool have stopped: the last counts, now.
+  if (!session_counts.write(session_counts.take())) {
+    obs::log(obs::Level::warn, "main", "session_counts_lost", {{"kept", session_counts.carried()}});
+  }
   // The server logged the event itself; the operator gets the line.
   if (served != 0 && !server.start_error().empty()) tell_operator(server.start_error());
   return served;

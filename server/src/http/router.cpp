@@ -359,20 +359,8 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
       return res;
     };
   };
-  if (deps.admit_login && req.method == "POST" && req.path == "/api/v1/admin/login") {
-    auto copy = std::make_shared<Request>(req);
-    std::string username = username_of(req.body);
-    deps.admit_login(
-        req, username,
-        [this, dress = dresser(req), copy, username, respond = std::move(respond)](std::optional<Response> refused) {
-          if (refused) {
-            respond(dress(std::move(*refused)));
-            return;
-          }
-          Response res = handle(*copy);
-          if (impl_->deps.login_outcome) impl_->deps.login_outcome(*copy, username, res.status);
-          respond(std::move(res));
-        });
+  if ((deps.admit_login || deps.run_login) && req.method == "POST" && req.path == "/api/v1/admin/login") {
+    login(req, dresser(req), std::move(respond));
     return;
   }
   if (deps.admit_report && req.method == "POST" && req.path == "/api/v1/reports") {
@@ -404,6 +392,44 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
     return;
   }
   impl_->admit(req, std::move(std::get<Impl::TokenAsk>(*ask)), std::move(finish));
+}
+
+// A login: the shared throttle first (when there is one), then the admin
+// API's login (the throttle of this instance, then the password hash) on the
+// hashing pool, or a 503 when its queue is full.
+void Router::login(const Request& req, std::function<Response(Response)> dress,
+                   std::function<void(Response)> respond) const {
+  auto copy = std::make_shared<Request>(req);
+  auto username = std::make_shared<std::string>(username_of(req.body));
+  auto run = [this, copy, username, dress, respond] {
+    auto job = [this, copy, username, respond] {
+      Response res = handle(*copy);
+      if (impl_->deps.login_outcome) impl_->deps.login_outcome(*copy, *username, res.status);
+      respond(std::move(res));
+    };
+    if (!impl_->deps.run_login) {
+      job();
+      return;
+    }
+    if (!impl_->deps.run_login(job)) {
+      obs::log(obs::Level::warn, "http", "login_queue_full");
+      Response busy = error_response(ErrorCode::unavailable, "too many logins in progress; try again shortly",
+                                     {{"retryAfterMs", kLoginBusyRetryMs}});
+      busy.set("retry-after", std::to_string(retry_after_seconds(kLoginBusyRetryMs)));
+      respond(dress(std::move(busy)));
+    }
+  };
+  if (!impl_->deps.admit_login) {
+    run();
+    return;
+  }
+  impl_->deps.admit_login(req, *username, [run = std::move(run), dress, respond](std::optional<Response> refused) {
+    if (refused) {
+      respond(dress(std::move(*refused)));
+      return;
+    }
+    run();
+  });
 }
 
 AdmissionCheck at_once(ImmediateCheck check) {

@@ -49,7 +49,16 @@ AdmissionCheck at_once(ImmediateCheck check);
 using LoginCheck = std::function<void(const Request& req, std::string_view username,
                                       std::function<void(std::optional<Response>)> done)>;
 // Told the status of each login the check let through (200 or a refusal).
+// Called on the thread that ran the login (the hashing pool with
+// LoginOffload): must be thread-safe.
 using LoginOutcome = std::function<void(const Request& req, std::string_view username, int status)>;
+// Seam for where the login runs: its password hash (Argon2id, 64 MiB) must
+// not hold an I/O thread. Runs `job` on a small pool with a bounded queue
+// and answers true, or answers false when the queue is full and `job` will
+// never run (the router then answers 503 unavailable with Retry-After). The
+// job answers through `respond` from the pool's thread.
+using LoginOffload = std::function<bool(std::function<void()> job)>;
+inline constexpr std::int64_t kLoginBusyRetryMs = 1'000;  // Retry-After of that 503
 
 // Seam for further /api/ routes (admin API, appeals): tried for any /api/ path
 // the router does not know, before answering 404. nullopt = not mine. The
@@ -72,6 +81,7 @@ struct RouterDeps {
   // the admin API refuses them).
   AdmissionCheck admit_report = {};
   LoginOutcome login_outcome = {};  // optional
+  LoginOffload run_login = {};      // optional; empty = on the calling thread
 };
 
 class Router {
@@ -83,11 +93,15 @@ class Router {
   // Thread-safe (called from every I/O thread). Needs an admission check
   // that answers at once (else session requests get a 500).
   Response handle(const Request& req) const;
-  // The same, answered through `respond` on this thread: at once, or after
-  // the admission check answered. `req` is needed during the call only.
+  // The same, answered through `respond`: at once, or after the admission
+  // check answered, or (a login with run_login) from the hashing pool's
+  // thread, so `respond` must be safe to call from any thread. `req` is
+  // needed during the call only.
   void handle(const Request& req, std::function<void(Response)> respond) const;
 
  private:
+  void login(const Request& req, std::function<Response(Response)> dress, std::function<void(Response)> respond) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

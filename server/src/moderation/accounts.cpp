@@ -123,13 +123,14 @@ Outcome<bool> ModerationService::ensure_bootstrap_admin(std::string_view user_co
 Outcome<LoginResult> ModerationService::login(std::string_view username, std::string_view password,
                                               std::string_view ip) {
   const std::int64_t mono = clock_.now_ms();
-  const std::string user_key = "user:" + std::string(username);
-  const std::string ip_key = "ip:" + std::string(ip);
-  const std::int64_t wait =
-      std::max(login_limiter_.retry_after_ms(user_key, mono), login_limiter_.retry_after_ms(ip_key, mono));
-  if (wait > 0) return Failure{ErrorCode::rate_limited, "too many failed logins", wait};
+  // Counted before the hash: a flood of guesses is refused without hashing.
+  const LoginAdmission admitted = login_limiter_.admit(username, ip, mono);
+  if (admitted.wait_ms > 0) {
+    return Failure{ErrorCode::rate_limited,
+                   admitted.everyone ? "too many logins right now; try again shortly" : "too many failed logins",
+                   admitted.wait_ms};
+  }
   if (username.empty() || username.size() > 64 || password.size() > kMaxPassword) {
-    login_limiter_.record_failure(ip_key, mono);
     return fail(ErrorCode::unauthorized, "invalid username or password");
   }
   auto found = db_.admins().find(username);
@@ -138,12 +139,10 @@ Outcome<LoginResult> ModerationService::login(std::string_view username, std::st
   // Hash even for an unknown user, so the answer's timing does not tell which usernames exist.
   const bool password_ok = verify_password(account ? account->password_hash : dummy_hash_, password);
   if (!account || !password_ok || account->disabled) {
-    login_limiter_.record_failure(user_key, mono);
-    login_limiter_.record_failure(ip_key, mono);
     obs::log(obs::Level::warn, "moderation", "admin_login_failed", {{"username", username}});
     return fail(ErrorCode::unauthorized, "invalid username or password");
   }
-  login_limiter_.reset(user_key);
+  login_limiter_.succeeded(username, ip, mono);
 
   const std::int64_t now_s = clock_.unix_ms() / 1000;
   auth::Claims claims;

@@ -26,7 +26,7 @@ ModerationService::ModerationService(store::Database& db, const core::Clock& clo
       clock_(clock),
       jwt_(jwt),
       options_(options),
-      login_limiter_(options.login_max_failures, options.login_window_ms),
+      login_limiter_(options.login),
       dummy_hash_(hash_password("serendip-no-such-account", options.password_cost).value_or("")) {}
 
 void ModerationService::notify(const store::Block& block) {

@@ -143,8 +143,7 @@ struct ModerationCounts {
 
 struct ModerationOptions {
   std::int64_t admin_token_ttl_s = 15 * 60;
-  int login_max_failures = 5;                      // per IP and per username ...
-  std::int64_t login_window_ms = 15 * 60'000;      // ... within this window (milliseconds)
+  core::LoginRules login;                          // the login throttle (core/login_rules.hpp)
   std::int64_t report_window_ms = 5 * 60'000;      // a session may be reported this long after it ended
   std::size_t max_bulk = 1000;                     // entries per bulk block
   std::int64_t max_block_s = 10LL * 365 * 86'400;  // longest timed block (seconds)
@@ -207,8 +206,10 @@ class ModerationService {
   // "user:password" (SERENDIP_ADMIN_BOOTSTRAP): creates that admin unless the
   // username exists. Returns whether it created it.
   Outcome<bool> ensure_bootstrap_admin(std::string_view user_colon_password);
-  // rate_limited (retry_after_ms) after too many failures from this IP or for
-  // this username; unauthorized for a wrong password or a disabled account.
+  // Counts the attempt before hashing the password; rate_limited
+  // (retry_after_ms) while this username from this IP, or this IP, or all
+  // logins together must wait (core/login_rules.hpp); unauthorized for a
+  // wrong password or a disabled account. Slow (Argon2id): never on an I/O thread.
   Outcome<LoginResult> login(std::string_view username, std::string_view password, std::string_view ip);
   // An admin token's account as it is now (disabled or removed accounts and
   // anonymous user tokens are unauthorized; the role comes from the account).

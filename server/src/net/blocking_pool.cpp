@@ -18,4 +18,21 @@ void BlockingPool::post(std::function<void()> job) { boost::asio::post(impl_->po
 
 void BlockingPool::join() { impl_->pool.join(); }
 
+BoundedPool::BoundedPool(std::size_t threads, std::size_t max_jobs) : pool_(threads), max_jobs_(max_jobs) {}
+
+bool BoundedPool::try_post(std::function<void()> job) {
+  if (jobs_->fetch_add(1) >= max_jobs_) {
+    jobs_->fetch_sub(1);
+    return false;
+  }
+  pool_.post([jobs = jobs_, job = std::move(job)] {
+    struct Done {
+      std::atomic<std::size_t>& n;
+      ~Done() { n.fetch_sub(1); }
+    } done{*jobs};
+    job();
+  });
+  return true;
+}
+
 }  // namespace serendip::net

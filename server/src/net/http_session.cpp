@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -136,11 +137,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     ctx.metrics.http_requests.inc();
     const bool head = req.method() == bhttp::verb::head;
-    // Answered at once, or after a shared rate limit answered (this thread).
+    // Answered at once, after a shared rate limit answered (this thread), or
+    // from the login hashing pool: brought back to this session's thread.
     ctx.router.handle(
-        to_request(req, client_ip_, kIsTls<Stream>),
-        [self = this->shared_from_this(), version = req.version(), keep_alive = req.keep_alive(),
-         head](http::Response response) { self->respond(to_beast(std::move(response), version, keep_alive, head)); });
+        to_request(req, client_ip_, kIsTls<Stream>), [self = this->shared_from_this(), version = req.version(),
+                                                      keep_alive = req.keep_alive(), head](http::Response response) {
+          asio::dispatch(self->worker_.executor(),
+                         [self, res = to_beast(std::move(response), version, keep_alive, head)]() mutable {
+                           self->respond(std::move(res));
+                         });
+        });
   }
 
   void upgrade() {

@@ -128,6 +128,46 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
     return refusal;
   }
 
+  // One admin login asking the shared throttle: each scope its own slot, so
+  // one script call each, in turn; the longest wait wins.
+  struct LoginAsk {
+    std::array<std::pair<core::LoginScope, std::string>, 3> scopes;
+    std::function<void(std::int64_t)> done;
+    std::int64_t wait = 0;
+  };
+  // Checks scopes[i..]; after the last, counts the attempt in every scope
+  // when none asked to wait, then answers.
+  void login_step(const std::shared_ptr<LoginAsk>& ask, std::size_t i) {
+    if (i == ask->scopes.size()) {
+      if (ask->wait == 0) {
+        for (const auto& [scope, subject] : ask->scopes) {
+          (void)eval(login_script, ss::login_call(deps.login, "hit", scope, subject, now()),
+                     [](const redis::Reply&) {});
+        }
+      }
+      ask->done(ask->wait);
+      return;
+    }
+    const auto& [scope, subject] = ask->scopes[i];
+    const bool sent = eval(login_script, ss::login_call(deps.login, "check", scope, subject, now()),
+                           [self = shared_from_this(), ask, i](const redis::Reply& r) {
+                             auto strings = strings_of(r);
+                             auto wait = strings && !strings->empty() ? ss::parse_int<std::int64_t>((*strings)[0])
+                                                                      : std::optional<std::int64_t>();
+                             if (wait) {
+                               ask->wait = std::max(ask->wait, *wait);
+                             } else {
+                               self->fell_back("login", &r);
+                             }
+                             self->login_step(ask, i + 1);
+                           });
+    if (!sent) {
+      // No client on this thread: the instance's own throttle decides.
+      fell_back("login", nullptr);
+      ask->done(ask->wait);
+    }
+  }
+
   // On a worker thread; one fetch in flight at a time.
   void refresh_watch() {
     if (watch_fetching.exchange(true)) return;
@@ -317,42 +357,25 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
 
 void RedisGate::login_wait(std::string_view ip, std::string_view username,
                            const std::function<void(std::int64_t)>& done) {
-  auto self = impl_;
-  // The wait login.lua answers; 0 (let the login through) when Redis did not.
-  auto wait_of = [self](const redis::Reply& r) -> std::int64_t {
-    auto strings = strings_of(r);
-    if (strings && !strings->empty()) return ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
-    self->fell_back("login", &r);
-    return 0;
-  };
-  // Address first, then the username (another slot): the longer wait wins.
-  auto by_user = [self, wait_of, username = std::string(username), done](std::int64_t ip_wait) {
-    const bool sent =
-        self->eval(self->login_script, ss::login_call(self->deps.login, "check", false, username, self->now()),
-                   [wait_of, ip_wait, done](const redis::Reply& r) { done(std::max(ip_wait, wait_of(r))); });
-    if (!sent) done(ip_wait);
-  };
-  const bool sent = self->eval(self->login_script, ss::login_call(self->deps.login, "check", true, ip, self->now()),
-                               [wait_of, by_user](const redis::Reply& r) { by_user(wait_of(r)); });
-  if (!sent) {
-    self->fell_back("login", nullptr);
-    done(0);
-  }
+  auto ask = std::make_shared<Impl::LoginAsk>(
+      Impl::LoginAsk{.scopes = {{{core::LoginScope::pair, core::login_pair_subject(username, ip)},
+                                 {core::LoginScope::address, std::string(ip)},
+                                 {core::LoginScope::all, std::string()}}},
+                     .done = done});
+  impl_->login_step(ask, 0);
 }
 
-void RedisGate::login_outcome(std::string_view ip, std::string_view username, bool ok) {
-  auto self = impl_;
-  auto ignore = [](const redis::Reply&) {};
-  if (ok) {
-    (void)self->eval(self->login_script, ss::login_call(self->deps.login, "reset", false, username, self->now()),
-                     ignore);
-    return;
-  }
-  (void)self->eval(self->login_script, ss::login_call(self->deps.login, "fail", true, ip, self->now()), ignore);
-  if (!username.empty()) {
-    (void)self->eval(self->login_script, ss::login_call(self->deps.login, "fail", false, username, self->now()),
-                     ignore);
-  }
+void RedisGate::login_succeeded(std::string_view ip, std::string_view username) {
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->deps.hub.post([weak, pair = core::login_pair_subject(username, ip), ip = std::string(ip)] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto ignore = [](const redis::Reply&) {};
+    (void)self->eval(self->login_script,
+                     ss::login_call(self->deps.login, "success", core::LoginScope::pair, pair, self->now()), ignore);
+    (void)self->eval(self->login_script,
+                     ss::login_call(self->deps.login, "success", core::LoginScope::address, ip, self->now()), ignore);
+  });
 }
 
 void RedisGate::watch(const abuse::RuleHit& hit) {

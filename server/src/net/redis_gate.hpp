@@ -39,7 +39,7 @@ class RedisHub;
 struct RedisGateDeps {
   const RedisHub& hub;                   // Passed by argument: its workers' Redis clients.
   shared_state::AbuseSettings settings;  // limits and rules, the same on every instance
-  shared_state::LoginThrottle login;     // the admin login throttle
+  core::LoginRules login;                // the admin login throttle
   abuse::Altcha& altcha;                 // Passed by argument.
   signaling::LocalGate& fallback;        // Passed by argument: when Redis does not answer.
   const core::Clock& clock;              // Passed by argument.
@@ -60,14 +60,16 @@ class RedisGate final : public signaling::AdmissionGate {
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(signaling::CaptchaVerdict)> done) override;
 
-  // The admin login throttle shared by every instance (lua/login.lua): the
-  // milliseconds to wait before `username` may try from `ip` (0: now),
-  // through `done` on this worker thread; on a Redis failure, 0 (the
-  // instance's own throttle in the moderation service still holds).
+  // The admin login throttle shared by every instance (lua/login.lua, the
+  // rule of core/login_rules.hpp): the milliseconds to wait before `username`
+  // may try from `ip` (0: now, and the attempt is counted in every scope
+  // before the password is hashed), through `done` on this worker thread; on
+  // a Redis failure, 0 (the instance's own throttle in the moderation service
+  // still holds).
   void login_wait(std::string_view ip, std::string_view username, const std::function<void(std::int64_t)>& done);
-  // The outcome of a login that was let through: a failure counts against
-  // the address and the username, a success clears the username's count.
-  void login_outcome(std::string_view ip, std::string_view username, bool ok);
+  // A login let through had the right password: the pair's count is
+  // forgotten, the address' loses that attempt. Any thread.
+  void login_succeeded(std::string_view ip, std::string_view username);
 
   // A rule hit decided elsewhere (the distinct-reporters rule, from the
   // database) onto the shared watch list. Any thread.

@@ -213,6 +213,7 @@ Server::Server(ServerDeps deps) : impl_(std::make_unique<Impl>(std::move(deps)))
 Server::~Server() {
   if (!impl_) return;
   impl_->deps.blocking.join();
+  impl_->deps.login_hashing.join();
   impl_->deps.hub.stop();  // idempotent; run() may not have been reached
   // Handlers still queued may hold sessions and send nodes: destroy every
   // io_context (releasing them) before any worker's pools go away.

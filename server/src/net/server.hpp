@@ -23,6 +23,7 @@ struct Services;
 namespace serendip::net {
 
 class BlockingPool;
+class BoundedPool;
 class MatchHub;
 struct NetMetrics;
 
@@ -37,6 +38,7 @@ struct ServerDeps {
   // Jobs in flight post back to the workers: the server waits for them
   // before its I/O threads go away.
   BlockingPool& blocking;
+  BoundedPool& login_hashing;  // the same: its logins answer through the workers
   signaling::Services& signaling;
   // Every 30 s: drop idle state so memory stays bounded whatever the traffic
   // (rate-limit buckets, stale watch-list entries). May be empty.

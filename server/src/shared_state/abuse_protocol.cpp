@@ -217,15 +217,26 @@ ScriptCall watch_subject_op(const abuse::AbuseConfig& rules, std::string_view op
   return call;
 }
 
-ScriptCall login_call(const LoginThrottle& t, std::string_view op, bool by_ip, std::string_view subject,
+std::string login_key(core::LoginScope scope, std::string_view subject) {
+  switch (scope) {
+    case core::LoginScope::pair: return "login:pair:{" + std::string(subject) + "}";
+    case core::LoginScope::address: return "login:ip:{" + std::string(subject) + "}";
+    case core::LoginScope::all: return "login:all:{all}";
+  }
+  return "login:all:{all}";
+}
+
+ScriptCall login_call(const core::LoginRules& r, std::string_view op, core::LoginScope scope, std::string_view subject,
                       std::int64_t now_ms) {
-  std::string key = by_ip ? "login:ip:{" : "login:user:{";
-  key += subject;
-  key += '}';
-  return ScriptCall{
-      "login",
-      {std::move(key)},
-      {std::string(op), num(now_ms), num(std::max<std::int64_t>(1, t.window_ms)), num(std::max(1, t.max_failures))}};
+  std::string_view scope_name = scope == core::LoginScope::pair      ? "pair"
+                                : scope == core::LoginScope::address ? "address"
+                                                                     : "all";
+  return ScriptCall{"login",
+                    {login_key(scope, subject)},
+                    {std::string(op), num(now_ms), std::string(scope_name), num(std::max(0, r.pair_free)),
+                     num(std::max(0, r.address_free)), num(std::max<std::int64_t>(1, r.first_delay_ms)),
+                     num(std::max<std::int64_t>(1, r.max_delay_ms)), num(std::max<std::int64_t>(1, r.forget_after_ms)),
+                     num(std::max(1, r.all_max)), num(std::max<std::int64_t>(1, r.all_window_ms))}};
 }
 
 std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& reply) {

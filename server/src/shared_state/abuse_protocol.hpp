@@ -6,6 +6,7 @@
 //   abuse:ip:{<ip>}, abuse:device:{<device>}          HASH  detector state (see abuse.lua)
 //   {serendip}:watch, {serendip}:watch:t              the watch list (watch.lua)
 //   altcha:{<challenge>}                              a solved CAPTCHA, until it expires
+//   login:pair:{<user>|<ip>}, login:ip:{<ip>}, login:all:{all}  HASH  the login throttle (login.lua)
 // Times are unix milliseconds: every instance's clock takes part, so they are
 // assumed to agree to well under a rate-limit window (NTP).
 #pragma once
@@ -18,6 +19,7 @@
 
 #include "abuse/abuse_detector.hpp"
 #include "abuse/rate_limiter.hpp"
+#include "core/login_rules.hpp"
 #include "shared_state/match_protocol.hpp"
 
 namespace serendip::shared_state {
@@ -73,13 +75,13 @@ std::vector<abuse::WatchEntry> parse_watch_list(const std::vector<std::string>& 
 
 std::optional<abuse::Rule> rule_from_string(std::string_view s);
 
-// lua/login.lua: failed admin logins per address and per username,
-// login:ip:{<ip>} and login:user:{<name>}. op: "check", "fail", "reset".
-struct LoginThrottle {
-  int max_failures = 5;
-  std::int64_t window_ms = 15 * 60'000;
-};
-ScriptCall login_call(const LoginThrottle& t, std::string_view op, bool by_ip, std::string_view subject,
-                      std::int64_t now_ms);
+// lua/login.lua: the admin login throttle (core/login_rules.hpp), one scope
+// per key: login:pair:{<username>|<ip>}, login:ip:{<ip>}, login:all:{all}.
+// op: "check" (-> {wait_ms}), "hit", "success". `subject`: for pair
+// "<username>|<ip>" (core::login_pair_subject), for address
+// the IP, ignored for all.
+std::string login_key(core::LoginScope scope, std::string_view subject);
+ScriptCall login_call(const core::LoginRules& rules, std::string_view op, core::LoginScope scope,
+                      std::string_view subject, std::int64_t now_ms);
 
 }  // namespace serendip::shared_state

@@ -1,7 +1,8 @@
 // Scale-out, moderation: instances sharing one Redis and one database: three
 // reporters spread over instances block a user automatically, failed admin
-// logins count on every instance, and a block or its lift made on one
-// instance holds on the others at once (their block caches follow).
+// logins count on every instance (per address and username, and per address),
+// and a block or its lift made on one instance holds on the others at once
+// (their block caches follow).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -46,7 +47,7 @@ test('three reporters on different instances block the reported user automatical
   });
 });
 
-test('failed admin logins count on every instance: the sixth is refused wherever it lands, and a success clears the username', async () => {
+test('failed admin logins count on every instance: the sixth from that address waits wherever it lands, another address gets in', async () => {
   const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off` };
   await withTwo('login', flags, async ([A, B]) => {
     const attempt = (s, password, localAddress) => request(s, 'POST', '/api/v1/admin/login',
@@ -62,8 +63,9 @@ test('failed admin logins count on every instance: the sixth is refused wherever
       assert.equal(res.json.error.code, 'rate_limited');
       assert.ok(Number(res.headers['retry-after']) > 0);
     }
-    // The username is throttled from any address too (per-username count), as on one instance.
-    assert.equal((await attempt(B, BOOT_PASSWORD, '127.0.0.22')).status, 429);
+    // No lockout of the username: the moderator at another address gets in on either instance.
+    assert.equal((await attempt(B, BOOT_PASSWORD, '127.0.0.22')).status, 200);
+    assert.equal((await attempt(A, BOOT_PASSWORD, '127.0.0.22')).status, 200);
   });
 });
 

@@ -230,33 +230,49 @@ TEST_P(AbuseScripts, TheWatchListKeepsHitsMostRecentFirstWithinItsCapAndTtl) {
 }
 
 TEST_P(AbuseScripts, TheLoginThrottleWaitsAsTheInMemoryOneDoes) {
-  const LoginThrottle throttle{.max_failures = 3, .window_ms = 10'000};
-  moderation::LoginLimiter local(throttle.max_failures, throttle.window_ms);
+  // Small numbers so that every part of the rule is reached: free attempts,
+  // doubling delays up to the cap, forgetting, the window of all logins, and
+  // a success (pair forgotten, address one fewer).
+  const core::LoginRules rules{.pair_free = 3,
+                               .address_free = 4,
+                               .first_delay_ms = 500,
+                               .max_delay_ms = 4'000,
+                               .forget_after_ms = 20'000,
+                               .all_max = 12,
+                               .all_window_ms = 15'000};
+  moderation::LoginLimiter local(rules);
   SyncRedis r(endpoint_);
   const std::string run = std::to_string(std::random_device{}());
   const std::vector<std::string> users{"alice-" + run, "bob-" + run};
+  const std::vector<std::string> ips{"192.0.2.1-" + run, "192.0.2.2-" + run};
+  r.command({"DEL", login_key(core::LoginScope::all, "")});
   std::int64_t now = 1'800'000'000'000;
   std::mt19937 rng(GetParam() * 31 + 5);
   int waits = 0;
-  for (int i = 0; i < 400; ++i) {
-    const std::string& user = users[rng() % 2];
+  for (int i = 0; i < 1'000; ++i) {
+    const auto scope = static_cast<core::LoginScope>(rng() % 3);
+    const std::string& ip = ips[rng() % 2];
+    const std::string subject = scope == core::LoginScope::pair      ? core::login_pair_subject(users[rng() % 2], ip)
+                                : scope == core::LoginScope::address ? ip
+                                                                     : std::string();
     const auto op = rng() % 10;
-    if (op < 6) {
-      const auto reply = r.eval(login_call(throttle, "check", false, user, now));
+    if (op < 5) {
+      const auto reply = r.eval(login_call(rules, "check", scope, subject, now));
       ASSERT_EQ(reply.size(), 1u);
-      const std::int64_t wait = local.retry_after_ms(user, now);
-      ASSERT_EQ(std::to_string(wait), reply[0]) << "step " << i;
+      const std::int64_t wait = local.wait_ms(scope, subject, now);
+      ASSERT_EQ(std::to_string(wait), reply[0]) << "step " << i << " scope " << static_cast<int>(scope);
       if (wait > 0) ++waits;
     } else if (op < 9) {
-      r.eval(login_call(throttle, "fail", false, user, now));
-      local.record_failure(user, now);
+      r.eval(login_call(rules, "hit", scope, subject, now));
+      local.hit(scope, subject, now);
     } else {
-      r.eval(login_call(throttle, "reset", false, user, now));
-      local.reset(user);
+      r.eval(login_call(rules, "success", scope, subject, now));
+      local.succeeded(scope, subject, now);
     }
-    now += static_cast<std::int64_t>(rng() % 1'500);
+    now += static_cast<std::int64_t>(rng() % 600);
   }
-  EXPECT_GT(waits, 20);
+  EXPECT_GT(waits, 50);
+  r.command({"DEL", login_key(core::LoginScope::all, "")});
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, AbuseScripts, ::testing::Values(0, 1), [](const auto& info) {

@@ -205,6 +205,57 @@ TEST_F(ApiTest, ALoginCheckRunsBeforeTheAdminApiAndHearsTheOutcome) {
   EXPECT_EQ(told.size(), 1u);
 }
 
+TEST_F(ApiTest, ALoginRunsOnTheHashingPoolAndAFullQueueAnswers503WithRetryAfter) {
+  // The pool as a queue the test drains by hand: nothing of the login (its
+  // password hash) runs on the calling thread.
+  std::vector<std::function<void()>> queued;
+  std::size_t capacity = 2;
+  run_login_ = [&](std::function<void()> job) {
+    if (queued.size() >= capacity) return false;
+    queued.push_back(std::move(job));
+    return true;
+  };
+  std::vector<std::pair<std::string, int>> told;
+  login_outcome_ = [&](const Request&, std::string_view username, int status) { told.emplace_back(username, status); };
+  int reached = 0;
+  fallback_ = [&](const Request& r) -> std::optional<Response> {
+    ++reached;
+    return r.path == "/api/v1/admin/login"
+               ? std::optional<Response>(error_response(core::ErrorCode::unauthorized, "no"))
+               : std::nullopt;
+  };
+  std::vector<Response> answers;
+  auto login = [&](const std::string& user) {
+    router().handle(make_request("POST", "/api/v1/admin/login", {{"origin", "http://127.0.0.1:8080"}},
+                                 R"({"username":")" + user + R"(","password":"x"})"),
+                    [&answers](Response r) { answers.push_back(std::move(r)); });
+  };
+  login("a");
+  login("b");
+  EXPECT_TRUE(answers.empty()) << "queued logins answer from the pool";
+  EXPECT_EQ(reached, 0);
+  login("c");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 503);
+  EXPECT_EQ(answers[0].header("retry-after"), "1");
+  EXPECT_EQ(answers[0].header("content-type"), "application/json");
+  const json::value err = parse(answers[0].body).at("error");
+  EXPECT_EQ(err.at("code").as_string(), "unavailable");
+  EXPECT_EQ(err.at("retryAfterMs").as_int64(), kLoginBusyRetryMs);
+  EXPECT_FALSE(answers[0].header("x-content-type-options").empty());
+  EXPECT_EQ(answers[0].header("access-control-allow-origin"), "http://127.0.0.1:8080");
+
+  for (auto& job : queued) job();
+  queued.clear();
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[1].status, 401);
+  EXPECT_EQ(answers[2].status, 401);
+  EXPECT_EQ(reached, 2);
+  EXPECT_EQ(told, (std::vector<std::pair<std::string, int>>{{"a", 401}, {"b", 401}}));
+  login("d");
+  EXPECT_EQ(queued.size(), 1u) << "room again once the queue drained";
+}
+
 TEST_F(ApiTest, AReportCheckTakesTheTokensDeviceBeforeTheAdminApi) {
   std::vector<std::string> devices;
   bool refuse = false;

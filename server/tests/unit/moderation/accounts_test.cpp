@@ -2,6 +2,10 @@
 // admin tokens, and account changes with their audit entries.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "auth/crypto.hpp"
 #include "service_fixture.hpp"
 
@@ -83,30 +87,60 @@ TEST_F(AccountsTest, AuthenticateRefusesWhatIsNotALiveAdmin) {
   EXPECT_EQ(code(svc().authenticate(jwt_.sign(claims_admin))), ErrorCode::unauthorized);
 }
 
-TEST_F(AccountsTest, FailedLoginsAreRateLimitedPerUsernameAndPerIp) {
+TEST_F(AccountsTest, WrongPasswordsSlowTheGuesserDownButNeverLockTheModeratorOut) {
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(code(svc().login("root", "wrong password", "192.0.2.1")), ErrorCode::unauthorized);
-    clock_.advance(1'000);
+    EXPECT_EQ(code(svc().login("root", "wrong password", "198.51.100.7")), ErrorCode::unauthorized);
   }
-  // Locked: even the right password from another address waits.
-  auto locked = svc().login("root", "correct horse battery", "192.0.2.99");
-  ASSERT_FALSE(locked.has_value());
-  EXPECT_EQ(locked.error().code, ErrorCode::rate_limited);
-  EXPECT_EQ(locked.error().retry_after_ms, 15 * 60'000 - 5'000);
-  // The address is locked for other usernames too.
-  EXPECT_EQ(code(svc().login("someone", "whatever1", "192.0.2.1")), ErrorCode::rate_limited);
-  clock_.advance(15 * 60'000 - 5'000);
-  EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.99").has_value());
+  auto held = svc().login("root", "wrong password", "198.51.100.7");
+  ASSERT_FALSE(held.has_value());
+  EXPECT_EQ(held.error().code, ErrorCode::rate_limited);
+  EXPECT_EQ(held.error().retry_after_ms, 1'000);
+  // Five wrong passwords from somewhere else do not keep the moderator out.
+  EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.1").has_value());
+  // The guesser's delays grow with each further try.
+  clock_.advance(1'000);
+  EXPECT_EQ(code(svc().login("root", "wrong password", "198.51.100.7")), ErrorCode::unauthorized);
+  auto longer = svc().login("root", "wrong password", "198.51.100.7");
+  ASSERT_FALSE(longer.has_value());
+  EXPECT_EQ(longer.error().retry_after_ms, 2'000);
+  clock_.advance(2'000);
+  EXPECT_TRUE(svc().login("root", "correct horse battery", "198.51.100.7").has_value());
+  // A success forgets that pair's count.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(code(svc().login("root", "wrong password", "198.51.100.7")), ErrorCode::unauthorized);
+  }
+}
 
-  // Unknown usernames count against the address as well.
-  for (int i = 0; i < 5; ++i)
+TEST_F(AccountsTest, AnAddressTryingManyUsernamesIsSlowedDown) {
+  for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(code(svc().login("nobody" + std::to_string(i), "x", "192.0.2.50")), ErrorCode::unauthorized);
+  }
   EXPECT_EQ(code(svc().login("root", "correct horse battery", "192.0.2.50")), ErrorCode::rate_limited);
-  // A success resets the username's count.
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(code(svc().login("root", "nope", "192.0.2.60")), ErrorCode::unauthorized);
-  EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.61").has_value());
-  EXPECT_EQ(code(svc().login("root", "nope", "192.0.2.62")), ErrorCode::unauthorized);
-  EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.63").has_value());
+  EXPECT_TRUE(svc().login("root", "correct horse battery", "192.0.2.51").has_value());
+  // Over-long input is refused, and counted like any attempt.
+  EXPECT_EQ(code(svc().login(std::string(65, 'a'), "x", "192.0.2.52")), ErrorCode::unauthorized);
+}
+
+TEST_F(AccountsTest, ConcurrentGuessesAreCountedBeforeTheirPasswordsAreHashed) {
+  // Sixteen guesses at once for one username from one address: five are
+  // hashed, the rest are refused without a hash, however they interleave.
+  constexpr int kThreads = 16;
+  std::atomic<int> unauthorized{0};
+  std::atomic<int> limited{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      const auto c = code(svc().login("root", "wrong password", "203.0.113.5"));
+      if (c == ErrorCode::unauthorized) unauthorized.fetch_add(1);
+      if (c == ErrorCode::rate_limited) limited.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unauthorized.load(), 5);
+  EXPECT_EQ(limited.load(), kThreads - 5);
 }
 
 TEST_F(AccountsTest, OnlyAdminsManageAccounts) {

@@ -22,20 +22,87 @@ TEST(Password, Argon2idAtInteractiveCost) {
   EXPECT_NE(*hash, *hash_password("correct horse battery", PasswordCost::minimum));
 }
 
-TEST(LoginLimiter, SlidingWindow) {
-  LoginLimiter l(3, 1'000);
-  EXPECT_EQ(l.retry_after_ms("k", 0), 0);
-  l.record_failure("k", 0);
-  l.record_failure("k", 100);
-  EXPECT_EQ(l.retry_after_ms("k", 200), 0);
-  l.record_failure("k", 200);
-  EXPECT_EQ(l.retry_after_ms("k", 300), 700);
-  EXPECT_EQ(l.retry_after_ms("other", 300), 0);
-  EXPECT_EQ(l.retry_after_ms("k", 1'000), 0);  // the first failure aged out
-  l.record_failure("k", 1'000);
-  EXPECT_EQ(l.retry_after_ms("k", 1'000), 100);
-  l.reset("k");
-  EXPECT_EQ(l.retry_after_ms("k", 1'000), 0);
+// The rules of the tests below: small numbers, easy to follow.
+constexpr core::LoginRules kRules{.pair_free = 3,
+                                  .address_free = 5,
+                                  .first_delay_ms = 1'000,
+                                  .max_delay_ms = 8'000,
+                                  .forget_after_ms = 60'000,
+                                  .all_max = 100,
+                                  .all_window_ms = 10'000};
+
+TEST(LoginLimiter, APairHasFreeAttemptsThenDelaysThatDoubleUpToTheCap) {
+  LoginLimiter l(kRules);
+  std::int64_t now = 0;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, 0) << i;
+  // Each admitted attempt was counted at once (before any hash): the 4th waits.
+  EXPECT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, 1'000);
+  EXPECT_EQ(l.admit("root", "192.0.2.1", now + 400).wait_ms, 600) << "refusals are not counted";
+  now += 1'000;
+  EXPECT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, 0);
+  EXPECT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, 2'000);
+  for (std::int64_t expected : {4'000, 8'000, 8'000}) {
+    now += l.admit("root", "192.0.2.1", now).wait_ms;
+    ASSERT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, 0);
+    EXPECT_EQ(l.admit("root", "192.0.2.1", now).wait_ms, expected);
+  }
+}
+
+TEST(LoginLimiter, WrongPasswordsFromOneAddressNeverLockTheUsernameOutElsewhere) {
+  LoginLimiter l(kRules);
+  for (int i = 0; i < 50; ++i) (void)l.admit("root", "198.51.100.7", i * 10'000);
+  EXPECT_EQ(l.admit("root", "198.51.100.7", 491'000).wait_ms, 7'000);
+  // The moderator at their own address is not held back by the guesser.
+  EXPECT_EQ(l.admit("root", "192.0.2.1", 491'000).wait_ms, 0);
+  // Nor another username from the guesser's neighbour.
+  EXPECT_EQ(l.admit("alice", "198.51.100.8", 491'000).wait_ms, 0);
+}
+
+TEST(LoginLimiter, AnAddressIsCountedOverEveryUsername) {
+  LoginLimiter l(kRules);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(l.admit("user" + std::to_string(i), "192.0.2.9", 0).wait_ms, 0);
+  // Fresh username, same address: the address' own delay applies.
+  const LoginAdmission next = l.admit("fresh", "192.0.2.9", 0);
+  EXPECT_EQ(next.wait_ms, 1'000);
+  EXPECT_FALSE(next.everyone);
+  EXPECT_EQ(l.admit("fresh", "192.0.2.10", 0).wait_ms, 0);
+}
+
+TEST(LoginLimiter, AllLoginsTogetherHaveARate) {
+  core::LoginRules rules = kRules;
+  rules.all_max = 4;
+  LoginLimiter l(rules);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(l.admit("u" + std::to_string(i), "192.0.2." + std::to_string(i), 100).wait_ms, 0);
+  const LoginAdmission refused = l.admit("late", "203.0.113.1", 2'100);
+  EXPECT_EQ(refused.wait_ms, 8'000);  // until the window that began at 100 ends
+  EXPECT_TRUE(refused.everyone);
+  EXPECT_EQ(l.admit("late", "203.0.113.1", 10'100).wait_ms, 0) << "a new window";
+}
+
+TEST(LoginLimiter, ASuccessForgetsThePairAndGivesTheAddressItsAttemptBack) {
+  LoginLimiter l(kRules);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(l.admit("root", "192.0.2.1", 0).wait_ms, 0);
+  ASSERT_EQ(l.admit("root", "192.0.2.1", 1'000).wait_ms, 0);  // the right password, after the delay
+  l.succeeded("root", "192.0.2.1", 1'000);
+  EXPECT_EQ(l.admit("root", "192.0.2.1", 1'000).wait_ms, 0) << "the pair starts over";
+  // The address keeps its failures (3, plus the attempt just admitted): one more is free.
+  EXPECT_EQ(l.admit("other", "192.0.2.1", 1'000).wait_ms, 0);
+  EXPECT_EQ(l.admit("third", "192.0.2.1", 1'000).wait_ms, 1'000);
+}
+
+TEST(LoginLimiter, CountsAreForgottenAfterAQuietSpellAndMemoryIsReturned) {
+  core::LoginRules rules = kRules;
+  rules.all_max = 1'000'000;
+  LoginLimiter l(rules);
+  for (int i = 0; i < 3; ++i) (void)l.admit("root", "192.0.2.1", 0);
+  EXPECT_GT(l.admit("root", "192.0.2.1", 0).wait_ms, 0);
+  EXPECT_EQ(l.admit("root", "192.0.2.1", 60'000).wait_ms, 0);
+  for (int i = 0; i < 1'000; ++i)
+    (void)l.admit("u", "10.0." + std::to_string(i / 250) + "." + std::to_string(i), 61'000);
+  EXPECT_GE(l.tracked(), 2'000u);
+  (void)l.admit("late", "192.0.2.200", 200'000);
+  EXPECT_EQ(l.tracked(), 2u) << "forgotten counts are dropped";
 }
 
 TEST(Validation, CanonicalIp) {

@@ -176,11 +176,14 @@ export interface paths {
          *     stored as Argon2id hashes. A wrong password, an unknown username and a disabled
          *     account get the same `401`, in about the same time.
          *
-         *     Throttle (per instance, in memory): after 5 failed logins within 15 minutes from one
-         *     client IP, or for one username, further attempts from that IP or for that username are
-         *     `429` until the oldest failure is 15 minutes old. A successful login clears the
-         *     username's count (not the IP's). Every successful login is written to the audit log
-         *     (`admin.login`).
+         *     Throttle (docs/moderation.md section 5): every attempt is counted before the password
+         *     is checked, per username from one client IP (5 free), per client IP (20 free) and for
+         *     all logins together (120 per minute). Past the free attempts each further one waits
+         *     1 s after the previous, then 2 s, 4 s, ... up to 15 minutes (`429` with the wait).
+         *     Wrong passwords from one address never hold back the same username from another. A
+         *     successful login forgets its username-and-IP count. The password hash runs on a small
+         *     pool with a bounded queue: a login that does not fit gets `503` with `Retry-After`.
+         *     Every successful login is written to the audit log (`admin.login`).
          */
         post: operations["adminLogin"];
         delete?: never;
@@ -1915,7 +1918,7 @@ export interface operations {
             };
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["TooLarge"];
-            /** @description Too many failed logins from this IP or for this username. */
+            /** @description Too many attempts for this username from this IP, or from this IP, or from everyone together (`too many logins right now; try again shortly`). */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -1927,7 +1930,7 @@ export interface operations {
                      *       "error": {
                      *         "code": "rate_limited",
                      *         "message": "too many failed logins",
-                     *         "retryAfterMs": 899140
+                     *         "retryAfterMs": 4000
                      *       }
                      *     }
                      */
@@ -1935,7 +1938,16 @@ export interface operations {
                 };
             };
             500: components["responses"]["Internal"];
-            503: components["responses"]["StorageUnavailable"];
+            /** @description The login queue is full (try again after `Retry-After`), or the database cannot be reached. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     adminMe: {
