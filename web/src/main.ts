@@ -27,9 +27,9 @@ function loadApp() {
   return loading;
 }
 
-function bootApp(intent: AppIntent) {
-  if (booted) return;
-  loadApp().then(
+function bootApp(intent: AppIntent): Promise<void> {
+  if (booted) return Promise.resolve();
+  return loadApp().then(
     (m) => {
       if (booted) return;
       booted = true;
@@ -53,7 +53,7 @@ const uiLanguage = loadJson(window.localStorage, SETTINGS_KEY, sanitizeSettings)
 const wired =
   uiLanguage === 'en' &&
   startStaticLanding(root, browserLanguages, { onStart: () => bootApp('start'), onSettings: () => bootApp('settings') });
-if (!wired) bootApp(null);
+if (!wired) void bootApp(null);
 
 // The app shell works offline and installs as a PWA; the API and the socket never go through the worker.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {

@@ -20,7 +20,7 @@ export function Header({ center, right, onSettings }: { center?: ReactNode; righ
             onClick={onSettings}
             data-landing="settings"
             aria-label={t.settings}
-            className="grid h-10 w-10 place-items-center rounded-full bg-zinc-900/80 text-zinc-300 ring-1 ring-white/10 hover:bg-zinc-800 hover:text-white focus-visible:outline-2 focus-visible:outline-violet-400"
+            className="grid h-10 w-10 place-items-center rounded-full bg-zinc-900/80 text-zinc-300 ring-1 ring-white/10 hover:bg-zinc-800 hover:text-white aria-busy:cursor-progress aria-busy:opacity-70 focus-visible:outline-2 focus-visible:outline-violet-400"
           >
             <GearIcon className="h-5 w-5" />
           </button>

@@ -21,9 +21,9 @@ import {
 } from './preferences';
 
 export interface StaticLandingHandlers {
-  /** Start pressed with valid preferences (already saved). */
-  onStart: () => void;
-  onSettings: () => void;
+  /** Start pressed with valid preferences (already saved); settles when the app has taken over or failed to load. */
+  onStart: () => Promise<void>;
+  onSettings: () => Promise<void>;
 }
 
 /** The prerendered elements this module drives (data-landing="..." in the markup). */
@@ -136,6 +136,12 @@ export function startStaticLanding(root: ParentNode, browserLanguages: readonly 
     else els.adult.removeAttribute('aria-describedby');
   }
 
+  // On a slow connection the app may take a moment: the pressed button says so until it is replaced.
+  const busy = (button: HTMLButtonElement, done: Promise<void>) => {
+    button.setAttribute('aria-busy', 'true');
+    void done.finally(() => button.removeAttribute('aria-busy'));
+  };
+
   const commitInterest = () => {
     const draft = els.interestInput.value;
     if (!draft.trim()) return;
@@ -163,9 +169,9 @@ export function startStaticLanding(root: ParentNode, browserLanguages: readonly 
     commitInterest();
     tried = true;
     render();
-    if (!problem()) handlers.onStart();
+    if (!problem()) busy(els.start, handlers.onStart());
   });
-  els.settings.addEventListener('click', handlers.onSettings);
+  els.settings.addEventListener('click', () => busy(els.settings, handlers.onSettings()));
 
   render();
   return true;
