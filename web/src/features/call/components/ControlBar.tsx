@@ -73,7 +73,7 @@ export function ControlBar({
           onClick={onNext}
           disabled={!canNext}
           aria-keyshortcuts="Escape"
-          className="inline-flex h-11 items-center gap-2 rounded-full bg-gradient-to-r from-violet-500 to-fuchsia-500 px-5 sm:h-12 text-base font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40 sm:px-8"
+          className="inline-flex h-11 items-center gap-2 rounded-full bg-gradient-to-r from-violet-600 to-fuchsia-700 px-5 sm:h-12 text-base font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 disabled:opacity-40 sm:px-8"
         >
           <NextIcon className="h-5 w-5" />
           {t.next}

@@ -88,7 +88,7 @@ export function LandingPage({
           <button
             type="submit"
             data-landing="start"
-            className="w-full rounded-2xl bg-gradient-to-r from-violet-500 to-fuchsia-500 px-6 py-4 text-lg font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 aria-busy:cursor-progress aria-busy:opacity-70 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 active:scale-[0.99]"
+            className="w-full rounded-2xl bg-gradient-to-r from-violet-600 to-fuchsia-700 px-6 py-4 text-lg font-semibold text-white shadow-lg shadow-violet-900/40 transition hover:brightness-110 aria-busy:cursor-progress aria-busy:opacity-70 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-violet-300 active:scale-[0.99]"
           >
             {t.start}
           </button>
