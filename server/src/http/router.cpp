@@ -360,7 +360,7 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
     };
   };
   if ((deps.admit_login || deps.run_login) && req.method == "POST" && req.path == "/api/v1/admin/login") {
-    login(req, dresser(req), std::move(respond));
+    login(req, dresser(req), respond);
     return;
   }
   if (deps.admit_report && req.method == "POST" && req.path == "/api/v1/reports") {
@@ -397,8 +397,8 @@ void Router::handle(const Request& req, std::function<void(Response)> respond) c
 // A login: the shared throttle first (when there is one), then the admin
 // API's login (the throttle of this instance, then the password hash) on the
 // hashing pool, or a 503 when its queue is full.
-void Router::login(const Request& req, std::function<Response(Response)> dress,
-                   std::function<void(Response)> respond) const {
+void Router::login(const Request& req, const std::function<Response(Response)>& dress,
+                   const std::function<void(Response)>& respond) const {
   auto copy = std::make_shared<Request>(req);
   auto username = std::make_shared<std::string>(username_of(req.body));
   auto run = [this, copy, username, dress, respond] {

@@ -100,7 +100,8 @@ class Router {
   void handle(const Request& req, std::function<void(Response)> respond) const;
 
  private:
-  void login(const Request& req, std::function<Response(Response)> dress, std::function<void(Response)> respond) const;
+  void login(const Request& req, const std::function<Response(Response)>& dress,
+             const std::function<void(Response)>& respond) const;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -25,12 +25,11 @@ bool BoundedPool::try_post(std::function<void()> job) {
     jobs_->fetch_sub(1);
     return false;
   }
+  // A job that throws ends the process (the pool's thread does not catch), so
+  // the count needs no guard.
   pool_.post([jobs = jobs_, job = std::move(job)] {
-    struct Done {
-      std::atomic<std::size_t>& n;
-      ~Done() { n.fetch_sub(1); }
-    } done{*jobs};
     job();
+    jobs->fetch_sub(1);
   });
   return true;
 }
