@@ -45,6 +45,8 @@ describe('login messages', () => {
     [new AdminApiError('rate_limited', 429, 'too many failed logins', 899_000), 'Too many failed sign-in attempts. Try again in 15 minutes.'],
     [new AdminApiError('rate_limited', 429, 'too many failed logins', 1000), 'Too many failed sign-in attempts. Try again in 1 second.'],
     [new AdminApiError('rate_limited', 429, 'too many failed logins'), 'Too many failed sign-in attempts. Try again later.'],
+    [new AdminApiError('unavailable', 503, 'too many logins in progress; try again shortly', 1000), 'The server is busy with other sign-ins. Try again in 1 second.'],
+    [new AdminApiError('unavailable', 503, 'storage unavailable'), 'The server is not available right now. Please try again shortly.'],
     [new AdminApiError('network', 0, 'Failed to fetch'), 'Could not reach the server. Check your connection and try again.'],
     [new AdminApiError('internal', 500, 'x'), 'Could not sign in (internal). Please try again.'],
   ])('%s', (err, text) => expect(loginErrorText(err)).toBe(text));

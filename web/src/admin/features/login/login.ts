@@ -23,6 +23,11 @@ export function loginErrorText(e: AdminApiError): string {
       return e.retryAfterMs !== undefined
         ? `Too many failed sign-in attempts. Try again in ${minutes(e.retryAfterMs)}.`
         : 'Too many failed sign-in attempts. Try again later.';
+    case 'unavailable':
+      // 503 with a wait: the server's queue of sign-ins is full for a moment.
+      return e.retryAfterMs !== undefined
+        ? `The server is busy with other sign-ins. Try again in ${minutes(e.retryAfterMs)}.`
+        : 'The server is not available right now. Please try again shortly.';
     case 'bad_request':
       return 'Enter your username and password.';
     case 'network':
