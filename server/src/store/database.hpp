@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -108,6 +109,10 @@ class ReputationStore {
   // One participant's finished session. Empty ip or device_key is skipped.
   virtual Result<void> record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms,
                                       std::int64_t now) = 0;
+  // Many sessions' counts at once, in one transaction: each adds its
+  // sessions and milliseconds to its key's counters and moves last_seen
+  // forward (never back). All or nothing.
+  virtual Result<void> record_sessions(std::span<const SessionTotals> totals) = 0;
   virtual Result<Reputation> of_ip(std::string_view ip, std::int64_t now) = 0;
   virtual Result<Reputation> of_device(std::string_view device_key, std::int64_t now) = 0;
 };

@@ -198,6 +198,15 @@ inline constexpr std::string_view kAuditGenesisHash =
 
 // ---------------------------------------------------------------- reputation
 
+// Sessions of one IP or one device summed over a while (written in batches).
+struct SessionTotals {
+  bool ip = false;  // the key is an IP (else a device key)
+  std::string key;
+  std::int64_t sessions = 0;
+  std::int64_t session_ms = 0;
+  std::int64_t last_seen = 0;  // unix ms
+};
+
 struct Reputation {
   std::int64_t sessions = 0;
   std::int64_t session_ms = 0;

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <vector>
+
 #include "auth/crypto.hpp"
 #include "store/sql_stores.hpp"
 
@@ -5,15 +8,29 @@ namespace serendip::store::detail {
 
 Result<void> SqlReputationStore::record_session(std::string_view ip, std::string_view device_key,
                                                 std::int64_t length_ms, std::int64_t now) {
-  if (length_ms < 0) length_ms = 0;
+  std::vector<SessionTotals> totals;
+  if (!ip.empty())
+    totals.push_back({.ip = true, .key = std::string(ip), .sessions = 1, .session_ms = length_ms, .last_seen = now});
+  if (!device_key.empty()) {
+    totals.push_back(
+        {.ip = false, .key = std::string(device_key), .sessions = 1, .session_ms = length_ms, .last_seen = now});
+  }
+  return record_sessions(totals);
+}
+
+Result<void> SqlReputationStore::record_sessions(std::span<const SessionTotals> totals) {
+  if (totals.empty()) return {};
   return ex_.atomic([&](sql::Connection& c) -> Result<void> {
-    for (const auto& [kind, key] : {std::pair<const char*, std::string_view>{"ip", ip}, {"device", device_key}}) {
-      if (key.empty()) continue;
+    for (const auto& t : totals) {
+      if (t.key.empty() || t.sessions <= 0) continue;
       auto r = c.query(
-          "INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES (?, ?, 1, ?, ?) "
-          "ON CONFLICT (kind, key) DO UPDATE SET sessions = counters.sessions + 1, "
-          "session_ms = counters.session_ms + excluded.session_ms, last_seen = excluded.last_seen",
-          {std::string(kind), std::string(key), length_ms, now});
+          "INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT (kind, key) DO UPDATE SET sessions = counters.sessions + excluded.sessions, "
+          "session_ms = counters.session_ms + excluded.session_ms, "
+          "last_seen = CASE WHEN counters.last_seen IS NULL OR excluded.last_seen > counters.last_seen "
+          "THEN excluded.last_seen ELSE counters.last_seen END",
+          {std::string(t.ip ? "ip" : "device"), t.key, t.sessions, std::max<std::int64_t>(0, t.session_ms),
+           t.last_seen});
       if (!r) return r.error();
     }
     return {};

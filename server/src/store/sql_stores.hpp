@@ -179,6 +179,7 @@ class SqlReputationStore final : public ReputationStore {
   explicit SqlReputationStore(Executor& ex) : ex_(ex) {}
   Result<void> record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms,
                               std::int64_t now) override;
+  Result<void> record_sessions(std::span<const SessionTotals> totals) override;
   Result<Reputation> of_ip(std::string_view ip, std::int64_t now) override;
   Result<Reputation> of_device(std::string_view device_key, std::int64_t now) override;
 

@@ -658,6 +658,27 @@ TEST_P(StoreTest, Reputation) {
   EXPECT_FALSE(none.last_seen);
 }
 
+TEST_P(StoreTest, SessionTotalsAddUpInOneWrite) {
+  ok(db().reputation().record_session("192.0.2.3", "dev-bob", 30'000, kT0 + 50));
+  const std::vector<SessionTotals> batch{
+      {.ip = false, .key = "dev-bob", .sessions = 3, .session_ms = 12'000, .last_seen = kT0 + 10},  // older
+      {.ip = true, .key = "192.0.2.3", .sessions = 2, .session_ms = 1'000, .last_seen = kT0 + 90},
+      {.ip = false, .key = "dev-new", .sessions = 1, .session_ms = 500, .last_seen = kT0 + 7},
+      {.ip = false, .key = "", .sessions = 4, .session_ms = 1, .last_seen = kT0},           // no key: skipped
+      {.ip = false, .key = "dev-zero", .sessions = 0, .session_ms = 1, .last_seen = kT0}};  // nothing
+  ok(db().reputation().record_sessions(batch));
+  const Reputation bob = ok(db().reputation().of_device("dev-bob", kT0));
+  EXPECT_EQ(bob.sessions, 4);
+  EXPECT_EQ(bob.session_ms, 42'000);
+  EXPECT_EQ(bob.last_seen, kT0 + 50);  // never moved back
+  const Reputation ip = ok(db().reputation().of_ip("192.0.2.3", kT0));
+  EXPECT_EQ(ip.sessions, 3);
+  EXPECT_EQ(ip.last_seen, kT0 + 90);
+  EXPECT_EQ(ok(db().reputation().of_device("dev-new", kT0)).sessions, 1);
+  EXPECT_EQ(ok(db().reputation().of_device("dev-zero", kT0)).sessions, 0);
+  ok(db().reputation().record_sessions({}));
+}
+
 TEST_P(StoreTest, SecretIsCreatedOnceAndKept) {
   const std::string s = ok(db().settings().secret(kDeviceKeySecret));
   EXPECT_EQ(s.size(), 64u);
