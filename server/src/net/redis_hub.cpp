@@ -718,6 +718,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void on_remote_kick(std::string_view payload) {
     auto f = fields(payload, 5);
     if (f.size() != 5) return;
+    // A kick is a new block: the block cache learns of it with the kick, not
+    // only with the `B` broadcast (which misses an instance that others do
+    // not list yet).
+    if (deps.on_blocks_changed) deps.on_blocks_changed();
     store::Block b;
     b.ip = std::string(f[1]);
     b.device_key = std::string(f[2]);
@@ -1037,6 +1041,14 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     }
     for (const std::string& g : gone) on_instance_dead(g);
     std::erase_if(last_seen, [&](const auto& kv) { return now - kv.second > 10 * kDeadAfterMs; });
+    // Until every other instance lists this one (they read the list on their
+    // own beat, up to a beat after ours), blocks they make are not broadcast
+    // here: the block cache is invalidated on each of the first beats (it then
+    // asks the database until it reloads), so none of them is missed.
+    if (settle_beats > 0) {
+      --settle_beats;
+      if (deps.on_blocks_changed) deps.on_blocks_changed();
+    }
     for (const std::string& d : dead) {
       if (d == deps.instance_id) continue;  // our own beat was late (a stall): not dead
       // Whoever removes it reaps its queue records (once, by one instance).
@@ -1173,9 +1185,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::unordered_map<core::ParticipantId, Member> members;  // guarded by mu
   std::vector<Ended> ended;                                 // guarded by mu
   std::vector<std::string> live_instances;                  // guarded by mu
-  std::vector<std::string> pending_exclusions;              // guarded by mu
-  std::uint64_t next_serial = 1;                            // guarded by mu
-  std::uint64_t matches_total = 0;                          // guarded by mu
+  int settle_beats = 3;                         // heartbeats after start that invalidate the block cache (worker 0)
+  std::vector<std::string> pending_exclusions;  // guarded by mu
+  std::uint64_t next_serial = 1;                // guarded by mu
+  std::uint64_t matches_total = 0;              // guarded by mu
   struct MatchSample {
     std::int64_t at_ms = 0;
     std::uint64_t total = 0;  // matches this instance took part in
