@@ -1,6 +1,8 @@
 #include "moderation/match_wait_heatmap.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 
 namespace serendip::moderation {
 namespace {
@@ -59,12 +61,103 @@ double MatchWaitHeatmap::quantile(const Acc& a, double q) {
   return static_cast<double>(a.max_ms);
 }
 
+std::string MatchWaitHeatmap::encode() const {
+  std::string out;
+  std::lock_guard lock(mu_);
+  for (const auto& [name, day] : regions_) {
+    for (int h = 0; h < 24; ++h) {
+      const Acc& a = day[static_cast<std::size_t>(h)];
+      if (a.count == 0) continue;
+      out += name;
+      for (std::int64_t v : {std::int64_t{h}, a.count, a.total_ms, a.max_ms}) {
+        out += ' ';
+        out += std::to_string(v);
+      }
+      out += ' ';
+      for (std::size_t i = 0; i < a.buckets.size(); ++i) {
+        if (i > 0) out += ',';
+        out += std::to_string(a.buckets[i]);
+      }
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool parse_i64(std::string_view s, std::int64_t& out) {
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size() && out >= 0;
+}
+
+}  // namespace
+
+void MatchWaitHeatmap::set_others(const std::vector<std::string>& encoded) {
+  std::unordered_map<std::string, Day> sum;
+  for (const std::string& text : encoded) {
+    std::unordered_map<std::string, bool> seen_regions;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      const auto nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+      std::vector<std::string_view> f;
+      while (!line.empty() && f.size() < 7) {
+        const auto sp = line.find(' ');
+        f.push_back(line.substr(0, sp));
+        line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+      }
+      if (f.size() != 6 || !line.empty()) continue;
+      std::int64_t hour = 0;
+      Acc a;
+      if (!parse_i64(f[1], hour) || hour > 23 || !parse_i64(f[2], a.count) || !parse_i64(f[3], a.total_ms) ||
+          !parse_i64(f[4], a.max_ms)) {
+        continue;
+      }
+      std::string_view b = f[5];
+      std::size_t i = 0;
+      bool ok = true;
+      for (; i < a.buckets.size() && ok; ++i) {
+        const auto comma = b.find(',');
+        ok = parse_i64(b.substr(0, comma), a.buckets[i]);
+        b = comma == std::string_view::npos ? std::string_view{} : b.substr(comma + 1);
+        if (comma == std::string_view::npos && i + 1 < a.buckets.size()) ok = false;
+      }
+      if (!ok || !b.empty()) continue;
+      std::string name = normalize(f[0]);
+      if (!seen_regions.contains(name) && seen_regions.size() >= max_regions_) name = "other";
+      seen_regions[name] = true;
+      Acc& t = sum[name][static_cast<std::size_t>(hour)];
+      t.count += a.count;
+      t.total_ms += a.total_ms;
+      t.max_ms = std::max(t.max_ms, a.max_ms);
+      for (std::size_t k = 0; k < a.buckets.size(); ++k) t.buckets[k] += a.buckets[k];
+    }
+  }
+  std::lock_guard lock(mu_);
+  others_ = std::move(sum);
+}
+
 std::vector<MatchWaitHeatmap::Region> MatchWaitHeatmap::snapshot() const {
   std::vector<Region> out;
   {
     std::lock_guard lock(mu_);
-    out.reserve(regions_.size());
-    for (const auto& [name, day] : regions_) {
+    std::unordered_map<std::string, Day> all = regions_;
+    for (const auto& [name, day] : others_) {
+      Day& d = all[name];
+      for (std::size_t h = 0; h < 24; ++h) {
+        Acc& t = d[h];
+        const Acc& a = day[h];
+        t.count += a.count;
+        t.total_ms += a.total_ms;
+        t.max_ms = std::max(t.max_ms, a.max_ms);
+        for (std::size_t k = 0; k < a.buckets.size(); ++k) t.buckets[k] += a.buckets[k];
+      }
+    }
+    out.reserve(all.size());
+    for (const auto& [name, day] : all) {
       Region r{name, {}};
       for (int h = 0; h < 24; ++h) {
         const Acc& a = day[static_cast<std::size_t>(h)];

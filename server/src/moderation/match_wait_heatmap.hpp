@@ -37,8 +37,16 @@ class MatchWaitHeatmap {
 
   // A match was made at `unix_ms` after the user waited `wait_ms`. Thread-safe, O(1).
   void record_match_wait(std::string_view region, std::int64_t unix_ms, std::int64_t wait_ms);
-  // Regions by name.
+  // Regions by name: this process's waits plus the other instances' (set_others).
   std::vector<Region> snapshot() const;
+
+  // With several instances: this process's own accumulators as one line per
+  // region and hour ("region hour count total_ms max_ms b0,b1,...,b12"), and
+  // the other instances' encodings to merge into snapshot() (replacing the
+  // previous set; malformed lines are skipped, at most max_regions regions
+  // per instance).
+  std::string encode() const;
+  void set_others(const std::vector<std::string>& encoded);
 
  private:
   struct Acc {
@@ -54,6 +62,7 @@ class MatchWaitHeatmap {
   const std::size_t max_regions_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Day> regions_;  // guarded by mu_
+  std::unordered_map<std::string, Day> others_;   // other instances' waits summed; guarded by mu_
 };
 
 }  // namespace serendip::moderation

@@ -35,6 +35,8 @@ namespace {
 
 constexpr std::string_view kInstancesKey = "{serendip}:instances";
 constexpr std::int64_t kHeartbeatEveryMs = 1'000;
+// Each instance's match-wait heatmap accumulators (MatchWaitHeatmap::encode), by instance id.
+constexpr std::string_view kHeatmapKey = "{serendip}:heatmap";
 // A queued socket searches again this often: pair rules that relaxed
 // (cooldown over, report dismissed) and matches lost with a dead instance
 // are picked up by it.
@@ -987,10 +989,26 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
               [](const redis::Reply&) {});
     c.command({"HGETALL", ss::kFiguresKey}, redis::CommandOptions::key_at(1, true),
               [self = shared_from_this(), now](const redis::Reply& r) { self->on_figures(r, now); });
+    // The dashboard's match-wait heatmap covers every instance: each writes
+    // its own accumulators and merges the others' (a few lines per region).
+    c.command({"HSET", kHeatmapKey, deps.instance_id, deps.match_waits.encode()},
+              redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
+    c.command({"HGETALL", kHeatmapKey}, redis::CommandOptions::key_at(1, true),
+              [self = shared_from_this()](const redis::Reply& r) { self->on_heatmaps(r); });
     const std::string cutoff = std::to_string(now - kDeadAfterMs);
     c.command({"ZRANGE", kInstancesKey, "-inf", "+inf", "BYSCORE", "WITHSCORES"},
               redis::CommandOptions::key_at(1, true),
               [self = shared_from_this(), now](const redis::Reply& r) { self->on_instances(r, now); });
+  }
+
+  void on_heatmaps(const redis::Reply& r) {
+    auto items = r.as_strings();
+    if (!items || r.is_error()) return;
+    std::vector<std::string> others;
+    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
+      if ((*items)[i] != deps.instance_id) others.push_back(std::move((*items)[i + 1]));
+    }
+    deps.match_waits.set_others(others);
   }
 
   void on_instances(const redis::Reply& r, std::int64_t now) {
@@ -1062,6 +1080,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                             // kick or write that meets them; its figures go now.
                             self->client(0).command({"HDEL", ss::kFiguresKey, d},
                                                     redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
+                            self->client(0).command({"HDEL", kHeatmapKey, d}, redis::CommandOptions::key_at(1, true),
+                                                    [](const redis::Reply&) {});
                           }
                         });
     }

@@ -161,5 +161,33 @@ TEST(MatchWaitHeatmap, AggregatesByRegionAndUtcHour) {
   EXPECT_EQ(snap[1].cells[0].count, 2);
 }
 
+// Several instances: each encodes its own waits; every one shows the sum.
+TEST(MatchWaitHeatmap, MergesOtherInstancesEncodedWaits) {
+  constexpr std::int64_t kNoonUtc = 1'790'000'000'000 - 1'790'000'000'000 % 86'400'000 + 12 * 3'600'000;
+  MatchWaitHeatmap a, b;
+  a.record_match_wait("europe", kNoonUtc, 200);
+  b.record_match_wait("europe", kNoonUtc, 4'000);
+  b.record_match_wait("asia", kNoonUtc + 3'600'000, 50);
+  a.set_others({b.encode(), "garbage line\nEUROPE 12 x 1 1 0\n", ""});
+  const auto snap = a.snapshot();
+  ASSERT_EQ(snap.size(), 2u);
+  EXPECT_EQ(snap[0].region, "asia");
+  ASSERT_EQ(snap[0].cells.size(), 1u);
+  EXPECT_EQ(snap[0].cells[0].hour, 13);
+  EXPECT_EQ(snap[1].region, "europe");
+  ASSERT_EQ(snap[1].cells.size(), 1u);
+  EXPECT_EQ(snap[1].cells[0].count, 2);
+  EXPECT_EQ(snap[1].cells[0].total_ms, 4'200);
+  EXPECT_EQ(snap[1].cells[0].max_ms, 4'000);
+  // Replaced, not added up, by the next set; the own waits stay.
+  a.set_others({});
+  EXPECT_EQ(a.snapshot().size(), 1u);
+  EXPECT_EQ(a.snapshot()[0].cells[0].count, 1);
+  // What one encodes, another reads back whole.
+  MatchWaitHeatmap c;
+  c.set_others({a.encode(), b.encode()});
+  EXPECT_EQ(c.snapshot()[1].cells[0].total_ms, 4'200);
+}
+
 }  // namespace
 }  // namespace serendip::moderation
