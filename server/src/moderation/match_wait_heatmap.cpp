@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <system_error>
+#include <unordered_set>
 
 namespace serendip::moderation {
 namespace {
@@ -61,6 +62,13 @@ double MatchWaitHeatmap::quantile(const Acc& a, double q) {
   return static_cast<double>(a.max_ms);
 }
 
+void MatchWaitHeatmap::add(Acc& into, const Acc& a) {
+  into.count += a.count;
+  into.total_ms += a.total_ms;
+  into.max_ms = std::max(into.max_ms, a.max_ms);
+  for (std::size_t k = 0; k < a.buckets.size(); ++k) into.buckets[k] += a.buckets[k];
+}
+
 std::string MatchWaitHeatmap::encode() const {
   std::string out;
   std::lock_guard lock(mu_);
@@ -97,7 +105,7 @@ bool parse_i64(std::string_view s, std::int64_t& out) {
 void MatchWaitHeatmap::set_others(const std::vector<std::string>& encoded) {
   std::unordered_map<std::string, Day> sum;
   for (const std::string& text : encoded) {
-    std::unordered_map<std::string, bool> seen_regions;
+    std::unordered_set<std::string> seen_regions;
     std::string_view rest = text;
     while (!rest.empty()) {
       const auto nl = rest.find('\n');
@@ -128,12 +136,8 @@ void MatchWaitHeatmap::set_others(const std::vector<std::string>& encoded) {
       if (!ok || !b.empty()) continue;
       std::string name = normalize(f[0]);
       if (!seen_regions.contains(name) && seen_regions.size() >= max_regions_) name = "other";
-      seen_regions[name] = true;
-      Acc& t = sum[name][static_cast<std::size_t>(hour)];
-      t.count += a.count;
-      t.total_ms += a.total_ms;
-      t.max_ms = std::max(t.max_ms, a.max_ms);
-      for (std::size_t k = 0; k < a.buckets.size(); ++k) t.buckets[k] += a.buckets[k];
+      seen_regions.insert(name);
+      add(sum[name][static_cast<std::size_t>(hour)], a);
     }
   }
   std::lock_guard lock(mu_);
@@ -147,14 +151,7 @@ std::vector<MatchWaitHeatmap::Region> MatchWaitHeatmap::snapshot() const {
     std::unordered_map<std::string, Day> all = regions_;
     for (const auto& [name, day] : others_) {
       Day& d = all[name];
-      for (std::size_t h = 0; h < 24; ++h) {
-        Acc& t = d[h];
-        const Acc& a = day[h];
-        t.count += a.count;
-        t.total_ms += a.total_ms;
-        t.max_ms = std::max(t.max_ms, a.max_ms);
-        for (std::size_t k = 0; k < a.buckets.size(); ++k) t.buckets[k] += a.buckets[k];
-      }
+      for (std::size_t h = 0; h < 24; ++h) add(d[h], day[h]);
     }
     out.reserve(all.size());
     for (const auto& [name, day] : all) {

@@ -58,6 +58,7 @@ class MatchWaitHeatmap {
   using Day = std::array<Acc, 24>;
 
   static double quantile(const Acc& a, double q);
+  static void add(Acc& into, const Acc& a);  // one cell's waits summed into another
 
   const std::size_t max_regions_;
   mutable std::mutex mu_;
