@@ -187,7 +187,7 @@ start_all() {
   command -v haproxy >/dev/null || die "haproxy not installed (scripts/bootstrap.sh cluster)"
   command -v curl >/dev/null || die "curl not installed"
   [ -x "$REDIS_SH" ] || die "$REDIS_SH not found: it starts the Redis Cluster"
-  [ -f "$ROOT/web/dist/index.html" ] || say "web/dist/index.html missing: the web app is not built (make web)"
+  [ -f "${SERENDIP_STATIC_DIR:-$ROOT/web/dist}/index.html" ] || say "web/dist/index.html missing: the web app is not built (make web)"
 
   local lb_port=$BASE stats_port=$((BASE + $(stats_offset))) redis_base=$((BASE + 10)) pg_port=$((BASE + 20))
   local p
@@ -255,7 +255,7 @@ start_all() {
         SERENDIP_JWT_SECRET="$jwt" \
         SERENDIP_REDIS_URL="$redis_url" \
         SERENDIP_DATABASE_URL="$db_url" \
-        SERENDIP_STATIC_DIR="$ROOT/web/dist" \
+        SERENDIP_STATIC_DIR="${SERENDIP_STATIC_DIR:-$ROOT/web/dist}" \
         SERENDIP_DRAIN_GRACE_MS="$grace" \
         "$bin") >"$RUN/logs/serendip-$i.log" 2>&1 &
     echo $! >"$RUN/pids/serendip-$i.pid"

@@ -10,6 +10,8 @@
 # server: three instances sharing a Redis Cluster and PostgreSQL behind
 # HAProxy (scripts/cluster.sh), so every page load, token, socket and admin
 # call may land on a different instance.
+# SERENDIP_SERVER_BIN and SERENDIP_STATIC_DIR name another server executable
+# and web build (defaults: build/serendip-server, web/dist).
 # Prints node's test runner TAP, ending in "# pass N" / "# fail N".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,8 +21,8 @@ if [ "${SERENDIP_E2E_NETNS:-}" != 1 ]; then
   exec unshare -n env SERENDIP_E2E_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 
-server="$root/build/serendip-server"
-static="$root/web/dist"
+server="${SERENDIP_SERVER_BIN:-$root/build/serendip-server}"
+static="${SERENDIP_STATIC_DIR:-$root/web/dist}"
 [ -x "$server" ] || { echo "e2e: $server is missing (make server)" >&2; exit 1; }
 [ -f "$static/index.html" ] || { echo "e2e: $static is missing (make web)" >&2; exit 1; }
 [ -d "$root/e2e/node_modules/playwright-core" ] || (cd "$root/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
