@@ -80,7 +80,9 @@ abuse::AbuseConfig abuse_rules(const config::Config& cfg) {
   // make all of them solve puzzles for it.
   rules.devices_per_ip.captcha = false;
   if (!cfg.captcha) {
-    for (auto* rule : {&rules.rapid_join, &rules.rapid_next, &rules.ips_per_device}) rule->captcha = false;
+    for (auto* rule : {&rules.rapid_join, &rules.rapid_next, &rules.ips_per_device, &rules.shield_blur}) {
+      rule->captcha = false;
+    }
     rules.captcha_on_rate_limited = false;
   }
   return rules;

@@ -28,6 +28,7 @@ struct DeviceState {
   std::vector<std::int64_t> joins;  // times within rapid_join.window_ms, < rapid_join.count of them
   std::vector<std::int64_t> nexts;  // likewise for rapid_next
   std::vector<Seen> ips;            // at most ips_per_device.count
+  std::vector<Seen> shield_viewers;  // viewers whose shield hid its video, at most shield_blur.count
   std::int64_t last_ms = 0;
 };
 
@@ -127,6 +128,7 @@ std::string_view to_string(Rule rule) {
     case Rule::ips_per_device: return "ips_per_device";
     case Rule::distinct_reporters: return "distinct_reporters";
     case Rule::rate_limited: return "rate_limited";
+    case Rule::shield_blur: return "shield_blur";
   }
   return "unknown";
 }
@@ -226,6 +228,15 @@ class Locked {
     }
   }
 
+  void shield_blur(std::string_view device, std::string_view viewer, DetectorVerdict& v) {
+    DeviceState& d = touch_device(device);
+    int counted = 0;
+    if (record_distinct(d.shield_viewers, hash_of(viewer), c_.shield_blur, now_, counted)) {
+      trip(Rule::shield_blur, SubjectKind::device, device, counted, c_.shield_blur.captcha, device, v);
+      v.priority_review = true;
+    }
+  }
+
   void trip(Rule rule, SubjectKind kind, std::string_view subject, int count, bool captcha, std::string_view device,
             DetectorVerdict& v) {
     hits_[static_cast<std::size_t>(rule)].fetch_add(1, std::memory_order_relaxed);
@@ -316,7 +327,8 @@ class Locked {
 
   bool device_idle(const DeviceState& d) const {
     const std::int64_t longest =
-        std::max({c_.rapid_join.window_ms, c_.rapid_next.window_ms, c_.ips_per_device.window_ms});
+        std::max({c_.rapid_join.window_ms, c_.rapid_next.window_ms, c_.ips_per_device.window_ms,
+                  c_.shield_blur.window_ms});
     return now_ - d.last_ms >= longest;
   }
   bool offender_idle(const Offender& o) const {
@@ -378,6 +390,12 @@ DetectorVerdict MemoryAbuseDetector::on_report(std::string_view reported, std::s
                       [&](Locked& l, DetectorVerdict& v) { l.report(reported, reporter, v); });
 }
 
+DetectorVerdict MemoryAbuseDetector::on_shield_blur(std::string_view device, std::string_view viewer) {
+  if (device.empty() || viewer.empty() || device == viewer) return {};
+  return locked_event(*state_, config_, clock_, hits_,
+                      [&](Locked& l, DetectorVerdict& v) { l.shield_blur(device, viewer, v); });
+}
+
 void MemoryAbuseDetector::on_report_decided(std::string_view reporter, bool accepted) {
   if (reporter.empty()) return;
   std::lock_guard lock(state_->mu);
@@ -411,6 +429,7 @@ void MemoryAbuseDetector::captcha_solved(std::string_view device) {
     d->joins.clear();
     d->nexts.clear();
     d->ips.clear();
+    d->shield_viewers.clear();
   }
 }
 

@@ -18,6 +18,9 @@
 //   ips_per_device           N distinct IPs seen for one device key
 //   distinct_reporters       reports from reporters whose weights add up to N
 //   rate_limited             a rate limit refused this device or IP
+//   shield_blur              N distinct viewers' safety shields hid one device's
+//                            video (a weak signal: a CAPTCHA for the device and
+//                            a priority review of its reports, never a block)
 // A reporter whose reports moderators mostly reject counts for less.
 //
 // A CAPTCHA demanded again within `captcha.repeat_window_ms` of the last one
@@ -58,8 +61,9 @@ enum class Rule : std::uint8_t {
   ips_per_device,
   distinct_reporters,
   rate_limited,
+  shield_blur,
 };
-inline constexpr std::size_t kRuleCount = 6;
+inline constexpr std::size_t kRuleCount = 7;
 std::string_view to_string(Rule rule);
 
 enum class SubjectKind : std::uint8_t { device, ip };
@@ -77,6 +81,8 @@ struct AbuseConfig {
   ThresholdRule rapid_next{8, 60'000, true};
   ThresholdRule devices_per_ip{8, 600'000, true};
   ThresholdRule ips_per_device{5, 600'000, true};
+  // Distinct viewers whose on-device safety shield hid one device's video.
+  ThresholdRule shield_blur{3, 600'000, true};
 
   // A refused rate-limit check puts the key on the watch list.
   bool watch_rate_limited = true;
@@ -180,6 +186,10 @@ class AbuseDetector {
   virtual DetectorVerdict on_next(std::string_view device, std::string_view ip) = 0;
   // `reporter` reported `reported` (both device keys); may return auto_block.
   virtual DetectorVerdict on_report(std::string_view reported, std::string_view reporter) = 0;
+  // `viewer`'s safety shield hid `device`'s video (both device keys). When
+  // enough distinct viewers did within the window: a hit, a CAPTCHA for
+  // `device` (rule's captcha) and priority_review; never auto_block.
+  virtual DetectorVerdict on_shield_blur(std::string_view device, std::string_view viewer) = 0;
   // A moderator decided one of `reporter`'s reports.
   virtual void on_report_decided(std::string_view reporter, bool accepted) = 0;
   // A rate limit refused `key` (an IP for *_per_ip limits, else a device key).
@@ -216,6 +226,7 @@ class MemoryAbuseDetector final : public AbuseDetector {
   DetectorVerdict on_join(std::string_view device, std::string_view ip) override;
   DetectorVerdict on_next(std::string_view device, std::string_view ip) override;
   DetectorVerdict on_report(std::string_view reported, std::string_view reporter) override;
+  DetectorVerdict on_shield_blur(std::string_view device, std::string_view viewer) override;
   void on_report_decided(std::string_view reporter, bool accepted) override;
   DetectorVerdict on_rate_limited(Limit limit, std::string_view key) override;
   std::optional<std::int64_t> needs_captcha(std::string_view device) override;

@@ -1,5 +1,7 @@
 #include "app/live_stats.hpp"
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -33,6 +35,8 @@ http::LiveStats LiveStatsSource::live_stats() const {
   const double failed = static_cast<double>(m.ice_failed.value());
   if (ok + failed > 0) out.ice_success_rate = ok / (ok + failed);
   if (ok > 0) out.turn_share = static_cast<double>(m.ice_relay.value()) / ok;
+  out.shield_blurs = static_cast<std::int64_t>(m.shield_blurs.value());
+  if (ok > 0) out.shield_rate = std::min(1.0, static_cast<double>(m.shield_blurs.value()) / ok);
   return out;
 }
 

@@ -44,6 +44,8 @@ struct LiveStats {
   std::optional<double> p95_match_wait_ms;  // nullopt until a match was made
   std::optional<double> ice_success_rate;   // 0..1 over `ice_result` reports; nullopt until one came
   std::optional<double> turn_share;         // 0..1 of connected sessions with candidateType relay
+  std::optional<double> shield_rate;        // 0..1: shield_blur sessions per connected session
+  std::int64_t shield_blurs = 0;            // sessions a viewer's safety shield hid (this instance)
 };
 
 // The running server's live figures, supplied by the composition root that

@@ -41,6 +41,9 @@ json::object report(const store::ReportSummary& s) {
   o["distinctReporters"] = s.distinct_reporters;
   o["priorBlocks"] = s.prior_blocks;
   o["priority"] = r.priority;
+  o["shield"] = r.shield ? json::value(json::object{{"verdict", r.shield->verdict},
+                                                    {"score", static_cast<double>(r.shield->score_permille) / 1000.0}})
+                         : json::value(nullptr);
   return o;
 }
 
@@ -127,6 +130,8 @@ json::object stats(const LiveStats& live, const moderation::ModerationCounts& co
   o["p95MatchWaitMs"] = double_or_null(live.p95_match_wait_ms);
   o["iceSuccessRate"] = double_or_null(live.ice_success_rate);
   o["turnShare"] = double_or_null(live.turn_share);
+  o["shieldRate"] = double_or_null(live.shield_rate);
+  o["shieldBlurs"] = live.shield_blurs;
   o["moderation"] = json::object{{"pendingReports", counts.pending_reports},
                                  {"openAppeals", counts.open_appeals},
                                  {"activeBlocks", counts.active_blocks}};

@@ -30,6 +30,18 @@ Response post_report(const Call& c) {
   rr.reason = f.text("reason", true).value_or("");
   rr.comment = f.text("comment").value_or("");
   if (!f.ok()) return bad_request(f.error());
+  // shield: null, or {verdict, score 0..1} as in the WebSocket `report` (the verdict is checked by the service).
+  const json::object& o = std::get<json::object>(body);
+  if (const json::value* sv = o.if_contains("shield"); sv != nullptr && !sv->is_null()) {
+    const json::object* so = sv->if_object();
+    const json::value* verdict = so ? so->if_contains("verdict") : nullptr;
+    const json::value* score = so ? so->if_contains("score") : nullptr;
+    const double s = score != nullptr && score->is_number() ? score->to_number<double>() : -1.0;
+    if (verdict == nullptr || !verdict->is_string() || !(s >= 0.0 && s <= 1.0)) {
+      return bad_request("shield must be null or {verdict: nudity|suggestive, score: 0..1}");
+    }
+    rr.shield = store::ShieldMark{std::string(verdict->get_string()), static_cast<int>(s * 1000.0 + 0.5)};
+  }
   if (c.deps.report_gate) {
     if (auto refused = c.deps.report_gate(r.claims->did)) return failure_response(*refused);
   }

@@ -20,6 +20,10 @@ Outcome<std::int64_t> ModerationService::submit_report(const ReportInput& in) {
     return fail(ErrorCode::bad_request, "reason must be one of nudity, harassment, spam, underage, violence, other");
   }
   if (auto f = check_text(in.comment, kMaxComment, "comment")) return *f;
+  if (in.shield && ((in.shield->verdict != "nudity" && in.shield->verdict != "suggestive") ||
+                    in.shield->score_permille < 0 || in.shield->score_permille > 1000)) {
+    return fail(ErrorCode::bad_request, "shield must be {verdict: nudity|suggestive, score: 0..1}");
+  }
   if (in.reporter.user_id.empty() || in.reported.user_id.empty()) {
     return fail(ErrorCode::bad_request, "reporter and reported user are required");
   }
@@ -35,6 +39,7 @@ Outcome<std::int64_t> ModerationService::submit_report(const ReportInput& in) {
   n.reported.ip = stored_ip(in.reported.ip);
   n.session_started_at = in.session_started_at;
   n.session_ended_at = in.session_ended_at;
+  n.shield = in.shield;
   n.session_length_ms = std::max<std::int64_t>(0, in.session_ended_at.value_or(now) - in.session_started_at);
 
   auto id = commit_audited(db_, "report", [&]() -> Outcome<Audited<std::int64_t>> {
@@ -82,6 +87,7 @@ Outcome<std::int64_t> ModerationService::report_session(const SessionDirectory& 
   in.reported = rec->peer;
   in.session_started_at = rec->started_at;
   in.session_ended_at = rec->ended_at;
+  in.shield = request.shield;
   return submit_report(in);
 }
 

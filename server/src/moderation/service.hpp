@@ -95,6 +95,7 @@ struct ReportInput {
   store::Party reported;
   std::int64_t session_started_at = 0;           // unix ms
   std::optional<std::int64_t> session_ended_at;  // unix ms; nullopt while running
+  std::optional<store::ShieldMark> shield;       // the reporter's shield verdict, if any
 };
 
 // The `report` message's fields (WebSocket and POST /api/v1/reports alike).
@@ -102,6 +103,7 @@ struct ReportRequest {
   std::string session_id;
   std::string reason;
   std::string comment;
+  std::optional<store::ShieldMark> shield = {};
 };
 
 struct AcceptReport {

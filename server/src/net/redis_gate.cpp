@@ -111,6 +111,7 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
       case abuse::Rule::ips_per_device: return rules().ips_per_device.captcha;
       case abuse::Rule::rate_limited: return rules().captcha_on_rate_limited;
       case abuse::Rule::distinct_reporters: return false;
+      case abuse::Rule::shield_blur: return rules().shield_blur.captcha;
     }
     return false;
   }
@@ -268,6 +269,34 @@ void RedisGate::matchmaking(signaling::MatchCommand command, std::string_view de
   if (!sent) {
     self->fell_back("matchmaking", nullptr);
     self->deps.fallback.matchmaking(command, device, ip, std::move(done));
+  }
+}
+
+void RedisGate::shield_blur(std::string_view device, std::string_view viewer,
+                            std::function<void(signaling::ShieldSignal)> done) {
+  auto self = impl_;
+  if (device.empty() || viewer.empty() || device == viewer) {
+    done({});
+    return;
+  }
+  // The watched device's distinct viewers, in its slot (abuse.lua op shield).
+  const bool sent = self->eval(
+      self->abuse_script, ss::abuse_shield(self->deps.settings, device, viewer, self->now()),
+      [self, device = std::string(device), done](const redis::Reply& r) {
+        auto strings = strings_of(r);
+        auto reply = strings ? ss::parse_connect(*strings, device) : std::nullopt;
+        signaling::ShieldSignal out;
+        if (reply) {
+          for (const auto& hit : reply->hits) {
+            self->record(hit, self->rule_captcha(hit.rule), reply->difficulty);
+            if (hit.rule == abuse::Rule::shield_blur) out = {true, hit.count};
+          }
+        }
+        done(out);
+      });
+  if (!sent) {
+    self->fell_back("shield_blur", nullptr);
+    self->deps.fallback.shield_blur(device, viewer, std::move(done));
   }
 }
 

@@ -57,6 +57,8 @@ class RedisGate final : public signaling::AdmissionGate {
   void check(abuse::Limit limit, std::string_view key, Done done) override;
   void matchmaking(signaling::MatchCommand command, std::string_view device, std::string_view ip, Done done) override;
   void connected(std::string_view device, std::string_view ip) override;
+  void shield_blur(std::string_view device, std::string_view viewer,
+                   std::function<void(signaling::ShieldSignal)> done) override;
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(signaling::CaptchaVerdict)> done) override;
 

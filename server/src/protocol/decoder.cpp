@@ -304,6 +304,37 @@ RelayMsg decode_ice(FieldReader& r) {
   return m;
 }
 
+// report.shield: absent or null, or {"verdict": "nudity"|"suggestive", "score": 0..1}.
+// Other keys inside are ignored, like unknown fields anywhere.
+std::optional<ShieldMeta> read_shield(FieldReader& r) {
+  const json::value* v = r.optional("shield");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  const json::object* o = v->if_object();
+  if (o == nullptr) {
+    r.fail_field("shield", "must be an object {\"verdict\", \"score\"} or null");
+    return std::nullopt;
+  }
+  const json::value* verdict = o->if_contains("verdict");
+  const json::string* name = verdict ? verdict->if_string() : nullptr;
+  std::optional<ShieldVerdict> kind = name ? shield_verdict_from_string(*name) : std::nullopt;
+  if (!kind) {
+    r.fail_field("shield.verdict", "must be one of nudity, suggestive");
+    return std::nullopt;
+  }
+  const json::value* score = o->if_contains("score");
+  // Integers 0 and 1 are numbers too; strings, booleans and NaN-like values are not.
+  const double s = score == nullptr                ? -1
+                   : score->is_double()            ? score->get_double()
+                   : score->is_int64()             ? static_cast<double>(score->get_int64())
+                   : score->is_uint64()            ? static_cast<double>(score->get_uint64())
+                                                   : -1;
+  if (!(s >= 0.0 && s <= 1.0)) {
+    r.fail_field("shield.score", "must be a number from 0 to 1");
+    return std::nullopt;
+  }
+  return ShieldMeta{*kind, static_cast<int>(s * 1000.0 + 0.5)};
+}
+
 ReportMsg decode_report(FieldReader& r) {
   ReportMsg m{};
   m.session_id = r.session_id();
@@ -322,6 +353,7 @@ ReportMsg decode_report(FieldReader& r) {
     }
     m.comment = *comment;
   }
+  m.shield = read_shield(r);
   return m;
 }
 
@@ -446,6 +478,7 @@ std::variant<ClientMessage, DecodeError> Decoder::Impl::decode(std::string_view 
     case ClientType::report: msg.body = decode_report(r); break;
     case ClientType::ice_result: msg.body = decode_ice_result(r); break;
     case ClientType::captcha: msg.body = decode_captcha(r, captcha_json); break;
+    case ClientType::shield_blur: msg.body = ShieldBlurMsg{r.session_id()}; break;
   }
   if (r.failed()) {
     Failure f = r.take_failure();

@@ -15,6 +15,7 @@ std::string_view to_string(ClientType t) {
     case ClientType::report: return "report";
     case ClientType::ice_result: return "ice_result";
     case ClientType::captcha: return "captcha";
+    case ClientType::shield_blur: return "shield_blur";
   }
   return "unknown";
 }
@@ -41,6 +42,14 @@ std::string_view to_string(CandidateType t) {
   return "host";
 }
 
+std::string_view to_string(ShieldVerdict v) {
+  switch (v) {
+    case ShieldVerdict::nudity: return "nudity";
+    case ShieldVerdict::suggestive: return "suggestive";
+  }
+  return "nudity";
+}
+
 namespace {
 
 // Linear scan over an enum's few values: the lists are short and this keeps a
@@ -56,11 +65,13 @@ std::optional<Enum> from_wire(std::string_view s, const Enum (&all)[N]) {
 constexpr ClientType kClientTypes[] = {
     ClientType::hello, ClientType::join,  ClientType::offer,  ClientType::answer,     ClientType::ice,
     ClientType::next,  ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha,
+    ClientType::shield_blur,
 };
 constexpr ReportReason kReportReasons[] = {
     ReportReason::nudity,   ReportReason::harassment, ReportReason::spam,
     ReportReason::underage, ReportReason::violence,   ReportReason::other,
 };
+constexpr ShieldVerdict kShieldVerdicts[] = {ShieldVerdict::nudity, ShieldVerdict::suggestive};
 constexpr CandidateType kCandidateTypes[] = {CandidateType::host, CandidateType::srflx, CandidateType::prflx,
                                              CandidateType::relay};
 
@@ -69,5 +80,6 @@ constexpr CandidateType kCandidateTypes[] = {CandidateType::host, CandidateType:
 std::optional<ClientType> client_type_from_string(std::string_view s) { return from_wire(s, kClientTypes); }
 std::optional<ReportReason> report_reason_from_string(std::string_view s) { return from_wire(s, kReportReasons); }
 std::optional<CandidateType> candidate_type_from_string(std::string_view s) { return from_wire(s, kCandidateTypes); }
+std::optional<ShieldVerdict> shield_verdict_from_string(std::string_view s) { return from_wire(s, kShieldVerdicts); }
 
 }  // namespace serendip::protocol

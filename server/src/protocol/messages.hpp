@@ -27,7 +27,19 @@ struct Limits {
   std::size_t max_session_id_bytes = 64;  // sessionId of offer/answer/ice/report/ice_result
 };
 
-enum class ClientType : std::uint8_t { hello, join, offer, answer, ice, next, leave, report, ice_result, captcha };
+enum class ClientType : std::uint8_t {
+  hello,
+  join,
+  offer,
+  answer,
+  ice,
+  next,
+  leave,
+  report,
+  ice_result,
+  captcha,
+  shield_blur,
+};
 std::string_view to_string(ClientType t);
 std::optional<ClientType> client_type_from_string(std::string_view s);  // exact wire name
 
@@ -52,16 +64,31 @@ struct RelayMsg {
 };
 struct NextMsg {};
 struct LeaveMsg {};
+// The reporter's safety shield verdict on the peer's video (metadata only:
+// the classifier runs in the reporter's browser; no image is ever sent).
+enum class ShieldVerdict : std::uint8_t { nudity, suggestive };
+std::string_view to_string(ShieldVerdict v);
+std::optional<ShieldVerdict> shield_verdict_from_string(std::string_view s);
+struct ShieldMeta {
+  ShieldVerdict verdict;
+  int score_permille = 0;  // the classifier's score, 0..1000 (the wire's 0..1, rounded)
+};
 struct ReportMsg {
   std::string_view session_id;
   ReportReason reason;
   std::string_view comment;  // may be empty
+  std::optional<ShieldMeta> shield;
 };
 struct IceResultMsg {
   std::string_view session_id;
   bool connected = false;
   std::optional<CandidateType> candidate_type;
   std::optional<std::int64_t> time_to_connect_ms;
+};
+// The sender's safety shield hid the stranger's video in this session (no
+// image, no score: a weak signal for the abuse detector).
+struct ShieldBlurMsg {
+  std::string_view session_id;
 };
 struct CaptchaMsg {
   std::string_view payload;  // as sent (a string, or an object re-serialized)
@@ -70,7 +97,8 @@ struct CaptchaMsg {
 struct ClientMessage {
   ClientType type;
   std::optional<std::int64_t> id;  // echoed as "re" in the direct reply
-  std::variant<HelloMsg, JoinMsg, RelayMsg, NextMsg, LeaveMsg, ReportMsg, IceResultMsg, CaptchaMsg> body;
+  std::variant<HelloMsg, JoinMsg, RelayMsg, NextMsg, LeaveMsg, ReportMsg, IceResultMsg, CaptchaMsg, ShieldBlurMsg>
+      body;
 };
 
 struct DecodeError {

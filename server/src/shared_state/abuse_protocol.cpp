@@ -26,7 +26,8 @@ std::string tagged(std::string_view prefix, SubjectKind kind, std::string_view s
 // The state of a subject lives as long as the longest window that reads it.
 std::int64_t state_ttl_ms(const abuse::AbuseConfig& r) {
   return std::max({r.rapid_join.window_ms, r.rapid_next.window_ms, r.devices_per_ip.window_ms,
-                   r.ips_per_device.window_ms, r.captcha.repeat_window_ms, std::int64_t{1000}});
+                   r.ips_per_device.window_ms, r.shield_blur.window_ms, r.captcha.repeat_window_ms,
+                   std::int64_t{1000}});
 }
 
 ScriptCall abuse_call(const AbuseSettings& s, SubjectKind kind, std::string_view subject, std::string_view op,
@@ -84,7 +85,8 @@ bool parse_hits(const std::vector<std::string>& v, std::size_t from, std::string
 
 constexpr std::array<Rule, abuse::kRuleCount> kRules{Rule::rapid_join,         Rule::rapid_next,
                                                      Rule::devices_per_ip,     Rule::ips_per_device,
-                                                     Rule::distinct_reporters, Rule::rate_limited};
+                                                     Rule::distinct_reporters, Rule::rate_limited,
+                                                     Rule::shield_blur};
 
 std::vector<std::string> watch_head(const abuse::AbuseConfig& rules, std::string_view op, std::int64_t now_ms) {
   return {std::string(op), num(now_ms), num(std::max<std::int64_t>(1, rules.watch_ttl_ms)),
@@ -135,6 +137,13 @@ ScriptCall abuse_connect(const AbuseSettings& s, std::string_view device, std::s
   std::vector<std::string> args{std::string(ip)};
   rule_args(s, s.rules.ips_per_device, args);
   return abuse_call(s, SubjectKind::device, device, "connect", now_ms, std::move(args));
+}
+
+ScriptCall abuse_shield(const AbuseSettings& s, std::string_view device, std::string_view viewer,
+                        std::int64_t now_ms) {
+  std::vector<std::string> args{std::string(viewer)};
+  rule_args(s, s.rules.shield_blur, args);
+  return abuse_call(s, SubjectKind::device, device, "shield", now_ms, std::move(args));
 }
 
 ScriptCall abuse_seen(const AbuseSettings& s, std::string_view ip, std::string_view device, std::int64_t now_ms) {

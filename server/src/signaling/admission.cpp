@@ -65,4 +65,14 @@ CaptchaVerdict LocalGate::solve_captcha(std::string_view device, std::string_vie
   return {status, detector_.needs_captcha(device)};
 }
 
+ShieldSignal LocalGate::shield_blur(std::string_view device, std::string_view viewer) {
+  ShieldSignal out;
+  for (const abuse::RuleHit& hit : detector_.on_shield_blur(device, viewer).hits) {
+    if (hit.rule != abuse::Rule::shield_blur) continue;
+    out.fired = true;
+    out.viewers = hit.count;
+  }
+  return out;
+}
+
 }  // namespace serendip::signaling

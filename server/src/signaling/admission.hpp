@@ -40,6 +40,12 @@ using Admission = std::optional<Refusal>;
 
 enum class MatchCommand : std::uint8_t { join, next };
 
+// What one shield_blur did to the abuse detector's shield_blur rule.
+struct ShieldSignal {
+  bool fired = false;  // enough distinct viewers: the device owes a CAPTCHA (if the rule asks one); review first
+  int viewers = 0;     // distinct viewers counted when it fired
+};
+
 // A CAPTCHA answer as the gate judged it.
 struct CaptchaVerdict {
   abuse::AltchaStatus status = abuse::AltchaStatus::malformed;
@@ -63,6 +69,8 @@ class AdmissionGate {
   virtual void matchmaking(MatchCommand command, std::string_view device, std::string_view ip, Done done) = 0;
   // An authenticated socket (feeds the devices-per-IP / IPs-per-device rules).
   virtual void connected(std::string_view device, std::string_view ip) = 0;
+  // `viewer`'s safety shield hid `device`'s video (a weak signal, no image).
+  virtual void shield_blur(std::string_view device, std::string_view viewer, std::function<void(ShieldSignal)> done) = 0;
   // `payload`, the device's answer to a challenge: once accepted (on any
   // instance) a challenge is spent; ok lifts the device's CAPTCHA debt.
   virtual void solve_captcha(std::string_view device, std::string_view payload,
@@ -88,6 +96,10 @@ class LocalGate final : public AdmissionGate {
     done(matchmaking(command, device, ip));
   }
   void connected(std::string_view device, std::string_view ip) override { (void)detector_.on_connect(device, ip); }
+  ShieldSignal shield_blur(std::string_view device, std::string_view viewer);
+  void shield_blur(std::string_view device, std::string_view viewer, std::function<void(ShieldSignal)> done) override {
+    done(shield_blur(device, viewer));
+  }
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(CaptchaVerdict)> done) override {
     done(solve_captcha(device, payload));

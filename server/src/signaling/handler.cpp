@@ -73,6 +73,7 @@ void Handler::handle(const protocol::ClientMessage& msg, std::string_view frame)
     case ClientType::ice: relay(std::get<protocol::RelayMsg>(msg.body).session_id, frame, msg.id); return;
     case ClientType::ice_result: ice_result(std::get<protocol::IceResultMsg>(msg.body), msg.id); return;
     case ClientType::report: report(std::get<protocol::ReportMsg>(msg.body), msg.id); return;
+    case ClientType::shield_blur: shield_blur(std::get<protocol::ShieldBlurMsg>(msg.body).session_id, msg.id); return;
     case ClientType::captcha: captcha(std::get<protocol::CaptchaMsg>(msg.body).payload, msg.id); return;
   }
 }
@@ -173,6 +174,27 @@ void Handler::ice_result(const protocol::IceResultMsg& r, std::optional<std::int
   if (r.time_to_connect_ms) m.ice_time_to_connect_seconds.observe(static_cast<double>(*r.time_to_connect_ms) / 1000.0);
 }
 
+void Handler::shield_blur(std::string_view session_id, std::optional<std::int64_t> re) {
+  const bool known = (!session_id_.empty() && session_id == session_id_) ||
+                     (!last_session_id_.empty() && session_id == last_session_id_);
+  if (!known) {
+    send_error(ErrorCode::not_in_session, "unknown session", re);
+    return;
+  }
+  // At most one per session: the rate limit that matters, as a viewer sees a stranger once.
+  if (shield_told_) return;
+  shield_told_ = true;
+  services_.metrics.shield_blurs.inc();
+  std::optional<std::string> peer = services_.moderation.peer_device(session_id, user_id_);
+  if (!peer || device_key_.empty()) return;
+  services_.gate.shield_blur(*peer, device_key_, after([this, peer = *peer](ShieldSignal signal) {
+                               if (!signal.fired) return;
+                               services_.metrics.shield_flags.inc();
+                               port_.offload([&moderation = services_.moderation, peer] { moderation.shield_flagged(peer); },
+                                             [] {});
+                             }));
+}
+
 void Handler::report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re) {
   // The session record says who the peer was; the client never names anyone.
   if (!services_.moderation.knows_session(msg.session_id, user_id_)) {
@@ -182,6 +204,10 @@ void Handler::report(const protocol::ReportMsg& msg, std::optional<std::int64_t>
   ReportJob job{user_id_, client_ip_,
                 moderation::ReportRequest{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                           std::string(msg.comment)}};
+  if (msg.shield) {
+    job.request.shield = store::ShieldMark{std::string(protocol::to_string(msg.shield->verdict)),
+                                           msg.shield->score_permille};
+  }
   services_.gate.check(abuse::Limit::report_per_device, device_key_,
                        after([this, job = std::move(job), re](Admission refused) mutable {
                          if (refused) {
@@ -257,6 +283,7 @@ bool Handler::on_matched(const core::MatchedEvent& e) {
   session_id_ = e.session_id;
   last_session_id_ = e.session_id;
   ice_reported_ = false;
+  shield_told_ = false;
   port_.send(protocol::encode_matched(e));
   return true;
 }

@@ -18,6 +18,9 @@
 //   ice_result     counted once per session (also just after it ended)
 //   report         not_in_session for a session the user was not in;
 //                  rate_limited; else stored durably, then report_ack
+//   shield_blur    once per session (also just after it ended), else ignored;
+//                  feeds the detector's shield_blur rule (several viewers: a
+//                  CAPTCHA for the peer's device and its reports reviewed first)
 //   captcha        captcha_ok, or error captcha_required and a new challenge
 //   every frame    the message budget: rate_limited errors, close 1008 when
 //                  flooding; binary frames -> bad_request (4001 before hello)
@@ -104,6 +107,7 @@ class Handler {
   void report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re);
   void report_filed(const moderation::Outcome<std::int64_t>& result, std::optional<std::int64_t> re);
   void captcha(std::string_view payload, std::optional<std::int64_t> re);
+  void shield_blur(std::string_view session_id, std::optional<std::int64_t> re);
   // True (and the connection is on its way out) when the IP or device is blocked.
   bool refuse_if_blocked();
   // Answers a refused join/next/report: a CAPTCHA when one is asked and
@@ -143,6 +147,7 @@ class Handler {
   std::string session_id_;       // empty: none
   std::string last_session_id_;  // ice_result may arrive just after the session ended
   bool ice_reported_ = false;    // one ice_result counted per session
+  bool shield_told_ = false;     // one shield_blur counted per session
 };
 
 }  // namespace serendip::signaling

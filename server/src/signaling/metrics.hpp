@@ -28,7 +28,11 @@ struct SignalingMetrics {
         captchas_issued(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "issued"}})),
         captchas_solved(r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "solved"}})),
         captchas_rejected(
-            r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "rejected"}})) {}
+            r.counter("serendip_captcha_total", "CAPTCHA challenges by outcome", {{"outcome", "rejected"}})),
+        shield_blurs(r.counter("serendip_shield_blurs_total",
+                               "Sessions in which a viewer's safety shield hid the stranger's video (shield_blur)")),
+        shield_flags(r.counter("serendip_shield_flags_total",
+                               "shield_blur rule hits: enough distinct viewers' shields hid one device")) {}
 
   obs::Counter& relayed;
   obs::Counter& client_errors;
@@ -43,6 +47,8 @@ struct SignalingMetrics {
   obs::Counter& captchas_issued;
   obs::Counter& captchas_solved;
   obs::Counter& captchas_rejected;
+  obs::Counter& shield_blurs;
+  obs::Counter& shield_flags;
 };
 
 }  // namespace serendip::signaling

@@ -73,6 +73,11 @@ class Moderation {
   virtual bool knows_session(std::string_view session_id, std::string_view user_id) const = 0;
   // Stores the report durably; blocks (a database commit): call it through Port::offload.
   virtual moderation::Outcome<std::int64_t> file_report(const ReportJob& job) = 0;
+  // The device key of `user_id`'s peer in `session_id` (as knows_session), if known.
+  virtual std::optional<std::string> peer_device(std::string_view session_id, std::string_view user_id) const = 0;
+  // Several viewers' shields hid `device`: its pending reports go first in the
+  // queue. Blocks (a database commit): call it through Port::offload.
+  virtual void shield_flagged(const std::string& device) = 0;
 };
 
 // Moderation over the ModerationService and the recent-sessions directory.
@@ -90,6 +95,15 @@ class ModerationDesk final : public Moderation {
   moderation::Outcome<std::int64_t> file_report(const ReportJob& job) override {
     // The service's block listener keeps the pair apart and feeds the abuse detector.
     return service_.report_session(sessions_, job.reporter_user_id, job.reporter_ip, job.request);
+  }
+  std::optional<std::string> peer_device(std::string_view session_id, std::string_view user_id) const override {
+    auto rec = sessions_.find_for_report(session_id, user_id);
+    if (!rec || rec->peer.device_key.empty()) return std::nullopt;
+    return rec->peer.device_key;
+  }
+  void shield_flagged(const std::string& device) override {
+    (void)service_.prioritize_reports_against(moderation::Actor::system_actor("auto"), device,
+                                              "several viewers' safety shields hid this device's video");
   }
 
  private:

@@ -31,6 +31,13 @@ struct ReporterTally {
 std::string_view to_string(ReportStatus s);
 std::optional<ReportStatus> parse_report_status(std::string_view s);
 
+// What the reporter's safety shield (on-device classifier) said about the
+// reported video: a label and a score, never an image.
+struct ShieldMark {
+  std::string verdict;     // nudity | suggestive
+  int score_permille = 0;  // 0..1000
+};
+
 struct NewReport {
   std::int64_t created_at = 0;
   std::string session_id;
@@ -41,6 +48,7 @@ struct NewReport {
   std::int64_t session_started_at = 0;
   std::optional<std::int64_t> session_ended_at;  // nullopt while the session was still running
   std::int64_t session_length_ms = 0;
+  std::optional<ShieldMark> shield;  // set when the reporter's shield had flagged the video
 };
 
 struct Report : NewReport {

@@ -7,6 +7,7 @@ constexpr const char* kSelect =
     "SELECT r.id, r.created_at, r.session_id, r.reason, r.comment, r.reporter_user_id, r.reporter_device_key, "
     "r.reporter_ip, r.reported_user_id, r.reported_device_key, r.reported_ip, r.session_started_at, "
     "r.session_ended_at, r.session_length_ms, r.status, r.decided_by, r.decided_at, r.decision_note, r.priority, "
+    "r.shield_verdict, r.shield_score, "
     // Distinct reporters of the reported device (of its IP when the device is unknown).
     "(SELECT COUNT(DISTINCT COALESCE(x.reporter_device_key, x.reporter_user_id)) FROM reports x "
     " WHERE (r.reported_device_key IS NOT NULL AND x.reported_device_key = r.reported_device_key) "
@@ -17,11 +18,15 @@ constexpr const char* kSelect =
     "FROM reports r";
 
 // Queue order: pending priority reports, other pending ones, decided ones;
-// oldest first within each. rank_of is the same in C++ (for the cursor).
-constexpr const char* kRank = "(CASE WHEN r.status <> 'pending' THEN 2 WHEN r.priority <> 0 THEN 0 ELSE 1 END)";
+// among pending reports of the same priority, those the reporter's safety
+// shield flagged come first; oldest first within each. rank_of is the same in
+// C++ (for the cursor).
+constexpr const char* kRank =
+    "(CASE WHEN r.status <> 'pending' THEN 4 ELSE (CASE WHEN r.priority <> 0 THEN 0 ELSE 2 END) + "
+    "(CASE WHEN r.shield_verdict IS NULL THEN 1 ELSE 0 END) END)";
 std::int64_t rank_of(const Report& r) {
-  if (r.status != ReportStatus::pending) return 2;
-  return r.priority ? 0 : 1;
+  if (r.status != ReportStatus::pending) return 4;
+  return (r.priority ? 0 : 2) + (r.shield ? 0 : 1);
 }
 
 ReportSummary summary_from_row(const sql::Row& row) {
@@ -42,8 +47,11 @@ ReportSummary summary_from_row(const sql::Row& row) {
   r.decided_at = row.opt_i64(16);
   r.decision_note = row.text(17);
   r.priority = row.i64(18) != 0;
-  s.distinct_reporters = row.i64(19);
-  s.prior_blocks = row.i64(20);
+  if (std::optional<std::int64_t> score = row.opt_i64(20); score && !row.text(19).empty()) {
+    r.shield = ShieldMark{row.text(19), static_cast<int>(*score)};
+  }
+  s.distinct_reporters = row.i64(21);
+  s.prior_blocks = row.i64(22);
   return s;
 }
 
@@ -73,11 +81,13 @@ Result<std::int64_t> SqlReportStore::add(const NewReport& n) {
     auto r = c.query(
         "INSERT INTO reports (created_at, session_id, reason, comment, reporter_user_id, reporter_device_key, "
         "reporter_ip, reported_user_id, reported_device_key, reported_ip, session_started_at, session_ended_at, "
-        "session_length_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "session_length_ms, shield_verdict, shield_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         {n.created_at, n.session_id, n.reason, n.comment, n.reporter.user_id, sql::text_or_null(n.reporter.device_key),
          sql::text_or_null(n.reporter.ip), n.reported.user_id, sql::text_or_null(n.reported.device_key),
          sql::text_or_null(n.reported.ip), n.session_started_at, sql::int_or_null(n.session_ended_at),
-         n.session_length_ms});
+         n.session_length_ms, sql::text_or_null(n.shield ? n.shield->verdict : std::string()),
+         sql::int_or_null(n.shield ? std::optional<std::int64_t>(n.shield->score_permille) : std::nullopt)});
     if (!r) {
       if (r.error().kind == ErrorKind::conflict) return Error{ErrorKind::conflict, "session already reported"};
       return r.error();

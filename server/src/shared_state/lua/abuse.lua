@@ -7,6 +7,7 @@
 --              off    consecutive offences; offat: when the last one was (ms)
 --              j, n   times of recent joins / nexts: "t,t,..."
 --              ips    IPs of a device, devs: devices of an IP: "value@t,..."
+--              sv     viewers whose safety shield hid a device's video: "viewer@t,..."
 --   ARGV[1]  op, ARGV[2] now (unix ms), then the op's arguments:
 --   take    limit tokens per_ms burst cost captcha
 --           -> {1} | {0, retry_after_ms, difficulty (0: none)}
@@ -16,6 +17,8 @@
 --           |  {1, retry_after_ms, difficulty} rate limited
 --           |  {2, difficulty, rule, count, ...} a CAPTCHA first
 --   connect ip count window captcha           (a device: its distinct IPs)
+--           -> {difficulty (0: none), rule, count, ...}
+--   shield  viewer count window captcha       (a device: viewers whose shield hid it)
 --           -> {difficulty (0: none), rule, count, ...}
 --   seen    device count window               (an IP: its distinct devices)
 --           -> {count when the rule fired, else 0}
@@ -189,6 +192,16 @@ elseif op == 'connect' then
   end
   keep()
   return out
+elseif op == 'shield' then
+  -- A weak signal: a CAPTCHA at most (and the caller's priority review), never a block.
+  local out = {0}
+  local c = distinct_field('sv', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  if c > 0 then
+    out[2] = 'shield_blur'; out[3] = c
+    if ARGV[6] == '1' then out[1] = require_captcha() end
+  end
+  keep()
+  return out
 elseif op == 'seen' then
   local c = distinct_field('devs', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
   keep()
@@ -201,7 +214,7 @@ elseif op == 'owed' then
   return {tonumber(redis.call('HGET', ab, 'pend') or '0')}
 elseif op == 'solved' then
   -- The offence record stays (a repeat within the window is harder).
-  return {redis.call('HDEL', ab, 'pend', 'j', 'n', 'ips') > 0 and 1 or 0}
+  return {redis.call('HDEL', ab, 'pend', 'j', 'n', 'ips', 'sv') > 0 and 1 or 0}
 elseif op == 'dismiss' then
   return {redis.call('HDEL', ab, 'pend')}
 end

@@ -447,5 +447,65 @@ TEST(JudgeReporters, WeightsAddUpToTheThresholdAsOnReport) {
   EXPECT_DOUBLE_EQ(block->weight, 3.0);
 }
 
+TEST(AbuseDetector, SeveralViewersShieldsOnOneDeviceAskACaptchaAndAReviewNeverABlock) {
+  Fixture f;  // shield_blur: 3 distinct viewers within 10 minutes
+  // One viewer's shield firing again and again is one viewer.
+  for (int i = 0; i < 5; ++i) {
+    const DetectorVerdict v = f.det.on_shield_blur("flasher", dev(1));
+    EXPECT_TRUE(v.hits.empty());
+    EXPECT_FALSE(v.priority_review);
+    f.clock.advance(kSecond);
+  }
+  EXPECT_TRUE(f.det.on_shield_blur("flasher", dev(2)).hits.empty());
+  EXPECT_EQ(f.det.needs_captcha("flasher"), std::nullopt);
+  // A device is never its own viewer; nothing is counted for empty keys.
+  EXPECT_TRUE(f.det.on_shield_blur("flasher", "flasher").hits.empty());
+  EXPECT_TRUE(f.det.on_shield_blur("", dev(9)).hits.empty());
+
+  const DetectorVerdict v = f.det.on_shield_blur("flasher", dev(3));
+  ASSERT_EQ(v.hits.size(), 1u);
+  EXPECT_EQ(v.hits[0].rule, Rule::shield_blur);
+  EXPECT_EQ(v.hits[0].subject, "flasher");
+  EXPECT_EQ(v.hits[0].count, 3);
+  EXPECT_TRUE(v.priority_review);
+  EXPECT_TRUE(v.captcha_required);
+  EXPECT_FALSE(v.auto_block);  // a weak signal: never a block on its own
+  EXPECT_EQ(f.det.needs_captcha("flasher"), 50'000);
+  EXPECT_EQ(hits(f.det, Rule::shield_blur), 1u);
+  ASSERT_NE(find_entry(f.det.watch_list(), Rule::shield_blur, "flasher"), nullptr);
+  // The viewers are not penalised.
+  EXPECT_EQ(f.det.needs_captcha(dev(1)), std::nullopt);
+
+  // Solving the CAPTCHA starts the count over.
+  f.det.captcha_solved("flasher");
+  EXPECT_TRUE(f.det.on_shield_blur("flasher", dev(4)).hits.empty());
+}
+
+TEST(AbuseDetector, ShieldViewersOutsideTheWindowDoNotAddUp) {
+  Fixture f;
+  f.det.on_shield_blur("someone", dev(1));
+  f.clock.advance(6 * kMinute);
+  f.det.on_shield_blur("someone", dev(2));
+  f.clock.advance(5 * kMinute);  // the first viewer is 11 minutes old
+  EXPECT_TRUE(f.det.on_shield_blur("someone", dev(3)).hits.empty());
+  EXPECT_EQ(f.det.on_shield_blur("someone", dev(4)).hits.size(), 1u);  // 2, 3, 4 within 10 minutes
+}
+
+TEST(AbuseDetector, TheShieldRuleCanBeSwitchedOffAndKeepsNoCaptchaWhenAskedNot) {
+  AbuseConfig off;
+  off.shield_blur.count = 0;
+  Fixture f(off);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(f.det.on_shield_blur("x", dev(i)).hits.empty());
+  AbuseConfig review_only;
+  review_only.shield_blur.captcha = false;
+  Fixture g(review_only);
+  g.det.on_shield_blur("y", dev(1));
+  g.det.on_shield_blur("y", dev(2));
+  const DetectorVerdict v = g.det.on_shield_blur("y", dev(3));
+  EXPECT_TRUE(v.priority_review);
+  EXPECT_FALSE(v.captcha_required);
+  EXPECT_EQ(g.det.needs_captcha("y"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace serendip::abuse

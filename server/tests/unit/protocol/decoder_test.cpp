@@ -193,5 +193,39 @@ TEST(Decoder, SurvivesArbitraryInput) {
   EXPECT_EQ(ok(d.decode(R"({"type":"leave"})")).type, ClientType::leave);
 }
 
+TEST(Decoder, ReportShieldVerdictIsOptionalBoundedMetadata) {
+  Decoder d;
+  // Without the field, and with null: no shield.
+  EXPECT_FALSE(std::get<ReportMsg>(ok(d.decode(R"({"type":"report","sessionId":"s","reason":"nudity"})")).body).shield);
+  EXPECT_FALSE(
+      std::get<ReportMsg>(ok(d.decode(R"({"type":"report","sessionId":"s","reason":"nudity","shield":null})")).body)
+          .shield);
+  // A verdict and a score from 0 to 1, stored in thousandths; extra keys are ignored.
+  auto r = d.decode(
+      R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity","score":0.9346,"x":1}})");
+  const auto& m = std::get<ReportMsg>(ok(r).body);
+  ASSERT_TRUE(m.shield);
+  EXPECT_EQ(m.shield->verdict, ShieldVerdict::nudity);
+  EXPECT_EQ(m.shield->score_permille, 935);
+  auto one = d.decode(R"({"type":"report","sessionId":"s","reason":"other","shield":{"verdict":"suggestive","score":1}})");
+  EXPECT_EQ(std::get<ReportMsg>(ok(one).body).shield->score_permille, 1000);
+  EXPECT_EQ(std::get<ReportMsg>(ok(one).body).shield->verdict, ShieldVerdict::suggestive);
+
+  for (const char* bad : {
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":"nudity"})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"score":0.5}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"porn","score":0.5}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity"}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity","score":1.01}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity","score":-0.1}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity","score":"0.5"}})",
+           R"({"type":"report","sessionId":"s","reason":"nudity","shield":{"verdict":"nudity","score":[1]}})",
+       }) {
+    const DecodeError e = refused(d.decode(bad));
+    EXPECT_EQ(e.code, core::ErrorCode::bad_request) << bad;
+    EXPECT_NE(e.message.find("shield"), std::string::npos) << e.message;
+  }
+}
+
 }  // namespace
 }  // namespace serendip::protocol

@@ -205,6 +205,12 @@ class FakeModeration final : public Moderation {
     filed.push_back(job);
     return report_result;
   }
+  std::optional<std::string> peer_device(std::string_view session_id, std::string_view user_id) const override {
+    if (!knows_session(session_id, user_id)) return std::nullopt;
+    auto it = peers.find(std::string(session_id));
+    return it == peers.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void shield_flagged(const std::string& device) override { flagged.push_back(device); }
 
   // Blocks by IP or device key.
   std::map<std::string, moderation::BlockInfo> blocks;
@@ -214,6 +220,8 @@ class FakeModeration final : public Moderation {
 
   std::vector<std::pair<std::string, std::string>> block_checks;  // (ip, device key)
   std::vector<ReportJob> filed;
+  std::map<std::string, std::string> peers;  // session id -> the peer's device key
+  std::vector<std::string> flagged;          // shield_flagged devices
 };
 
 // ---- the admission gate
@@ -231,6 +239,10 @@ class DeferringGate final : public AdmissionGate {
     local_.matchmaking(command, device, ip, hand(std::move(done)));
   }
   void connected(std::string_view device, std::string_view ip) override { local_.connected(device, ip); }
+  void shield_blur(std::string_view device, std::string_view viewer,
+                   std::function<void(ShieldSignal)> done) override {
+    local_.shield_blur(device, viewer, hand(std::move(done)));
+  }
   void solve_captcha(std::string_view device, std::string_view payload,
                      std::function<void(CaptchaVerdict)> done) override {
     local_.solve_captcha(device, payload, hand(std::move(done)));

@@ -248,6 +248,43 @@ TEST_P(StoreTest, PriorityReportsJumpTheQueueUntilDecided) {
   EXPECT_TRUE(ok(db().reports().get(carol1)).report.priority);
 }
 
+TEST_P(StoreTest, ShieldFlaggedReportsComeFirstAmongEquals) {
+  const std::int64_t plain_old = ok(db().reports().add(report("s1", "a", "bob", kT0)));
+  NewReport flagged = report("s2", "b", "carol", kT0 + 10);
+  flagged.shield = ShieldMark{"nudity", 934};
+  const std::int64_t shield = ok(db().reports().add(flagged));
+  const std::int64_t plain_new = ok(db().reports().add(report("s3", "c", "dave", kT0 + 20)));
+  NewReport pri = report("s4", "d", "erin", kT0 + 30);
+  const std::int64_t priority = ok(db().reports().add(pri));
+  ok(db().reports().prioritize_reported_device("dev-erin"));
+
+  // Stored and read back as written; absent stays absent.
+  auto got = ok(db().reports().get(shield)).report;
+  ASSERT_TRUE(got.shield);
+  EXPECT_EQ(got.shield->verdict, "nudity");
+  EXPECT_EQ(got.shield->score_permille, 934);
+  EXPECT_FALSE(ok(db().reports().get(plain_old)).report.shield);
+
+  // Priority first; then, among the other pending ones, the shield-flagged one
+  // before older plain ones; one per page so the cursor carries the order.
+  std::vector<std::int64_t> order;
+  PageRequest page{1, ""};
+  for (int guard = 0; guard < 10; ++guard) {
+    auto p = ok(db().reports().queue({}, page));
+    for (const auto& s : p.items) order.push_back(s.report.id);
+    if (!p.next_cursor) break;
+    page.cursor = *p.next_cursor;
+  }
+  EXPECT_EQ(order, (std::vector<std::int64_t>{priority, shield, plain_old, plain_new}));
+
+  // Decided, it falls behind the pending ones like any other.
+  ok(db().reports().decide(shield, DecisionUpdate{ReportStatus::rejected, "mod", kT0 + 40, ""}));
+  auto q = ok(db().reports().queue({}, {}));
+  ASSERT_EQ(q.items.size(), 4u);
+  EXPECT_EQ(q.items[3].report.id, shield);
+  EXPECT_TRUE(q.items[3].report.shield);
+}
+
 TEST_P(StoreTest, QueueFilters) {
   ok(db().reports().add(report("s1", "a", "bob", kT0)));
   NewReport spam = report("s2", "b", "carol", kT0 + 10);
