@@ -24,6 +24,20 @@ export default defineConfig({
       },
     },
   },
+  // The safety shield's worker (features/shield): an ES module worker, so
+  // TensorFlow.js, the model and the WASM binaries split into chunks of their
+  // own, named shield-* (the service worker precaches them, see
+  // src/service-worker/vite-plugin.ts).
+  worker: {
+    format: 'es',
+    rolldownOptions: {
+      output: {
+        entryFileNames: 'assets/shield-[name]-[hash].js',
+        chunkFileNames: 'assets/shield-[name]-[hash].js',
+        assetFileNames: 'assets/shield-[name]-[hash][extname]',
+      },
+    },
+  },
   server: {
     proxy: {
       '/api': { target: server, changeOrigin: false },

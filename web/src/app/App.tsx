@@ -18,11 +18,13 @@ import { ReportDialog } from '../features/report/components/ReportDialog';
 import { ReportNotice } from '../features/report/components/ReportNotice';
 import { useReport } from '../features/report/use-report';
 import { SettingsDialog } from '../features/settings/components/SettingsDialog';
+import { ShieldOverlay } from '../features/shield/components/ShieldOverlay';
+import { useShield } from '../features/shield/use-shield';
 import { pickUiLanguage } from '../i18n';
 import { I18nProvider, useI18n } from '../i18n/i18n-context';
 import { sanitizeSettings, SETTINGS_KEY, type Settings } from '../lib/settings';
 import { createBrowserConnection } from '../lib/signaling/connection';
-import { ConnectionProvider } from '../lib/signaling/signaling-context';
+import { ConnectionProvider, useConnection } from '../lib/signaling/signaling-context';
 import { Header } from './Header';
 import { NoticeBox } from './NoticeBox';
 import { usePersistent } from './use-persistent';
@@ -72,6 +74,7 @@ function Serendip({
   const [prefs, updatePrefs] = usePersistent<MatchPreferences>(PREFERENCES_KEY, sanitize);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [reportOpen, setReportOpen] = useState(false);
+  const [reportFromShield, setReportFromShield] = useState(false);
 
   const call = useCall({
     preferences: () => ({ languages: prefs.languages, ...(prefs.interests.length ? { interests: prefs.interests } : {}) }),
@@ -83,6 +86,18 @@ function Serendip({
   const sessionId = state.status === 'connecting' || state.status === 'in-call' || state.status === 'ended' ? state.sessionId : null;
   const chat = useChat({ sessionKey: sessionId, send: call.sendToPeer, subscribe: call.onPeerMessage });
   const report = useReport();
+  const { client } = useConnection();
+  const video = state.status !== 'idle' && state.mode === 'video';
+  const shield = useShield({
+    enabled: settings.shield && video,
+    stream: video ? call.remoteStream : null,
+    sessionId: video ? sessionId : null,
+    onFirstHide: useCallback((id: string) => void client.send({ type: 'shield_blur', sessionId: id }), [client]),
+  });
+  const openReport = (fromShield: boolean) => {
+    setReportFromShield(fromShield);
+    setReportOpen(true);
+  };
 
   const onCallScreen = state.status !== 'idle';
   const captcha = state.status === 'searching' ? (state.captcha ?? null) : null;
@@ -125,8 +140,12 @@ function Serendip({
           call={call}
           header={header}
           blurRemote={settings.blurRemote}
+          shieldHidden={settings.shield && shield.hidden}
+          shieldLayer={
+            settings.shield && <ShieldOverlay state={shield.state} onNext={call.next} onReport={() => openReport(true)} onReveal={shield.reveal} />
+          }
           speakerId={settings.speakerId}
-          onReport={() => setReportOpen(true)}
+          onReport={() => openReport(false)}
           chat={
             <ChatPanel
               lines={chat.lines}
@@ -173,10 +192,11 @@ function Serendip({
       />
       <ReportDialog
         open={reportOpen}
+        initialReason={reportFromShield ? 'nudity' : ''}
         onClose={() => setReportOpen(false)}
         onSubmit={(reason, comment) => {
           setReportOpen(false);
-          if (sessionId) report.submit(sessionId, reason, comment);
+          if (sessionId) report.submit(sessionId, reason, comment, shield.meta() ?? undefined);
           call.next();
         }}
       />

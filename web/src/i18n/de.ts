@@ -151,6 +151,17 @@ export const de: Messages = {
   hideIpNoTurn: 'Dieser Server hat kein TURN-Relay, mit dieser Option kommen keine Anrufe zustande.',
   blurVideo: 'Video der Person unscharf, bis ich klicke',
   blurVideoHint: 'Jede neue Person beginnt unscharf.',
+  shield: 'Schutzschild',
+  shieldHint: 'Macht das Video der Person unscharf, wenn es nach Nacktheit aussieht. Läuft auf diesem Gerät: kein Bild verlässt es.',
+  shieldHiddenTitle: 'Von deinem Schutzschild verborgen',
+  shieldHiddenText: 'Dieses Video zeigt vielleicht Nacktheit, darum hat dein Gerät es unscharf gemacht. Nichts wurde gesendet.',
+  shieldChecking: 'Dein Schutzschild prüft das Video…',
+  shieldUnavailable: 'Der Schutzschild konnte auf diesem Gerät nicht starten, darum bleibt das Video unscharf.',
+  shieldReveal: 'Trotzdem zeigen',
+  shieldConfirmAdult: 'Ich bin 18 oder älter, Video zeigen',
+  shieldPrivacyTitle: 'So funktioniert der Schutzschild',
+  shieldPrivacyText:
+    'Etwa zweimal pro Sekunde prüft dein Browser eine kleine Kopie des Videos der anderen Person mit einem Bildklassifikator auf diesem Gerät (deine eigene Kamera wird nie geprüft). Bilder verlassen dein Gerät nie. Macht der Schild eine Person unscharf, erfährt der Server nur, dass es in dieser Sitzung geschah; eine Meldung trägt das Urteil und die Punktzahl des Schilds, nie ein Bild.',
   done: 'Fertig',
 
   mediaDenied: 'Der Zugriff auf Kamera und Mikrofon wurde blockiert. Erlaube ihn in den Website-Einstellungen und drück erneut Start, oder nutze Nur Text.',

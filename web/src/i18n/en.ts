@@ -163,6 +163,17 @@ export const en = {
   hideIpNoTurn: 'This server has no TURN relay configured, so calls will not connect with this option.',
   blurVideo: "Blur the stranger's video until I click",
   blurVideoHint: 'Each new stranger starts blurred.',
+  shield: 'Safety shield',
+  shieldHint: "Blurs the stranger's video when it looks like nudity. It runs on this device: no picture leaves it.",
+  shieldHiddenTitle: 'Hidden by your safety shield',
+  shieldHiddenText: 'This video may show nudity, so your device blurred it. Nothing was sent anywhere.',
+  shieldChecking: 'Your safety shield is checking the video…',
+  shieldUnavailable: 'The safety shield could not start on this device, so the video stays blurred.',
+  shieldReveal: 'Show anyway',
+  shieldConfirmAdult: 'I am 18 or older, show the video',
+  shieldPrivacyTitle: 'How the safety shield works',
+  shieldPrivacyText:
+    "About twice a second your browser looks at a small copy of the stranger's video with an image classifier that runs on this device (your own camera is never checked). Pictures never leave your device. When the shield blurs a stranger, the server is told only that it happened in that session; a report you send carries the shield's label and score, never an image.",
   done: 'Done',
 
   // errors and notices

@@ -151,6 +151,17 @@ export const es: Messages = {
   hideIpNoTurn: 'Este servidor no tiene relé TURN, así que las llamadas no conectarán con esta opción.',
   blurVideo: 'Difuminar el vídeo de la otra persona hasta que haga clic',
   blurVideoHint: 'Cada persona nueva empieza difuminada.',
+  shield: 'Escudo de seguridad',
+  shieldHint: 'Difumina el vídeo de la otra persona cuando parece mostrar desnudos. Funciona en este dispositivo: ninguna imagen sale de él.',
+  shieldHiddenTitle: 'Oculto por tu escudo de seguridad',
+  shieldHiddenText: 'Este vídeo puede mostrar desnudos, así que tu dispositivo lo difuminó. No se envió nada.',
+  shieldChecking: 'Tu escudo de seguridad está revisando el vídeo…',
+  shieldUnavailable: 'El escudo de seguridad no pudo iniciarse en este dispositivo, así que el vídeo sigue difuminado.',
+  shieldReveal: 'Mostrar de todos modos',
+  shieldConfirmAdult: 'Tengo 18 años o más, mostrar el vídeo',
+  shieldPrivacyTitle: 'Cómo funciona el escudo de seguridad',
+  shieldPrivacyText:
+    'Unas dos veces por segundo tu navegador examina una copia pequeña del vídeo de la otra persona con un clasificador de imágenes que funciona en este dispositivo (tu propia cámara nunca se examina). Las imágenes nunca salen de tu dispositivo. Cuando el escudo difumina a alguien, el servidor solo sabe que ocurrió en esa sesión; una denuncia lleva la etiqueta y la puntuación del escudo, nunca una imagen.',
   done: 'Listo',
 
   mediaDenied: 'Se bloqueó el acceso a la cámara y al micrófono. Permítelo en los ajustes del sitio y pulsa Empezar otra vez, o usa Solo texto.',

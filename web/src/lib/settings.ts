@@ -8,6 +8,7 @@ export interface Settings {
   speakerId: string | null;
   relayOnly: boolean; // "Hide my IP address": iceTransportPolicy 'relay'
   blurRemote: boolean; // blur each new stranger until clicked
+  shield: boolean; // the on-device safety shield (features/shield), on unless turned off
 }
 
 export const SETTINGS_KEY = 'serendip.settings';
@@ -19,6 +20,7 @@ export const defaultSettings: Settings = {
   speakerId: null,
   relayOnly: false,
   blurRemote: false,
+  shield: true,
 };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length < 256 ? v : null);
@@ -32,5 +34,6 @@ export function sanitizeSettings(raw: unknown): Settings {
     speakerId: str(r.speakerId),
     relayOnly: r.relayOnly === true,
     blurRemote: r.blurRemote === true,
+    shield: r.shield !== false,
   };
 }

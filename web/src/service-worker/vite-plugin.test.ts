@@ -48,6 +48,23 @@ describe('service worker precache', () => {
     expect(precacheList(bundle).slice(0, 5)).toEqual(['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png']);
   });
 
+  it("holds the safety shield's worker bundle (TF.js, the model, WASM), which is outside the import graph", () => {
+    const withShield: BundleLike = {
+      ...bundle,
+      'assets/shield-shield.worker-W.js': { type: 'asset' },
+      'assets/shield-group1-shard1of1.min-M.js': { type: 'asset' },
+      'assets/shield-tfjs-backend-wasm-simd-X.wasm': { type: 'asset' },
+      'assets/shield-shield.worker-W.js.map': { type: 'asset' },
+    };
+    const list = precacheList(withShield);
+    for (const f of ['/assets/shield-shield.worker-W.js', '/assets/shield-group1-shard1of1.min-M.js', '/assets/shield-tfjs-backend-wasm-simd-X.wasm']) {
+      expect(list).toContain(f);
+    }
+    expect(list).not.toContain('/assets/shield-shield.worker-W.js.map');
+    expect(new Set(list).size).toBe(list.length);
+    expect(precacheList(bundle)).not.toContainEqual(expect.stringMatching(/shield-/));
+  });
+
   it('survives import cycles and fails loudly without the entry', () => {
     const cyclic: BundleLike = {
       'a.js': chunk('index', { isEntry: true, imports: ['b.js'] }),

@@ -47,9 +47,23 @@ export function reachableFiles(bundle: BundleLike, entry = 'index'): string[] {
   return [...seen].filter((f) => !f.endsWith('.map')).sort();
 }
 
-/** The precache list: the shell extras, then the call app's files as URL paths. */
+/**
+ * The safety shield's worker bundle (vite.config.ts names its files
+ * `assets/shield-*`): the worker script, TensorFlow.js, the model's chunks and
+ * the WASM binaries. Vite builds a worker apart from the page, so its chunks
+ * are not in the call app's import graph; the call app starts the worker, so
+ * they belong in its cache (the call app works offline once installed).
+ */
+export function shieldFiles(bundle: BundleLike): string[] {
+  return Object.keys(bundle)
+    .filter((f) => f.startsWith('assets/shield-') && !f.endsWith('.map'))
+    .sort();
+}
+
+/** The precache list: the shell extras, then the call app's files (with the shield's) as URL paths. */
 export function precacheList(bundle: BundleLike, entry = 'index'): string[] {
-  return [...SHELL_EXTRAS, ...reachableFiles(bundle, entry).map((f) => '/' + f)];
+  const files = new Set([...reachableFiles(bundle, entry), ...shieldFiles(bundle)]);
+  return [...SHELL_EXTRAS, ...[...files].sort().map((f) => '/' + f)];
 }
 
 export function serviceWorker(): Plugin {

@@ -29,14 +29,14 @@ function schemaProperties(name: string): string[] {
 describe('admin API types match docs/openapi.yaml', () => {
   it.each<[string, readonly string[]]>([
     ['Party', keysOf<Party>()(['userId', 'device', 'ip'])],
-    ['Report', keysOf<Report>()(['id', 'createdAt', 'sessionId', 'reason', 'comment', 'status', 'reporter', 'reported', 'session', 'decidedBy', 'decidedAt', 'note', 'distinctReporters', 'priorBlocks', 'priority'])],
+    ['Report', keysOf<Report>()(['id', 'createdAt', 'sessionId', 'reason', 'comment', 'status', 'reporter', 'reported', 'session', 'decidedBy', 'decidedAt', 'note', 'distinctReporters', 'priorBlocks', 'priority', 'shield'])],
     ['Block', keysOf<Block>()(['id', 'ip', 'device', 'reason', 'createdBy', 'createdAt', 'expiresAt', 'until', 'liftedAt', 'liftedBy', 'reportId', 'active'])],
     ['Appeal', keysOf<Appeal>()(['id', 'blockId', 'device', 'ip', 'message', 'status', 'createdAt', 'decidedBy', 'decidedAt', 'note'])],
     ['AuditEntry', keysOf<AuditEntry>()(['seq', 'ts', 'actor', 'action', 'target', 'reason', 'details', 'prevHash', 'hash'])],
     ['AuditVerification', keysOf<AuditVerification>()(['ok', 'entries', 'firstBadSeq', 'problem'])],
     ['Account', keysOf<Account>()(['username', 'role', 'createdAt', 'disabled'])],
     ['Reputation', keysOf<Reputation>()(['sessions', 'sessionMs', 'lastSeen', 'reportsReceived', 'distinctReporters', 'reportsMade', 'blocks', 'activeBlock', 'ip', 'device'])],
-    ['Stats', keysOf<Stats>()(['onlineUsers', 'queues', 'activeSessions', 'matchesPerMinute', 'p95MatchWaitMs', 'iceSuccessRate', 'turnShare', 'moderation'])],
+    ['Stats', keysOf<Stats>()(['onlineUsers', 'queues', 'activeSessions', 'matchesPerMinute', 'p95MatchWaitMs', 'iceSuccessRate', 'turnShare', 'shieldRate', 'shieldBlurs', 'moderation'])],
     ['LoginResult', keysOf<LoginResult>()(['token', 'expiresIn', 'role'])],
     ['Me', keysOf<Me>()(['username', 'role'])],
   ])('%s', (name, keys) => {

@@ -1,7 +1,7 @@
 // Files a report over the signaling socket and follows it to its answer:
 // report_ack (stored) or an error (shown as is: the server decides).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ReportReason } from '../../lib/signaling/messages';
+import type { ReportMsg, ReportReason } from '../../lib/signaling/messages';
 import { useConnection } from '../../lib/signaling/signaling-context';
 
 export type ReportStatus =
@@ -40,9 +40,9 @@ export function useReport() {
   }, []);
 
   const submit = useCallback(
-    (sessionId: string, reason: ReportReason, comment: string) => {
+    (sessionId: string, reason: ReportReason, comment: string, shield?: ReportMsg['shield']) => {
       const text = comment.trim().slice(0, 500);
-      const id = client.send({ type: 'report', sessionId, reason, ...(text ? { comment: text } : {}) });
+      const id = client.send({ type: 'report', sessionId, reason, ...(text ? { comment: text } : {}), ...(shield ? { shield } : {}) });
       if (id === null) {
         settle({ state: 'failed', code: 'offline' });
         return;

@@ -935,7 +935,8 @@ export interface components {
          *       "note": "",
          *       "distinctReporters": 1,
          *       "priorBlocks": 0,
-         *       "priority": false
+         *       "priority": false,
+         *       "shield": null
          *     }
          */
         Report: {
@@ -966,6 +967,13 @@ export interface components {
             priorBlocks: number;
             /** @description The abuse detector blocked the reported device automatically while this report was pending; it stays marked after a decision. */
             priority: boolean;
+            /** @description What the reporter's on-device safety shield said about the reported video, when it had flagged it (the WebSocket `report`'s `shield` field): a label and the classifier's score, never an image. Shield-flagged reports come first among pending reports of the same priority. `null` when absent. */
+            shield: null | {
+                /** @enum {string} */
+                verdict: "nudity" | "suggestive";
+                /** @description Stored in thousandths. */
+                score: number;
+            };
         };
         ReportPage: {
             items: components["schemas"]["Report"][];
@@ -1138,6 +1146,10 @@ export interface components {
             iceSuccessRate: number | null;
             /** @description Share of connected calls whose candidate type was `relay`. */
             turnShare: number | null;
+            /** @description Sessions in which a viewer's safety shield hid the stranger's video (`shield_blur`), per connected call (`ice_result` connected) on this instance; `null` until a call connected. */
+            shieldRate: number | null;
+            /** @description `shield_blur` messages counted (at most one per viewer and session) on this instance. */
+            shieldBlurs: number;
             moderation: {
                 pendingReports: number;
                 openAppeals: number;
@@ -2502,7 +2514,7 @@ export interface operations {
                             /** @description a device key (`did`, 64 hex characters) or an IP address */
                             subject: string;
                             /** @enum {string} */
-                            rule: "rapid_join" | "rapid_next" | "devices_per_ip" | "ips_per_device" | "distinct_reporters" | "rate_limited";
+                            rule: "rapid_join" | "rapid_next" | "devices_per_ip" | "ips_per_device" | "distinct_reporters" | "rate_limited" | "shield_blur";
                             /** @description what the rule counted at its last hit (joins, nexts, distinct devices or IPs, distinct reporters; 1 for `rate_limited`) */
                             count: number;
                             /** @description how often the rule fired for this subject */
@@ -2553,6 +2565,8 @@ export interface operations {
                      *       "p95MatchWaitMs": 2475.5,
                      *       "iceSuccessRate": 0.96,
                      *       "turnShare": 0.12,
+                     *       "shieldRate": 0.01,
+                     *       "shieldBlurs": 2,
                      *       "moderation": {
                      *         "pendingReports": 1,
                      *         "openAppeals": 0,

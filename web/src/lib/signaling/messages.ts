@@ -66,7 +66,11 @@ export interface ReportMsg extends Base {
   sessionId: string;
   reason: ReportReason;
   comment?: string;
+  /** The reporter's safety shield verdict on the stranger's video: metadata, never an image. */
+  shield?: { verdict: 'nudity' | 'suggestive'; score: number } | null;
 }
+/** The viewer's safety shield hid this session's video (once per session; no image, no score). */
+export interface ShieldBlurMsg extends Base { type: 'shield_blur'; sessionId: string }
 export interface IceResultMsg extends Base {
   type: 'ice_result';
   sessionId: string;
@@ -85,7 +89,8 @@ export type ClientMessage =
   | LeaveMsg
   | ReportMsg
   | IceResultMsg
-  | CaptchaMsg;
+  | CaptchaMsg
+  | ShieldBlurMsg;
 
 // ---- server to client ------------------------------------------------------
 
@@ -242,13 +247,24 @@ const clientChecks: { [K in ClientMessage['type']]: (m: Obj) => boolean } = {
     isStr(m.sessionId) &&
     isStr(m.reason) &&
     (REPORT_REASONS as readonly string[]).includes(m.reason) &&
-    optional(m.comment, (x) => isStr(x) && [...x].length <= 500), // code points
+    optional(m.comment, (x) => isStr(x) && [...x].length <= 500) && // code points
+    optional(
+      m.shield,
+      (x) =>
+        x === null ||
+        (isObj(x) &&
+        (x.verdict === 'nudity' || x.verdict === 'suggestive') &&
+        typeof x.score === 'number' &&
+        x.score >= 0 &&
+        x.score <= 1),
+    ),
   ice_result: (m) =>
     isStr(m.sessionId) &&
     isBool(m.connected) &&
     optional(m.candidateType, (x) => isStr(x) && CANDIDATE_TYPES.includes(x)) &&
     optional(m.timeToConnectMs, isNum),
   captcha: (m) => m.payload !== undefined,
+  shield_blur: (m) => isStr(m.sessionId),
 };
 
 /** Validates a client message (used by tests against the golden fixtures). */

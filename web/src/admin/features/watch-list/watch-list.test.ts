@@ -21,6 +21,7 @@ describe('watch list rows', () => {
     ['ips_per_device', 'Many IPs for one device'],
     ['distinct_reporters', 'Reported by several people'],
     ['rate_limited', 'Hit a rate limit'],
+    ['shield_blur', "Hidden by several viewers' safety shields"],
     ['some_new_rule', 'some_new_rule'],
   ])('rule %s -> %s', (rule, label) => {
     expect(ruleLabel(rule)).toBe(label);

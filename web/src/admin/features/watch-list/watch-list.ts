@@ -10,6 +10,7 @@ const RULE_LABELS: Record<WatchRule, string> = {
   ips_per_device: 'Many IPs for one device',
   distinct_reporters: 'Reported by several people',
   rate_limited: 'Hit a rate limit',
+  shield_blur: "Hidden by several viewers' safety shields",
 };
 
 /** "Joins too often"; an unknown rule (a newer server) as the server wrote it. */

@@ -15,6 +15,8 @@ export function CallScreen({
   reactionLayer,
   reactionBar,
   blurRemote,
+  shieldHidden,
+  shieldLayer,
   speakerId,
   onReport,
 }: {
@@ -24,6 +26,8 @@ export function CallScreen({
   reactionLayer: ReactNode;
   reactionBar: ReactNode;
   blurRemote: boolean;
+  shieldHidden?: boolean;
+  shieldLayer?: ReactNode;
   speakerId: string | null;
   onReport: () => void;
 }) {
@@ -49,6 +53,8 @@ export function CallScreen({
               micOn={call.micOn}
               cameraOn={call.cameraOn}
               blurRemote={blurRemote}
+              shieldHidden={shieldHidden}
+              shieldLayer={shieldLayer}
               speakerId={speakerId}
               overlay={reactionLayer}
               onNext={call.next}

@@ -15,6 +15,8 @@ export function VideoStage({
   micOn,
   cameraOn,
   blurRemote,
+  shieldHidden = false,
+  shieldLayer,
   speakerId,
   overlay,
   onNext,
@@ -27,6 +29,10 @@ export function VideoStage({
   micOn: boolean;
   cameraOn: boolean;
   blurRemote: boolean;
+  /** The safety shield hides the stranger's video now (app/ binds features/shield). */
+  shieldHidden?: boolean;
+  /** The shield's own overlay, drawn over the stranger's video. */
+  shieldLayer?: ReactNode;
   speakerId: string | null;
   overlay?: ReactNode;
   onNext: () => void;
@@ -37,7 +43,8 @@ export function VideoStage({
   const live = state.status === 'connecting' || state.status === 'in-call';
   const [revealed, setRevealed] = useState<string | null>(null);
   useEffect(() => setRevealed(null), [sessionId]);
-  const blurred = blurRemote && revealed !== sessionId;
+  const userBlur = blurRemote && revealed !== sessionId;
+  const blurred = userBlur || shieldHidden;
 
   return (
     <div className={'relative overflow-hidden rounded-3xl bg-zinc-950 ring-1 ring-white/10 ' + className}>
@@ -65,7 +72,8 @@ export function VideoStage({
       )}
       {state.status === 'ended' && <EndedOverlay state={state} onNext={onNext} />}
 
-      {live && blurred && remoteStream && (
+      {live && remoteStream && shieldLayer}
+      {live && userBlur && !shieldHidden && remoteStream && (
         <div className="absolute inset-0 z-10 grid place-items-center">
           <button
             type="button"

@@ -5,10 +5,13 @@ import { REPORT_REASONS, type ReportReason } from '../../../lib/signaling/messag
 
 export function ReportDialog({
   open,
+  initialReason = '',
   onClose,
   onSubmit,
 }: {
   open: boolean;
+  /** The reason chosen when the dialog opens (the safety shield's Report picks nudity). */
+  initialReason?: ReportReason | '';
   onClose: () => void;
   onSubmit: (reason: ReportReason, comment: string) => void;
 }) {
@@ -18,10 +21,10 @@ export function ReportDialog({
 
   useEffect(() => {
     if (open) {
-      setReason('');
+      setReason(initialReason);
       setComment('');
     }
-  }, [open]);
+  }, [open, initialReason]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

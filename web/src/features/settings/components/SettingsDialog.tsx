@@ -123,6 +123,11 @@ export function SettingsDialog({
               onChange={(v) => onChange({ relayOnly: v })}
             />
             <Toggle label={t.blurVideo} description={t.blurVideoHint} checked={settings.blurRemote} onChange={(v) => onChange({ blurRemote: v })} />
+            <Toggle label={t.shield} description={t.shieldHint} checked={settings.shield} onChange={(v) => onChange({ shield: v })} />
+            <details className="rounded-xl bg-zinc-800/60 px-3 py-2 text-sm text-zinc-300">
+              <summary className="cursor-pointer font-medium text-zinc-200">{t.shieldPrivacyTitle}</summary>
+              <p className="mt-2">{t.shieldPrivacyText}</p>
+            </details>
           </section>
           <section aria-labelledby="settings-language" className="space-y-3">
             <h3 id="settings-language" className="sr-only">

@@ -48,6 +48,7 @@ export function DashboardPage({ stats }: { stats: ResourceState<Stats> }) {
         <Stat label="p95 match wait" value={formatWait(s?.p95MatchWaitMs)} hint="95% were matched faster" />
         <Stat label="ICE success rate" value={formatRate(s?.iceSuccessRate)} hint="calls that connected" />
         <Stat label="TURN share" value={formatRate(s?.turnShare)} hint="calls relayed by TURN" />
+        <Stat label="Shield rate" value={formatRate(s?.shieldRate)} hint="calls a viewer's safety shield hid" />
         <Stat
           label="Reports pending"
           value={formatNumber(s?.moderation.pendingReports)}

@@ -66,6 +66,11 @@ export function ReportDetail({ report, now, decision }: { report: Report; now: n
         <div className="flex flex-wrap items-center gap-2">
           <StatusBadge status={report.status} />
           {report.priority && <Badge tone="rose">Priority: blocked automatically pending review</Badge>}
+          {report.shield && (
+            <Badge tone="amber">
+              Shield-flagged: {report.shield.verdict} ({Math.round(report.shield.score * 100)}%)
+            </Badge>
+          )}
           <Badge tone={report.distinctReporters > 1 ? 'amber' : 'neutral'}>
             {report.distinctReporters} distinct reporter{report.distinctReporters === 1 ? '' : 's'}
           </Badge>

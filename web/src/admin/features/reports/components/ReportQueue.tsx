@@ -48,6 +48,12 @@ export function ReportQueue({ list, selectedId }: { list: PagedListHandle<Report
                       <Badge tone="rose">Priority</Badge>
                     </>
                   )}
+                  {r.shield && (
+                    <>
+                      <span className="sr-only">, </span>
+                      <Badge tone="amber">Shield-flagged</Badge>
+                    </>
+                  )}
                   <span className="sr-only">, </span>
                   <Badge tone={r.distinctReporters > 1 ? 'amber' : 'neutral'}>
                     {r.distinctReporters} reporter{r.distinctReporters === 1 ? '' : 's'}

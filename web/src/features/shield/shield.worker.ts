@@ -1,0 +1,63 @@
+/// <reference lib="webworker" />
+// The shield's Web Worker: nsfwjs's MobileNetV2 on TensorFlow.js, all from our
+// own origin (the model ships inside the nsfwjs package and is bundled as
+// chunks of this worker; the WASM binaries are assets beside them). Loaded
+// only when a video call starts with the shield on, never by the landing page.
+//
+// Backend: WebGL where an OffscreenCanvas gives a WebGL context, else WASM
+// (SIMD when available; the threaded build needs cross-origin isolation, which
+// the app does not have), else the plain CPU backend.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import { load } from 'nsfwjs/core';
+import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
+import { createWorkerHandler, toClassScores, type Backend, type BackendChoice, type Classifier, type ToWorker } from './worker-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmSimd });
+
+function hasWebGl(): boolean {
+  try {
+    return typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+  } catch {
+    return false;
+  }
+}
+
+async function pickBackend(choice: BackendChoice): Promise<Backend> {
+  const order: Backend[] = choice === 'auto' ? (hasWebGl() ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu']) : [choice, 'cpu'];
+  for (const b of order) {
+    try {
+      if (await tf.setBackend(b)) {
+        await tf.ready();
+        return b;
+      }
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('no TensorFlow.js backend works here');
+}
+
+async function loadClassifier(choice: BackendChoice): Promise<Classifier> {
+  tf.enableProdMode();
+  const backend = await pickBackend(choice);
+  const model = await load('MobileNetV2', { modelDefinitions: [MobileNetV2Model] });
+  return {
+    backend,
+    classify: async (frame) => {
+      const pixels = tf.browser.fromPixels(frame);
+      try {
+        return toClassScores(await model.classify(pixels as tf.Tensor3D, 5));
+      } finally {
+        pixels.dispose();
+      }
+    },
+  };
+}
+
+const handle = createWorkerHandler(loadClassifier, (m) => self.postMessage(m));
+self.onmessage = (e: MessageEvent<ToWorker>) => void handle(e.data);
