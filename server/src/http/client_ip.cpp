@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/address_key.hpp"
+
 namespace serendip::http {
 namespace {
 
@@ -75,8 +77,9 @@ bool TrustedProxies::contains(std::string_view address) const {
   return false;
 }
 
-std::string resolve_client_ip(const TrustedProxies& proxies, std::string_view socket_ip,
-                              std::string_view forwarded_for) {
+namespace {
+
+std::string resolve_address(const TrustedProxies& proxies, std::string_view socket_ip, std::string_view forwarded_for) {
   if (forwarded_for.empty() || !proxies.contains(socket_ip)) return std::string(socket_ip);
   // Walk X-Forwarded-For from the right: the nearest hop that is not one of
   // our proxies is the client as far as anyone we trust can tell.
@@ -93,6 +96,16 @@ std::string resolve_client_ip(const TrustedProxies& proxies, std::string_view so
     if (!proxies.contains(hop)) return last_valid;
   }
   return last_valid;
+}
+
+}  // namespace
+
+std::string resolve_client_ip(const TrustedProxies& proxies, std::string_view socket_ip,
+                              std::string_view forwarded_for) {
+  std::string address = resolve_address(proxies, socket_ip, forwarded_for);
+  // Everything downstream counts and blocks by this string: key it once here.
+  auto key = core::address_key(address);
+  return key ? std::move(*key) : address;
 }
 
 }  // namespace serendip::http

@@ -29,6 +29,9 @@ class TrustedProxies {
 
 // `socket_ip` is the peer address of the TCP connection; `forwarded_for` the
 // X-Forwarded-For header (may be empty or hold several comma-separated hops).
+// Returns the address's key (core/address_key.hpp): IPv4 as itself, IPv6 as
+// its /64 ("2001:db8:1:2::/64"), so every limit, block, count and Redis key
+// downstream treats one /64 as one client.
 std::string resolve_client_ip(const TrustedProxies& proxies, std::string_view socket_ip,
                               std::string_view forwarded_for);
 

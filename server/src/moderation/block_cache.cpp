@@ -2,11 +2,17 @@
 
 #include <mutex>
 
+#include "moderation/validation.hpp"
+
 namespace serendip::moderation {
 
 namespace {
 
 bool live(const BlockCache::Entry& e, std::int64_t now_ms) { return !e.until || *e.until > now_ms; }
+
+// Blocks stored before IPv6 was keyed by /64 hold an exact IPv6 address: they
+// cover that address's /64 like every newer one.
+std::string ip_key(const std::string& ip) { return canonical_ip(ip).value_or(ip); }
 
 // Of two blocks on one key, the one that lasts longer answers (as the store's query orders them).
 void keep_longest(std::unordered_map<std::string, BlockCache::Entry>& map, const std::string& key,
@@ -43,7 +49,7 @@ void BlockCache::add(const store::Block& block) {
   std::unique_lock lock(mu_);
   ++generation_;  // a reload running now may have read the database before this block
   Entry e{block.id, block.expires_at, block.reason};
-  if (!block.ip.empty()) keep_longest(by_ip_, block.ip, e);
+  if (!block.ip.empty()) keep_longest(by_ip_, ip_key(block.ip), e);
   if (!block.device_key.empty()) keep_longest(by_device_, block.device_key, std::move(e));
 }
 
@@ -71,7 +77,7 @@ bool BlockCache::reload(const Loader& load, std::int64_t now_ms) {
   for (const auto& b : *blocks) {
     if (!b.active_at(now_ms)) continue;
     Entry e{b.id, b.expires_at, b.reason};
-    if (!b.ip.empty()) keep_longest(by_ip, b.ip, e);
+    if (!b.ip.empty()) keep_longest(by_ip, ip_key(b.ip), e);
     if (!b.device_key.empty()) keep_longest(by_device, b.device_key, std::move(e));
   }
   std::unique_lock lock(mu_);

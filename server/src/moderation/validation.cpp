@@ -1,10 +1,9 @@
 #include "moderation/validation.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <cstdint>
-#include <cstring>
+
+#include "core/address_key.hpp"
 
 namespace serendip::moderation {
 
@@ -37,26 +36,7 @@ std::optional<std::size_t> utf8_length(std::string_view text) {
   return n;
 }
 
-std::optional<std::string> canonical_ip(std::string_view ip) {
-  if (ip.empty() || ip.size() > 64) return std::nullopt;
-  const std::string s(ip);
-  char out[INET6_ADDRSTRLEN] = {};
-  in_addr v4{};
-  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-    inet_ntop(AF_INET, &v4, out, sizeof out);
-    return std::string(out);
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, s.c_str(), &v6) != 1) return std::nullopt;
-  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(v6.s6_addr, kMapped, sizeof kMapped) == 0) {
-    std::memcpy(&v4, v6.s6_addr + 12, 4);
-    inet_ntop(AF_INET, &v4, out, sizeof out);
-    return std::string(out);
-  }
-  inet_ntop(AF_INET6, &v6, out, sizeof out);
-  return std::string(out);
-}
+std::optional<std::string> canonical_ip(std::string_view ip) { return core::address_key(ip); }
 
 bool valid_device_key(std::string_view key) {
   if (key.empty() || key.size() > 128) return false;

@@ -12,8 +12,9 @@ namespace serendip::moderation {
 bool valid_report_reason(std::string_view reason);
 // Unicode code points in valid UTF-8; nullopt for invalid UTF-8.
 std::optional<std::size_t> utf8_length(std::string_view text);
-// The one textual form of an IPv4 or IPv6 address (IPv4-mapped IPv6 becomes
-// plain IPv4), so "::FFFF:192.0.2.1" and "192.0.2.1" block the same client.
+// The key an address is blocked and counted under (core/address_key.hpp):
+// IPv4 as itself (IPv4-mapped IPv6 becomes plain IPv4, so "::FFFF:192.0.2.1"
+// and "192.0.2.1" block the same client), IPv6 as its /64 ("2001:db8:1:2::/64").
 std::optional<std::string> canonical_ip(std::string_view ip);
 // A device key as made by auth::device_key (or any 1..128 chars of [A-Za-z0-9_-]).
 bool valid_device_key(std::string_view key);

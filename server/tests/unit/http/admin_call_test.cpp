@@ -101,7 +101,7 @@ TEST(AdminCall, ParamsValidateQueryValues) {
   EXPECT_EQ(p.text("absent"), std::nullopt);
   EXPECT_EQ(p.integer("n"), 12);
   EXPECT_EQ(p.boolean("yes"), true);
-  EXPECT_EQ(p.ip("ip"), "2001:db8::9");
+  EXPECT_EQ(p.ip("ip"), "2001:db8::/64");
   EXPECT_EQ(p.device("dev"), "abc_DEF-1");
   const store::PageRequest page = p.page();
   EXPECT_EQ(page.limit, 50);

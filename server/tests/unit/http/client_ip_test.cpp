@@ -33,7 +33,9 @@ TEST(ResolveClientIp, Table) {
       {"client-forged left part is ignored", "10.0.0.2", "6.6.6.6, 198.51.100.4", "198.51.100.4"},
       {"chain of our proxies", "10.0.0.2", "198.51.100.4, 10.0.0.9", "198.51.100.4"},
       {"garbage hop stops the walk", "10.0.0.2", "198.51.100.4, junk", "10.0.0.2"},
-      {"ipv6 client", "10.0.0.2", "2001:db8::1", "2001:db8::1"},
+      {"ipv6 client is keyed by its /64", "10.0.0.2", "2001:db8::1", "2001:db8::/64"},
+      {"two addresses of one /64 share the key", "10.0.0.2", "2001:db8:0:0:ffff::2", "2001:db8::/64"},
+      {"ipv4-mapped client is ipv4", "10.0.0.2", "::ffff:198.51.100.4", "198.51.100.4"},
       {"all hops trusted", "10.0.0.2", "10.1.1.1", "10.1.1.1"},
   };
   for (const auto& c : cases) {
@@ -41,6 +43,8 @@ TEST(ResolveClientIp, Table) {
   }
   TrustedProxies none({});
   EXPECT_EQ(resolve_client_ip(none, "10.0.0.2", "1.1.1.1"), "10.0.0.2");
+  EXPECT_EQ(resolve_client_ip(none, "2001:db8:1:2::77", ""), "2001:db8:1:2::/64");
+  EXPECT_EQ(resolve_client_ip(none, "::ffff:127.0.0.1", ""), "127.0.0.1");
 }
 
 }  // namespace

@@ -21,10 +21,12 @@ TEST_F(ServiceTest, BulkBlocksAreAllOrNothing) {
 
   auto made = svc().create_blocks(mod_, BulkKind::ip, {"192.0.2.1", "::ffff:192.0.2.1", "2001:DB8::1"}, 600, "wave");
   ASSERT_TRUE(made.has_value()) << made.error().message;
-  ASSERT_EQ(made->size(), 2u);  // the two spellings of one address made one block
-  EXPECT_EQ((*made)[1].ip, "2001:db8::1");
+  ASSERT_EQ(made->size(), 2u);                // the two spellings of one address made one block
+  EXPECT_EQ((*made)[1].ip, "2001:db8::/64");  // an IPv6 block covers its /64
   EXPECT_EQ(listener_.taken().size(), 2u);
   EXPECT_TRUE(svc().active_block("2001:db8:0::1", ""));
+  EXPECT_TRUE(svc().active_block("2001:db8::abcd:1", ""));  // another address of that /64
+  EXPECT_FALSE(svc().active_block("2001:db8:0:1::1", ""));  // the next /64 is someone else
 
   auto devices = svc().create_blocks(admin_, BulkKind::device, {kDevA, kDevB}, std::nullopt, "ring");
   ASSERT_TRUE(devices.has_value());

@@ -109,7 +109,9 @@ TEST(Validation, CanonicalIp) {
   EXPECT_EQ(canonical_ip("192.0.2.1"), "192.0.2.1");
   EXPECT_EQ(canonical_ip("::ffff:192.0.2.1"), "192.0.2.1");
   EXPECT_EQ(canonical_ip("::FFFF:c000:0201"), "192.0.2.1");
-  EXPECT_EQ(canonical_ip("2001:DB8:0:0::1"), "2001:db8::1");
+  EXPECT_EQ(canonical_ip("2001:DB8:0:0::1"), "2001:db8::/64");
+  EXPECT_EQ(canonical_ip("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+  EXPECT_EQ(canonical_ip("2001:db8:1:2::/64"), "2001:db8:1:2::/64");
   EXPECT_FALSE(canonical_ip(""));
   EXPECT_FALSE(canonical_ip("192.0.2.256"));
   EXPECT_FALSE(canonical_ip("192.0.2.1' OR '1'='1"));
