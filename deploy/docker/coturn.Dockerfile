@@ -9,10 +9,12 @@
 # command line): run-turnserver.sh appends it to a private copy of the
 # configuration. Host networking, because TURN relays on a wide UDP port range
 # (min-port..max-port) that port mapping handles badly. See docs/turn.md.
-FROM debian:12-slim
+# `make images` builds it; BASE (build argument) is the base image.
+ARG BASE=debian:12-slim
+FROM ${BASE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends coturn ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10002 --user-group --no-create-home --shell /usr/sbin/nologin serendip-turn
 COPY deploy/coturn/turnserver.prod.conf /etc/coturn/turnserver.prod.conf
 COPY deploy/coturn/run-turnserver.sh /usr/local/bin/run-turnserver.sh

@@ -4,47 +4,81 @@
 #   docker run -p 8080:8080 -v serendip-data:/var/lib/serendip \
 #     -e SERENDIP_JWT_SECRET=... -e SERENDIP_ALLOWED_ORIGINS=https://chat.example.org serendip
 #
-# Build context: the repository root (.dockerignore keeps build trees and
+# `make images` (scripts/images.sh) builds it with podman or docker. Build
+# context: the repository root (.dockerignore keeps build trees and
 # node_modules out). The runtime stage holds the binary, the built web app and
 # the few shared libraries the binary links (checked against `ldd` by the
 # integration suite, deploy-files.test.mjs); it runs as an unprivileged user
 # and keeps its SQLite database in /var/lib/serendip (a volume). See
 # docs/deploy.md.
+#
+# Build arguments (all optional):
+#   BASE        runtime base image (default debian:12-slim)
+#   BUILD_BASE  compiler stage base image (default debian:12)
+#   NODE_IMAGE  web stage image, Node 20 or later (default node:20-bookworm-slim)
+#   NPM_REGISTRY  npm registry for the web stage (default: npm's own)
+#   PREBUILT    "1": take the server binary and the web app from
+#               deploy/docker/prebuilt/ (serendip-server, web/) instead of
+#               compiling them; the container test uses it to package the
+#               binary `make test` has just built. NODE_IMAGE and BUILD_BASE
+#               can then be the same as BASE.
+ARG BASE=debian:12-slim
+ARG BUILD_BASE=debian:12
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- the web app (Vite needs Node 20 or later; Debian 12's nodejs is 18)
-FROM node:20-bookworm-slim AS web
+FROM ${NODE_IMAGE} AS web
+ARG PREBUILT=0
+ARG NPM_REGISTRY=
 WORKDIR /src/web
 COPY web/package.json web/package-lock.json web/.npmrc ./
-RUN npm ci --no-audit --no-fund
+RUN if [ "$PREBUILT" != 1 ]; then \
+      npm ci --no-audit --no-fund ${NPM_REGISTRY:+--registry="$NPM_REGISTRY"}; \
+    fi
 COPY web/ ./
 COPY protocol/ /src/protocol/
-RUN npx tsc --noEmit -p . && npx vite build
+COPY deploy/docker/ /src/deploy/docker/
+RUN if [ "$PREBUILT" = 1 ]; then \
+      test -f /src/deploy/docker/prebuilt/web/index.html && cp -a /src/deploy/docker/prebuilt/web dist; \
+    else \
+      npx tsc --noEmit -p . && npx vite build; \
+    fi
 
 # ---- the server (the same Debian packages scripts/bootstrap.sh installs)
-FROM debian:12 AS server
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config \
-      libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-      libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev \
- && rm -rf /var/lib/apt/lists/*
+FROM ${BUILD_BASE} AS server
+ARG PREBUILT=0
+RUN if [ "$PREBUILT" != 1 ]; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends \
+           build-essential cmake ninja-build pkg-config \
+           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+           libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY server/ server/
 COPY protocol/ protocol/
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSERENDIP_TESTS=OFF -DSERENDIP_BENCH=OFF \
- && cmake --build build --target serendip-server \
- && strip build/serendip-server
+COPY deploy/docker/ deploy/docker/
+RUN mkdir -p out \
+ && if [ "$PREBUILT" = 1 ]; then \
+      install -m 0755 deploy/docker/prebuilt/serendip-server out/serendip-server; \
+    else \
+      cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSERENDIP_TESTS=OFF -DSERENDIP_BENCH=OFF \
+      && cmake --build build --target serendip-server \
+      && install -m 0755 build/serendip-server out/serendip-server; \
+    fi \
+ && strip out/serendip-server
 
 # ---- runtime
-FROM debian:12-slim
+FROM ${BASE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libssl3 libsodium23 libboost-json1.81.0 libsqlite3-0 libpq5 libhiredis0.14 \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/serendip --shell /usr/sbin/nologin serendip \
  && install -d -o serendip -g serendip -m 0750 /var/lib/serendip
-COPY --from=server /src/build/serendip-server /usr/local/bin/serendip-server
+COPY --from=server /src/out/serendip-server /usr/local/bin/serendip-server
 COPY --from=web /src/web/dist /usr/share/serendip/web
 ENV SERENDIP_LISTEN=0.0.0.0:8080 \
     SERENDIP_STATIC_DIR=/usr/share/serendip/web \

@@ -141,6 +141,10 @@ static int serve(int argc, char** argv) {
     std::printf("%s", config::usage().c_str());
     return 0;
   }
+  if (!rest.empty() && rest[0] == "version") {
+    std::printf("serendip-server %s\n", SERENDIP_VERSION);
+    return 0;
+  }
   if (!rest.empty() && (rest[0] == "admin" || rest[0] == "audit")) {
     // Operator commands: `admin create|passwd|list|disable|enable`, `audit verify`.
     auto db = store::open_database(cfg.database_url);

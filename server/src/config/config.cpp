@@ -411,6 +411,10 @@ std::variant<Loaded, ConfigError> load(int argc, const char* const* argv,
       loaded.rest.emplace_back("help");
       continue;
     }
+    if (arg == "--version") {
+      loaded.rest.emplace_back("version");
+      continue;
+    }
     if (arg.size() < 2 || arg[0] != '-') {
       loaded.rest.emplace_back(arg);
       continue;
@@ -482,6 +486,7 @@ std::string usage() {
   }
   out << "  --config=PATH\n      config file to read\n      env SERENDIP_CONFIG, default: unset\n";
   out << "  --help, -h\n      print this text\n";
+  out << "  --version\n      print the version and exit\n";
   return out.str();
 }
 
