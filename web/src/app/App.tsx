@@ -14,6 +14,7 @@ import { useCall } from '../features/call/use-call';
 import { useShortcuts } from '../features/call/use-shortcuts';
 import { LandingPage } from '../features/matching/components/LandingPage';
 import { PREFERENCES_KEY, sanitizePreferences, type MatchPreferences } from '../features/matching/preferences';
+import { browserTimeZoneArea } from '../features/matching/time-zone';
 import { ReportDialog } from '../features/report/components/ReportDialog';
 import { ReportNotice } from '../features/report/components/ReportNotice';
 import { useReport } from '../features/report/use-report';
@@ -72,12 +73,18 @@ function Serendip({
   const browserLanguages = useMemo(() => navigator.languages ?? [navigator.language], []);
   const sanitize = useCallback((raw: unknown) => sanitizePreferences(raw, browserLanguages), [browserLanguages]);
   const [prefs, updatePrefs] = usePersistent<MatchPreferences>(PREFERENCES_KEY, sanitize);
+  // A region hint for the server when the address tells none (only the area: "Europe").
+  const timeZone = useMemo(browserTimeZoneArea, []);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [reportOpen, setReportOpen] = useState(false);
   const [reportFromShield, setReportFromShield] = useState(false);
 
   const call = useCall({
-    preferences: () => ({ languages: prefs.languages, ...(prefs.interests.length ? { interests: prefs.interests } : {}) }),
+    preferences: () => ({
+      languages: prefs.languages,
+      ...(prefs.interests.length ? { interests: prefs.interests } : {}),
+      ...(timeZone ? { timeZone } : {}),
+    }),
     relayOnly: settings.relayOnly,
     cameraId: settings.cameraId,
     microphoneId: settings.microphoneId,

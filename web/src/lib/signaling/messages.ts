@@ -55,6 +55,8 @@ export interface JoinMsg extends Base {
   languages: string[];
   region?: string;
   interests?: string[];
+  /** A region hint: the area of the browser's IANA time zone ("Europe"), max 64 characters. */
+  timeZone?: string;
 }
 export interface OfferMsg extends Base { type: 'offer'; sessionId: string; sdp: string }
 export interface AnswerMsg extends Base { type: 'answer'; sessionId: string; sdp: string }
@@ -237,6 +239,7 @@ const clientChecks: { [K in ClientMessage['type']]: (m: Obj) => boolean } = {
     isStrArray(m.languages) &&
     m.languages.length <= 5 &&
     optional(m.region, isStr) &&
+    optional(m.timeZone, (x) => isStr(x) && x.length <= 64) &&
     optional(m.interests, (x) => isStrArray(x) && x.length <= 10),
   offer: (m) => isStr(m.sessionId) && isStr(m.sdp),
   answer: (m) => isStr(m.sessionId) && isStr(m.sdp),
