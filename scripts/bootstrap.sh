@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev
+  libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev libmaxminddb-dev
   nodejs)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
   chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus
-  clang-format clang-tidy haproxy)
+  clang-format clang-tidy haproxy libmaxmind-db-writer-perl)
 cluster_pkgs=(redis-server redis-tools postgresql haproxy curl)
 
 pkgs=("${build_pkgs[@]}")
@@ -52,4 +52,23 @@ npm_ci web
 if [ "$what" = test ] || [ "$what" = bench ]; then
   npm_ci server/tests/integration
   npm_ci e2e
+fi
+
+# The country database behind region-aware matching (docs/regions.md):
+# ip-location-db's geo-whois-asn-country (CC0; NRO data, CC BY 4.0), from npm, pinned.
+# Refreshed when older than 30 days; a failed fetch is not fatal (regions then come
+# from the browsers' time zones). SERENDIP_GEOIP_DB points the server at another file.
+geoip_pkg="@ip-location-db/geo-whois-asn-country-mmdb@${SERENDIP_GEOIP_VERSION:-2.3.2026061719}"
+geoip_db=data/geoip-country.mmdb
+if [ -z "$(find "$geoip_db" -mtime -30 2>/dev/null)" ]; then
+  echo "bootstrap: fetching the country database ($geoip_pkg)"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent --loglevel=error "$geoip_pkg" >/dev/null 2>&1) &&
+    tar -xzf "$tmp"/*.tgz -C "$tmp" package/geo-whois-asn-country.mmdb 2>/dev/null; then
+    mkdir -p data
+    mv "$tmp/package/geo-whois-asn-country.mmdb" "$geoip_db.tmp" && touch "$geoip_db.tmp" && mv "$geoip_db.tmp" "$geoip_db"
+  else
+    echo "bootstrap: could not fetch $geoip_pkg; regions will come from browsers' time zones" >&2
+  fi
+  rm -rf "$tmp"
 fi

@@ -43,6 +43,18 @@ RUN if [ "$PREBUILT" = 1 ]; then \
     else \
       npx tsc --noEmit -p . && npx vite build; \
     fi
+# The country database for region-aware matching (docs/regions.md): CC0, from
+# npm like the web app's packages; prebuilt/geoip-country.mmdb when PREBUILT.
+# Without it the server falls back to the browsers' time zones.
+ARG GEOIP_PACKAGE=@ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719
+RUN mkdir -p /src/geoip \
+ && if [ "$PREBUILT" = 1 ]; then \
+      cp /src/deploy/docker/prebuilt/geoip-country.mmdb /src/geoip/ 2>/dev/null || true; \
+    else \
+      cd /tmp && npm pack --silent ${NPM_REGISTRY:+--registry="$NPM_REGISTRY"} "$GEOIP_PACKAGE" \
+      && tar -xzf ./*.tgz package/geo-whois-asn-country.mmdb \
+      && mv package/geo-whois-asn-country.mmdb /src/geoip/geoip-country.mmdb && rm -rf package ./*.tgz; \
+    fi
 
 # ---- the server (the same Debian packages scripts/bootstrap.sh installs)
 FROM ${BUILD_BASE} AS server
@@ -52,7 +64,7 @@ RUN if [ "$PREBUILT" != 1 ]; then \
       && apt-get install -y --no-install-recommends \
            build-essential cmake ninja-build pkg-config \
            libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-           libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev \
+           libssl-dev libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libargon2-dev libmaxminddb-dev \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /src
@@ -74,13 +86,15 @@ RUN mkdir -p out \
 FROM ${BASE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libsodium23 libboost-json1.81.0 libsqlite3-0 libpq5 libhiredis0.14 \
+      ca-certificates libssl3 libsodium23 libboost-json1.81.0 libsqlite3-0 libpq5 libhiredis0.14 libmaxminddb0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/serendip --shell /usr/sbin/nologin serendip \
  && install -d -o serendip -g serendip -m 0750 /var/lib/serendip
 COPY --from=server /src/out/serendip-server /usr/local/bin/serendip-server
 COPY --from=web /src/web/dist /usr/share/serendip/web
+COPY --from=web /src/geoip/ /usr/share/serendip/geoip/
 ENV SERENDIP_LISTEN=0.0.0.0:8080 \
+    SERENDIP_GEOIP_DB=/usr/share/serendip/geoip/geoip-country.mmdb \
     SERENDIP_STATIC_DIR=/usr/share/serendip/web \
     SERENDIP_DATABASE_URL=sqlite:///var/lib/serendip/serendip.db
 USER 10001:10001
