@@ -8,7 +8,7 @@ UNIT_TEST_TARGETS := $(foreach d,$(wildcard server/tests/unit/*/),$(if $(wildcar
 # make lint LINT_PATHS="server/src/core server/src/abuse" lints only those folders.
 LINT_PATHS ?=
 
-.PHONY: all build server web run run-cluster test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
+.PHONY: all build server web images run run-cluster test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
 
 all: build
 
@@ -28,6 +28,11 @@ web:
 	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
 
 build: deps server web
+
+# The container images (serendip, serendip-coturn) with podman or docker, compiled
+# inside the image from this checkout; --check: non-root, no compiler, --version.
+images:
+	@scripts/images.sh --check
 
 run: build
 	./$(BUILD_DIR)/serendip-server

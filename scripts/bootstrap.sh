@@ -39,6 +39,14 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Vite 8 needs Node 20.19+ or 22.12+; Debian 12's own nodejs is 18. Say so now,
+# in one line, rather than let the web build fail later.
+if [ -f web/package.json ] && ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)' 2>/dev/null; then
+  echo "bootstrap: Node $(node --version 2>/dev/null || echo "is missing") is too old for the web app: Vite needs Node 20.19+ or 22.12+ (Debian 12's nodejs is 18); install Node 22 LTS from the Node.js project's downloads and run this again" >&2
+  exit 1
+fi
+
 # The web app and the end-to-end tests are npm projects with committed lock files.
 npm_ci() {
   local dir="$1"

@@ -69,7 +69,7 @@ pick_engine() {
   fi
   if [ "$ENGINE" = podman ]; then
     local missing=()
-    for p in podman runc uidmap fuse-overlayfs; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    for p in podman runc uidmap fuse-overlayfs catatonit; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
     if ((${#missing[@]})); then
       command -v apt-get >/dev/null || die "podman is missing and this is not a Debian system: install podman or docker"
       say "installing ${missing[*]} (Debian packages)"
@@ -115,7 +115,13 @@ debian_base() {
     fi
     say "building $img with mmdebstrap (about a minute)"
     local tar=$CACHE/debian-12-rootfs.tar
+    # Slim, like debian:12-slim: no manuals, documentation or translations,
+    # no package lists (the Dockerfiles run apt-get update first).
     as_root mmdebstrap --variant=minbase \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+      --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
+      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
       bookworm "$tar" \
       "deb http://deb.debian.org/debian bookworm main" \
       "deb http://deb.debian.org/debian bookworm-updates main" \
@@ -191,7 +197,7 @@ if [ -n "$PREBUILT" ]; then
   [ -x "$PREBUILT/serendip-server" ] || die "$PREBUILT/serendip-server not found (make server)"
   [ -f "$ROOT/web/dist/index.html" ] || die "web/dist not built (make web)"
   mkdir -p "$prebuilt_dir"
-  cp "$PREBUILT/serendip-server" "$prebuilt_dir/serendip-server"
+  strip -o "$prebuilt_dir/serendip-server" "$PREBUILT/serendip-server"
   cp -a "$ROOT/web/dist" "$prebuilt_dir/web"
   args+=(--build-arg PREBUILT=1)
   trap 'rm -rf "$prebuilt_dir"' EXIT

@@ -7,12 +7,14 @@
 # budget (the landing page's gzipped JavaScript in the built web/dist, <= 60 KB),
 # e2e (Chromium against the real server), e2e-cluster (the same browser suite
 # through HAProxy against three instances sharing a Redis Cluster and
-# PostgreSQL, scripts/cluster.sh). Default: all of them.
+# PostgreSQL, scripts/cluster.sh), containers (the images built from
+# deploy/docker/ and run by `podman kube play` from deploy/k8s/ carry browser
+# calls through HAProxy and coturn, scripts/container-test.sh). Default: all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit pg redis asan integration web budget e2e e2e-cluster)
+((${#suites[@]})) || suites=(format unit pg redis asan integration web budget e2e e2e-cluster containers)
 
 total_pass=0
 total_fail=0
@@ -122,6 +124,12 @@ for suite in "${suites[@]}"; do
       [ -x scripts/e2e.sh ] && run_node_suite e2e scripts/e2e.sh ;;
     e2e-cluster)
       [ -x scripts/e2e.sh ] && SERENDIP_E2E_CLUSTER=1 run_node_suite e2e-cluster scripts/e2e.sh ;;
+    containers)
+      if [ -n "$(command -v podman || command -v apt-get || true)" ]; then
+        BUILD_DIR=${BUILD_DIR:-build} run_node_suite containers scripts/container-test.sh
+      else
+        echo "test.sh: containers skipped: no podman, and no apt-get to install it" >&2
+      fi ;;
     *) echo "unknown suite $suite" >&2; exit 2 ;;
   esac
 done

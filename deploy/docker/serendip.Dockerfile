@@ -18,7 +18,7 @@
 #   NODE_IMAGE  web stage image, Node 20 or later (default node:20-bookworm-slim)
 #   NPM_REGISTRY  npm registry for the web stage (default: npm's own)
 #   PREBUILT    "1": take the server binary and the web app from
-#               deploy/docker/prebuilt/ (serendip-server, web/) instead of
+#               deploy/docker/prebuilt/ (serendip-server, stripped; web/) instead of
 #               compiling them; the container test uses it to package the
 #               binary `make test` has just built. NODE_IMAGE and BUILD_BASE
 #               can then be the same as BASE.
@@ -78,9 +78,8 @@ RUN mkdir -p out \
     else \
       cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSERENDIP_TESTS=OFF -DSERENDIP_BENCH=OFF \
       && cmake --build build --target serendip-server \
-      && install -m 0755 build/serendip-server out/serendip-server; \
-    fi \
- && strip out/serendip-server
+      && strip -o out/serendip-server build/serendip-server; \
+    fi
 
 # ---- runtime
 FROM ${BASE}
