@@ -8,6 +8,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,9 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/drain.hpp"
+#include "core/region_map.hpp"
+#include "geo/maxmind_db.hpp"
+#include "geo/regions.hpp"
 #include "http/admin_api.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
@@ -71,6 +75,40 @@ void resolve_static_dir(config::Config& cfg) {
   if (ec) return;
   auto candidate = exe.parent_path().parent_path() / cfg.static_dir;
   if (fs::exists(candidate / "index.html", ec)) cfg.static_dir = candidate.string();
+}
+
+// The regions of addresses: the country database if it opens (a missing one is
+// no error: regions then come from the browsers' hints), and the region table.
+// A relative default path is also tried next to the build directory, like the
+// static dir. Said once in the log, without any address.
+std::unique_ptr<geo::Regions> open_regions(const config::Config& cfg) {
+  namespace fs = std::filesystem;
+  // Validated when the configuration loaded.
+  core::RegionMap map = std::get<core::RegionMap>(core::RegionMap::with_overrides(cfg.region_map));
+  std::unique_ptr<const geo::CountryLookup> countries;
+  if (cfg.geoip_db.empty()) {
+    obs::log(obs::Level::info, "main", "geoip_off", {{"hint", "regions come from the browsers' time zones"}});
+    return std::make_unique<geo::Regions>(std::move(map), nullptr);
+  }
+  std::string path = cfg.geoip_db;
+  std::error_code ec;
+  if (!fs::exists(path, ec) && fs::path(path).is_relative()) {
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec && fs::exists(exe.parent_path().parent_path() / path, ec)) {
+      path = (exe.parent_path().parent_path() / path).string();
+    }
+  }
+  auto opened = geo::MaxmindCountryDb::open(path);
+  if (auto* db = std::get_if<std::unique_ptr<geo::MaxmindCountryDb>>(&opened)) {
+    obs::log(obs::Level::info, "main", "geoip_ready", {{"path", path}, {"database", (*db)->describe()}});
+    countries = std::move(*db);
+  } else {
+    obs::log(obs::Level::warn, "main", "geoip_unavailable",
+             {{"path", path},
+              {"error", std::get<std::string>(opened)},
+              {"hint", "regions come from the browsers' time zones; scripts/bootstrap.sh fetches a database"}});
+  }
+  return std::make_unique<geo::Regions>(std::move(map), std::move(countries));
 }
 
 // The detector's rules as configured.
@@ -407,6 +445,7 @@ static int serve(int argc, char** argv) {
 
   // Signaling: what each connection's handler uses.
   signaling::ModerationDesk desk(moderation, recent);
+  const std::unique_ptr<geo::Regions> regions = open_regions(cfg);
   signaling::Services signaling{
       .clock = clock,
       .jwt = jwt,
@@ -421,7 +460,8 @@ static int serve(int argc, char** argv) {
       .moderation = desk,
       .gate = gate,
       .altcha = altcha,
-      .metrics = signaling_metrics};
+      .metrics = signaling_metrics,
+      .regions = regions.get()};
 
   std::atomic<bool> block_reload{false};  // a block cache reload is on the blocking pool
   net::Server server(net::ServerDeps{.config = cfg,

@@ -8,6 +8,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/region_map.hpp"
+
 namespace serendip::config {
 namespace {
 
@@ -297,6 +299,25 @@ const Key kKeys[] = {
     {"same-device-match", "BOOL", "two tabs of one device may be paired (talking to yourself on a laptop)", false,
      [](Config& c, std::string_view v) { return parse_bool(v, c.same_device_match); },
      [](const Config& c) { return std::string(c.same_device_match ? "true" : "false"); }},
+    {"geoip-db", "PATH",
+     "country database (MaxMind DB format: the bundled CC0 one, GeoLite2-Country, DB-IP) for the region of an "
+     "address; missing = the browser's hint only, off = do not look",
+     false,
+     [](Config& c, std::string_view v) -> Problem {
+       v = trim(v);
+       c.geoip_db = v == "off" ? std::string() : std::string(v);
+       return std::nullopt;
+     },
+     [](const Config& c) { return c.geoip_db.empty() ? std::string("off") : c.geoip_db; }},
+    {"region-map", "LIST",
+     "overrides of the country/time-zone -> region table: CC=Region,tz:Area=Region (docs/regions.md)", false,
+     [](Config& c, std::string_view v) -> Problem {
+       auto parsed = core::RegionMap::with_overrides(v);
+       if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+       c.region_map = std::string(trim(v));
+       return std::nullopt;
+     },
+     [](const Config& c) { return c.region_map; }},
     {"rate-limits", "LIST", "rate limit overrides: <limit>=<tokens>/<seconds>s/<burst> or <limit>=off (docs/abuse.md)",
      false,
      [](Config& c, std::string_view v) -> Problem {

@@ -56,6 +56,11 @@ struct Config {
   std::int64_t widen_region_after_ms = 3'000;      // key: widen-region-after-ms
   std::int64_t repeat_pair_cooldown_ms = 600'000;  // key: repeat-pair-cooldown-ms
   bool same_device_match = true;                   // key: same-device-match (off in public deployments)
+  // Regions (docs/regions.md): a country database in MaxMind DB format
+  // (missing = regions from the browser's hint only; "off" = do not look) and
+  // overrides of the built-in country/time-zone -> region table.
+  std::string geoip_db = "./data/geoip-country.mmdb";  // key: geoip-db
+  std::string region_map;                              // key: region-map ("CC=Region,tz:Area=Region")
   // Abuse prevention (docs/abuse.md). "join_per_device=20/60s/10,..."; empty = defaults.
   std::string rate_limits;  // key: rate-limits
   bool captcha = true;      // key: captcha (abuse detector may demand one)

@@ -1,5 +1,5 @@
-// Regions: the coarse areas the matchmaker prefers to pair within (docs/operations.md,
-// "Regions"). A person's region comes, in this order, from the country of their
+// Regions: the coarse areas the matchmaker prefers to pair within
+// (docs/regions.md). A person's region comes, in this order, from the country of their
 // address (looked up by geo::Regions), from the `region` their client named, or
 // from the area of their browser's time zone ("Europe" of "Europe/Berlin").
 //

@@ -235,6 +235,25 @@ void read_region(FieldReader& r, std::string& out) {
   out = std::move(*normalized);
 }
 
+// The browser's time zone, a coarse region hint: an IANA name ("Europe/Berlin")
+// or just its area ("Europe"); only the area is kept. A string of unusual
+// characters is no hint (old or odd clients still join); wrong types and
+// overlong values are refused like any other field.
+void read_time_zone(FieldReader& r, std::string& area) {
+  std::optional<std::string_view> tz = r.optional_string("timeZone");
+  if (!tz) return;
+  if (tz->size() > r.limits().max_time_zone_chars) {
+    return r.fail_field("timeZone",
+                        "must be at most " + std::to_string(r.limits().max_time_zone_chars) + " characters");
+  }
+  const std::string_view head = tz->substr(0, tz->find('/'));
+  for (char c : head) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+    if (!ok) return;
+  }
+  area = std::string(head);
+}
+
 void read_interests(FieldReader& r, std::vector<std::string>& out) {
   const json::array* a = r.array("interests", false, r.limits().max_interests);
   if (a == nullptr) return;
@@ -268,6 +287,7 @@ JoinMsg decode_join(FieldReader& r) {
   read_languages(r, m.prefs.languages);
   read_region(r, m.prefs.region);
   read_interests(r, m.prefs.interests);
+  read_time_zone(r, m.time_zone_area);
   return m;
 }
 

@@ -23,6 +23,7 @@ struct Limits {
   std::size_t max_interests = 10;
   std::size_t max_interest_chars = 32;
   std::size_t max_region_chars = 32;
+  std::size_t max_time_zone_chars = 64;   // join.timeZone
   std::size_t max_token_bytes = 4096;     // hello.token
   std::size_t max_session_id_bytes = 64;  // sessionId of offer/answer/ice/report/ice_result
 };
@@ -57,6 +58,9 @@ struct HelloMsg {
 };
 struct JoinMsg {
   core::Preferences prefs;
+  // The area of join.timeZone ("Europe" of "Europe/Berlin"), "" when absent or
+  // not a plausible area. The handler turns it into a region (core::RegionMap).
+  std::string time_zone_area;
 };
 // offer / answer / ice: validated; net/ forwards the original frame bytes.
 struct RelayMsg {

@@ -65,7 +65,7 @@ void Handler::on_frame(bool text, std::string_view data, std::int64_t now_ms) {
 void Handler::handle(const protocol::ClientMessage& msg, std::string_view frame) {
   switch (msg.type) {
     case ClientType::hello: send_error(ErrorCode::bad_request, "already authenticated", msg.id); return;
-    case ClientType::join: join(std::get<protocol::JoinMsg>(msg.body).prefs, msg.id); return;
+    case ClientType::join: join(std::get<protocol::JoinMsg>(msg.body), msg.id); return;
     case ClientType::next: next(msg.id); return;
     case ClientType::leave: port_.leave(msg.id); return;
     case ClientType::offer:
@@ -98,18 +98,23 @@ void Handler::hello(std::string_view token, std::optional<std::int64_t> re) {
   user_id_ = std::move(result.claims->sub);
   device_key_ = std::move(result.claims->did);
   if (refuse_if_blocked()) return;
+  if (services_.regions != nullptr) address_region_ = services_.regions->region_of_address(client_ip_);
   services_.gate.connected(device_key_, client_ip_);
   phase_ = Phase::ready;
   port_.connect(store::Party{user_id_, device_key_, client_ip_});
   port_.send(protocol::encode_welcome(user_id_, services_.ice_servers(user_id_, now_s), services_.limits, re));
 }
 
-void Handler::join(core::Preferences prefs, std::optional<std::int64_t> re) {
+void Handler::join(const protocol::JoinMsg& msg, std::optional<std::int64_t> re) {
   if (services_.drain.draining()) {
     send_error(ErrorCode::unavailable, "server is draining; reconnect", re);
     return;
   }
   if (refuse_if_blocked()) return;
+  core::Preferences prefs = msg.prefs;
+  if (services_.regions != nullptr) {
+    prefs.region = services_.regions->choose(address_region_, prefs.region, msg.time_zone_area);
+  }
   services_.gate.matchmaking(MatchCommand::join, device_key_, client_ip_,
                              after([this, prefs = std::move(prefs), re](Admission refused) mutable {
                                if (refused) {

@@ -10,6 +10,7 @@
 //                  `draining` + close 1001; blocked -> `banned` + close 4003;
 //                  else `welcome` (ICE servers, limits) and the hub knows us
 //   join / next    draining -> error unavailable; blocked (join) -> banned;
+//                  the region: the address's, else the client's hint;
 //                  the admission gate -> captcha_required or rate_limited
 //                  (a refused next still ends the session); next outside a
 //                  session -> not_in_session; else the hub answers
@@ -42,6 +43,7 @@
 #include "core/error_code.hpp"
 #include "core/ice_server.hpp"
 #include "core/matchmaker.hpp"
+#include "geo/regions.hpp"
 #include "protocol/codec.hpp"
 #include "signaling/admission.hpp"
 #include "signaling/message_budget.hpp"
@@ -66,6 +68,9 @@ struct Services {
   AdmissionGate& gate;
   abuse::Altcha& altcha;
   SignalingMetrics& metrics;
+  // The region a joiner is matched in: from the address's country (looked up
+  // once, at hello), else the client's hints. Null: the client's `region` only.
+  const geo::Regions* regions = nullptr;
 };
 
 class Handler {
@@ -100,7 +105,7 @@ class Handler {
 
   void handle(const protocol::ClientMessage& msg, std::string_view frame);
   void hello(std::string_view token, std::optional<std::int64_t> re);
-  void join(core::Preferences prefs, std::optional<std::int64_t> re);
+  void join(const protocol::JoinMsg& msg, std::optional<std::int64_t> re);
   void next(std::optional<std::int64_t> re);
   void relay(std::string_view session_id, std::string_view frame, std::optional<std::int64_t> re);
   void ice_result(const protocol::IceResultMsg& r, std::optional<std::int64_t> re);
@@ -142,6 +147,7 @@ class Handler {
   // Identity, from the hello token.
   std::string user_id_;
   std::string device_key_;
+  std::string address_region_;  // from client_ip_ at hello; "" = unknown (never the country)
 
   // The current session (from matchmaker events).
   std::string session_id_;       // empty: none

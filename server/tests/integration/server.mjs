@@ -182,6 +182,9 @@ async function spawnServer({ listen, flags, env, dir, staticDir, label }) {
     SERENDIP_ALLOWED_ORIGINS: TEST_ORIGIN,
     SERENDIP_JWT_SECRET: JWT_SECRET,
     SERENDIP_DATABASE_URL: `sqlite://${path.join(dir, 'x.db')}`,
+    // No country database unless a test names one (regions.test.mjs): the suite's
+    // simulated addresses must not pick up regions from whatever data/ holds.
+    SERENDIP_GEOIP_DB: 'off',
     ...env,
   };
   const allFlags = { 'static-dir': staticDir, 'drain-grace-ms': 300, 'log-level': 'debug', ...flags };

@@ -369,3 +369,28 @@ TEST(Config, BooleansAndAbuseSettings) {
 
 }  // namespace
 }  // namespace serendip::config
+
+namespace serendip::config {
+namespace {
+
+TEST(Config, RegionSettings) {
+  const Outcome defaults = run({});
+  ASSERT_TRUE(defaults.ok()) << defaults.error();
+  EXPECT_EQ(defaults.config().geoip_db, "./data/geoip-country.mmdb");
+  EXPECT_EQ(defaults.config().region_map, "");
+
+  const Outcome set =
+      run({"--region-map=US=North_America,tz:America="}, {{"SERENDIP_GEOIP_DB", "/srv/GeoLite2-Country.mmdb"}});
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_EQ(set.config().geoip_db, "/srv/GeoLite2-Country.mmdb");
+  EXPECT_EQ(set.config().region_map, "US=North_America,tz:America=");
+  EXPECT_TRUE(run({}, {{"SERENDIP_GEOIP_DB", "off"}}).config().geoip_db.empty());
+
+  const Outcome bad = run({}, {{"SERENDIP_REGION_MAP", "US=North America"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("SERENDIP_REGION_MAP"), std::string::npos) << bad.error();
+  EXPECT_NE(bad.error().find("US=North America"), std::string::npos) << bad.error();
+}
+
+}  // namespace
+}  // namespace serendip::config

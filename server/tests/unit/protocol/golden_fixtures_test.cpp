@@ -134,6 +134,7 @@ json::object fields_of(const ClientMessage& m) {
     f["languages"] = string_array(b->prefs.languages);
     f["region"] = b->prefs.region;
     f["interests"] = string_array(b->prefs.interests);
+    if (!b->time_zone_area.empty()) f["timeZone"] = b->time_zone_area;  // present only when kept
   } else if (const auto* b = std::get_if<RelayMsg>(&m.body)) {
     f["sessionId"] = jsv(b->session_id);
   } else if (const auto* b = std::get_if<ReportMsg>(&m.body)) {

@@ -287,6 +287,7 @@ struct RigOptions {
   abuse::AbuseConfig abuse = test_abuse_config();
   protocol::WireLimits limits{32 * 1024, 16 * 1024, 1024, 50, 100};
   std::string client_ip = kClientIp;
+  const geo::Regions* regions = nullptr;  // Passed by argument; null: the client's region only
 };
 
 struct IceRequest {
@@ -303,7 +304,8 @@ struct Rig {
         local_gate(limiter, detector, altcha),
         gate(local_gate),
         metrics(registry),
-        services{clock, jwt, drain, options.limits, ice_servers_fn(), moderation, gate, altcha, metrics},
+        services{clock,      jwt,  drain,  options.limits, ice_servers_fn(),
+                 moderation, gate, altcha, metrics,        options.regions},
         handler(services, port, decoder, options.client_ip, clock.now_ms()) {
     port.on_close = [this] { handler.on_closed(); };
   }
