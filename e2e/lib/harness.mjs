@@ -24,10 +24,11 @@ const FLAGS = [
   '--allow-loopback-in-peer-connection',
 ];
 
-export async function launch() {
+/** `extraArgs`: more Chromium flags, e.g. a fake camera file (--use-file-for-fake-video-capture). */
+export async function launch({ extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
     headless: true,
   });
 }

@@ -183,6 +183,46 @@ TEST_P(AbuseScripts, MatchmakingRulesAndCaptchaDebtMatchTheInMemoryGate) {
   EXPECT_GT(hardest, 100) << "repeat offences within the window get harder";
 }
 
+TEST_P(AbuseScripts, ShieldViewersMatchTheInMemoryDetector) {
+  AbuseSettings s;
+  s.rules.shield_blur = {3, 10'000, true};
+  s.rules.captcha.base_difficulty = 100;
+  s.rules.captcha.max_difficulty = 1'000;
+  Twins t(endpoint_, s);
+  const std::string run = std::to_string(std::random_device{}());
+  const std::vector<std::string> devices{"sa-" + run, "sb-" + run};
+  t.wipe({{abuse::SubjectKind::device, devices[0]}, {abuse::SubjectKind::device, devices[1]}});
+  std::mt19937 rng(GetParam() * 31337 + 5);
+  int fired = 0, solved = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& device = devices[rng() % 2];
+    if (rng() % 12 == 0) {
+      const auto owed = t.local.captcha_owed(device);
+      ASSERT_EQ(owed.value_or(0), t.shared_owed(device)) << "step " << i;
+      if (owed) {
+        t.solve(device);
+        ++solved;
+      }
+    } else {
+      const std::string viewer = "viewer-" + std::to_string(rng() % 6);
+      const signaling::ShieldSignal local = t.local.shield_blur(device, viewer);
+      auto reply = parse_connect(t.redis.eval(abuse_shield(t.settings, device, viewer, t.clock.unix_ms())), device);
+      ASSERT_TRUE(reply.has_value()) << "step " << i;
+      const bool shared_fired = !reply->hits.empty();
+      ASSERT_EQ(local.fired, shared_fired) << "step " << i << " " << device << " " << viewer;
+      if (shared_fired) {
+        EXPECT_EQ(reply->hits[0].rule, abuse::Rule::shield_blur);
+        EXPECT_EQ(reply->hits[0].count, local.viewers);
+        EXPECT_EQ(reply->difficulty, t.local.captcha_owed(device).value_or(0)) << "step " << i;
+        ++fired;
+      }
+    }
+    t.clock.advance(static_cast<std::int64_t>(rng() % 1'500));
+  }
+  EXPECT_GT(fired, 5);
+  EXPECT_GT(solved, 2);
+}
+
 TEST_P(AbuseScripts, TheWatchListKeepsHitsMostRecentFirstWithinItsCapAndTtl) {
   abuse::AbuseConfig rules;
   rules.caps.watch = 3;

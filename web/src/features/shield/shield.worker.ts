@@ -4,7 +4,7 @@
 // chunks of this worker; the WASM binaries are assets beside them). Loaded
 // only when a video call starts with the shield on, never by the landing page.
 //
-// Backend: WebGL where an OffscreenCanvas gives a WebGL context, else WASM
+// Backend: WebGL where an OffscreenCanvas gives a GPU-backed WebGL context, else WASM
 // (SIMD when available; the threaded build needs cross-origin isolation, which
 // the app does not have), else the plain CPU backend.
 import * as tf from '@tensorflow/tfjs';
@@ -19,16 +19,28 @@ declare const self: DedicatedWorkerGlobalScope;
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmSimd });
 
-function hasWebGl(): boolean {
+/**
+ * A WebGL that runs on a GPU. Software renderers (SwiftShader, llvmpipe: what
+ * Chromium falls back to without a GPU, and what headless test browsers get)
+ * compile the model's shaders for tens of seconds and run a frame slower than
+ * the WASM backend does, so they count as no WebGL.
+ */
+function hasGpuWebGl(): boolean {
   try {
-    return typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+    if (typeof OffscreenCanvas === 'undefined') return false;
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return !/swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
   } catch {
     return false;
   }
 }
 
 async function pickBackend(choice: BackendChoice): Promise<Backend> {
-  const order: Backend[] = choice === 'auto' ? (hasWebGl() ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu']) : [choice, 'cpu'];
+  const order: Backend[] = choice === 'auto' ? (hasGpuWebGl() ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu']) : [choice, 'cpu'];
   for (const b of order) {
     try {
       if (await tf.setBackend(b)) {

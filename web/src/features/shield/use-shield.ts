@@ -1,9 +1,7 @@
 // Binds the shield to a call: samples the stranger's video (never the local
 // self-view) about twice a second, downscaled to the model's 224x224 input,
 // classifies it in the worker, and keeps the shield's state for the stage.
-// The worker (TensorFlow.js and the model) starts with the first video
-// stranger while the shield is on, and stops with the call screen.
-import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { DEFAULT_SAMPLING, nextInterval } from './sampling';
 import { ShieldClient } from './shield-client';
 import { hidesVideo, initialShield, reportMeta, showsOverlay, shieldReducer, type FrameVerdict, type ShieldState } from './shield-machine';
@@ -53,7 +51,6 @@ export function useShield({
   const tuning = useRef<ShieldTuning>(readTuning());
   const th = tuning.current.thresholds;
   const [state, dispatch] = useReducer((s: ShieldState, e: Parameters<typeof shieldReducer>[1]) => shieldReducer(s, e, th), enabled, initialShield);
-  const client = useRef<ShieldClient | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -69,26 +66,26 @@ export function useShield({
     }
   }, [sessionId, state.hides, onFirstHide]);
 
-  // The worker lives while the shield is on and there is a stranger's video to watch.
-  const active = enabled && stream !== null && sessionId !== null;
+  // The worker (TensorFlow.js and the model, ~4 s to load on WASM) starts as
+  // soon as a video call starts with the shield on, so it is ready by the
+  // time a stranger arrives; it stops when the shield is off or the call ends.
+  const [client, setClient] = useState<ShieldClient | null>(null);
   useEffect(() => {
-    if (!active || client.current) return;
-    client.current = new ShieldClient(
+    if (!enabled) return;
+    const c = new ShieldClient(
       () => new Worker(new URL('./shield.worker.ts', import.meta.url), { type: 'module', name: 'serendip-shield' }),
       tuning.current.backend,
     );
-  }, [active]);
-  useEffect(
-    () => () => {
-      client.current?.close();
-      client.current = null;
-    },
-    [],
-  );
+    setClient(c);
+    return () => {
+      c.close();
+      setClient(null);
+    };
+  }, [enabled]);
 
   useEffect(() => {
-    if (!active || !stream || !client.current) return;
-    const shield = client.current;
+    if (!client || !stream || !sessionId) return;
+    const shield = client;
     const video = document.createElement('video');
     video.muted = true;
     video.playsInline = true;
@@ -149,7 +146,7 @@ export function useShield({
       video.pause();
       video.srcObject = null;
     };
-  }, [active, stream, sessionId]);
+  }, [client, stream, sessionId]);
 
   const reveal = useCallback(() => dispatch({ type: 'reveal' }), []);
   const meta = useCallback(() => reportMeta(stateRef.current, th), [th]);

@@ -32,7 +32,7 @@ export function ReportsPage({ reportId, pending }: { reportId: number | null; pe
 
   return (
     <>
-      <PageHeader title="Reports" description="Pending reports come first, oldest first; those marked Priority (blocked automatically pending review) before all others. Decide each with the buttons or the keyboard." actions={<ShortcutLegend />} />
+      <PageHeader title="Reports" description="Pending reports come first, oldest first; those marked Priority (blocked automatically pending review) before all others, and Shield-flagged ones (the reporter's safety shield had hidden the video) before others of the same priority. Decide each with the buttons or the keyboard." actions={<ShortcutLegend />} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,22rem)_minmax(0,1fr)]">
         <div className="space-y-4">
           <div className="grid grid-cols-2 gap-3">
