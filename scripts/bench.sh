@@ -208,6 +208,9 @@ cluster() {
   else
     single_db="$(cat "$CLUSTER_RUN/pg-url")"
     single_db_pid=(--db-pid="$pg")
+    # The cluster's database, so the cluster's audit key (the chain is one).
+    SERENDIP_AUDIT_KEY="$(sed -n 's/^SERENDIP_AUDIT_KEY=//p' "$CLUSTER_RUN/secrets.env")"
+    export SERENDIP_AUDIT_KEY
   fi
   start_server "$tmp/single.log" --database-url="$single_db" --static-dir="$tmp" \
     --log-level=info --repeat-pair-cooldown-ms=0

@@ -209,11 +209,14 @@ start_all() {
   echo "$grace" >"$RUN/drain-grace-ms"
   echo "$COMM" >"$RUN/server-comm"
 
-  # The one secret every instance must share (tokens signed by one are checked
-  # by another). Never in the repository: generated here, for this run.
-  (umask 077; printf 'SERENDIP_JWT_SECRET=%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')" >"$RUN/secrets.env")
-  local jwt
+  # The secrets every instance must share (tokens signed by one are checked
+  # by another; the audit chain one appends to, another verifies). Never in
+  # the repository: generated here, for this run.
+  (umask 077; printf 'SERENDIP_JWT_SECRET=%s\nSERENDIP_AUDIT_KEY=%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$RUN/secrets.env")
+  local jwt audit_key
   jwt=$(sed -n 's/^SERENDIP_JWT_SECRET=//p' "$RUN/secrets.env")
+  audit_key=$(sed -n 's/^SERENDIP_AUDIT_KEY=//p' "$RUN/secrets.env")
 
   # PostgreSQL (one database for every instance) and the Redis Cluster, side
   # by side: initdb takes seconds.
@@ -253,6 +256,7 @@ start_all() {
         SERENDIP_ALLOWED_ORIGINS="$origins" \
         SERENDIP_TRUSTED_PROXIES=127.0.0.1 \
         SERENDIP_JWT_SECRET="$jwt" \
+        SERENDIP_AUDIT_KEY="$audit_key" \
         SERENDIP_REDIS_URL="$redis_url" \
         SERENDIP_DATABASE_URL="$db_url" \
         SERENDIP_STATIC_DIR="${SERENDIP_STATIC_DIR:-$ROOT/web/dist}" \

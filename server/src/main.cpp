@@ -50,6 +50,7 @@
 #include "signaling/handler.hpp"
 #include "signaling/metrics.hpp"
 #include "signaling/ports.hpp"
+#include "store/audit_key.hpp"
 #include "store/database.hpp"
 
 namespace {
@@ -190,7 +191,16 @@ static int serve(int argc, char** argv) {
       tell_operator("cannot open the database " + shown_database(cfg.database_url) + ": " + db.error().message);
       return 1;
     }
-    return rest[0] == "admin" ? cli::run_admin_command(rest, **db) : cli::run_audit_command(rest, **db);
+    const store::AuditKeySources keys{cfg.audit_key, cfg.audit_key_file, cfg.database_url};
+    if (rest[0] == "audit") return cli::run_audit_command(rest, **db, keys);
+    // Account changes are audited: chained with the server's key (made here on a first run).
+    auto key = store::load_audit_key(keys, true);
+    if (!key) {
+      tell_operator(key.error().message);
+      return 2;
+    }
+    (*db)->audit().set_key(std::move(key->key));
+    return cli::run_admin_command(rest, **db);
   }
   if (!rest.empty()) {
     std::fprintf(stderr, "serendip-server: unknown command '%s'\n", rest[0].c_str());
@@ -218,6 +228,13 @@ static int serve(int argc, char** argv) {
     obs::log(obs::Level::warn, "main", "ephemeral_jwt_secret",
              {{"hint", "set SERENDIP_JWT_SECRET so tokens stay valid across restarts and instances"}});
   }
+  if (cfg.jwt_secret.size() < auth::kMinSecretBytes) {
+    // A short key can be guessed offline from one token, and then any token forged.
+    return refuse_start(2, "jwt_secret_too_short",
+                        "SERENDIP_JWT_SECRET is " + std::to_string(cfg.jwt_secret.size()) +
+                            " bytes; it must be at least " + std::to_string(auth::kMinSecretBytes) +
+                            " (e.g. openssl rand -base64 32)");
+  }
 
   auto opened = store::open_database(cfg.database_url);
   if (!opened) {
@@ -225,6 +242,19 @@ static int serve(int argc, char** argv) {
                         "cannot open the database " + shown_database(cfg.database_url) + ": " + opened.error().message);
   }
   store::Database& db = **opened;
+  // The audit chain's HMAC key, from outside the database (store/audit_key.hpp).
+  auto audit_key = store::load_audit_key({cfg.audit_key, cfg.audit_key_file, cfg.database_url}, true);
+  if (!audit_key) return refuse_start(2, "audit_key_missing", audit_key.error().message);
+  if (audit_key->created) {
+    obs::log(obs::Level::warn, "main", "audit_key_created",
+             {{"origin", audit_key->origin},
+              {"hint", "keep this key (or set SERENDIP_AUDIT_KEY): the audit log cannot be verified without it"}});
+  }
+  db.audit().set_key(std::move(audit_key->key));
+  // A log written before keys (or with another key) is bound by one keyed entry now.
+  auto rekeyed = db.audit().rekey("system", core::SystemClock().unix_ms());
+  if (!rekeyed) return refuse_start(1, "audit_rekey_failed", "cannot key the audit log: " + rekeyed.error().message);
+  if (*rekeyed) obs::log(obs::Level::warn, "main", "audit_rekeyed", {{"seq", (*rekeyed)->seq}});
   // Device keys must survive restarts (blocks and report exclusions are keyed
   // by them), so their secret lives in the database, made on first start.
   auto device_secret = db.settings().secret(store::kDeviceKeySecret);
@@ -234,8 +264,11 @@ static int serve(int argc, char** argv) {
   }
 
   core::SystemClock clock;
-  auth::JwtCodec jwt(cfg.jwt_secret);
-  moderation::ModerationService moderation(db, clock, jwt);
+  // Session tokens and admin tokens: one secret, two keys and audiences (auth/jwt.hpp).
+  auth::JwtCodec jwt(cfg.jwt_secret, auth::Audience::user, cfg.token_ttl_s);
+  const moderation::ModerationOptions moderation_options{};
+  auth::JwtCodec admin_jwt(cfg.jwt_secret, auth::Audience::admin, moderation_options.admin_token_ttl_s);
+  moderation::ModerationService moderation(db, clock, admin_jwt, moderation_options);
   if (!cfg.admin_bootstrap.empty()) {
     auto made = moderation.ensure_bootstrap_admin(cfg.admin_bootstrap);
     if (!made) return refuse_start(1, "admin_bootstrap_failed", "admin-bootstrap: " + made.error().message);
@@ -255,6 +288,10 @@ static int serve(int argc, char** argv) {
 
   obs::Registry metrics;
   obs::register_process_metrics(metrics);
+  // The alert for a ban check that failed closed (moderation::BlockInfo::unavailable).
+  metrics.counter_fn("serendip_ban_check_failures_total",
+                     "Ban checks refused because neither the block cache nor the database could answer",
+                     [&moderation] { return static_cast<double>(moderation.ban_check_failures()); });
   net::NetMetrics net_metrics(metrics);
   signaling::SignalingMetrics signaling_metrics(metrics);
 

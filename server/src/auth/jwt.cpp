@@ -63,9 +63,16 @@ std::string_view to_string(JwtError e) {
     case JwtError::bad_signature: return "bad_signature";
     case JwtError::expired: return "expired";
     case JwtError::not_yet_valid: return "not_yet_valid";
+    case JwtError::wrong_audience: return "wrong_audience";
+    case JwtError::lifetime_too_long: return "lifetime_too_long";
   }
   return "malformed";
 }
+
+JwtCodec::JwtCodec(std::string_view secret, Audience audience, std::int64_t max_lifetime_s)
+    : key_(audience == Audience::admin ? hmac_sha256(secret, kAdminKeyLabel) : std::string(secret)),
+      audience_(audience),
+      max_lifetime_s_(max_lifetime_s) {}
 
 std::string JwtCodec::sign(const Claims& claims) const {
   json::object payload;
@@ -73,13 +80,16 @@ std::string JwtCodec::sign(const Claims& claims) const {
   if (!claims.did.empty()) payload["did"] = claims.did;
   payload["jti"] = claims.jti;
   if (!claims.role.empty()) payload["role"] = claims.role;
+  payload["aud"] = audience_ == Audience::admin ? kAdminAudience : kUserAudience;
   payload["iat"] = claims.iat;
   payload["exp"] = claims.exp;
+  if (claims.nbf != 0) payload["nbf"] = claims.nbf;
+  if (audience_ == Audience::admin || claims.gen != 0) payload["gen"] = claims.gen;
 
   std::string token = base64url_encode(kHeader);
   token += '.';
   token += base64url_encode(json::serialize(payload));
-  const std::string signature = hmac_sha256(secret_, token);
+  const std::string signature = hmac_sha256(key_, token);
   token += '.';
   token += base64url_encode(signature);
   return token;
@@ -110,7 +120,7 @@ JwtResult JwtCodec::verify(std::string_view token, std::int64_t now_unix_s, std:
   // 2. Signature, in constant time, before looking at any claim.
   const auto signature = base64url_decode(signature_b64);
   if (!signature) return fail(JwtError::bad_signature);
-  const std::string expected = hmac_sha256(secret_, token.substr(0, dot2));
+  const std::string expected = hmac_sha256(key_, token.substr(0, dot2));
   if (!constant_time_equal(expected, *signature)) return fail(JwtError::bad_signature);
 
   // 3. Claims.
@@ -129,9 +139,34 @@ JwtResult JwtCodec::verify(std::string_view token, std::int64_t now_unix_s, std:
       !string_claim(*payload, "did", c.did, false) || !string_claim(*payload, "role", c.role, false)) {
     return fail(JwtError::malformed);
   }
+  // The audience, both ways: an admin codec takes only "serendip-admin"; a
+  // user codec takes "serendip-user" or none (tokens forged by the contract's
+  // tests carry none), never an admin one.
+  std::string aud;
+  if (!string_claim(*payload, "aud", aud, false)) return fail(JwtError::malformed);
+  if (audience_ == Audience::admin ? aud != kAdminAudience : (!aud.empty() && aud != kUserAudience)) {
+    return fail(JwtError::wrong_audience);
+  }
+  // Required on admin tokens (revocation compares it with the account's).
+  if (audience_ == Audience::admin || payload->contains("gen")) {
+    const auto gen = integer_claim(*payload, "gen");
+    if (!gen) return fail(JwtError::malformed);
+    c.gen = *gen;
+  }
+  if (payload->contains("nbf")) {
+    const auto nbf = integer_claim(*payload, "nbf");
+    if (!nbf) return fail(JwtError::malformed);
+    c.nbf = *nbf;
+  }
   // Compared as exp + leeway <= now, written without overflow for extreme values.
   if (c.exp <= now_unix_s - leeway_s) return fail(JwtError::expired);
   if (c.iat > now_unix_s + leeway_s + kIatSkewS) return fail(JwtError::not_yet_valid);
+  if (c.nbf != 0 && c.nbf > now_unix_s + leeway_s) return fail(JwtError::not_yet_valid);
+  // Checked on the difference of two values bounded above: iat may be
+  // anything in the past, so compute without overflow.
+  if (max_lifetime_s_ > 0 && (c.exp < c.iat || c.exp - c.iat > max_lifetime_s_)) {
+    return fail(JwtError::lifetime_too_long);
+  }
 
   JwtResult r;
   r.claims = std::move(c);

@@ -234,6 +234,11 @@ const Key kKeys[] = {
     {"threads", "N", "I/O threads (0 = one per core)", false, SERENDIP_INT(threads, 0, 64)},
     {"jwt-secret", "SECRET", "token signing key (default: random per process)", true, SERENDIP_STRING(jwt_secret)},
     {"turn-secret", "SECRET", "coturn static-auth-secret", true, SERENDIP_STRING(turn_secret)},
+    {"audit-key", "SECRET",
+     "audit chain HMAC key, 32+ bytes (default: audit-key-file, else a key file beside an SQLite database)", true,
+     SERENDIP_STRING(audit_key)},
+    {"audit-key-file", "PATH", "file holding the audit chain HMAC key (first line)", false,
+     SERENDIP_STRING(audit_key_file)},
     {"turn-urls", "LIST", "comma-separated stun:/turn:/turns: URLs handed to clients", false,
      [](Config& c, std::string_view v) { return parse_turn_urls(v, c.turn_urls); },
      [](const Config& c) { return join(c.turn_urls); }},
@@ -449,6 +454,11 @@ std::variant<Loaded, ConfigError> load(int argc, const char* const* argv,
     }
     const std::string source = "--" + std::string(name);
     const Key* key = find_key(name);
+    if (key == nullptr && name != "config" && !loaded.rest.empty()) {
+      // After an operator command ("audit verify --anchor FILE"): its own option, for it to read.
+      loaded.rest.emplace_back(arg);
+      continue;
+    }
     if (key == nullptr && name != "config") return ConfigError{source + ": unknown option (see --help)"};
     if (!value) {
       if (i + 1 >= argc) return ConfigError{source + ": missing value"};

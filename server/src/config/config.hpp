@@ -27,6 +27,8 @@ struct Config {
   // Secrets and external parts
   std::string jwt_secret;                                    // key: jwt-secret; empty = random per process
   std::string turn_secret;                                   // key: turn-secret
+  std::string audit_key;                                     // key: audit-key (never in the database)
+  std::string audit_key_file;                                // key: audit-key-file
   std::vector<std::string> turn_urls;                        // key: turn-urls
   std::int64_t turn_ttl_s = 3600;                            // key: turn-ttl-s
   std::string redis_url;                                     // key: redis-url; empty = in-memory state

@@ -45,6 +45,9 @@ bool locatable_address(std::string_view ip) {
 }
 
 std::string Regions::region_of_address(std::string_view ip) const {
+  // Client addresses arrive as their key (core/address_key.hpp): an IPv6
+  // client as its /64, looked up by the /64's first address (one network).
+  if (ip.ends_with("/64")) ip.remove_suffix(3);
   if (!countries_ || !locatable_address(ip)) return {};
   const std::optional<std::string> country = countries_->country(ip);
   if (!country) return {};

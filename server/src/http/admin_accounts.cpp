@@ -37,6 +37,13 @@ Response me(const Call& c) {
       200, json::object{{"username", c.actor().username}, {"role", std::string(store::to_string(c.actor().role))}});
 }
 
+// Every token of the caller's account stops working, on every instance.
+Response logout(const Call& c) {
+  auto r = c.deps.moderation.logout(c.actor());
+  if (!r) return failure_response(r.error());
+  return no_content();
+}
+
 Response list_accounts(const Call& c) {
   auto list = c.deps.moderation.list_admins(c.actor());
   if (!list) return failure_response(list.error());

@@ -38,6 +38,7 @@ constexpr Route kRoutes[] = {
     {Method::post, "/api/v1/reports", Access::anyone, admin::post_report},
     {Method::post, "/api/v1/admin/login", Access::anyone, admin::login},
     {Method::get, "/api/v1/admin/me", Access::moderator, admin::me},
+    {Method::post, "/api/v1/admin/logout", Access::moderator, admin::logout},
 
     {Method::get, "/api/v1/admin/reports", Access::moderator, admin::list_reports},
     {Method::get, "/api/v1/admin/reports/{id}", Access::moderator, admin::report_detail},
@@ -127,6 +128,12 @@ ImmediateCheck make_ban_check(moderation::ModerationService& moderation) {
 }
 
 Response banned_response(const moderation::BlockInfo& info) {
+  if (info.unavailable) {
+    Response res = error_response(ErrorCode::unavailable, "the ban check is unavailable; try again shortly",
+                                  boost::json::object{{"retryAfterMs", 5000}});
+    res.set("retry-after", "5");
+    return res;
+  }
   boost::json::object extra;
   if (info.until) {
     extra["until"] = core::rfc3339(*info.until);

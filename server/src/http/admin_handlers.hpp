@@ -12,6 +12,7 @@ using Handler = Response (*)(const Call& c);
 // admin_accounts.cpp: signing in, and the accounts themselves (admin role).
 Response login(const Call& c);
 Response me(const Call& c);
+Response logout(const Call& c);
 Response list_accounts(const Call& c);
 Response create_account(const Call& c);
 Response set_password(const Call& c);

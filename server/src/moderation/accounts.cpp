@@ -69,6 +69,8 @@ Outcome<void> ModerationService::set_password(const Actor& actor, std::string_vi
       if (r.error().kind == store::ErrorKind::not_found) return fail(ErrorCode::not_found, "no such account");
       return from_store(r.error(), "account");
     }
+    // Whoever held a token made with the old password is signed out.
+    if (auto revoked = db_.admins().revoke_tokens(username); !revoked) return from_store(revoked.error(), "account");
     // The entry says that the password changed, never what to.
     return Audited<void>{{store::AuditRecord{now, actor.audit_name(), std::string(action::account_password),
                                              account_target(username), "", "{}"}}};
@@ -86,6 +88,10 @@ Outcome<void> ModerationService::set_disabled(const Actor& actor, std::string_vi
     if (!r) {
       if (r.error().kind == store::ErrorKind::not_found) return fail(ErrorCode::not_found, "no such account");
       return from_store(r.error(), "account");
+    }
+    // Enabling again must not bring old tokens back to life.
+    if (disabled) {
+      if (auto revoked = db_.admins().revoke_tokens(username); !revoked) return from_store(revoked.error(), "account");
     }
     return Audited<void>{{store::AuditRecord{now, actor.audit_name(),
                                              std::string(disabled ? action::account_disable : action::account_enable),
@@ -151,6 +157,7 @@ Outcome<LoginResult> ModerationService::login(std::string_view username, std::st
   claims.role = std::string(store::to_string(account->role));
   claims.iat = now_s;
   claims.exp = now_s + options_.admin_token_ttl_s;
+  claims.gen = account->token_generation;
   auto a = db_.audit().append(store::AuditRecord{clock_.unix_ms(), "admin:" + account->username,
                                                  std::string(action::admin_login), account_target(account->username),
                                                  "", "{}"});
@@ -168,8 +175,24 @@ Outcome<Actor> ModerationService::authenticate(std::string_view token) {
   auto found = db_.admins().find(r.claims->sub);
   if (!found) return from_store(found.error(), "authenticate");
   if (!*found || (*found)->disabled) return fail(ErrorCode::unauthorized, "account disabled or removed");
+  // Read from the database on every request: a logout, password change or
+  // disable on any instance refuses the older tokens at once, everywhere.
+  if (r.claims->gen != (*found)->token_generation) return fail(ErrorCode::unauthorized, "token revoked");
   // The role as it is now: a demotion takes effect before the token expires.
   return Actor::admin((*found)->username, (*found)->role);
+}
+
+Outcome<void> ModerationService::logout(const Actor& actor) {
+  if (actor.system) return fail(ErrorCode::bad_request, "only a signed-in account can sign out");
+  const std::int64_t now = clock_.unix_ms();
+  return commit_audited(db_, "account", [&]() -> Outcome<Audited<void>> {
+    if (auto r = db_.admins().revoke_tokens(actor.username); !r) {
+      if (r.error().kind == store::ErrorKind::not_found) return fail(ErrorCode::not_found, "no such account");
+      return from_store(r.error(), "account");
+    }
+    return Audited<void>{{store::AuditRecord{now, actor.audit_name(), std::string(action::admin_logout),
+                                             account_target(actor.username), "", "{}"}}};
+  });
 }
 
 }  // namespace serendip::moderation

@@ -13,6 +13,15 @@ namespace serendip::moderation {
 using core::ErrorCode;
 using namespace detail;
 
+namespace {
+
+// The longest block a moderator may make (seconds); longer ones and permanent
+// ones take an admin, as does lifting a permanent block: a moderator can
+// neither make a "timed" block of ten years nor undo an admin's permanent one.
+constexpr std::int64_t kMaxModeratorBlockS = 30LL * 86'400;
+
+}  // namespace
+
 std::optional<Failure> ModerationService::check_duration(const Actor& actor,
                                                          std::optional<std::int64_t> duration_s) const {
   if (!duration_s) {
@@ -20,6 +29,8 @@ std::optional<Failure> ModerationService::check_duration(const Actor& actor,
   } else if (*duration_s <= 0 || *duration_s > options_.max_block_s) {
     return fail(ErrorCode::bad_request,
                 "durationS must be between 1 and " + std::to_string(options_.max_block_s) + " seconds");
+  } else if (*duration_s > kMaxModeratorBlockS && actor.role != Role::admin) {
+    return fail(ErrorCode::forbidden, "blocks longer than 30 days need the admin role");
   }
   return std::nullopt;
 }
@@ -119,6 +130,10 @@ Outcome<store::Block> ModerationService::lift_block(const Actor& actor, std::int
         return fail(ErrorCode::conflict, "the block was already lifted");
       return from_store(b.error(), "block");
     }
+    // Rolled back with the rest when refused.
+    if (!b->expires_at && actor.role != Role::admin) {
+      return fail(ErrorCode::forbidden, "only admins may lift a permanent block");
+    }
     store::AuditRecord record{now,
                               actor.audit_name(),
                               std::string(action::block_lift),
@@ -149,8 +164,12 @@ std::optional<BlockInfo> ModerationService::active_block(std::string_view ip, st
   }
   auto r = db_.blocks().active_for(canonical, device_key, now);
   if (!r) {
+    // Fail closed: an unchecked caller could be a blocked one.
+    ban_check_failures_.fetch_add(1, std::memory_order_relaxed);
     obs::log(obs::Level::error, "moderation", "ban_check_failed", {{"error", r.error().message}});
-    return std::nullopt;
+    BlockInfo unknown;
+    unknown.unavailable = true;
+    return unknown;
   }
   if (!*r) return std::nullopt;
   const store::Block& b = **r;

@@ -68,6 +68,10 @@ struct BlockInfo {
   std::int64_t block_id = 0;
   std::optional<std::int64_t> until;  // unix ms; nullopt = permanent
   std::string reason;
+  // The check could not be made (the database unreachable and the block
+  // cache too old): refuse for now (503 / error `unavailable`), never admit
+  // unchecked. Not a block: nothing is recorded and nothing can be appealed.
+  bool unavailable = false;
 };
 
 // Told about every block right after it is committed (outside the service's
@@ -188,9 +192,13 @@ class ModerationService {
                                                    std::optional<std::int64_t> duration_s, std::string_view reason);
   Outcome<store::Block> lift_block(const Actor& actor, std::int64_t block_id, std::string_view reason);
   Outcome<store::Page<store::Block>> blocks(const store::BlockFilter& filter, const store::PageRequest& page);
-  // For POST /api/v1/session, `hello` and `join`. When the database cannot be
-  // read this logs and admits (nullopt): an outage must not lock everyone out.
+  // For POST /api/v1/session, `hello` and `join`. The block cache answers
+  // while it is fresh (10 minutes past its last reload even when the database
+  // is down); when neither it nor the database can answer, this fails closed:
+  // a BlockInfo with `unavailable` set, logged as ban_check_failed and counted
+  // in ban_check_failures() (the alert).
   std::optional<BlockInfo> active_block(std::string_view ip, std::string_view device_key);
+  std::uint64_t ban_check_failures() const { return ban_check_failures_.load(std::memory_order_relaxed); }
 
   // ---- appeals
   // From a blocked user (device key and/or IP). not_found: nothing is blocked;
@@ -213,9 +221,14 @@ class ModerationService {
   // logins together must wait (core/login_rules.hpp); unauthorized for a
   // wrong password or a disabled account. Slow (Argon2id): never on an I/O thread.
   Outcome<LoginResult> login(std::string_view username, std::string_view password, std::string_view ip);
-  // An admin token's account as it is now (disabled or removed accounts and
-  // anonymous user tokens are unauthorized; the role comes from the account).
+  // An admin token's account as it is now (disabled or removed accounts,
+  // revoked tokens and anonymous user tokens are unauthorized; the role comes
+  // from the account).
   Outcome<Actor> authenticate(std::string_view token);
+  // Revokes every admin token of the actor's account (all of its sign-ins:
+  // tokens carry no session of their own), audited as admin.logout. Password
+  // changes and disabling an account revoke the same way.
+  Outcome<void> logout(const Actor& actor);
 
   // ---- audit, reputation, counters
   Outcome<store::Page<store::AuditEntry>> audit(const store::AuditFilter& filter, const store::PageRequest& page);
@@ -254,10 +267,11 @@ class ModerationService {
 
   store::Database& db_;        // Passed by argument.
   const core::Clock& clock_;   // Passed by argument.
-  const auth::JwtCodec& jwt_;  // Passed by argument.
+  const auth::JwtCodec& jwt_;  // Passed by argument: the admin-token codec (auth::Audience::admin).
   const ModerationOptions options_;
   LoginLimiter login_limiter_;
   std::atomic<BlockListener*> listener_{nullptr};  // Not owned.
+  std::atomic<std::uint64_t> ban_check_failures_{0};
   BlockCache block_cache_;
   std::string dummy_hash_;  // verified against for unknown usernames, so timing does not tell them apart
 };

@@ -91,6 +91,7 @@ inline constexpr std::string_view account_password = "account.password";
 inline constexpr std::string_view account_disable = "account.disable";
 inline constexpr std::string_view account_enable = "account.enable";
 inline constexpr std::string_view admin_login = "admin.login";
+inline constexpr std::string_view admin_logout = "admin.logout";
 }  // namespace action
 
 }  // namespace serendip::moderation::detail

@@ -254,6 +254,11 @@ void Handler::captcha(std::string_view payload, std::optional<std::int64_t> re) 
 bool Handler::refuse_if_blocked() {
   auto block = services_.moderation.active_block(client_ip_, device_key_);
   if (!block) return false;
+  if (block->unavailable) {
+    // Not banned, not admitted either: the client may try again.
+    send_error(ErrorCode::unavailable, "the ban check is unavailable; try again shortly", std::nullopt);
+    return true;
+  }
   on_banned(block->until, block->reason);
   return true;
 }

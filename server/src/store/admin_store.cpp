@@ -3,7 +3,12 @@
 namespace serendip::store::detail {
 namespace {
 
-constexpr const char* kColumns = "username, password_hash, role, created_at, disabled";
+// The token generation lives in settings ("admin_token_gen:<username>"), so
+// revocation needs no schema change; an account without one is at 0.
+constexpr const char* kColumns =
+    "username, password_hash, role, created_at, disabled, "
+    "(SELECT value FROM settings WHERE settings.name = 'admin_token_gen:' || admins.username)";
+constexpr std::string_view kGenerationPrefix = "admin_token_gen:";
 
 AdminAccount account_from_row(const sql::Row& row) {
   AdminAccount a;
@@ -12,6 +17,7 @@ AdminAccount account_from_row(const sql::Row& row) {
   a.role = parse_role(row.text(2)).value_or(Role::moderator);
   a.created_at = row.i64(3);
   a.disabled = row.i64(4) != 0;
+  a.token_generation = row.opt_i64(5).value_or(0);
   return a;
 }
 
@@ -65,6 +71,20 @@ Result<void> SqlAdminStore::set_disabled(std::string_view username, bool disable
                      {std::int64_t{disabled ? 1 : 0}, std::string(username)});
     if (!r) return r.error();
     if (r->affected == 0) return Error{ErrorKind::not_found, "no such account"};
+    return {};
+  });
+}
+
+Result<void> SqlAdminStore::revoke_tokens(std::string_view username) {
+  return ex_.atomic([&](sql::Connection& c) -> Result<void> {
+    auto found = c.query("SELECT 1 FROM admins WHERE username = ?", {std::string(username)});
+    if (!found) return found.error();
+    if (found->rows.empty()) return Error{ErrorKind::not_found, "no such account"};
+    auto r = c.query(
+        "INSERT INTO settings (name, value) VALUES (?, '1') ON CONFLICT (name) DO UPDATE SET value = "
+        "CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+        {std::string(kGenerationPrefix) + std::string(username)});
+    if (!r) return r.error();
     return {};
   });
 }

@@ -1,8 +1,17 @@
 // The audit chain. Each entry's hash covers the previous entry's hash, and the
 // newest (seq, hash) is also kept in settings as the chain head, so removing
 // entries from the end is caught as well as editing or removing one inside.
+//
+// The hash is an HMAC under a key that is not in the database (set_key), so
+// someone who can write the database cannot recompute the chain after an
+// edit. Logs written before keys hold plain SHA-256 entries: rekey() appends
+// one keyed audit.rekey entry after them, which binds them all (its HMAC
+// covers the last unkeyed hash). A keyed entry is never followed by an
+// unkeyed one. What the database alone cannot show (the newest entries cut
+// off together with the head setting) the signed anchor shows (`audit anchor`).
 #include <charconv>
 
+#include "auth/crypto.hpp"
 #include "store/sql_stores.hpp"
 
 namespace serendip::store::detail {
@@ -58,39 +67,82 @@ Result<Head> read_head(sql::Connection& c, bool fallback_to_rows) {
   return head;
 }
 
+Result<void> lock_appends(sql::Connection& c) {
+  if (c.dialect() == sql::Dialect::postgres) {
+    // Held until commit: appends from every instance line up behind it.
+    if (auto l = c.query("SELECT pg_advisory_xact_lock(?)", {kAppendLockKey}); !l) return l.error();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<AuditEntry> SqlAuditLog::append(const AuditRecord& record) {
   return ex_.atomic([&](sql::Connection& c) -> Result<AuditEntry> {
-    if (c.dialect() == sql::Dialect::postgres) {
-      // Held until commit: appends from every instance line up behind it.
-      if (auto l = c.query("SELECT pg_advisory_xact_lock(?)", {kAppendLockKey}); !l) return l.error();
-    }
-    auto head = read_head(c, true);
-    if (!head) return head.error();
-    // Rows past the head were not written through here; chain after them
-    // rather than fail every later append on a duplicate seq (verify() flags them).
-    auto past = c.query("SELECT seq, hash FROM audit_log WHERE seq > ? ORDER BY seq DESC LIMIT 1", {head->seq});
-    if (!past) return past.error();
-    if (!past->rows.empty()) {
-      head->seq = past->rows.front().i64(0);
-      head->hash = past->rows.front().text(1);
-    }
-    AuditEntry e;
-    static_cast<AuditRecord&>(e) = record;
-    if (e.details.empty()) e.details = "{}";
-    e.seq = head->seq + 1;
-    e.prev_hash = head->hash;
-    e.hash = audit_hash(e);
-    auto ins = c.query(std::string("INSERT INTO audit_log (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       {e.seq, e.ts, e.actor, e.action, e.target, e.reason, e.details, e.prev_hash, e.hash});
-    if (!ins) return ins.error();
-    auto up = c.query(
-        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        {std::string(kHeadSetting), std::to_string(e.seq) + ":" + e.hash});
-    if (!up) return up.error();
-    return e;
+    if (auto l = lock_appends(c); !l) return l.error();
+    return append_locked(c, record);
   });
+}
+
+Result<std::optional<AuditEntry>> SqlAuditLog::rekey(std::string_view actor, std::int64_t now_ms) {
+  if (key_.empty()) return std::optional<AuditEntry>{};
+  return ex_.atomic([&](sql::Connection& c) -> Result<std::optional<AuditEntry>> {
+    if (auto l = lock_appends(c); !l) return l.error();
+    auto last = c.query(std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY seq DESC LIMIT 1");
+    if (!last) return last.error();
+    if (last->rows.empty()) return std::optional<AuditEntry>{};
+    const AuditEntry newest = entry_from_row(last->rows.front());
+    if (auth::constant_time_equal(audit_hmac(key_, newest), newest.hash)) return std::optional<AuditEntry>{};
+    // Either a log from before keys (its entries hash with plain SHA-256) or
+    // one keyed with another key: say which, verify() will tell the rest.
+    const bool unkeyed = audit_hash(newest) == newest.hash;
+    AuditRecord r{now_ms,
+                  std::string(actor),
+                  "audit.rekey",
+                  "audit",
+                  "audit chain keyed with HMAC-SHA256",
+                  std::string(R"({"after":)") + std::to_string(newest.seq) + R"(,"previous":")" +
+                      (unkeyed ? "unkeyed" : "not verifiable with this key") + R"("})"};
+    auto e = append_locked(c, r);
+    if (!e) return e.error();
+    return std::optional<AuditEntry>(std::move(*e));
+  });
+}
+
+Result<std::optional<AuditEntry>> SqlAuditLog::at(std::int64_t seq) {
+  return ex_.read([&](sql::Connection& c) -> Result<std::optional<AuditEntry>> {
+    auto r = c.query(std::string("SELECT ") + kColumns + " FROM audit_log WHERE seq = ?", {seq});
+    if (!r) return r.error();
+    if (r->rows.empty()) return std::optional<AuditEntry>{};
+    return std::optional<AuditEntry>(entry_from_row(r->rows.front()));
+  });
+}
+
+Result<AuditEntry> SqlAuditLog::append_locked(sql::Connection& c, const AuditRecord& record) {
+  auto head = read_head(c, true);
+  if (!head) return head.error();
+  // Rows past the head were not written through here; chain after them
+  // rather than fail every later append on a duplicate seq (verify() flags them).
+  auto past = c.query("SELECT seq, hash FROM audit_log WHERE seq > ? ORDER BY seq DESC LIMIT 1", {head->seq});
+  if (!past) return past.error();
+  if (!past->rows.empty()) {
+    head->seq = past->rows.front().i64(0);
+    head->hash = past->rows.front().text(1);
+  }
+  AuditEntry e;
+  static_cast<AuditRecord&>(e) = record;
+  if (e.details.empty()) e.details = "{}";
+  e.seq = head->seq + 1;
+  e.prev_hash = head->hash;
+  e.hash = chain_hash(e);
+  auto ins = c.query(std::string("INSERT INTO audit_log (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     {e.seq, e.ts, e.actor, e.action, e.target, e.reason, e.details, e.prev_hash, e.hash});
+  if (!ins) return ins.error();
+  auto up = c.query(
+      "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      {std::string(kHeadSetting), std::to_string(e.seq) + ":" + e.hash});
+  if (!up) return up.error();
+  return e;
 }
 
 Result<Page<AuditEntry>> SqlAuditLog::list(const AuditFilter& f, const PageRequest& page) {
@@ -133,6 +185,7 @@ Result<AuditVerification> SqlAuditLog::verify() {
     };
     std::int64_t expected = 1;
     std::string prev(kAuditGenesisHash);
+    bool keyed = false;  // a keyed entry was seen
     for (;;) {
       auto r = c.query(std::string("SELECT ") + kColumns + " FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
                        {expected, std::int64_t{kVerifyBatch}});
@@ -141,7 +194,16 @@ Result<AuditVerification> SqlAuditLog::verify() {
         const AuditEntry e = entry_from_row(row);
         if (e.seq != expected) return bad(expected, "entry missing");
         if (e.prev_hash != prev) return bad(e.seq, "previous hash does not match");
-        if (audit_hash(e) != e.hash) return bad(e.seq, "entry altered");
+        if (!key_.empty() && auth::constant_time_equal(audit_hmac(key_, e), e.hash)) {
+          keyed = true;
+        } else if (audit_hash(e) == e.hash) {
+          // Plain SHA-256: anyone with write access can make these, so they
+          // are only believed before the keyed entry that binds them.
+          if (keyed) return bad(e.seq, "entry not keyed (written or rewritten without the audit key)");
+          ++v.unkeyed;
+        } else {
+          return bad(e.seq, key_.empty() ? "entry altered" : "entry altered (or keyed with another key)");
+        }
         prev = e.hash;
         ++expected;
         ++v.entries;
@@ -157,6 +219,11 @@ Result<AuditVerification> SqlAuditLog::verify() {
     if (head->seq > v.entries) return bad(v.entries + 1, "entry missing (removed from the end)");
     if (head->seq < v.entries) return bad(head->seq + 1, "entry not in the recorded chain");
     if (head->hash != prev) return bad(v.entries, "entry altered (chain head does not match)");
+    // Keyed, a chain of plain hashes only is what a rewrite looks like.
+    if (!key_.empty() && v.entries > 0 && !keyed) {
+      return bad(1, "no entry is keyed: rewritten without the audit key, or never rekeyed (start the server once)");
+    }
+    v.head_hash = prev;
     return v;
   });
 }

@@ -88,6 +88,9 @@ class AdminStore {
 
   virtual Result<void> set_password_hash(std::string_view username, std::string_view hash) = 0;  // not_found
   virtual Result<void> set_disabled(std::string_view username, bool disabled) = 0;               // not_found
+  // Every admin token issued to `username` so far stops working (its
+  // token_generation goes up by one). not_found for an unknown account.
+  virtual Result<void> revoke_tokens(std::string_view username) = 0;
 };
 
 // Append-only: there is no call that changes or removes an entry.
@@ -99,8 +102,22 @@ class AuditLog {
   // Newest first.
   virtual Result<Page<AuditEntry>> list(const AuditFilter& filter, const PageRequest& page) = 0;
   // Walks the whole chain: gaps, reordering, edited fields and removed tail
-  // entries all show up as the first bad seq.
+  // entries all show up as the first bad seq. With a key, every entry from
+  // the first keyed one on must carry its HMAC, and a chain with entries but
+  // no keyed one fails (a rewrite with plain SHA-256 looks like that).
   virtual Result<AuditVerification> verify() = 0;
+  // The entry at `seq`, nullopt when there is none.
+  virtual Result<std::optional<AuditEntry>> at(std::int64_t seq) = 0;
+
+  // The key the chain is keyed with from now on (HMAC-SHA256; at least 32
+  // bytes, never stored in the database). Set it before the log is shared
+  // between threads. Without one, entries are chained with plain SHA-256.
+  virtual void set_key(std::string key) = 0;
+  // With a key: when the newest entry does not verify under it (a log
+  // written before keys, or by a server without this key), appends one
+  // "audit.rekey" entry by `actor`, keyed, binding everything before it.
+  // Returns that entry, nullopt when the chain was already keyed or is empty.
+  virtual Result<std::optional<AuditEntry>> rekey(std::string_view actor, std::int64_t now_ms) = 0;
 };
 
 class ReputationStore {

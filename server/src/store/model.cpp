@@ -56,9 +56,11 @@ std::optional<Role> parse_role(std::string_view s) {
   return std::nullopt;
 }
 
-std::string audit_hash(const AuditEntry& e) {
-  // Length-prefixed fields: "a|bc" and "ab|c" must not hash alike.
-  std::string canonical = "serendip-audit-v1";
+namespace {
+
+// Length-prefixed fields: "a|bc" and "ab|c" must not hash alike.
+std::string audit_canonical(std::string_view label, const AuditEntry& e) {
+  std::string canonical(label);
   auto field = [&](std::string_view v) {
     canonical += '\n';
     canonical += std::to_string(v.size());
@@ -72,7 +74,25 @@ std::string audit_hash(const AuditEntry& e) {
   field(e.target);
   field(e.reason);
   field(e.details);
-  return auth::to_hex(auth::sha256(e.prev_hash + canonical));
+  return canonical;
+}
+
+}  // namespace
+
+std::string audit_hash(const AuditEntry& e) {
+  return auth::to_hex(auth::sha256(e.prev_hash + audit_canonical("serendip-audit-v1", e)));
+}
+
+std::string audit_hmac(std::string_view key, const AuditEntry& e) {
+  return auth::to_hex(auth::hmac_sha256(key, e.prev_hash + audit_canonical("serendip-audit-v2", e)));
+}
+
+std::string audit_anchor_signature(std::string_view key, std::int64_t seq, std::string_view hash, std::int64_t ts) {
+  AuditEntry e;
+  e.seq = seq;
+  e.ts = ts;
+  e.details = std::string(hash);
+  return auth::to_hex(auth::hmac_sha256(key, audit_canonical("serendip-audit-anchor-v1", e)));
 }
 
 namespace sql {

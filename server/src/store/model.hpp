@@ -164,6 +164,9 @@ struct AdminAccount {
   Role role = Role::moderator;
   std::int64_t created_at = 0;
   bool disabled = false;
+  // Bumped by AdminStore::revoke_tokens: admin tokens carry the value they
+  // were signed with, and one that no longer matches is refused.
+  std::int64_t token_generation = 0;
 };
 
 // ---------------------------------------------------------------- audit
@@ -180,7 +183,7 @@ struct AuditRecord {
 struct AuditEntry : AuditRecord {
   std::int64_t seq = 0;   // 1, 2, 3, ... without gaps
   std::string prev_hash;  // hex; 64 zeros for seq 1
-  std::string hash;       // hex sha256(prev_hash || canonical entry)
+  std::string hash;       // hex HMAC-SHA256(audit key, ...) (audit_hmac); plain sha256 before keys (audit_hash)
 };
 
 struct AuditFilter {
@@ -194,6 +197,8 @@ struct AuditFilter {
 struct AuditVerification {
   bool ok = true;
   std::int64_t entries = 0;                   // rows walked
+  std::int64_t unkeyed = 0;                   // of them, chained with plain SHA-256 (before the log was keyed)
+  std::string head_hash;                      // the hash of the last entry walked (genesis when none)
   std::optional<std::int64_t> first_bad_seq;  // the first seq that fails (or the expected seq that is missing)
   std::string problem;                        // what was wrong there
 };
@@ -203,6 +208,13 @@ struct AuditVerification {
 std::string audit_hash(const AuditEntry& e);
 inline constexpr std::string_view kAuditGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
+// The keyed chain hash: hex(HMAC-SHA256(key, prev_hash || canonical(entry)))
+// with its own version label, so no keyed entry ever equals an unkeyed one.
+// Whoever can write the database but does not hold the key cannot recompute it.
+std::string audit_hmac(std::string_view key, const AuditEntry& e);
+// The signature of an exported chain head (`audit anchor`): hex(HMAC-SHA256(key,
+// "serendip-audit-anchor-v1" seq hash ts)), fields length-prefixed.
+std::string audit_anchor_signature(std::string_view key, std::int64_t seq, std::string_view hash, std::int64_t ts);
 
 // ---------------------------------------------------------------- reputation
 

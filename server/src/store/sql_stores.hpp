@@ -158,6 +158,7 @@ class SqlAdminStore final : public AdminStore {
   Result<std::vector<AdminAccount>> list() override;
   Result<void> set_password_hash(std::string_view username, std::string_view hash) override;
   Result<void> set_disabled(std::string_view username, bool disabled) override;
+  Result<void> revoke_tokens(std::string_view username) override;
 
  private:
   Executor& ex_;  // Passed by argument.
@@ -169,9 +170,18 @@ class SqlAuditLog final : public AuditLog {
   Result<AuditEntry> append(const AuditRecord& record) override;
   Result<Page<AuditEntry>> list(const AuditFilter& filter, const PageRequest& page) override;
   Result<AuditVerification> verify() override;
+  Result<std::optional<AuditEntry>> at(std::int64_t seq) override;
+  void set_key(std::string key) override { key_ = std::move(key); }
+  Result<std::optional<AuditEntry>> rekey(std::string_view actor, std::int64_t now_ms) override;
 
  private:
-  Executor& ex_;  // Passed by argument.
+  // Appends after the head inside the caller's transaction (append lock held).
+  Result<AuditEntry> append_locked(sql::Connection& c, const AuditRecord& record);
+  // The entry's chain hash as this log writes it: keyed when it has a key.
+  std::string chain_hash(const AuditEntry& e) const { return key_.empty() ? audit_hash(e) : audit_hmac(key_, e); }
+
+  Executor& ex_;     // Passed by argument.
+  std::string key_;  // the HMAC key; empty = unkeyed (plain SHA-256). Never logged, never stored.
 };
 
 class SqlReputationStore final : public ReputationStore {

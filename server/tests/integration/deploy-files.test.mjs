@@ -246,9 +246,10 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   const secretKeys = c.env.map((e) => e.valueFrom.secretKeyRef);
   for (const k of secretKeys) assert.equal(k.name, 'serendip-secrets');
   const required = secretKeys.filter((k) => !k.optional).map((k) => k.key).sort();
-  assert.deepEqual(required, ['database-url', 'jwt-secret', 'redis-url', 'turn-secret']);
+  assert.deepEqual(required, ['audit-key', 'database-url', 'jwt-secret', 'redis-url', 'turn-secret']);
   const envFromSecret = (key) => c.env.find((e) => e.valueFrom.secretKeyRef.key === key).name;
   assert.equal(envFromSecret('database-url'), 'SERENDIP_DATABASE_URL');
+  assert.equal(envFromSecret('audit-key'), 'SERENDIP_AUDIT_KEY');
   assert.equal(envFromSecret('redis-url'), 'SERENDIP_REDIS_URL');
 
   // Autoscaling: CPU at 70 % of the request, from the Deployment's count up; the connection

@@ -199,7 +199,7 @@ srv.test('a moderator gets 403 on accounts routes and permanent blocks, and is l
   expectStatus(await call(server, 'DELETE', `${A}/blocks/${made.id}`, { token: adminToken }), 200, 'admin lifts it');
 });
 
-srv.test('a disabled account\'s token is refused at once (401), and works again once enabled', async (server) => {
+srv.test('a disabled account\'s token is refused at once (401), and stays revoked once enabled (a new login works)', async (server) => {
   await seed(server);
   const name = 'mod3';
   expectStatus(
@@ -218,7 +218,10 @@ srv.test('a disabled account\'s token is refused at once (401), and works again 
   const relog = await call(server, 'POST', `${A}/login`, { json: { username: name, password: 'mod3-password-111' } });
   assert.equal(relog.status, 401, `login of a disabled account: ${describeResponse(relog)}`);
   expectStatus(await call(server, 'POST', `${A}/accounts/${name}/enable`, { token: adminToken }), 204, 'enable');
-  expectStatus(await call(server, 'GET', `${A}/reports`, { token }), 200, 'enabled again');
+  const stale = await call(server, 'GET', `${A}/reports`, { token });
+  assert.equal(stale.status, 401, `the token from before the disable: ${describeResponse(stale)}`);
+  const fresh = await login(server, name, 'mod3-password-111');
+  expectStatus(await call(server, 'GET', `${A}/reports`, { token: fresh }), 200, 'enabled again, new login');
 });
 
 const PAYLOADS = [

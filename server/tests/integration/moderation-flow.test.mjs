@@ -1,5 +1,6 @@
 // Issue 5, the whole moderation flow over the real server on SQLite, and the operator CLI.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { test } from 'node:test';
 
 import { describeResponse, uniqueLang } from './util.mjs';
@@ -33,13 +34,20 @@ test('whole flow on SQLite: report, queue, IP+device block kicks at once, appeal
 test('operator CLI: admin create|passwd|list|disable|enable take effect on a running server, audited as cli; audit verify', async () => {
   const db = freshSqlite();
   try {
+    // No audit key yet (no server or admin command has run on this database): the
+    // audit commands never invent one.
     let r = cli(db, ['audit', 'verify']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /audit log OK: 0 entries/);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /no audit key/);
     // The password from standard input when SERENDIP_ADMIN_PASSWORD is unset.
     r = cli(db, ['admin', 'create', 'ops1', 'admin'], { input: 'first-password-1\n' });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /created admin 'ops1'/);
+    // That made the key file beside the database, readable by its owner only.
+    assert.equal(fs.statSync(`${db.file}.audit-key`).mode & 0o777, 0o600);
+    r = cli(db, ['audit', 'verify']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /audit log OK: 1 entries/);
     r = cli(db, ['admin', 'create', 'ops1', 'moderator'], { env: { SERENDIP_ADMIN_PASSWORD: 'another-password-2' } });
     assert.equal(r.code, 1, `an existing username: ${r.stdout}${r.stderr}`);
     r = cli(db, ['admin', 'create', 'ops2', 'superuser'], { env: { SERENDIP_ADMIN_PASSWORD: 'another-password-2' } });
@@ -66,9 +74,11 @@ test('operator CLI: admin create|passwd|list|disable|enable take effect on a run
 
       r = cli(db, ['admin', 'enable', 'ops1']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      expectStatus(await call(server, 'GET', '/api/v1/admin/me', { token: first.json.token }), 200, 'enabled again');
+      // The password change and the disable revoked the old token; enabling does not revive it.
+      assert.equal((await call(server, 'GET', '/api/v1/admin/me', { token: first.json.token })).status, 401);
+      const again = expectStatus(await loginAs('second-password-2'), 200, 'enabled again, new login');
 
-      const entries = await auditEntries(server, first.json.token);
+      const entries = await auditEntries(server, again.json.token);
       const byCli = entries.filter((e) => e.actor === 'cli' && e.target === 'account:ops1').map((e) => e.action);
       assert.deepEqual(byCli, ['account.create', 'account.password', 'account.disable', 'account.enable']);
       r = cli(db, ['audit', 'verify']);

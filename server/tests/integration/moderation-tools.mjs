@@ -132,13 +132,23 @@ export async function startPostgres() {
 
 // ---- servers
 
+// The audit chain's HMAC key for PostgreSQL runs (SQLite runs use the key
+// file the server makes beside the database, as `make run` does).
+export const AUDIT_KEY = 'integration-audit-key-0b7e3c91d4a2f6580123';
+const auditKeyEnv = (db) => (db.kind === 'postgres' ? { SERENDIP_AUDIT_KEY: AUDIT_KEY } : {});
+
 // A server on `db` that believes X-Forwarded-For from 127.0.0.1, with a bootstrap admin.
 export function startModServer(db, { flags = {}, env = {}, label = 'moderation', abuse } = {}) {
   return startServer({
     label,
     abuse,
     flags: { 'trusted-proxies': PROXY_CIDR, ...flags },
-    env: { SERENDIP_DATABASE_URL: db.url, SERENDIP_ADMIN_BOOTSTRAP: `${BOOT_ADMIN}:${BOOT_PASSWORD}`, ...env },
+    env: {
+      SERENDIP_DATABASE_URL: db.url,
+      SERENDIP_ADMIN_BOOTSTRAP: `${BOOT_ADMIN}:${BOOT_PASSWORD}`,
+      ...auditKeyEnv(db),
+      ...env,
+    },
   });
 }
 
@@ -147,7 +157,7 @@ export function cli(db, args, { env = {}, input } = {}) {
   const clean = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SERENDIP_')) clean[k] = v;
   const r = spawnSync(SERVER_BIN, args, {
-    env: { ...clean, SERENDIP_DATABASE_URL: db.url, ...env },
+    env: { ...clean, SERENDIP_DATABASE_URL: db.url, ...auditKeyEnv(db), ...env },
     input: input ?? '',
     encoding: 'utf8',
     timeout: 30000,
@@ -249,12 +259,26 @@ export async function auditEntries(server, token) {
   return out.sort((x, y) => x.seq - y.seq);
 }
 
-// A token signed with the test servers' JWT secret.
-export function forgeAdminToken({ sub = BOOT_ADMIN, role = 'admin', expOffsetS = 600 } = {}) {
+// The admin-token key the server derives from its JWT secret (auth/jwt.hpp):
+// HMAC-SHA256(secret, "serendip admin token key v1").
+export const ADMIN_JWT_KEY = crypto.createHmac('sha256', JWT_SECRET).update('serendip admin token key v1').digest();
+
+// An admin token as the test servers sign them (admin key, audience, the
+// account's token generation `gen`, 0 until a logout or password change).
+export function forgeAdminToken({ sub = BOOT_ADMIN, role = 'admin', expOffsetS = 600, gen = 0, claims = {} } = {}) {
   const now = nowS();
   return signJwt(
-    { sub, role, jti: crypto.randomBytes(8).toString('hex'), iat: now - 3600, exp: now + expOffsetS },
-    { secret: JWT_SECRET },
+    {
+      sub,
+      role,
+      aud: 'serendip-admin',
+      gen,
+      jti: crypto.randomBytes(8).toString('hex'),
+      iat: now + expOffsetS - 900,
+      exp: now + expOffsetS,
+      ...claims,
+    },
+    { secret: ADMIN_JWT_KEY },
   );
 }
 

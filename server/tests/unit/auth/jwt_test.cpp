@@ -46,7 +46,7 @@ TEST(Jwt, RoundTrip) {
   EXPECT_EQ(
       *base64url_decode(part(token, 1)),
       R"({"sub":"u_0123456789abcdef01234567","did":"5e44f1d90e83f0e7491631595ad0c3576b5c1ba1e08eeffec91d9000b4d5b5ed",)"
-      R"("jti":"00112233445566778899aabbccddeeff","iat":1790000000,"exp":1790000300})");
+      R"("jti":"00112233445566778899aabbccddeeff","aud":"serendip-user","iat":1790000000,"exp":1790000300})");
   const JwtResult r = codec.verify(token, kNow);
   ASSERT_TRUE(r.claims) << to_string(r.error);
   EXPECT_EQ(r.claims->sub, sample().sub);
@@ -222,7 +222,77 @@ TEST(Jwt, DeeplyNestedHeaderIsMalformed) {
   EXPECT_EQ(codec.verify(forge(header, kPayload, kSecret), kNow).error, JwtError::malformed);
 }
 
+TEST(Jwt, UserAndAdminTokensNeverTakeEachOther) {
+  const JwtCodec user(kSecret, Audience::user);
+  const JwtCodec admin(kSecret, Audience::admin);
+  Claims c = sample();
+  c.role = "admin";
+  const std::string admin_token = admin.sign(c);
+  const std::string user_token = user.sign(c);
+  ASSERT_TRUE(admin.verify(admin_token, kNow).claims);
+  ASSERT_TRUE(user.verify(user_token, kNow).claims);
+  // Another key: the signature fails first, whichever way round.
+  EXPECT_EQ(admin.verify(user_token, kNow).error, JwtError::bad_signature);
+  EXPECT_EQ(user.verify(admin_token, kNow).error, JwtError::bad_signature);
+  // What the old single key allowed: admin claims signed with the configured secret itself.
+  const std::string old_style =
+      forge(kHs256, R"({"sub":"root","jti":"j","role":"admin","gen":0,"iat":1790000000,"exp":1790000300})", kSecret);
+  EXPECT_FALSE(admin.verify(old_style, kNow).claims);
+  // The audience is checked too, even under the right key.
+  const std::string admin_key = hmac_sha256(kSecret, kAdminKeyLabel);
+  const std::string no_aud =
+      forge(kHs256, R"({"sub":"root","jti":"j","gen":0,"iat":1790000000,"exp":1790000300})", admin_key);
+  EXPECT_EQ(admin.verify(no_aud, kNow).error, JwtError::wrong_audience);
+  const std::string user_aud =
+      forge(kHs256, R"({"sub":"u","jti":"j","aud":"serendip-admin","iat":1790000000,"exp":1790000300})", kSecret);
+  EXPECT_EQ(user.verify(user_aud, kNow).error, JwtError::wrong_audience);
+  // A user token without aud (the contract's HS256 token as outside tests forge it) still verifies.
+  EXPECT_TRUE(user.verify(forge(kHs256, kPayload, kSecret), kNow).claims);
+  // Admin tokens carry their generation.
+  c.gen = 7;
+  EXPECT_EQ(admin.verify(admin.sign(c), kNow).claims->gen, 7);
+  const std::string no_gen =
+      forge(kHs256, R"({"sub":"root","jti":"j","aud":"serendip-admin","iat":1790000000,"exp":1790000300})", admin_key);
+  EXPECT_EQ(admin.verify(no_gen, kNow).error, JwtError::malformed);
+}
+
+TEST(Jwt, NotBefore) {
+  const JwtCodec codec(kSecret);
+  Claims c = sample();
+  c.nbf = kNow + 30;
+  EXPECT_EQ(codec.verify(codec.sign(c), kNow).error, JwtError::not_yet_valid);
+  EXPECT_TRUE(codec.verify(codec.sign(c), kNow + 30).claims);
+  EXPECT_TRUE(codec.verify(codec.sign(c), kNow, 30).claims);  // within the leeway
+  c.nbf = kNow - 5;
+  EXPECT_TRUE(codec.verify(codec.sign(c), kNow).claims);
+  const std::string bad =
+      forge(kHs256, R"({"sub":"u","jti":"j","iat":1790000000,"exp":1790000300,"nbf":"soon"})", kSecret);
+  EXPECT_EQ(codec.verify(bad, kNow).error, JwtError::malformed);
+}
+
+TEST(Jwt, LifetimeLongerThanConfiguredIsRefused) {
+  const JwtCodec codec(kSecret, Audience::user, 300);
+  Claims c = sample();
+  EXPECT_TRUE(codec.verify(codec.sign(c), kNow).claims);  // exactly 300 s
+  c.exp = c.iat + 301;
+  EXPECT_EQ(codec.verify(codec.sign(c), kNow).error, JwtError::lifetime_too_long);
+  // A backdated iat does not help: exp - iat is what counts.
+  c.iat = kNow - 3600;
+  c.exp = kNow + 60;
+  EXPECT_EQ(codec.verify(codec.sign(c), kNow).error, JwtError::lifetime_too_long);
+  c.iat = kNow;
+  c.exp = kNow - 1 + 0;  // exp before iat is never a lifetime
+  EXPECT_NE(codec.verify(codec.sign(c), kNow).error, JwtError::malformed);
+  EXPECT_FALSE(codec.verify(codec.sign(c), kNow).claims);
+  // Without a limit any lifetime is accepted (the CLI's codec, old callers).
+  c.iat = kNow - 3600;
+  c.exp = kNow + 3600;
+  EXPECT_TRUE(JwtCodec(kSecret).verify(JwtCodec(kSecret).sign(c), kNow).claims);
+}
+
 TEST(Jwt, ErrorNames) {
+  EXPECT_EQ(to_string(JwtError::wrong_audience), "wrong_audience");
+  EXPECT_EQ(to_string(JwtError::lifetime_too_long), "lifetime_too_long");
   EXPECT_EQ(to_string(JwtError::malformed), "malformed");
   EXPECT_EQ(to_string(JwtError::bad_algorithm), "bad_algorithm");
   EXPECT_EQ(to_string(JwtError::bad_signature), "bad_signature");

@@ -252,6 +252,25 @@ TEST(Config, RestAndHelp) {
   EXPECT_EQ(r.config().threads, 2);
 }
 
+TEST(Config, UnknownOptionsAfterACommandAreItsOwn) {
+  // `audit verify --anchor FILE --key-file=K`: options the configuration does
+  // not know go to the command; the configuration's own still configure.
+  const Outcome r = run({"audit", "verify", "--anchor", "a.json", "--threads=3", "--key-file=k"});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.rest(), (std::vector<std::string>{"audit", "verify", "--anchor", "a.json", "--key-file=k"}));
+  EXPECT_EQ(r.config().threads, 3);
+  // Before any command an unknown option is still an error.
+  EXPECT_FALSE(run({"--anchor", "a.json", "audit", "verify"}).ok());
+}
+
+TEST(Config, AuditKeySettings) {
+  const Outcome r = run({"--audit-key-file=/etc/serendip/audit.key"}, {{"SERENDIP_AUDIT_KEY", "k-from-env"}});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.config().audit_key, "k-from-env");
+  EXPECT_EQ(r.config().audit_key_file, "/etc/serendip/audit.key");
+  EXPECT_EQ(usage().find("k-from-env"), std::string::npos);
+}
+
 TEST(Config, EffectiveAllowedOrigins) {
   Config c;
   EXPECT_EQ(c.effective_allowed_origins(),

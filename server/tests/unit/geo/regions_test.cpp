@@ -74,6 +74,7 @@ TEST(Regions, AnAddressGetsTheRegionOfItsCountry) {
   EXPECT_EQ(r.region_of_address("198.51.100.200"), "Europe");
   EXPECT_EQ(r.region_of_address("192.0.2.1"), "Asia");
   EXPECT_EQ(r.region_of_address("2001:db8:1::1"), "Oceania");
+  EXPECT_EQ(r.region_of_address("2001:db8:1::/64"), "Oceania");  // a client as resolve_client_ip keys it
   EXPECT_EQ(r.region_of_address("::ffff:198.51.100.1"), "Americas");
   EXPECT_EQ(r.region_of_address("2001:db8:2::1"), "");  // AQ: a country without region
   EXPECT_EQ(r.region_of_address("192.0.2.200"), "");    // a malformed record

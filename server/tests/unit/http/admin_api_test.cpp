@@ -282,6 +282,9 @@ TEST_F(AdminApiTest, DisabledAccountsTokenStopsWorkingAtOnce) {
   EXPECT_EQ(mod("GET", "/api/v1/admin/reports").status, 401);
   EXPECT_EQ(call("POST", "/api/v1/admin/login", {}, R"({"username":"mod1","password":"mod1 password"})").status, 401);
   EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/mod1/enable").status, 204);
+  // Disabling revoked the token for good: enabling again needs a new login.
+  EXPECT_EQ(mod("GET", "/api/v1/admin/reports").status, 401);
+  mod_token_ = login("mod1", "mod1 password");
   EXPECT_EQ(mod("GET", "/api/v1/admin/reports").status, 200);
   // Nobody disables themselves out of the system.
   EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/root/disable").status, 400);
@@ -489,10 +492,14 @@ TEST_F(AdminApiTest, BlocksCreateBulkListLift) {
     cursor = urlencode(p.at("nextCursor").as_string());
   }
   EXPECT_EQ(ids, (std::vector<std::int64_t>{5, 4, 3, 2, 1}));
-  EXPECT_EQ(parse(mod("GET", "/api/v1/admin/blocks?ip=2001:DB8:0::9").body).at("items").as_array().size(), 1u);
+  const json::value v6 = parse(mod("GET", "/api/v1/admin/blocks?ip=2001:DB8:0::77").body);  // same /64
+  ASSERT_EQ(v6.at("items").as_array().size(), 1u);
+  EXPECT_EQ(v6.at("items").as_array()[0].at("ip").as_string(), "2001:db8::/64");
   EXPECT_EQ(parse(mod("GET", "/api/v1/admin/blocks?device=" + dev).body).at("items").as_array().size(), 1u);
 
-  const Response lifted = mod("DELETE", "/api/v1/admin/blocks/1?reason=appeal%20by%20mail");
+  // Block 1 is the admin's permanent block: a moderator cannot lift it.
+  EXPECT_EQ(mod("DELETE", "/api/v1/admin/blocks/1?reason=undo").status, 403);
+  const Response lifted = admin("DELETE", "/api/v1/admin/blocks/1?reason=appeal%20by%20mail");
   ASSERT_EQ(lifted.status, 200) << lifted.body;
   EXPECT_FALSE(parse(lifted.body).at("active").as_bool());
   EXPECT_EQ(mod("DELETE", "/api/v1/admin/blocks/1").status, 409);
@@ -722,10 +729,40 @@ TEST_F(AdminApiTest, AdminPathsAreReadLenientlyPublicOnesExactly) {
   EXPECT_EQ(call("POST", "/api/v1/appeals/", {}, R"({"message":"m"})").status, 404);
 }
 
+TEST(BannedResponse, AnUnavailableCheckIsA503NotABan) {
+  moderation::BlockInfo unknown;
+  unknown.unavailable = true;
+  const Response r = banned_response(unknown);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "5");
+  EXPECT_EQ(parse(r.body).at("error").at("code").as_string(), "unavailable");
+  moderation::BlockInfo block{7, std::nullopt, "spam"};
+  EXPECT_EQ(banned_response(block).status, 403);
+}
+
+TEST_F(AdminApiTest, LogoutRevokesEveryTokenOfTheAccount) {
+  const std::string second = login("mod1", "mod1 password");
+  EXPECT_EQ(mod("POST", "/api/v1/admin/logout").status, 204);
+  const Response after = mod("GET", "/api/v1/admin/me");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(after.body, R"({"error":{"code":"unauthorized","message":"token revoked"}})");
+  EXPECT_EQ(call("GET", "/api/v1/admin/me", second).status, 401);  // every sign-in of the account
+  EXPECT_EQ(admin("GET", "/api/v1/admin/me").status, 200);         // other accounts keep theirs
+  EXPECT_EQ(call("POST", "/api/v1/admin/logout").status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/admin/logout", session_token(kDeviceA)).status, 401);
+  EXPECT_EQ(mod("GET", "/api/v1/admin/logout").status, 405);
+  const json::value audit = parse(admin("GET", "/api/v1/admin/audit?action=admin.logout").body);
+  ASSERT_EQ(audit.at("items").as_array().size(), 1u);
+  EXPECT_EQ(audit.at("items").as_array()[0].at("actor").as_string(), "admin:mod1");
+  mod_token_ = login("mod1", "mod1 password");
+  EXPECT_EQ(mod("GET", "/api/v1/admin/me").status, 200);
+}
+
 TEST_F(AdminApiTest, PathParametersArePercentDecoded) {
   EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/mod%31/disable").status, 204);
   EXPECT_EQ(mod("GET", "/api/v1/admin/me").status, 401);
   EXPECT_EQ(admin("POST", "/api/v1/admin/accounts/%6Dod1/enable").status, 204);
+  mod_token_ = login("mod1", "mod1 password");
   EXPECT_EQ(mod("GET", "/api/v1/admin/me").status, 200);
   // An id that is not a positive integer is the handler's own 404.
   for (const std::string_view id : {"0", "-1", "abc", "1.5", "%31%32x"}) {

@@ -39,6 +39,11 @@ class WatchedAudit final : public store::AuditLog {
     return inner_.list(filter, page);
   }
   store::Result<store::AuditVerification> verify() override { return inner_.verify(); }
+  store::Result<std::optional<store::AuditEntry>> at(std::int64_t seq) override { return inner_.at(seq); }
+  void set_key(std::string key) override { inner_.set_key(std::move(key)); }
+  store::Result<std::optional<store::AuditEntry>> rekey(std::string_view actor, std::int64_t now_ms) override {
+    return inner_.rekey(actor, now_ms);
+  }
 
   std::vector<bool> appended_in_transaction;
   bool fail_appends = false;

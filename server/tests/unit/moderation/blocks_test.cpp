@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "service_fixture.hpp"
+#include "store/sql.hpp"
 
 namespace serendip::moderation {
 namespace {
@@ -54,6 +55,50 @@ TEST_F(ServiceTest, LiftBlock) {
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[1].action, "block.lift");
   EXPECT_EQ(entries[1].reason, "mistake");
+}
+
+TEST_F(ServiceTest, ModeratorsBlockForAtMostThirtyDaysAndCannotLiftPermanentBlocks) {
+  constexpr std::int64_t kDay = 86'400;
+  EXPECT_TRUE(svc().create_block(mod_, BlockRequest{"192.0.2.1", "", 30 * kDay, "ok"}).has_value());
+  // The "timed" ten-year block a moderator could make before.
+  EXPECT_EQ(code(svc().create_block(mod_, BlockRequest{"192.0.2.2", "", 30 * kDay + 1, ""})), ErrorCode::forbidden);
+  EXPECT_EQ(code(svc().create_block(mod_, BlockRequest{"192.0.2.2", "", 3650 * kDay, ""})), ErrorCode::forbidden);
+  EXPECT_EQ(code(svc().create_blocks(mod_, BulkKind::ip, {"192.0.2.3"}, 365 * kDay, "")), ErrorCode::forbidden);
+  const std::int64_t id = submit();
+  EXPECT_EQ(code(svc().decide_report(mod_, id, AcceptReport{false, true, 365 * kDay, ""})), ErrorCode::forbidden);
+  EXPECT_TRUE(svc().create_block(admin_, BlockRequest{"192.0.2.4", "", 3650 * kDay, ""}).has_value());
+
+  auto permanent = svc().create_block(admin_, BlockRequest{"192.0.2.5", "", std::nullopt, "admin's"});
+  ASSERT_TRUE(permanent.has_value());
+  const std::size_t entries_before = audit_entries().size();
+  EXPECT_EQ(code(svc().lift_block(mod_, permanent->id, "undo")), ErrorCode::forbidden);
+  EXPECT_TRUE(svc().active_block("192.0.2.5", ""));   // still blocked
+  EXPECT_EQ(audit_entries().size(), entries_before);  // nothing recorded: nothing happened
+  EXPECT_TRUE(svc().lift_block(admin_, permanent->id, "appeal").has_value());
+  EXPECT_FALSE(svc().active_block("192.0.2.5", ""));
+}
+
+TEST_F(ServiceTest, BanCheckFailsClosedWhenNeitherCacheNorDatabaseAnswers) {
+  ASSERT_TRUE(svc().create_block(mod_, BlockRequest{"192.0.2.1", "", 600, ""}).has_value());
+  EXPECT_TRUE(svc().active_block("192.0.2.1", ""));
+  EXPECT_FALSE(svc().active_block("192.0.2.2", ""));
+  EXPECT_EQ(svc().ban_check_failures(), 0u);
+  {
+    // The database stops answering (as when it is unreachable).
+    auto raw = store::sql::open_sqlite((dir_ / "mod.db").string());
+    ASSERT_TRUE(raw.has_value());
+    ASSERT_TRUE((*raw)->exec("DROP TABLE blocks").has_value());
+  }
+  svc().invalidate_block_cache();
+  const auto unknown = svc().active_block("192.0.2.2", "");
+  ASSERT_TRUE(unknown.has_value());  // not admitted unchecked
+  EXPECT_TRUE(unknown->unavailable);
+  EXPECT_EQ(unknown->block_id, 0);
+  EXPECT_EQ(svc().ban_check_failures(), 1u);
+  const auto blocked = svc().active_block("192.0.2.1", kDevA);
+  ASSERT_TRUE(blocked.has_value());
+  EXPECT_TRUE(blocked->unavailable);
+  EXPECT_EQ(svc().ban_check_failures(), 2u);
 }
 
 }  // namespace

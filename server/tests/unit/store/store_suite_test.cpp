@@ -513,6 +513,25 @@ TEST_P(StoreTest, OneOpenAppealPerBlockAndDevice) {
 
 // ---------------------------------------------------------------- admins
 
+TEST_P(StoreTest, AdminTokenGenerationGoesUpOnRevoke) {
+  ok(db().admins().add(AdminAccount{"alice", "$argon2id$h", Role::admin, kT0, false}));
+  ok(db().admins().add(AdminAccount{"bob", "$argon2id$h", Role::moderator, kT0, false}));
+  EXPECT_EQ(ok(db().admins().find("alice"))->token_generation, 0);
+  ok(db().admins().revoke_tokens("alice"));
+  ok(db().admins().revoke_tokens("alice"));
+  EXPECT_EQ(ok(db().admins().find("alice"))->token_generation, 2);
+  EXPECT_EQ(ok(db().admins().find("bob"))->token_generation, 0);  // per account
+  const auto all = ok(db().admins().list());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].token_generation, 2);
+  const auto missing = db().admins().revoke_tokens("nobody");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+  // Kept in the database: another process (instance) sees it.
+  auto again = reopen();
+  EXPECT_EQ(ok(again->admins().find("alice"))->token_generation, 2);
+}
+
 TEST_P(StoreTest, AdminAccounts) {
   ok(db().admins().add(AdminAccount{"zed", "$argon2id$h1", Role::moderator, kT0, false}));
   ok(db().admins().add(AdminAccount{"alice", "$argon2id$h2", Role::admin, kT0 + 1, false}));
@@ -638,6 +657,134 @@ TEST_P(StoreTest, AuditDetectsReorderedEntries) {
   AuditVerification v = ok(db().audit().verify());
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad_seq, 2);
+}
+
+// What someone with write access to the database (and no key) can do: remove
+// entry `removed`, renumber the rest, recompute every hash with plain SHA-256
+// and move the recorded head. Unkeyed, the result verifies (issue 14, item 3).
+void rewrite_without_key(Database& db, sql::Connection& c, std::int64_t removed) {
+  auto page = db.audit().list({}, PageRequest{200, ""});
+  ASSERT_TRUE(page.has_value());
+  std::vector<AuditEntry> entries(page->items.rbegin(), page->items.rend());  // oldest first
+  ASSERT_TRUE(c.query("DELETE FROM audit_log WHERE seq = ?", {removed}).has_value());
+  std::string prev(kAuditGenesisHash);
+  std::int64_t seq = 0;
+  for (auto& e : entries) {
+    if (e.seq == removed) continue;
+    const std::int64_t old_seq = e.seq;
+    e.seq = ++seq;
+    e.prev_hash = prev;
+    e.hash = audit_hash(e);
+    prev = e.hash;
+    ASSERT_TRUE(c.query("UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                        {e.seq, e.prev_hash, e.hash, old_seq})
+                    .has_value());
+  }
+  ASSERT_TRUE(c.query("UPDATE settings SET value = ? WHERE name = 'audit_head'", {std::to_string(seq) + ":" + prev})
+                  .has_value());
+}
+
+const std::string kAuditKey = "audit-key-for-the-store-suite-0123456789abcdef";
+
+TEST_P(StoreTest, AuditUnkeyedChainCanBeRewrittenWithoutTrace) {
+  // Why the chain is keyed: without a key the rewrite is invisible.
+  for (int i = 0; i < 5; ++i) ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i)));
+  auto c = raw();
+  rewrite_without_key(db(), *c, 2);
+  const AuditVerification v = ok(db().audit().verify());
+  EXPECT_TRUE(v.ok);
+  EXPECT_EQ(v.entries, 4);
+}
+
+TEST_P(StoreTest, AuditKeyedChainCatchesARewriteWithPlainSha256) {
+  db().audit().set_key(kAuditKey);
+  for (int i = 0; i < 5; ++i) ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i)));
+  const AuditVerification before = ok(db().audit().verify());
+  ASSERT_TRUE(before.ok) << before.problem;
+  EXPECT_EQ(before.unkeyed, 0);
+  EXPECT_EQ(before.head_hash, ok(db().audit().at(5))->hash);
+  // Keyed entries are HMACs, not the plain hash.
+  EXPECT_NE(ok(db().audit().at(1))->hash, audit_hash(*ok(db().audit().at(1))));
+
+  auto c = raw();
+  rewrite_without_key(db(), *c, 2);
+  const AuditVerification v = ok(db().audit().verify());
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 1);
+  EXPECT_NE(v.problem.find("keyed"), std::string::npos) << v.problem;
+  // The same after reopening (the key is not in the database).
+  auto again = reopen();
+  again->audit().set_key(kAuditKey);
+  EXPECT_FALSE(ok(again->audit().verify()).ok);
+}
+
+TEST_P(StoreTest, AuditKeyedChainCatchesARewriteOfItsTail) {
+  // Keeping the keyed entries before the cut and recomputing the rest does not help either.
+  db().audit().set_key(kAuditKey);
+  for (int i = 0; i < 5; ++i) ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i)));
+  auto c = raw();
+  ASSERT_TRUE(c->exec("DELETE FROM audit_log WHERE seq = 4").has_value());
+  AuditEntry fifth = *ok(db().audit().at(5));
+  fifth.seq = 4;
+  fifth.prev_hash = ok(db().audit().at(3))->hash;
+  fifth.hash = audit_hash(fifth);
+  ASSERT_TRUE(
+      c->query("UPDATE audit_log SET seq = 4, prev_hash = ?, hash = ? WHERE seq = 5", {fifth.prev_hash, fifth.hash})
+          .has_value());
+  ASSERT_TRUE(c->query("UPDATE settings SET value = ? WHERE name = 'audit_head'", {"4:" + fifth.hash}).has_value());
+  const AuditVerification v = ok(db().audit().verify());
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 4);
+}
+
+TEST_P(StoreTest, AuditRekeyBindsALegacyChain) {
+  for (int i = 0; i < 3; ++i) ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i)));
+  db().audit().set_key(kAuditKey);
+  // Before the rekey a keyed verifier cannot tell this chain from a rewrite.
+  EXPECT_FALSE(ok(db().audit().verify()).ok);
+  const auto rekey = ok(db().audit().rekey("system", kT0 + 10));
+  ASSERT_TRUE(rekey.has_value());
+  EXPECT_EQ(rekey->seq, 4);
+  EXPECT_EQ(rekey->action, "audit.rekey");
+  EXPECT_EQ(rekey->actor, "system");
+  EXPECT_EQ(rekey->details, R"({"after":3,"previous":"unkeyed"})");
+  EXPECT_FALSE(ok(db().audit().rekey("system", kT0 + 11)).has_value());  // once
+  ok(db().audit().append(record("after", "t", kT0 + 12)));
+  AuditVerification v = ok(db().audit().verify());
+  ASSERT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.entries, 5);
+  EXPECT_EQ(v.unkeyed, 3);
+
+  // The legacy entries are bound: editing one and recomputing the plain hashes
+  // up to the rekey entry breaks that entry's HMAC.
+  auto c = raw();
+  AuditEntry second = *ok(db().audit().at(2));
+  AuditEntry third = *ok(db().audit().at(3));
+  second.actor = "admin:mallory";
+  second.hash = audit_hash(second);
+  third.prev_hash = second.hash;
+  third.hash = audit_hash(third);
+  ASSERT_TRUE(
+      c->query("UPDATE audit_log SET actor = ?, hash = ? WHERE seq = 2", {second.actor, second.hash}).has_value());
+  ASSERT_TRUE(c->query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = 3", {third.prev_hash, third.hash})
+                  .has_value());
+  v = ok(db().audit().verify());
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 4);
+}
+
+TEST_P(StoreTest, AuditChainKeyedWithAnotherKeyFails) {
+  db().audit().set_key(kAuditKey);
+  for (int i = 0; i < 2; ++i) ok(db().audit().append(record("a" + std::to_string(i), "t", kT0 + i)));
+  auto again = reopen();
+  again->audit().set_key("another-audit-key-0123456789abcdef-0123456789");
+  const AuditVerification v = ok(again->audit().verify());
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 1);
+  // A server started with the wrong key says so in the log it appends.
+  const auto rekey = ok(again->audit().rekey("system", kT0));
+  ASSERT_TRUE(rekey.has_value());
+  EXPECT_EQ(rekey->details, R"({"after":2,"previous":"not verifiable with this key"})");
 }
 
 TEST_P(StoreTest, AuditDetectsAnInsertedEntry) {

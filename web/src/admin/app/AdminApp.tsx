@@ -56,6 +56,12 @@ function Root() {
 
 function SignedIn({ session, route }: { session: Extract<SessionState, { kind: 'signed-in' }>; route: Route }) {
   const { api, session: store, changes } = useServices();
+  // The server revokes the token (and the account's other sign-ins); the page
+  // signs out at once either way (the request took the token before that).
+  const signOut = () => {
+    void api.logout().catch(() => undefined);
+    store.signOut('signed-out');
+  };
   const stats = useResource('stats', () => api.stats(), STATS_REFRESH_MS);
   const reloadStats = stats.reload;
   useEffect(() => changes.subscribe(() => void reloadStats()), [changes, reloadStats]);
@@ -73,7 +79,7 @@ function SignedIn({ session, route }: { session: Extract<SessionState, { kind: '
   }, [pageKey]);
 
   return (
-    <Shell session={session} route={route} stats={stats.data} onSignOut={() => store.signOut('signed-out')}>
+    <Shell session={session} route={route} stats={stats.data} onSignOut={signOut}>
       <Page route={route} stats={stats} role={session.role} />
     </Shell>
   );

@@ -46,6 +46,7 @@ describe('AdminApi requests', () => {
     ['heatmap', (a) => a.matchWait(), 'GET', '/api/v1/admin/analytics/match-wait', null],
     ['audit', (a) => a.audit({ action: 'block.create', since: 1000 }, { limit: 100 }), 'GET', '/api/v1/admin/audit?action=block.create&since=1000&limit=100', null],
     ['verify', (a) => a.verifyAudit(), 'GET', '/api/v1/admin/audit/verify', null],
+    ['logout', (a) => a.logout(), 'POST', '/api/v1/admin/logout', null],
     ['accounts', (a) => a.accounts(), 'GET', '/api/v1/admin/accounts', null],
     ['create account', (a) => a.createAccount('bob', 'pw123456', 'moderator'), 'POST', '/api/v1/admin/accounts', { username: 'bob', password: 'pw123456', role: 'moderator' }],
     ['password', (a) => a.setPassword('bob', 'newpass12'), 'POST', '/api/v1/admin/accounts/bob/password', { password: 'newpass12' }],

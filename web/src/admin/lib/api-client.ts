@@ -101,6 +101,10 @@ export class AdminApi {
   me(): Promise<Me> {
     return this.call('GET', '/me');
   }
+  /** Revokes every token of this account on the server (every sign-in of it ends). */
+  logout(): Promise<void> {
+    return this.call('POST', '/logout');
+  }
 
   // ---- reports
   reports(filter: ReportFilter = {}, page: PageRequest = {}): Promise<Page<Report>> {

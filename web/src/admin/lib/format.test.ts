@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockState, durationLabel, formatAge, formatLength, formatRate, formatWait, reasonLabel, shortKey } from './format';
+import { blockState, durationAllowed, durationLabel, formatAge, formatLength, formatRate, formatWait, reasonLabel, shortKey } from './format';
 
 describe('format', () => {
   it.each([
@@ -48,6 +48,21 @@ describe('format', () => {
     expect(durationLabel(null)).toBe('Permanent');
     expect(durationLabel(90)).toBe('90 s');
     expect(shortKey('abcdefghijklmnop')).toBe('abcdefghij…');
+    expect(shortKey(null)).toBe('—');
+  });
+
+  it.each([
+    ['moderator', 30 * 86_400, true],
+    ['moderator', 30 * 86_400 + 1, false],
+    ['moderator', 365 * 86_400, false],
+    ['moderator', null, false],
+    ['admin', 365 * 86_400, true],
+    ['admin', null, true],
+  ] as const)('a %s may choose %s seconds: %s', (role, seconds, allowed) => {
+    expect(durationAllowed(role, seconds)).toBe(allowed);
+  });
+
+  it('labels, continued', () => {
     expect(shortKey(null)).toBe('—');
   });
 });

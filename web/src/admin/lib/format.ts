@@ -66,7 +66,15 @@ export function formatLength(ms: number): string {
   return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
 }
 
-/** Block lengths offered in forms; null = permanent (admins only). */
+/** The longest block a moderator may make (seconds); longer and permanent ones need the admin role. */
+export const MODERATOR_MAX_BLOCK_S = 30 * 86_400;
+
+/** Whether `role` may choose a block of `seconds` (null = permanent). */
+export function durationAllowed(role: string, seconds: number | null): boolean {
+  return role === 'admin' || (seconds !== null && seconds <= MODERATOR_MAX_BLOCK_S);
+}
+
+/** Block lengths offered in forms; null = permanent (admins only), over 30 days admins only. */
 export const DURATIONS: { label: string; seconds: number | null }[] = [
   { label: '1 hour', seconds: 3600 },
   { label: '1 day', seconds: 86_400 },

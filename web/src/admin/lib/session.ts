@@ -1,7 +1,8 @@
 // The moderator's sign-in: the admin token, who it names and when it expires.
 // Kept in sessionStorage (this tab only, gone when it closes) so a reload does
-// not sign out. The token is dropped when it expires (15 minutes) or when the
-// server answers 401; the login page then says why.
+// not sign out. The token is dropped when it expires (15 minutes), when the
+// server answers 401 (a revoked token too), or on Sign out, which also asks the
+// server to revoke it (POST /api/v1/admin/logout); the login page then says why.
 import type { Timers } from '../../lib/signaling/timers';
 import type { LoginResult, Role } from './types';
 

@@ -209,6 +209,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Revokes every admin token of the caller's account, on every instance and at once
+         *     (tokens carry no session of their own, so every sign-in of the account ends). Audited
+         *     as `admin.logout`. A password change and disabling the account revoke the same way.
+         */
+        post: operations["adminLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/reports": {
         parameters: {
             query?: never;
@@ -274,7 +296,8 @@ export interface paths {
          * Accept (with a block) or reject a pending report
          * @description `accept` blocks the reported user's IP (`blockIp`), device (`blockDevice`) or both,
          *     for `durationS` seconds (1 to 315360000, ten years) or for good (`"permanent": true`,
-         *     admin role only: a moderator gets `403`). At least one of `blockIp` and `blockDevice`
+         *     admin role only: a moderator gets `403`; so does a moderator asking for more than
+         *     2592000 seconds, 30 days). At least one of `blockIp` and `blockDevice`
          *     must be true. The block's `reason` is the report's reason; `note` is kept on the report
          *     and in the audit log. `reject` only records the decision.
          *
@@ -308,7 +331,8 @@ export interface paths {
         /**
          * Block an IP, a device or both
          * @description One block on an IP, a device key, or both together. Timed (`durationS`, 1 to
-         *     315360000 seconds) or permanent (`"permanent": true`, admin role only). The IP is
+         *     315360000 seconds; over 2592000, 30 days, admin role only) or permanent (`"permanent": true`,
+         *     admin role only). The IP is
          *     stored in canonical form (an IPv4-mapped IPv6 address becomes plain IPv4); blocks match
          *     one address exactly, not ranges. Takes effect at once on this instance (the user's
          *     sockets get `banned` and close 4003, their peers `peer_left` `blocked`).
@@ -360,7 +384,8 @@ export interface paths {
          * Lift a block
          * @description Ends the block now; the row stays, with `liftedAt` and `liftedBy`. A reason may be given
          *     as `?reason=` or in an optional body `{"reason": "..."}` (the body wins); it goes to the
-         *     audit log. An expired block can still be lifted; a lifted one cannot (`409`).
+         *     audit log. An expired block can still be lifted; a lifted one cannot (`409`). A
+         *     permanent block can be lifted by an admin only (a moderator gets `403`).
          */
         delete: operations["liftBlock"];
         options?: never;
@@ -591,7 +616,7 @@ export interface paths {
         put?: never;
         /**
          * Set an account's password (admin only)
-         * @description Tokens already issued to the account stay valid until they expire (15 minutes at most).
+         * @description Every token issued to the account so far is revoked at once, on every instance.
          */
         post: operations["setAccountPassword"];
         delete?: never;
@@ -614,8 +639,9 @@ export interface paths {
         put?: never;
         /**
          * Disable an account (admin only)
-         * @description The account can no longer log in, and its tokens are refused at once. Nothing is
-         *     deleted. An admin cannot disable their own account (`400`). No body.
+         * @description The account can no longer log in, and its tokens are revoked at once (enabling it again
+         *     does not bring them back). Nothing is deleted. An admin cannot disable their own account
+         *     (`400`). No body.
          */
         post: operations["disableAccount"];
         delete?: never;
@@ -980,8 +1006,8 @@ export interface components {
             nextCursor: string | null;
         };
         /**
-         * @description How long a block lasts: `durationS` seconds (1 to 315360000), or `"permanent": true`
-         *     (admin role only). Exactly one of the two.
+         * @description How long a block lasts: `durationS` seconds (1 to 315360000; over 2592000, 30 days, admin
+         *     role only), or `"permanent": true` (admin role only). Exactly one of the two.
          */
         BlockDuration: {
             durationS: number;
@@ -1320,7 +1346,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description A moderator asked for a permanent block (admins only). */
+        /** @description A moderator asked for a permanent block, or one longer than 30 days (admins only). */
         PermanentForbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1991,6 +2017,28 @@ export interface operations {
             503: components["responses"]["StorageUnavailable"];
         };
     };
+    adminLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; the token used here is revoked too. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["AdminUnauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StorageUnavailable"];
+        };
+    };
     listReports: {
         parameters: {
             query?: {
@@ -2321,6 +2369,23 @@ export interface operations {
             };
             400: components["responses"]["AdminBadRequest"];
             401: components["responses"]["AdminUnauthorized"];
+            /** @description A moderator tried to lift a permanent block (admins only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "only admins may lift a permanent block"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             404: components["responses"]["NoSuchResource"];
             405: components["responses"]["MethodNotAllowed"];
             /** @description The block was already lifted. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Button, Card, SelectField, TextArea, TextField } from '../../../components/ui';
-import { DURATIONS } from '../../../lib/format';
+import { DURATIONS, durationAllowed } from '../../../lib/format';
 import type { BlockDuration, Role } from '../../../lib/types';
 import { isDeviceKey, isIp, parseList } from '../block-input';
 
@@ -10,10 +10,10 @@ function DurationSelect({ value, onChange, role }: { value: BlockDuration; onCha
       label="Duration"
       value={value === null ? 'permanent' : String(value)}
       onChange={(e) => onChange(e.target.value === 'permanent' ? null : Number(e.target.value))}
-      hint={role === 'admin' ? undefined : 'Permanent blocks need the admin role.'}
+      hint={role === 'admin' ? undefined : 'Blocks over 30 days and permanent blocks need the admin role.'}
     >
       {DURATIONS.map((d) => (
-        <option key={d.label} value={d.seconds === null ? 'permanent' : String(d.seconds)} disabled={d.seconds === null && role !== 'admin'}>
+        <option key={d.label} value={d.seconds === null ? 'permanent' : String(d.seconds)} disabled={!durationAllowed(role, d.seconds)}>
           {d.label}
         </option>
       ))}

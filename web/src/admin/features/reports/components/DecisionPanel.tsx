@@ -1,6 +1,6 @@
 import type { RefObject } from 'react';
 import { Button, Card, CheckboxField, ErrorNote, Kbd, SelectField, TextArea } from '../../../components/ui';
-import { DURATIONS } from '../../../lib/format';
+import { DURATIONS, durationAllowed } from '../../../lib/format';
 import type { AdminApiError } from '../../../lib/api-client';
 import type { Role } from '../../../lib/types';
 import type { DecisionDraft } from '../decision';
@@ -37,10 +37,10 @@ export function DecisionPanel({
           label="Block duration"
           value={draft.duration === null ? 'permanent' : String(draft.duration)}
           onChange={(e) => onChange({ ...draft, duration: e.target.value === 'permanent' ? null : Number(e.target.value) })}
-          hint={role === 'admin' ? undefined : 'Permanent blocks need the admin role.'}
+          hint={role === 'admin' ? undefined : 'Blocks over 30 days and permanent blocks need the admin role.'}
         >
           {DURATIONS.map((d) => (
-            <option key={d.label} value={d.seconds === null ? 'permanent' : String(d.seconds)} disabled={d.seconds === null && role !== 'admin'}>
+            <option key={d.label} value={d.seconds === null ? 'permanent' : String(d.seconds)} disabled={!durationAllowed(role, d.seconds)}>
               {d.label}
             </option>
           ))}
