@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <system_error>
 
 namespace serendip::geo {
 namespace {
@@ -40,11 +41,12 @@ std::variant<std::unique_ptr<MaxmindCountryDb>, std::string> MaxmindCountryDb::o
   auto mmdb = std::make_unique<MMDB_s>();
   errno = 0;
   const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, mmdb.get());
+  const int err = errno;
   if (status != MMDB_SUCCESS) {
     // MMDB_open freed what it had allocated: nothing to close.
     std::string why = MMDB_strerror(status);
     const bool io = status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR;
-    if (io && errno != 0) why += std::string(": ") + std::strerror(errno);
+    if (io && err != 0) why += ": " + std::error_code(err, std::generic_category()).message();
     return why;
   }
   std::unique_ptr<MaxmindCountryDb> db(new MaxmindCountryDb());
