@@ -25,9 +25,9 @@ struct Seen {
 };
 
 struct DeviceState {
-  std::vector<std::int64_t> joins;  // times within rapid_join.window_ms, < rapid_join.count of them
-  std::vector<std::int64_t> nexts;  // likewise for rapid_next
-  std::vector<Seen> ips;            // at most ips_per_device.count
+  std::vector<std::int64_t> joins;   // times within rapid_join.window_ms, < rapid_join.count of them
+  std::vector<std::int64_t> nexts;   // likewise for rapid_next
+  std::vector<Seen> ips;             // at most ips_per_device.count
   std::vector<Seen> shield_viewers;  // viewers whose shield hid its video, at most shield_blur.count
   std::int64_t last_ms = 0;
 };
@@ -326,9 +326,8 @@ class Locked {
   }
 
   bool device_idle(const DeviceState& d) const {
-    const std::int64_t longest =
-        std::max({c_.rapid_join.window_ms, c_.rapid_next.window_ms, c_.ips_per_device.window_ms,
-                  c_.shield_blur.window_ms});
+    const std::int64_t longest = std::max(
+        {c_.rapid_join.window_ms, c_.rapid_next.window_ms, c_.ips_per_device.window_ms, c_.shield_blur.window_ms});
     return now_ - d.last_ms >= longest;
   }
   bool offender_idle(const Offender& o) const {

@@ -280,20 +280,19 @@ void RedisGate::shield_blur(std::string_view device, std::string_view viewer,
     return;
   }
   // The watched device's distinct viewers, in its slot (abuse.lua op shield).
-  const bool sent = self->eval(
-      self->abuse_script, ss::abuse_shield(self->deps.settings, device, viewer, self->now()),
-      [self, device = std::string(device), done](const redis::Reply& r) {
-        auto strings = strings_of(r);
-        auto reply = strings ? ss::parse_connect(*strings, device) : std::nullopt;
-        signaling::ShieldSignal out;
-        if (reply) {
-          for (const auto& hit : reply->hits) {
-            self->record(hit, self->rule_captcha(hit.rule), reply->difficulty);
-            if (hit.rule == abuse::Rule::shield_blur) out = {true, hit.count};
-          }
-        }
-        done(out);
-      });
+  const bool sent = self->eval(self->abuse_script, ss::abuse_shield(self->deps.settings, device, viewer, self->now()),
+                               [self, device = std::string(device), done](const redis::Reply& r) {
+                                 auto strings = strings_of(r);
+                                 auto reply = strings ? ss::parse_connect(*strings, device) : std::nullopt;
+                                 signaling::ShieldSignal out;
+                                 if (reply) {
+                                   for (const auto& hit : reply->hits) {
+                                     self->record(hit, self->rule_captcha(hit.rule), reply->difficulty);
+                                     if (hit.rule == abuse::Rule::shield_blur) out = {true, hit.count};
+                                   }
+                                 }
+                                 done(out);
+                               });
   if (!sent) {
     self->fell_back("shield_blur", nullptr);
     self->deps.fallback.shield_blur(device, viewer, std::move(done));

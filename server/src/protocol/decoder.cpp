@@ -343,11 +343,11 @@ std::optional<ShieldMeta> read_shield(FieldReader& r) {
   }
   const json::value* score = o->if_contains("score");
   // Integers 0 and 1 are numbers too; strings, booleans and NaN-like values are not.
-  const double s = score == nullptr                ? -1
-                   : score->is_double()            ? score->get_double()
-                   : score->is_int64()             ? static_cast<double>(score->get_int64())
-                   : score->is_uint64()            ? static_cast<double>(score->get_uint64())
-                                                   : -1;
+  const double s = score == nullptr     ? -1
+                   : score->is_double() ? score->get_double()
+                   : score->is_int64()  ? static_cast<double>(score->get_int64())
+                   : score->is_uint64() ? static_cast<double>(score->get_uint64())
+                                        : -1;
   if (!(s >= 0.0 && s <= 1.0)) {
     r.fail_field("shield.score", "must be a number from 0 to 1");
     return std::nullopt;

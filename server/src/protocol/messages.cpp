@@ -63,9 +63,9 @@ std::optional<Enum> from_wire(std::string_view s, const Enum (&all)[N]) {
 }
 
 constexpr ClientType kClientTypes[] = {
-    ClientType::hello, ClientType::join,  ClientType::offer,  ClientType::answer,     ClientType::ice,
-    ClientType::next,  ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha,
-    ClientType::shield_blur,
+    ClientType::hello,      ClientType::join,    ClientType::offer,       ClientType::answer,
+    ClientType::ice,        ClientType::next,    ClientType::leave,       ClientType::report,
+    ClientType::ice_result, ClientType::captcha, ClientType::shield_blur,
 };
 constexpr ReportReason kReportReasons[] = {
     ReportReason::nudity,   ReportReason::harassment, ReportReason::spam,

@@ -101,8 +101,7 @@ struct CaptchaMsg {
 struct ClientMessage {
   ClientType type;
   std::optional<std::int64_t> id;  // echoed as "re" in the direct reply
-  std::variant<HelloMsg, JoinMsg, RelayMsg, NextMsg, LeaveMsg, ReportMsg, IceResultMsg, CaptchaMsg, ShieldBlurMsg>
-      body;
+  std::variant<HelloMsg, JoinMsg, RelayMsg, NextMsg, LeaveMsg, ReportMsg, IceResultMsg, CaptchaMsg, ShieldBlurMsg> body;
 };
 
 struct DecodeError {

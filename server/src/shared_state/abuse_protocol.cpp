@@ -83,10 +83,9 @@ bool parse_hits(const std::vector<std::string>& v, std::size_t from, std::string
   return true;
 }
 
-constexpr std::array<Rule, abuse::kRuleCount> kRules{Rule::rapid_join,         Rule::rapid_next,
-                                                     Rule::devices_per_ip,     Rule::ips_per_device,
-                                                     Rule::distinct_reporters, Rule::rate_limited,
-                                                     Rule::shield_blur};
+constexpr std::array<Rule, abuse::kRuleCount> kRules{
+    Rule::rapid_join,         Rule::rapid_next,   Rule::devices_per_ip, Rule::ips_per_device,
+    Rule::distinct_reporters, Rule::rate_limited, Rule::shield_blur};
 
 std::vector<std::string> watch_head(const abuse::AbuseConfig& rules, std::string_view op, std::int64_t now_ms) {
   return {std::string(op), num(now_ms), num(std::max<std::int64_t>(1, rules.watch_ttl_ms)),
@@ -139,8 +138,7 @@ ScriptCall abuse_connect(const AbuseSettings& s, std::string_view device, std::s
   return abuse_call(s, SubjectKind::device, device, "connect", now_ms, std::move(args));
 }
 
-ScriptCall abuse_shield(const AbuseSettings& s, std::string_view device, std::string_view viewer,
-                        std::int64_t now_ms) {
+ScriptCall abuse_shield(const AbuseSettings& s, std::string_view device, std::string_view viewer, std::int64_t now_ms) {
   std::vector<std::string> args{std::string(viewer)};
   rule_args(s, s.rules.shield_blur, args);
   return abuse_call(s, SubjectKind::device, device, "shield", now_ms, std::move(args));

@@ -49,8 +49,7 @@ ScriptCall abuse_match(const AbuseSettings& s, bool next, std::string_view devic
 ScriptCall abuse_connect(const AbuseSettings& s, std::string_view device, std::string_view ip, std::int64_t now_ms);
 // `viewer`'s safety shield hid `device`'s video: the device's distinct viewers.
 // The reply parses like connect's (parse_connect), with the shield_blur rule.
-ScriptCall abuse_shield(const AbuseSettings& s, std::string_view device, std::string_view viewer,
-                        std::int64_t now_ms);
+ScriptCall abuse_shield(const AbuseSettings& s, std::string_view device, std::string_view viewer, std::int64_t now_ms);
 // An authenticated socket: the IP's distinct devices.
 ScriptCall abuse_seen(const AbuseSettings& s, std::string_view ip, std::string_view device, std::int64_t now_ms);
 // "flag", "owed", "solved", "dismiss" on a device.

@@ -70,7 +70,8 @@ class AdmissionGate {
   // An authenticated socket (feeds the devices-per-IP / IPs-per-device rules).
   virtual void connected(std::string_view device, std::string_view ip) = 0;
   // `viewer`'s safety shield hid `device`'s video (a weak signal, no image).
-  virtual void shield_blur(std::string_view device, std::string_view viewer, std::function<void(ShieldSignal)> done) = 0;
+  virtual void shield_blur(std::string_view device, std::string_view viewer,
+                           std::function<void(ShieldSignal)> done) = 0;
   // `payload`, the device's answer to a challenge: once accepted (on any
   // instance) a challenge is spent; ok lifts the device's CAPTCHA debt.
   virtual void solve_captcha(std::string_view device, std::string_view payload,

@@ -193,11 +193,10 @@ void Handler::shield_blur(std::string_view session_id, std::optional<std::int64_
   std::optional<std::string> peer = services_.moderation.peer_device(session_id, user_id_);
   if (!peer || device_key_.empty()) return;
   services_.gate.shield_blur(*peer, device_key_, after([this, peer = *peer](ShieldSignal signal) {
-                               if (!signal.fired) return;
-                               services_.metrics.shield_flags.inc();
-                               port_.offload([&moderation = services_.moderation, peer] { moderation.shield_flagged(peer); },
-                                             [] {});
-                             }));
+    if (!signal.fired) return;
+    services_.metrics.shield_flags.inc();
+    port_.offload([&moderation = services_.moderation, peer] { moderation.shield_flagged(peer); }, [] {});
+  }));
 }
 
 void Handler::report(const protocol::ReportMsg& msg, std::optional<std::int64_t> re) {
@@ -210,8 +209,8 @@ void Handler::report(const protocol::ReportMsg& msg, std::optional<std::int64_t>
                 moderation::ReportRequest{std::string(msg.session_id), std::string(protocol::to_string(msg.reason)),
                                           std::string(msg.comment)}};
   if (msg.shield) {
-    job.request.shield = store::ShieldMark{std::string(protocol::to_string(msg.shield->verdict)),
-                                           msg.shield->score_permille};
+    job.request.shield =
+        store::ShieldMark{std::string(protocol::to_string(msg.shield->verdict)), msg.shield->score_permille};
   }
   services_.gate.check(abuse::Limit::report_per_device, device_key_,
                        after([this, job = std::move(job), re](Admission refused) mutable {
