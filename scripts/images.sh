@@ -148,11 +148,20 @@ node_image() {  # base
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp "$(readlink -f "$node")" "$ctx/node"
   cp -a "$npm_dir" "$ctx/npm"
+  # The certificate authorities this machine's Node trusts beyond the system's
+  # (a TLS-inspecting proxy in front of the npm registry, say): the web stage's
+  # npm must trust them too. Only this build-stage image holds them.
+  local ca
+  ca=$(npm config get cafile 2>/dev/null || true)
+  [ -f "$ca" ] || ca=${NODE_EXTRA_CA_CERTS:-}
+  if [ -n "$ca" ] && [ -f "$ca" ]; then cp "$ca" "$ctx/build-ca.pem"; else : >"$ctx/build-ca.pem"; fi
   cat >"$ctx/Dockerfile" <<'EOF'
 ARG BASE
 FROM ${BASE}
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
+COPY build-ca.pem /usr/local/share/build-ca.pem
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/build-ca.pem
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
  && node --version && npm --version
@@ -199,6 +208,8 @@ if [ -n "$PREBUILT" ]; then
   mkdir -p "$prebuilt_dir"
   strip -o "$prebuilt_dir/serendip-server" "$PREBUILT/serendip-server"
   cp -a "$ROOT/web/dist" "$prebuilt_dir/web"
+  # The country database bootstrap.sh fetched, if any (docs/regions.md).
+  if [ -f "$ROOT/data/geoip-country.mmdb" ]; then cp "$ROOT/data/geoip-country.mmdb" "$prebuilt_dir/"; fi
   args+=(--build-arg PREBUILT=1)
   trap 'rm -rf "$prebuilt_dir"' EXIT
 elif command -v npm >/dev/null; then

@@ -278,7 +278,10 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   assert.equal(tpod.securityContext.runAsUser, 10002);
   const secretVol = tpod.volumes.find((v) => v.secret?.secretName === 'serendip-secrets');
   assert.deepEqual(secretVol.secret.items, [{ key: 'turn-secret', path: 'turn_secret' }]);
-  assert.ok(tc.volumeMounts.some((m) => m.name === secretVol.name && m.mountPath === '/run/secrets/turn_secret'));
+  // A directory mount (a subPath mount never sees a rotated secret), named by TURN_SECRET_FILE.
+  const secretMount = tc.volumeMounts.find((m) => m.name === secretVol.name);
+  assert.ok(secretMount && !secretMount.subPath, 'the TURN secret is a directory mount');
+  assert.equal(tc.env.find((e) => e.name === 'TURN_SECRET_FILE').value, `${secretMount.mountPath}/turn_secret`);
   const configVol = tpod.volumes.find((v) => v.configMap?.name === 'coturn-config');
   const configMount = tc.volumeMounts.find((m) => m.name === configVol.name).mountPath;
   assert.equal(tc.env.find((e) => e.name === 'TURN_CONFIG').value, `${configMount}/turnserver.prod.conf`);
