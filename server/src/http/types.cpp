@@ -14,9 +14,12 @@ std::string_view find(const std::vector<Header>& headers, std::string_view name)
   return {};
 }
 
+// connect-src 'self' covers the own origin's ws:/wss: (CSP Level 3, every current
+// browser): the app signals only to its own /ws, so no other WebSocket host is
+// allowed (an injected script could not talk to one).
 constexpr std::string_view kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'";
 
 }  // namespace

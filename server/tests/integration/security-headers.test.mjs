@@ -120,6 +120,8 @@ function assertHtmlHeaders(res, what) {
     assert.ok(!script.includes(bad), `script-src allows ${bad}: ${csp}`);
   }
   assert.ok(d['default-src'] || d['object-src'], `no default-src/object-src fallback in ${csp}`);
+  // Connections (fetch, the signaling WebSocket) only to the own origin: no ws:/wss: to any host.
+  assert.deepEqual(d['connect-src'], ["'self'"], `connect-src pinned to the own origin in ${csp}`);
   assert.equal(res.headers['x-frame-options'], 'DENY', `X-Frame-Options (for browsers without frame-ancestors): ${ctx}`);
 }
 

@@ -64,7 +64,7 @@ TEST(Types, SecurityHeaders) {
   EXPECT_EQ(html.header("strict-transport-security"), "max-age=31536000");
   EXPECT_EQ(html.header("content-security-policy"),
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-            "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
+            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
             "form-action 'self'");
 }
 
