@@ -104,7 +104,8 @@ obtain() {  # image
 
 # ---------------------------------------------------------------- base images
 
-# Debian 12 from Debian's own package registry: mmdebstrap (minbase), imported.
+# Debian 12 from Debian's own package registry: mmdebstrap (minbase; its default
+# mirror, with bookworm-updates and bookworm-security), imported.
 debian_base() {
   local img=localhost/serendip-debian:12
   if ! have_image "$img"; then
@@ -122,10 +123,7 @@ debian_base() {
       --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
-      bookworm "$tar" \
-      "deb http://deb.debian.org/debian bookworm main" \
-      "deb http://deb.debian.org/debian bookworm-updates main" \
-      "deb http://deb.debian.org/debian-security bookworm-security main" >"$CACHE/mmdebstrap.log" 2>&1 \
+      bookworm "$tar" >"$CACHE/mmdebstrap.log" 2>&1 \
       || { tail -20 "$CACHE/mmdebstrap.log" >&2; die "mmdebstrap failed"; }
     "$ENGINE" import -q "$tar" "$img" >/dev/null
     rm -f "$tar"
