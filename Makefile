@@ -8,7 +8,7 @@ UNIT_TEST_TARGETS := $(foreach d,$(wildcard server/tests/unit/*/),$(if $(wildcar
 # make lint LINT_PATHS="server/src/core server/src/abuse" lints only those folders.
 LINT_PATHS ?=
 
-.PHONY: all build server web images run run-cluster test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
+.PHONY: all build server web images fuzz run run-cluster test test-unit test-integration test-web test-e2e bench lint clean deps deps-test
 
 all: build
 
@@ -33,6 +33,11 @@ build: deps server web
 # inside the image from this checkout; --check: non-root, no compiler, --version.
 images:
 	@scripts/images.sh --check
+
+# libFuzzer under ASan/UBSan, every target for FUZZ_SECONDS (default 600) each
+# (scripts/fuzz.sh; make test replays the corpora and fuzzes 15 s each).
+fuzz:
+	@scripts/fuzz.sh
 
 run: build
 	./$(BUILD_DIR)/serendip-server

@@ -3,6 +3,7 @@
 # Suites: format (clang-format over the C++), unit (GoogleTest), pg (the store suite on a real PostgreSQL),
 # redis (the Redis client on a real standalone Redis and a 6-node cluster),
 # asan (unit tests and the redis suite under AddressSanitizer/UBSan),
+# fuzz (each libFuzzer target replays its corpus, then fuzzes 15 s; make fuzz: 10 min each),
 # integration (the real server binary over real sockets), web (Vitest),
 # budget (the landing page's gzipped JavaScript in the built web/dist, <= 60 KB),
 # e2e (Chromium against the real server), e2e-cluster (the same browser suite
@@ -14,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit pg redis asan integration web budget e2e e2e-cluster containers)
+((${#suites[@]})) || suites=(format unit pg redis asan fuzz integration web budget e2e e2e-cluster containers)
 
 total_pass=0
 total_fail=0
@@ -124,6 +125,8 @@ for suite in "${suites[@]}"; do
       [ -x scripts/e2e.sh ] && run_node_suite e2e scripts/e2e.sh ;;
     e2e-cluster)
       [ -x scripts/e2e.sh ] && SERENDIP_E2E_CLUSTER=1 run_node_suite e2e-cluster scripts/e2e.sh ;;
+    fuzz)
+      run_node_suite fuzz scripts/fuzz.sh --seconds "${FUZZ_SMOKE_SECONDS:-15}" ;;
     containers)
       if [ -n "$(command -v podman || command -v apt-get || true)" ]; then
         BUILD_DIR=${BUILD_DIR:-build} run_node_suite containers scripts/container-test.sh
