@@ -7,7 +7,7 @@
 # in-memory server; then Lighthouse (mobile profile) on the landing page of
 # the built web app (web/dist) served by the real server.
 #
-# Usage: scripts/bench.sh [micro|load|cluster|lighthouse]...   (default: all four)
+# Usage: scripts/bench.sh [micro|load|cluster|lighthouse|shield]...   (default: all five)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
 #      LOAD_SECONDS (measured seconds per round, default 10), LOAD_ROUNDS (default 3),
 #      LOAD_SERVER_THREADS (the server's I/O threads, default 1 like the floor)
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 parts=("$@")
-((${#parts[@]})) || parts=(micro load cluster lighthouse)
+((${#parts[@]})) || parts=(micro load cluster lighthouse shield)
 
 # Every abuse limit off: the load generator is one host.
 LIMITS_OFF=session_per_ip=off,session_per_device=off,connect_per_ip=off,join_per_device=off,next_per_device=off,report_per_device=off
@@ -324,12 +324,26 @@ lighthouse() {
   rm -rf "$tmp"
 }
 
+# ---------------------------------------------------------------- the safety shield's cost
+
+# The on-device classifier's cost per frame on the CPU and WASM backends, in
+# headless Chromium against the real server (e2e/bench/shield-cost.bench.mjs,
+# through scripts/e2e.sh: a loopback-only namespace). Figures: docs/shield.md.
+shield() {
+  echo
+  echo "Safety shield, per frame (e2e/bench/shield-cost.bench.mjs):"
+  local bin="$BUILD_DIR/serendip-server"
+  [[ "$bin" = /* ]] || bin="$PWD/$bin"
+  SERENDIP_SERVER_BIN="$bin" scripts/e2e.sh bench/shield-cost.bench.mjs | sed -n 's/^# shield /  /p; /^not ok/p'
+}
+
 for part in "${parts[@]}"; do
   case "$part" in
     micro) micro ;;
     load) load ;;
     cluster) cluster ;;
     lighthouse) lighthouse ;;
-    *) echo "usage: $0 [micro|load|cluster|lighthouse]..." >&2; exit 2 ;;
+    shield) shield ;;
+    *) echo "usage: $0 [micro|load|cluster|lighthouse|shield]..." >&2; exit 2 ;;
   esac
 done

@@ -207,7 +207,8 @@ TEST(Decoder, ReportShieldVerdictIsOptionalBoundedMetadata) {
   ASSERT_TRUE(m.shield);
   EXPECT_EQ(m.shield->verdict, ShieldVerdict::nudity);
   EXPECT_EQ(m.shield->score_permille, 935);
-  auto one = d.decode(R"({"type":"report","sessionId":"s","reason":"other","shield":{"verdict":"suggestive","score":1}})");
+  auto one =
+      d.decode(R"({"type":"report","sessionId":"s","reason":"other","shield":{"verdict":"suggestive","score":1}})");
   EXPECT_EQ(std::get<ReportMsg>(ok(one).body).shield->score_permille, 1000);
   EXPECT_EQ(std::get<ReportMsg>(ok(one).body).shield->verdict, ShieldVerdict::suggestive);
 

@@ -143,8 +143,8 @@ json::object fields_of(const ClientMessage& m) {
     f["comment"] = jsv(b->comment);
     // Only when present, so the cases without it keep their shape.
     if (b->shield) {
-      f["shield"] = json::object{{"verdict", jsv(to_string(b->shield->verdict))},
-                                 {"scorePermille", b->shield->score_permille}};
+      f["shield"] =
+          json::object{{"verdict", jsv(to_string(b->shield->verdict))}, {"scorePermille", b->shield->score_permille}};
     }
   } else if (const auto* b = std::get_if<ShieldBlurMsg>(&m.body)) {
     f["sessionId"] = jsv(b->session_id);
@@ -313,8 +313,7 @@ TEST(GoldenCoverage, EveryClientTypeAccepted) {
   }
   for (ClientType t :
        {ClientType::hello, ClientType::join, ClientType::offer, ClientType::answer, ClientType::ice, ClientType::next,
-        ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha,
-        ClientType::shield_blur}) {
+        ClientType::leave, ClientType::report, ClientType::ice_result, ClientType::captcha, ClientType::shield_blur}) {
     EXPECT_TRUE(accepted.count(std::string(to_string(t)))) << "no accepted case for " << to_string(t);
   }
 }

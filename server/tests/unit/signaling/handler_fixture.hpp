@@ -239,8 +239,7 @@ class DeferringGate final : public AdmissionGate {
     local_.matchmaking(command, device, ip, hand(std::move(done)));
   }
   void connected(std::string_view device, std::string_view ip) override { local_.connected(device, ip); }
-  void shield_blur(std::string_view device, std::string_view viewer,
-                   std::function<void(ShieldSignal)> done) override {
+  void shield_blur(std::string_view device, std::string_view viewer, std::function<void(ShieldSignal)> done) override {
     local_.shield_blur(device, viewer, hand(std::move(done)));
   }
   void solve_captcha(std::string_view device, std::string_view payload,
