@@ -61,8 +61,8 @@ cleanup() {
   local f
   for f in "${played[@]}"; do podman kube down "$f" >/dev/null 2>&1; done
   podman secret rm "serendip-secrets-$run_id" >/dev/null 2>&1
-  [ -f "$tmp/pg/pid" ] && scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1
-  compgen -G "$tmp/redis/redis-*.pid" >/dev/null && scripts/redis.sh stop "$tmp/redis" >/dev/null 2>&1
+  [ -f "$tmp/pg/pid" ] && "$root/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1
+  compgen -G "$tmp/redis/redis-*.pid" >/dev/null && "$root/scripts/redis.sh" stop "$tmp/redis" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
