@@ -140,6 +140,19 @@ end
 
 local function keep() redis.call('PEXPIRE', ab, ttl) end
 
+-- ARGV[3..6] = value, count, window, captcha?: a rule that fires (reply
+-- {captcha?, rule, distinct}) once `count` distinct values are seen in `window`.
+local function distinct_rule(field, rule)
+  local out = {0}
+  local c = distinct_field(field, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  if c > 0 then
+    out[2] = rule; out[3] = c
+    if ARGV[6] == '1' then out[1] = require_captcha() end
+  end
+  keep()
+  return out
+end
+
 if op == 'take' then
   local retry = take(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
   if retry == 0 then return {1} end
@@ -184,24 +197,10 @@ elseif op == 'match' then
   keep()
   return out
 elseif op == 'connect' then
-  local out = {0}
-  local c = distinct_field('ips', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
-  if c > 0 then
-    out[2] = 'ips_per_device'; out[3] = c
-    if ARGV[6] == '1' then out[1] = require_captcha() end
-  end
-  keep()
-  return out
+  return distinct_rule('ips', 'ips_per_device')
 elseif op == 'shield' then
   -- A weak signal: a CAPTCHA at most (and the caller's priority review), never a block.
-  local out = {0}
-  local c = distinct_field('sv', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
-  if c > 0 then
-    out[2] = 'shield_blur'; out[3] = c
-    if ARGV[6] == '1' then out[1] = require_captcha() end
-  end
-  keep()
-  return out
+  return distinct_rule('sv', 'shield_blur')
 elseif op == 'seen' then
   local c = distinct_field('devs', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
   keep()
