@@ -6,6 +6,7 @@ import tailwindcss from '@tailwindcss/vite';
 import { serviceWorker } from './src/service-worker/vite-plugin.ts';
 import { adminDevRoutes } from './src/admin/vite-dev-routes.ts';
 import { landingPrerender } from './src/app/prerender/vite-plugin.ts';
+import { shieldModel } from './src/features/shield/vite-model-plugin.ts';
 
 const server = process.env.SERENDIP_DEV_SERVER ?? 'http://127.0.0.1:8080';
 
@@ -25,11 +26,12 @@ export default defineConfig({
     },
   },
   // The safety shield's worker (features/shield): an ES module worker, so
-  // TensorFlow.js, the model and the WASM binaries split into chunks of their
-  // own, named shield-* (the service worker precaches them, see
+  // TensorFlow.js, the model's weights and the WASM binaries are files of
+  // their own, named shield-* (the service worker precaches them, see
   // src/service-worker/vite-plugin.ts).
   worker: {
     format: 'es',
+    plugins: () => [shieldModel()],
     rolldownOptions: {
       output: {
         entryFileNames: 'assets/shield-[name]-[hash].js',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLING, nextInterval } from './sampling';
+import { DEFAULT_SAMPLING, nextDelay, nextInterval } from './sampling';
 
 describe('sampling back-off', () => {
   it.each([
@@ -28,5 +28,13 @@ describe('sampling back-off', () => {
     expect(700 / interval).toBeLessThanOrEqual(DEFAULT_SAMPLING.slowShare);
     for (let i = 0; i < 10; i++) interval = nextInterval(interval, 30);
     expect(interval).toBe(DEFAULT_SAMPLING.baseMs);
+  });
+
+  it('while a new stranger is still blurred, the next frame follows at once; afterwards the interval holds', () => {
+    expect(nextDelay(500, true)).toBe(DEFAULT_SAMPLING.pendingGapMs);
+    expect(nextDelay(4000, true)).toBe(DEFAULT_SAMPLING.pendingGapMs); // even after a back-off
+    expect(nextDelay(500, false)).toBe(500);
+    expect(nextDelay(2000, false)).toBe(2000);
+    expect(nextDelay(20, true, { ...DEFAULT_SAMPLING, pendingGapMs: 50 })).toBe(20);
   });
 });

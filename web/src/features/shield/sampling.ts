@@ -9,9 +9,21 @@ export interface SamplingPolicy {
   slowShare: number;
   /** A frame costing less than this share of the interval halves it (down to baseMs). */
   fastShare: number;
+  /**
+   * The gap between frames while the video is still blurred waiting for its
+   * first safe frames: the viewer is looking at a blur, so the shield checks
+   * frame after frame (only until it has decided, a few frames) instead of
+   * waiting out the interval.
+   */
+  pendingGapMs: number;
 }
 
-export const DEFAULT_SAMPLING: SamplingPolicy = { baseMs: 500, maxMs: 4000, slowShare: 0.5, fastShare: 0.2 };
+export const DEFAULT_SAMPLING: SamplingPolicy = { baseMs: 500, maxMs: 4000, slowShare: 0.5, fastShare: 0.2, pendingGapMs: 50 };
+
+/** How long to wait before the next frame: `pendingGapMs` while the shield has not cleared a new stranger yet, else the interval. */
+export function nextDelay(intervalMs: number, pending: boolean, p: SamplingPolicy = DEFAULT_SAMPLING): number {
+  return pending ? Math.min(p.pendingGapMs, intervalMs) : intervalMs;
+}
 
 /** The interval after a frame that took `frameMs` to classify at interval `currentMs`. */
 export function nextInterval(currentMs: number, frameMs: number, p: SamplingPolicy = DEFAULT_SAMPLING): number {

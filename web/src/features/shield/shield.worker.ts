@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 // The shield's Web Worker: nsfwjs's MobileNetV2 on TensorFlow.js, all from our
-// own origin (the model ships inside the nsfwjs package and is bundled as
-// chunks of this worker; the WASM binaries are assets beside them). Loaded
-// only when a video call starts with the shield on, never by the landing page.
+// own origin (the model ships inside the nsfwjs package; its weights become a
+// binary asset of this worker, vite-model-plugin.ts, and the WASM binaries are
+// assets beside them). Loaded when the call app starts with the shield on,
+// never by the landing page.
 //
 // Backend: WebGL where an OffscreenCanvas gives a GPU-backed WebGL context, else WASM
 // (SIMD when available; the threaded build needs cross-origin isolation, which
@@ -11,11 +12,13 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import { load } from 'nsfwjs/core';
-import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
+import { NSFWJS } from 'nsfwjs/core';
+import { modelTopology, weightSpecs, weightsUrl } from 'virtual:shield-model';
 import { createWorkerHandler, toClassScores, type Backend, type BackendChoice, type Classifier, type ToWorker } from './worker-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+const INPUT_SIZE = 224; // MobileNetV2's input
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmSimd });
 
@@ -56,8 +59,15 @@ async function pickBackend(choice: BackendChoice): Promise<Backend> {
 
 async function loadClassifier(choice: BackendChoice): Promise<Classifier> {
   tf.enableProdMode();
+  // The weights download (or come from the service worker's cache) while the backend starts.
+  const weightData = fetch(weightsUrl).then((r) => {
+    if (!r.ok) throw new Error(`the shield's model could not load (HTTP ${r.status})`);
+    return r.arrayBuffer();
+  });
+  weightData.catch(() => undefined);
   const backend = await pickBackend(choice);
-  const model = await load('MobileNetV2', { modelDefinitions: [MobileNetV2Model] });
+  const model = new NSFWJS(tf.io.fromMemory({ modelTopology, weightSpecs, weightData: await weightData }), { size: INPUT_SIZE });
+  await model.load(); // builds the layers and runs one warm-up prediction
   return {
     backend,
     classify: async (frame) => {

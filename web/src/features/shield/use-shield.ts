@@ -2,7 +2,7 @@
 // self-view) about twice a second, downscaled to the model's 224x224 input,
 // classifies it in the worker, and keeps the shield's state for the stage.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { DEFAULT_SAMPLING, nextInterval } from './sampling';
+import { DEFAULT_SAMPLING, nextDelay, nextInterval } from './sampling';
 import { ShieldClient } from './shield-client';
 import { hidesVideo, initialShield, reportMeta, showsOverlay, shieldReducer, type FrameVerdict, type ShieldState } from './shield-machine';
 import { parseTuning, SHIELD_TEST_KEY, type ShieldTuning } from './shield-settings';
@@ -107,6 +107,7 @@ export function useShield({
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let interval = DEFAULT_SAMPLING.baseMs;
+    let undecided = true; // a new stranger: blurred until its first frames are classified safe
     const tick = async () => {
       timer = null;
       if (stopped) return;
@@ -118,7 +119,9 @@ export function useShield({
           const mainMs = performance.now() - t0;
           const r = await pending;
           if (stopped) return;
-          dispatch({ type: 'frame', frame: frameVerdict(r.scores) });
+          const event = { type: 'frame', frame: frameVerdict(r.scores) } as const;
+          undecided = shieldReducer(stateRef.current, event, th).status === 'pending';
+          dispatch(event);
           interval = nextInterval(interval, r.ms);
           if (tuning.current.stats) {
             stats.frames += 1;
@@ -136,7 +139,7 @@ export function useShield({
           }
         }
       }
-      if (!stopped) timer = setTimeout(() => void tick(), interval);
+      if (!stopped) timer = setTimeout(() => void tick(), nextDelay(interval, undecided));
     };
     timer = setTimeout(() => void tick(), 0);
     return () => {
