@@ -478,7 +478,8 @@ static int serve(int argc, char** argv) {
         if (status == 200) shared_gate->login_succeeded(req.client_ip, username);
       })
                                    : http::LoginOutcome{},
-      .run_login = [&login_hashing](std::function<void()> job) { return login_hashing.try_post(std::move(job)); }});
+      .run_login = [&login_hashing](std::function<void()> job) { return login_hashing.try_post(std::move(job)); },
+      .check_ban = http::make_ban_check(moderation)});
 
   // Signaling: what each connection's handler uses.
   signaling::ModerationDesk desk(moderation, recent);

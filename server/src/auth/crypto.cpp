@@ -150,6 +150,11 @@ std::string device_key(std::string_view server_secret, std::string_view device_i
   return to_hex(hmac_sha256(derived, device_id));
 }
 
+std::string user_id_for_device(std::string_view server_secret, std::string_view device_key) {
+  const std::string derived = hmac_sha256(server_secret, "serendip/user-id/v1");
+  return "u_" + to_hex(hmac_sha256(derived, device_key)).substr(0, 24);
+}
+
 bool valid_device_id(std::string_view device_id) {
   if (device_id.size() < 16 || device_id.size() > 128) return false;
   for (char c : device_id) {

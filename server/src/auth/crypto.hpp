@@ -31,6 +31,13 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // a server key derived from the JWT secret with a fixed label).
 std::string device_key(std::string_view server_secret, std::string_view device_id);
 
+// The anonymous user id (`sub`) of a device's tokens: "u_" and 24 hex digits of
+// an HMAC of its device key under a key derived from `server_secret`. Stable
+// per device, so every token of one device names the same user and coturn's
+// per-user allocation quota (keyed on the TURN username's user part) binds to
+// the device, not to one token; it reveals nothing of the device key.
+std::string user_id_for_device(std::string_view server_secret, std::string_view device_key);
+
 // Valid device id per contract section 1: 16..128 chars of [A-Za-z0-9_-].
 bool valid_device_id(std::string_view device_id);
 

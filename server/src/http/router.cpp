@@ -82,6 +82,8 @@ AuthFailure failure_of(auth::JwtError e) {
     case auth::JwtError::bad_signature: return AuthFailure::bad_signature;
     case auth::JwtError::expired: return AuthFailure::expired;
     case auth::JwtError::not_yet_valid: return AuthFailure::not_yet_valid;
+    case auth::JwtError::wrong_audience: return AuthFailure::admin_token;  // a token for the other audience
+    case auth::JwtError::lifetime_too_long: return AuthFailure::malformed;
   }
   return AuthFailure::malformed;
 }
@@ -96,7 +98,9 @@ struct Router::Impl {
         tokens_refreshed(deps.metrics.counter("serendip_http_tokens_refreshed_total",
                                               "Session tokens issued by POST /api/v1/session/refresh.")),
         turn_credentials(
-            deps.metrics.counter("serendip_http_turn_credentials_total", "Answers to GET /api/v1/turn-credentials.")) {
+            deps.metrics.counter("serendip_http_turn_credentials_total", "Answers to GET /api/v1/turn-credentials.")),
+        turn_refused(deps.metrics.counter("serendip_http_turn_credentials_refused_total",
+                                          "GET /api/v1/turn-credentials refused for a blocked device or address.")) {
     for (std::size_t i = 0; i < auth_failures.size(); ++i) {
       auth_failures[i] = &deps.metrics.counter("serendip_http_auth_failures_total",
                                                "Requests refused for a missing or invalid bearer token.",
@@ -109,6 +113,7 @@ struct Router::Impl {
   obs::Counter& tokens_issued;
   obs::Counter& tokens_refreshed;
   obs::Counter& turn_credentials;
+  obs::Counter& turn_refused;
   std::array<obs::Counter*, static_cast<std::size_t>(AuthFailure::count_)> auth_failures{};
 
   std::int64_t now_s() const { return deps.clock.unix_ms() / 1000; }
@@ -239,8 +244,10 @@ struct Router::Impl {
   Response issue(TokenAsk ask, std::optional<Response> refused) const {
     if (refused) return std::move(*refused);
     const bool fresh = ask.sub.empty();
-    // The user id is random per token: it links nothing beyond one session chain.
-    Response res = token_response(fresh ? "u_" + auth::random_hex(12) : std::move(ask.sub), std::move(ask.did));
+    // One user id per device (a keyed hash of its device key): the TURN
+    // username's user part, so coturn's per-user quota holds across tokens.
+    std::string sub = fresh ? auth::user_id_for_device(deps.device_key_secret, ask.did) : std::move(ask.sub);
+    Response res = token_response(std::move(sub), std::move(ask.did));
     (fresh ? tokens_issued : tokens_refreshed).inc();
     return res;
   }
@@ -272,6 +279,13 @@ struct Router::Impl {
     auto claims = authenticate(req);
     if (auto* refused = std::get_if<Response>(&claims)) return std::move(*refused);
     const auto& c = std::get<auth::Claims>(claims);
+    if (deps.check_ban) {
+      // A token outlives a ban by up to its lifetime: no relay for a blocked device or address.
+      if (auto refused = deps.check_ban(req, c.did)) {
+        turn_refused.inc();
+        return std::move(*refused);
+      }
+    }
     json::object body;
     body["iceServers"] = ice_servers_json(ice_servers_for(deps.config, c.sub, now_s()));
     body["ttl"] = deps.config.turn_ttl_s;

@@ -82,6 +82,9 @@ struct RouterDeps {
   AdmissionCheck admit_report = {};
   LoginOutcome login_outcome = {};  // optional
   LoginOffload run_login = {};      // optional; empty = on the calling thread
+  // Optional: consulted before GET /api/v1/turn-credentials issues a TURN
+  // credential (a blocked device or address gets the 403 it answers instead).
+  ImmediateCheck check_ban = {};
 };
 
 class Router {

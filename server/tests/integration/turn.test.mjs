@@ -12,7 +12,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { closeAllClients, createSession, helloed } from './client.mjs';
-import { startServer } from './server.mjs';
+import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, login, nextIp, sessionRequest, startModServer } from './moderation-tools.mjs';
+import { annotate, startServer } from './server.mjs';
 import {
   COTURN_DIR,
   describeRun,
@@ -27,7 +28,7 @@ import {
   uclient,
   which,
 } from './tools.mjs';
-import { describeResponse, nowS, request, signJwt, sleep } from './util.mjs';
+import { decodeJwt, describeResponse, nowS, randomDeviceId, request, signJwt, sleep } from './util.mjs';
 
 const SECRET = `it-turn-${crypto.randomBytes(12).toString('hex')}`;
 const DEFAULT_TTL = 3600;
@@ -216,6 +217,107 @@ describe('TURN credentials with a real coturn (deploy/coturn/turnserver.test.con
     const r = await uclient({ port: coturn.port, username: cred.username, password: cred.credential, peer: '10.1.2.3', messages: 2, timeoutMs: 20000 });
     assert.notEqual(r.code, 0, describeRun(r, r.cmdline));
     assert.match(r.stdout + r.stderr, /403/, describeRun(r, r.cmdline));
+  });
+});
+
+// ---- one TURN user per device: coturn's user-quota binds to the device, not to a token ----
+
+describe('TURN credentials bind to the device (coturn user-quota across tokens; none for a blocked device)', () => {
+  const QUOTA = 3; // turnutils_uclient -c -y -m 1 holds 2 allocations; a quota of 3 lets exactly one run through
+  let coturn;
+  let server;
+  let admin;
+  const t = (name, fn) =>
+    test(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        throw withTurnLog(annotate(e, server), coturn);
+      }
+    });
+
+  before(async () => {
+    const missing = missingTools();
+    if (missing) throw new Error(missing);
+    coturn = await startCoturn({ secret: SECRET, args: [`--user-quota=${QUOTA}`] });
+    server = await startModServer(freshSqlite(), {
+      label: 'turn-device',
+      env: { SERENDIP_TURN_SECRET: SECRET, SERENDIP_TURN_URLS: turnUrls(coturn.port, coturn.tlsPort).join(',') },
+    });
+    admin = await login(server, BOOT_ADMIN, BOOT_PASSWORD, { ip: '192.0.2.1' });
+  });
+  after(async () => {
+    await closeAllClients();
+    if (server) await server.stop();
+    if (coturn) await coturn.stop();
+  });
+
+  const credentialsFor = async (deviceId, ip) => {
+    const session = await sessionRequest(server, { deviceId, ip });
+    expectStatus(session, 200, `session for ${deviceId}`);
+    const res = await call(server, 'GET', '/api/v1/turn-credentials', { token: session.json.token, ip });
+    expectStatus(res, 200, 'turn-credentials');
+    return { token: session.json.token, claims: decodeJwt(session.json.token).payload, entry: res.json.iceServers[0] };
+  };
+  const userPart = (username) => username.slice(username.indexOf(':') + 1);
+
+  t('every token of one device names the same TURN user; another device another', async () => {
+    const device = randomDeviceId();
+    const one = await credentialsFor(device, nextIp());
+    const two = await credentialsFor(device, nextIp());
+    const other = await credentialsFor(randomDeviceId(), nextIp());
+    assert.notEqual(one.claims.jti, two.claims.jti);
+    assert.equal(one.claims.sub, two.claims.sub, 'one device, one user id');
+    assert.equal(userPart(one.entry.username), userPart(two.entry.username));
+    assert.notEqual(userPart(other.entry.username), userPart(one.entry.username));
+    for (const c of [one, two, other]) checkCredential(c.entry, { sub: c.claims.sub, what: 'device-bound credential' });
+    assert.ok(!one.entry.username.includes(one.claims.did), 'the TURN username does not carry the device key');
+  });
+
+  t(`coturn's user-quota (${QUOTA}) holds for a device across tokens and credentials, not for another device`, async () => {
+    const device = randomDeviceId();
+    const first = await credentialsFor(device, nextIp());
+    await sleep(1100); // a later expiry: the two usernames differ in their timestamp, as they would in life
+    const second = await credentialsFor(device, nextIp());
+    assert.notEqual(first.entry.username, second.entry.username);
+    const other = await credentialsFor(randomDeviceId(), nextIp());
+
+    // The first credential holds two allocations (two relaying clients) for a while.
+    const holder = spawnTracked('turnutils_uclient', ['-c', '-y', '-n', '400', '-m', '1', '-u', first.entry.username,
+      '-w', first.entry.credential, '-p', String(coturn.port), '127.0.0.1'], { label: 'uclient-holder' });
+    try {
+      // Its allocations are made within a second; give it two (the exchange of 400 messages lasts longer).
+      await sleep(2000);
+      assert.equal(holder.child.exitCode, null, `the holding client ended early:\n${holder.output()}`);
+
+      const same = await uclient({ port: coturn.port, username: second.entry.username, password: second.entry.credential,
+        extra: ['-c'], messages: 3, timeoutMs: 20000 });
+      assert.notEqual(same.code, 0, `a second token of the same device got past the per-user quota\n${describeRun(same, same.cmdline)}`);
+      assert.match(same.stdout + same.stderr, /486/, `expected 486 Allocation Quota Reached\n${describeRun(same, same.cmdline)}`);
+
+      const another = await uclient({ port: coturn.port, username: other.entry.username, password: other.entry.credential,
+        extra: ['-c'], messages: 3, timeoutMs: 20000 });
+      assert.equal(another.code, 0, `another device is not held by this device's quota\n${describeRun(another, another.cmdline)}`);
+    } finally {
+      await holder.stop();
+    }
+  });
+
+  t('a device blocked after its token was issued gets no TURN credential (403 banned); others still do', async () => {
+    const ip = nextIp();
+    const mine = await credentialsFor(randomDeviceId(), ip);
+    const block = await call(server, 'POST', '/api/v1/admin/blocks', {
+      token: admin,
+      json: { device: mine.claims.did, durationS: 3600, reason: 'turn test' },
+    });
+    expectStatus(block, 201, 'block the device');
+    const res = await call(server, 'GET', '/api/v1/turn-credentials', { token: mine.token, ip });
+    assert.equal(res.status, 403, describeResponse(res));
+    assert.equal(res.json?.error?.code, 'banned');
+    assert.ok(!res.text.includes('credential'), 'no credential in the refusal');
+    await credentialsFor(randomDeviceId(), nextIp());
+    const metrics = await request(server, 'GET', '/metrics');
+    assert.match(metrics.text, /^serendip_http_turn_credentials_refused_total 1$/m);
   });
 });
 

@@ -84,12 +84,22 @@ TEST_F(ApiTest, SessionIssuesToken) {
   EXPECT_EQ(r.claims->iat, clock_.unix_ms() / 1000);
   EXPECT_EQ(r.claims->exp, clock_.unix_ms() / 1000 + 300);
 
-  // Each token gets its own opaque user id and token id.
+  // Each token gets its own token id; every token of one device names the
+  // same opaque user (so a TURN quota per user binds per device), another
+  // device another.
   const auth::JwtResult r2 = jwt_.verify(new_token(), clock_.unix_ms() / 1000);
   ASSERT_TRUE(r2.claims);
-  EXPECT_NE(r2.claims->sub, r.claims->sub);
+  EXPECT_EQ(r2.claims->sub, r.claims->sub);
   EXPECT_NE(r2.claims->jti, r.claims->jti);
   EXPECT_EQ(r2.claims->did, r.claims->did);
+  EXPECT_EQ(r.claims->sub, auth::user_id_for_device("device-key-secret", r.claims->did));
+  const Response other = post_session(R"({"deviceId":"another-device-0123456789"})");
+  const auth::JwtResult r3 = jwt_.verify(parse(other.body).at("token").as_string(), clock_.unix_ms() / 1000);
+  ASSERT_TRUE(r3.claims);
+  EXPECT_NE(r3.claims->sub, r.claims->sub);
+  EXPECT_EQ(r3.claims->sub.size(), 2u + 24u);
+  // The user id reveals neither the device id nor its key.
+  EXPECT_EQ(r.claims->sub.find(r.claims->did.substr(0, 24)), std::string::npos);
 }
 
 TEST_F(ApiTest, SessionTtlFromConfig) {
@@ -353,6 +363,32 @@ TEST_F(ApiTest, TurnCredentials) {
   const auto expected = auth::make_turn_credential("turn-shared-secret", claims.sub, now, 3600);
   EXPECT_EQ(servers[0].at("username").as_string(), std::to_string(now + 3600) + ":" + claims.sub);
   EXPECT_EQ(servers[0].at("credential").as_string(), expected.credential);
+}
+
+TEST_F(ApiTest, TurnCredentialsRefusedToABlockedDeviceOrAddress) {
+  config_.turn_urls = {"turn:turn.example:3478?transport=udp"};
+  config_.turn_secret = "turn-shared-secret";
+  std::vector<std::pair<std::string, std::string>> asked;  // (ip, device key)
+  bool blocked = false;
+  check_ban_ = [&](const Request& req, std::string_view device_key) -> std::optional<Response> {
+    asked.emplace_back(req.client_ip, std::string(device_key));
+    if (!blocked) return std::nullopt;
+    return error_response(core::ErrorCode::banned, "this device or network is blocked");
+  };
+  const std::string token = new_token();
+  const std::string did = jwt_.verify(token, clock_.unix_ms() / 1000).claims->did;
+  EXPECT_EQ(get("/api/v1/turn-credentials", {bearer(token)}).status, 200);
+  blocked = true;  // banned after the token was issued
+  const Response res = get("/api/v1/turn-credentials", {bearer(token)});
+  EXPECT_EQ(res.status, 403);
+  EXPECT_EQ(parse(res.body).at("error").at("code").as_string(), "banned");
+  EXPECT_EQ(res.body.find("credential"), std::string::npos);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[1].second, did);
+  EXPECT_NE(metrics_.render().find("serendip_http_turn_credentials_refused_total 1\n"), std::string::npos);
+  // No token, no ban check: 401 first.
+  EXPECT_EQ(get("/api/v1/turn-credentials").status, 401);
+  EXPECT_EQ(asked.size(), 2u);
 }
 
 TEST_F(ApiTest, TurnCredentialsWithoutTurn) {

@@ -60,9 +60,9 @@ class RouterTest : public ::testing::Test {
   // Builds the router lazily so tests can adjust config_ first.
   const Router& router() {
     if (!router_) {
-      router_ =
-          std::make_unique<Router>(RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_, admit_,
-                                              fallback_, admit_login_, admit_report_, login_outcome_, run_login_});
+      router_ = std::make_unique<Router>(RouterDeps{config_, jwt_, "device-key-secret", clock_, metrics_, status_,
+                                                    admit_, fallback_, admit_login_, admit_report_, login_outcome_,
+                                                    run_login_, check_ban_});
     }
     return *router_;
   }
@@ -83,6 +83,7 @@ class RouterTest : public ::testing::Test {
   LoginCheck admit_login_;
   AdmissionCheck admit_report_;
   LoginOutcome login_outcome_;
+  ImmediateCheck check_ban_;
   LoginOffload run_login_;
   std::unique_ptr<Router> router_;
 };

@@ -51,7 +51,7 @@ export interface CallApi {
 }
 
 export function useCall(options: UseCallOptions): CallApi {
-  const { client } = useConnection();
+  const { client, iceServers } = useConnection();
   const [state, setState] = useState<CallState>(initialCallState);
   const [relayAvailable, setRelayAvailable] = useState<boolean | null>(null);
 
@@ -85,6 +85,7 @@ export function useCall(options: UseCallOptions): CallApi {
         case 'join':
           if (client.currentStatus.state === 'idle' || client.currentStatus.state === 'closed') client.start();
           if (s.status === 'searching') {
+            void iceServers.refreshIfAged(); // the next call starts with a fresh TURN credential
             const join = client.send({ type: 'join', mode: s.mode, ...optionsRef.current.preferences() });
             pendingRef.current = { ...pendingRef.current, join };
           }
@@ -113,7 +114,7 @@ export function useCall(options: UseCallOptions): CallApi {
           break;
       }
     },
-    [acquire, client, closePeer, dispatchLater, localNow, openPeer, release, timers],
+    [acquire, client, closePeer, dispatchLater, iceServers, localNow, openPeer, release, timers],
   );
 
   const dispatch = useCallback(

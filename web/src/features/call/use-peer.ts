@@ -44,7 +44,7 @@ declare global {
 }
 
 export function usePeer(options: UsePeerOptions) {
-  const { client, welcome } = useConnection();
+  const { client, iceServers: ice } = useConnection();
   const [sessionId, setSessionId] = useState<string | null>(null);
   const [remoteStream, setRemoteStream] = useState<MediaStream | null>(null);
   const [remoteMedia, setRemoteMedia] = useState<RemoteMedia>(BOTH_ON);
@@ -75,7 +75,7 @@ export function usePeer(options: UsePeerOptions) {
   const open = useCallback(
     ({ sessionId, polite, localStream, relayOnly }: OpenPeer) => {
       close();
-      const iceServers = welcome()?.iceServers ?? [];
+      const iceServers = ice.current();
       const mine = (): boolean => peerRef.current?.session === session;
       const session: PeerSession = new PeerSession({
         polite,
@@ -105,7 +105,7 @@ export function usePeer(options: UsePeerOptions) {
       const missing = relayMissing(iceServers, relayOnly);
       if (missing) queueMicrotask(() => optionsRef.current.onEvent(missing));
     },
-    [client, close, sendMediaState, welcome],
+    [client, close, sendMediaState, ice],
   );
 
   /** An offer, answer or candidate from the server, for the peer of that session only. */

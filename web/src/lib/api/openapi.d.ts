@@ -15,8 +15,9 @@ export interface paths {
         put?: never;
         /**
          * Get an anonymous session token
-         * @description Issues an HS256 JWT for the device. Claims: `sub` (random opaque user id `u_` + 24 hex
-         *     characters, new on every call), `did` (HMAC-SHA256 of the device id under a server key;
+         * @description Issues an HS256 JWT for the device. Claims: `sub` (opaque user id `u_` + 24 hex
+         *     characters, a keyed hash of the device's `did`: the same for every token of a device, so
+         *     coturn's per-user quota binds to the device), `did` (HMAC-SHA256 of the device id under a server key;
          *     the same device always gets the same `did`, the raw id is never stored), `jti` (32 hex
          *     characters), `iat` and `exp` (unix seconds; `exp - iat` = `token-ttl-s`, default 300).
          *     The body is read as JSON whatever its `Content-Type`; unknown members are ignored.
@@ -79,7 +80,8 @@ export interface paths {
          *     `credential` = base64(HMAC-SHA1(turn-secret, username)). The list holds one entry with
          *     every URL of `turn-urls`; `username` and `credential` are present only when
          *     `turn-secret` is set; without `turn-urls` the list is empty (local mode, host
-         *     candidates only). The same list is sent in the WebSocket `welcome`.
+         *     candidates only). The same list is sent in the WebSocket `welcome`. A device or address
+         *     blocked after its token was issued gets `403 banned` instead.
          */
         get: operations["getTurnCredentials"];
         put?: never;
@@ -1718,6 +1720,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Banned"];
             405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
         };

@@ -1,6 +1,7 @@
 // Builds the browser's Connection: same-origin REST and WebSocket URLs,
 // the device id from localStorage, real timers and randomness.
 import { loadDeviceId } from './device-id';
+import { IceServerCache } from './ice-servers';
 import type { WelcomeMsg } from './messages';
 import { SignalingClient, type WebSocketLike } from './signaling-client';
 import type { Connection } from './signaling-context';
@@ -27,9 +28,13 @@ export function createBrowserConnection(): Connection {
     timers: browserTimers,
     random: Math.random,
   });
+  const iceServers = new IceServerCache({ fetchCredentials: () => tokens.turnCredentials(), now: () => Date.now() });
   let welcome: WelcomeMsg | null = null;
   client.subscribe((e) => {
-    if (e.kind === 'message' && e.message.type === 'welcome') welcome = e.message;
+    if (e.kind === 'message' && e.message.type === 'welcome') {
+      welcome = e.message;
+      iceServers.seed(e.message.iceServers);
+    }
     if (e.kind === 'status') {
       if (e.status.state === 'open') tokens.start();
       if (e.status.state === 'closed') tokens.stop();
@@ -38,5 +43,5 @@ export function createBrowserConnection(): Connection {
   // Back online: do not wait out the backoff. (navigator.onLine itself is not trusted: it says
   // "offline" on machines with only a loopback interface, where a local server works fine.)
   window.addEventListener('online', () => client.reconnectNow());
-  return { client, tokens, welcome: () => welcome };
+  return { client, tokens, welcome: () => welcome, iceServers };
 }

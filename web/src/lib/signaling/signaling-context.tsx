@@ -2,6 +2,7 @@
 // Connection (token source + socket client) and hands it down by context.
 // Nothing here is a module-level singleton.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import type { IceServerCache } from './ice-servers';
 import type { WelcomeMsg } from './messages';
 import { SignalingClient, type SignalingStatus } from './signaling-client';
 import type { TokenSource } from './token-source';
@@ -11,6 +12,8 @@ export interface Connection {
   tokens: TokenSource;
   /** The latest `welcome` (ICE servers, limits), kept across reconnects. */
   welcome: () => WelcomeMsg | null;
+  /** The ICE servers for the next call, TURN credentials refreshed before searches (ice-servers.ts). */
+  iceServers: IceServerCache;
 }
 
 const ConnectionContext = createContext<Connection | null>(null);
