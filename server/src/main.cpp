@@ -31,6 +31,7 @@
 #include "http/admin_api.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
+#include "moderation/ip_retention.hpp"
 #include "moderation/match_wait_heatmap.hpp"
 #include "moderation/service.hpp"
 #include "moderation/session_counts.hpp"
@@ -52,6 +53,7 @@
 #include "signaling/ports.hpp"
 #include "store/audit_key.hpp"
 #include "store/database.hpp"
+#include "store/ip_privacy.hpp"
 
 namespace {
 
@@ -250,6 +252,9 @@ static int serve(int argc, char** argv) {
              {{"origin", audit_key->origin},
               {"hint", "keep this key (or set SERENDIP_AUDIT_KEY): the audit log cannot be verified without it"}});
   }
+  // IP addresses the database keeps hashed are hashed under a key derived
+  // from the audit key: never in the database, the same on every instance.
+  db.ip_privacy().set_key(store::derive_ip_key(audit_key->key));
   db.audit().set_key(std::move(audit_key->key));
   // A log written before keys (or with another key) is bound by one keyed entry now.
   auto rekeyed = db.audit().rekey("system", core::SystemClock().unix_ms());
@@ -313,6 +318,12 @@ static int serve(int argc, char** argv) {
   auto on_session_end = [&session_counts](const store::Party& who, std::int64_t length_ms) {
     session_counts.add(who.ip, who.device_key, length_ms);
   };
+  // Raw IPs past their retention become keyed hashes: at start, then hourly.
+  moderation::IpRetention ip_retention(db.ip_privacy(), clock, cfg.ip_retention_days);
+  if (cfg.ip_retention_days == 0) {
+    obs::log(obs::Level::warn, "main", "ip_retention_off",
+             {{"hint", "raw IPs in reports, appeals and blocks are kept for good"}});
+  }
   std::atomic<bool> counts_write{false};  // a session counters write is on the blocking pool
   int count_ticks = 0;                    // the tick's own thread only
   auto tick_counts = [&session_counts, &counts_write, &count_ticks, &blocking] {
@@ -501,6 +512,11 @@ static int serve(int argc, char** argv) {
       .metrics = signaling_metrics,
       .regions = regions.get()};
 
+  // The tick's database jobs: session counters each second, IP retention hourly.
+  auto tick_jobs = [&tick_counts, &ip_retention, &blocking] {
+    tick_counts();
+    if (ip_retention.try_start()) blocking.post([&ip_retention] { ip_retention.run(); });
+  };
   std::atomic<bool> block_reload{false};  // a block cache reload is on the blocking pool
   net::Server server(net::ServerDeps{.config = cfg,
                                      .clock = clock,
@@ -518,9 +534,9 @@ static int serve(int argc, char** argv) {
                                            detector.sweep();
                                          },
                                      .on_tick =
-                                         [&shared_gate, &hub, &moderation, &blocking, &block_reload, &tick_counts] {
+                                         [&shared_gate, &hub, &moderation, &blocking, &block_reload, &tick_jobs] {
                                            if (shared_gate) shared_gate->tick();
-                                           tick_counts();
+                                           tick_jobs();
                                            // Other instances' block news may be lost while Redis is away.
                                            if (!hub.ready()) moderation.invalidate_block_cache();
                                            if (moderation.block_cache_due() && !block_reload.exchange(true)) {

@@ -278,6 +278,10 @@ const Key kKeys[] = {
        return std::nullopt;
      },
      [](const Config& c) { return c.admin_bootstrap; }},
+    {"ip-retention-days", "DAYS",
+     "days raw IPs are kept in decided reports and appeals and ended blocks before a keyed hash replaces them "
+     "(0 = for good)",
+     false, SERENDIP_INT(ip_retention_days, 0, 3650)},
     {"static-dir", "PATH", "directory of the built web app", false, SERENDIP_STRING(static_dir)},
     {"token-ttl-s", "SECONDS", "lifetime of session tokens", false, SERENDIP_INT(token_ttl_s, 10, kDay_s)},
     {"hello-timeout-ms", "MS", "time a new socket has to send hello", false,

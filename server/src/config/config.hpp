@@ -34,6 +34,9 @@ struct Config {
   std::string redis_url;                                     // key: redis-url; empty = in-memory state
   std::string database_url = "sqlite://./data/serendip.db";  // key: database-url
   std::string admin_bootstrap;                               // key: admin-bootstrap (user:password)
+  // Days raw IPs stay in reports, appeals and ended blocks once no moderator
+  // can act on them any more (docs/moderation.md section 13); 0 = for good.
+  std::int64_t ip_retention_days = 90;  // key: ip-retention-days
 
   // Files
   std::string static_dir = "web/dist";  // key: static-dir

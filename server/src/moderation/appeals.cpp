@@ -75,9 +75,9 @@ Outcome<store::Appeal> ModerationService::decide_appeal(const Actor& actor, std:
       if (lifted.error().kind == store::ErrorKind::conflict) return made;
       return from_store(lifted.error(), "block");
     }
-    made.audit.push_back(
-        store::AuditRecord{now, actor.audit_name(), std::string(action::block_lift), target("block", a->block_id),
-                           "appeal " + std::to_string(appeal_id) + " accepted", block_details(*lifted)});
+    made.audit.push_back(store::AuditRecord{
+        now, actor.audit_name(), std::string(action::block_lift), target("block", a->block_id),
+        "appeal " + std::to_string(appeal_id) + " accepted", block_details(*lifted, db_.ip_privacy())});
     lifted_block = std::move(*lifted);
     return made;
   });

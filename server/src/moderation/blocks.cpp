@@ -107,7 +107,7 @@ Outcome<std::vector<store::Block>> ModerationService::create_blocks_impl(const A
       auto b = db_.blocks().add(nb);
       if (!b) return from_store(b.error(), "block");
       out.audit.push_back(store::AuditRecord{nb.created_at, actor.audit_name(), std::string(action::block_create),
-                                             target("block", b->id), b->reason, block_details(*b)});
+                                             target("block", b->id), b->reason, block_details(*b, db_.ip_privacy())});
       out.value.push_back(std::move(*b));
     }
     return out;
@@ -139,7 +139,7 @@ Outcome<store::Block> ModerationService::lift_block(const Actor& actor, std::int
                               std::string(action::block_lift),
                               target("block", block_id),
                               std::string(reason),
-                              block_details(*b)};
+                              block_details(*b, db_.ip_privacy())};
     return Audited<store::Block>{std::move(*b), {std::move(record)}};
   });
   if (lifted) notify_lifted(*lifted);

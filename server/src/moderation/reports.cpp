@@ -188,7 +188,7 @@ Outcome<DecisionOutcome> ModerationService::decide_report(const Actor& actor, st
       if (!b) return from_store(b.error(), "block");
       // The decision's entry first, then the block it made.
       made.audit.push_back(store::AuditRecord{now, actor.audit_name(), std::string(action::block_create),
-                                              target("block", b->id), b->reason, block_details(*b)});
+                                              target("block", b->id), b->reason, block_details(*b, db_.ip_privacy())});
       made.value.block = std::move(*b);
     }
     return made;

@@ -61,10 +61,13 @@ inline std::string stored_ip(std::string_view ip) {
   return c ? *c : std::string(ip);
 }
 
-// The details of a block.create or block.lift audit entry.
-inline std::string block_details(const store::Block& b) {
+// The details of a block.create or block.lift audit entry. The audit chain
+// cannot be rewritten when the retention period ends, so it never holds the
+// raw address: `ipHash` is the keyed hash the blocks row keeps once its IP is
+// erased (store/ip_privacy.hpp), which still ties the entry to the address.
+inline std::string block_details(const store::Block& b, const store::IpPrivacy& ips) {
   JsonText j;
-  if (!b.ip.empty()) j.add("ip", b.ip);
+  if (!b.ip.empty()) j.add("ipHash", ips.hash(b.ip));
   if (!b.device_key.empty()) j.add("device", b.device_key);
   if (b.expires_at) {
     j.add("expiresAt", *b.expires_at);

@@ -1,3 +1,4 @@
+#include "store/ip_privacy.hpp"
 #include "store/sql_stores.hpp"
 
 namespace serendip::store::detail {
@@ -13,7 +14,7 @@ Appeal appeal_from_row(const sql::Row& row) {
   a.id = row.i64(0);
   a.block_id = row.i64(1);
   a.device_key = row.text(2);
-  a.ip = row.text(3);
+  a.ip = shown_ip(row.text(3));  // "" once the retention job replaced it by its hash
   a.message = row.text(4);
   a.status = parse_appeal_status(row.text(5)).value_or(AppealStatus::open);
   a.created_at = row.i64(6);

@@ -1,3 +1,4 @@
+#include "store/ip_privacy.hpp"
 #include "store/sql_stores.hpp"
 
 namespace serendip::store::detail {
@@ -8,7 +9,7 @@ const char* const kBlockColumns =
 Block block_from_row(const sql::Row& row, std::size_t f) {
   Block b;
   b.id = row.i64(f + 0);
-  b.ip = row.text(f + 1);
+  b.ip = shown_ip(row.text(f + 1));  // "" once the retention job replaced it by its hash
   b.device_key = row.text(f + 2);
   b.reason = row.text(f + 3);
   b.created_by = row.text(f + 4);
@@ -87,7 +88,7 @@ Result<Page<Block>> SqlBlockStore::list(const BlockFilter& f, std::int64_t now, 
       w.add("(lifted_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at <= ?))", now);
     }
   }
-  if (f.ip) w.add("ip = ?", *f.ip);
+  if (f.ip) ip_key_.match(w, "ip", *f.ip);
   if (f.device_key) w.add("device_key = ?", *f.device_key);
   if (f.report_id) w.add("report_id = ?", *f.report_id);
   if (!page.cursor.empty()) {

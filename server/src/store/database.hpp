@@ -123,6 +123,8 @@ class AuditLog {
 class ReputationStore {
  public:
   virtual ~ReputationStore() = default;
+  // IP counters are kept under the IP's keyed hash (IpPrivacy), never the
+  // address: writing or looking one up fails without the IP key.
   // One participant's finished session. Empty ip or device_key is skipped.
   virtual Result<void> record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms,
                                       std::int64_t now) = 0;
@@ -132,6 +134,39 @@ class ReputationStore {
   virtual Result<void> record_sessions(std::span<const SessionTotals> totals) = 0;
   virtual Result<Reputation> of_ip(std::string_view ip, std::int64_t now) = 0;
   virtual Result<Reputation> of_device(std::string_view device_key, std::int64_t now) = 0;
+};
+
+// What one run of the IP retention job changed (IpPrivacy::erase_ips).
+struct IpErasure {
+  std::int64_t counters = 0;  // session counter rows still keyed by a plain IP, now by its hash
+  std::int64_t reports = 0;   // reports whose IPs were replaced by their hash
+  std::int64_t appeals = 0;
+  std::int64_t blocks = 0;
+  std::int64_t total() const { return counters + reports + appeals + blocks; }
+};
+
+// Raw IP addresses where they are no longer needed become keyed hashes
+// (store/ip_privacy.hpp). The key comes from outside the database.
+class IpPrivacy {
+ public:
+  virtual ~IpPrivacy() = default;
+  // The IP key (derive_ip_key), at least 32 bytes. Set it before the database
+  // is shared between threads. Without one, every call that must hash an IP
+  // fails (ErrorKind::internal) rather than store or look up a raw address.
+  virtual void set_key(std::string key) = 0;
+  virtual bool keyed() const = 0;
+  // ip_hash(key, ip); "" without a key or for an empty ip.
+  virtual std::string hash(std::string_view ip) const = 0;
+  // The retention job, safe to run on every instance at once (each change
+  // is a compare-and-set on the row, and a hash is the same everywhere):
+  //  - session counters still keyed by a plain IP (written before the hashing)
+  //    are merged into their hashed row;
+  //  - the IPs of reports decided before `before`, of appeals decided before
+  //    it and of blocks that ended (lifted, or expired) before it are replaced
+  //    by their hash. Pending reports, open appeals and active blocks keep
+  //    theirs, whatever their age.
+  // Works in short transactions of at most `batch` rows each.
+  virtual Result<IpErasure> erase_ips(std::int64_t before, int batch = 500) = 0;
 };
 
 class SettingsStore {
@@ -152,6 +187,7 @@ class Database {
   virtual AuditLog& audit() = 0;
   virtual ReputationStore& reputation() = 0;
   virtual SettingsStore& settings() = 0;
+  virtual IpPrivacy& ip_privacy() = 0;
 
   // Runs `fn` as one transaction: committed if it returns success, rolled back
   // otherwise. Store calls `fn` makes on this thread join it (a failing one is

@@ -1,3 +1,4 @@
+#include "store/ip_privacy.hpp"
 #include "store/sql_stores.hpp"
 
 namespace serendip::store::detail {
@@ -37,8 +38,9 @@ ReportSummary summary_from_row(const sql::Row& row) {
   r.session_id = row.text(2);
   r.reason = row.text(3);
   r.comment = row.text(4);
-  r.reporter = Party{row.text(5), row.text(6), row.text(7)};
-  r.reported = Party{row.text(8), row.text(9), row.text(10)};
+  // An IP the retention job replaced by its hash shows as unknown.
+  r.reporter = Party{row.text(5), row.text(6), shown_ip(row.text(7))};
+  r.reported = Party{row.text(8), row.text(9), shown_ip(row.text(10))};
   r.session_started_at = row.i64(11);
   r.session_ended_at = row.opt_i64(12);
   r.session_length_ms = row.i64(13);
@@ -55,12 +57,12 @@ ReportSummary summary_from_row(const sql::Row& row) {
   return s;
 }
 
-Where where_of(const ReportFilter& f) {
+Where where_of(const ReportFilter& f, const IpKey& ip_key) {
   Where w;
   if (f.status) w.add("r.status = ?", std::string(to_string(*f.status)));
   if (f.reason) w.add("r.reason = ?", *f.reason);
   if (f.reported_device) w.add("r.reported_device_key = ?", *f.reported_device);
-  if (f.reported_ip) w.add("r.reported_ip = ?", *f.reported_ip);
+  if (f.reported_ip) ip_key.match(w, "r.reported_ip", *f.reported_ip);
   if (f.since) w.add("r.created_at >= ?", *f.since);
   if (f.until) w.add("r.created_at < ?", *f.until);
   if (f.priority) w.add("r.priority = ?", std::int64_t{*f.priority ? 1 : 0});
@@ -101,7 +103,7 @@ Result<ReportSummary> SqlReportStore::get(std::int64_t id) {
 }
 
 Result<Page<ReportSummary>> SqlReportStore::queue(const ReportFilter& filter, const PageRequest& page) {
-  Where w = where_of(filter);
+  Where w = where_of(filter, ip_key_);
   if (!page.cursor.empty()) {
     auto k = decode_cursor(page.cursor, 3);
     if (!k) return k.error();
@@ -128,7 +130,7 @@ Result<Page<ReportSummary>> SqlReportStore::queue(const ReportFilter& filter, co
 }
 
 Result<std::int64_t> SqlReportStore::count(const ReportFilter& filter) {
-  const Where w = where_of(filter);
+  const Where w = where_of(filter, ip_key_);
   return ex_.read([&](sql::Connection& c) -> Result<std::int64_t> {
     auto r = c.query("SELECT COUNT(*) FROM reports r" + w.sql, w.params);
     if (!r) return r.error();

@@ -13,13 +13,14 @@ class SqlDatabase final : public Database {
   SqlDatabase(std::unique_ptr<sql::Connection> conn, int version)
       : ex_(std::move(conn)),
         version_(version),
-        reports_(ex_),
-        blocks_(ex_),
+        reports_(ex_, ip_key_),
+        blocks_(ex_, ip_key_),
         appeals_(ex_),
         admins_(ex_),
         audit_(ex_),
-        reputation_(ex_),
-        settings_(ex_) {}
+        reputation_(ex_, ip_key_),
+        settings_(ex_),
+        ip_privacy_(ex_, ip_key_) {}
 
   ReportStore& reports() override { return reports_; }
   BlockStore& blocks() override { return blocks_; }
@@ -28,6 +29,7 @@ class SqlDatabase final : public Database {
   AuditLog& audit() override { return audit_; }
   ReputationStore& reputation() override { return reputation_; }
   SettingsStore& settings() override { return settings_; }
+  IpPrivacy& ip_privacy() override { return ip_privacy_; }
 
   Result<void> transaction(const std::function<Result<void>()>& fn) override {
     return ex_.atomic([&](sql::Connection&) { return fn(); });
@@ -46,6 +48,7 @@ class SqlDatabase final : public Database {
 
  private:
   detail::Executor ex_;
+  detail::IpKey ip_key_;  // before the stores that refer to it
   int version_;
   detail::SqlReportStore reports_;
   detail::SqlBlockStore blocks_;
@@ -54,6 +57,7 @@ class SqlDatabase final : public Database {
   detail::SqlAuditLog audit_;
   detail::SqlReputationStore reputation_;
   detail::SqlSettingsStore settings_;
+  detail::SqlIpPrivacy ip_privacy_;
 };
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }

@@ -101,6 +101,29 @@ struct Where {
   }
 };
 
+// The IP key of one database (IpPrivacy::set_key), shared by its stores.
+// Set before the database is shared between threads; read-only afterwards.
+class IpKey {
+ public:
+  void set(std::string key) { key_ = std::move(key); }
+  bool keyed() const { return !key_.empty(); }
+  std::string hash(std::string_view ip) const;  // "" without a key or an ip
+  // Adds "column = ?" for `ip` and, with a key, for its hash too: a row whose
+  // raw IP the retention job replaced still matches.
+  void match(Where& w, std::string_view column, const std::string& ip) const;
+  // The same as a clause of its own with its parameters ("(col = ? OR col = ?)").
+  std::string match_sql(std::string_view column) const;
+  std::vector<sql::Param> match_params(const std::string& ip) const;
+  static Error missing() { return Error{ErrorKind::internal, "no IP key set: IP addresses cannot be hashed"}; }
+
+ private:
+  std::string key_;  // never logged, never stored
+};
+
+// Adds `sessions`, `session_ms` and `last_seen` to the counters row (kind, key).
+Result<void> add_to_counter(sql::Connection& c, std::string_view kind, const std::string& key, std::int64_t sessions,
+                            std::int64_t session_ms, std::int64_t last_seen);
+
 // Keyset cursors: decimal integers joined by '.', e.g. "0.1790000000000.17".
 std::string encode_cursor(std::initializer_list<std::int64_t> parts);
 Result<std::vector<std::int64_t>> decode_cursor(std::string_view cursor, std::size_t parts);
@@ -108,7 +131,7 @@ int clamp_limit(int limit);  // 1..500
 
 class SqlReportStore final : public ReportStore {
  public:
-  explicit SqlReportStore(Executor& ex) : ex_(ex) {}
+  SqlReportStore(Executor& ex, const IpKey& ip_key) : ex_(ex), ip_key_(ip_key) {}
   Result<std::int64_t> add(const NewReport& n) override;
   Result<ReportSummary> get(std::int64_t id) override;
   Result<Page<ReportSummary>> queue(const ReportFilter& filter, const PageRequest& page) override;
@@ -119,12 +142,13 @@ class SqlReportStore final : public ReportStore {
   Result<std::vector<ReporterTally>> reporters_of(std::string_view device_key, std::int64_t since) override;
 
  private:
-  Executor& ex_;  // Passed by argument.
+  Executor& ex_;         // Passed by argument.
+  const IpKey& ip_key_;  // Passed by argument.
 };
 
 class SqlBlockStore final : public BlockStore {
  public:
-  explicit SqlBlockStore(Executor& ex) : ex_(ex) {}
+  SqlBlockStore(Executor& ex, const IpKey& ip_key) : ex_(ex), ip_key_(ip_key) {}
   Result<Block> add(const NewBlock& n) override;
   Result<Block> get(std::int64_t id) override;
   Result<std::optional<Block>> active_for(std::string_view ip, std::string_view device_key, std::int64_t now) override;
@@ -133,7 +157,8 @@ class SqlBlockStore final : public BlockStore {
   Result<std::int64_t> count_active(std::int64_t now) override;
 
  private:
-  Executor& ex_;  // Passed by argument.
+  Executor& ex_;         // Passed by argument.
+  const IpKey& ip_key_;  // Passed by argument.
 };
 
 class SqlAppealStore final : public AppealStore {
@@ -186,7 +211,7 @@ class SqlAuditLog final : public AuditLog {
 
 class SqlReputationStore final : public ReputationStore {
  public:
-  explicit SqlReputationStore(Executor& ex) : ex_(ex) {}
+  SqlReputationStore(Executor& ex, const IpKey& ip_key) : ex_(ex), ip_key_(ip_key) {}
   Result<void> record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms,
                               std::int64_t now) override;
   Result<void> record_sessions(std::span<const SessionTotals> totals) override;
@@ -195,7 +220,21 @@ class SqlReputationStore final : public ReputationStore {
 
  private:
   Result<Reputation> of(bool by_ip, std::string_view key, std::int64_t now);
-  Executor& ex_;  // Passed by argument.
+  Executor& ex_;         // Passed by argument.
+  const IpKey& ip_key_;  // Passed by argument.
+};
+
+class SqlIpPrivacy final : public IpPrivacy {
+ public:
+  SqlIpPrivacy(Executor& ex, IpKey& ip_key) : ex_(ex), ip_key_(ip_key) {}
+  void set_key(std::string key) override { ip_key_.set(std::move(key)); }
+  bool keyed() const override { return ip_key_.keyed(); }
+  std::string hash(std::string_view ip) const override { return ip_key_.hash(ip); }
+  Result<IpErasure> erase_ips(std::int64_t before, int batch) override;
+
+ private:
+  Executor& ex_;   // Passed by argument.
+  IpKey& ip_key_;  // Passed by argument.
 };
 
 class SqlSettingsStore final : public SettingsStore {

@@ -271,6 +271,19 @@ TEST(Config, AuditKeySettings) {
   EXPECT_EQ(usage().find("k-from-env"), std::string::npos);
 }
 
+TEST(Config, IpRetentionDays) {
+  EXPECT_EQ(run({}).config().ip_retention_days, 90);
+  EXPECT_EQ(run({}, {{"SERENDIP_IP_RETENTION_DAYS", "30"}}).config().ip_retention_days, 30);
+  EXPECT_EQ(run({"--ip-retention-days=0"}).config().ip_retention_days, 0);  // keep raw IPs for good
+  EXPECT_EQ(run({"--ip-retention-days=3650"}).config().ip_retention_days, 3650);
+  for (const char* bad : {"-1", "3651", "ninety", ""}) {
+    const Outcome r = run({std::string("--ip-retention-days=") + bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().find("--ip-retention-days"), std::string::npos) << r.error();
+  }
+  EXPECT_NE(usage().find("env SERENDIP_IP_RETENTION_DAYS, default: 90"), std::string::npos);
+}
+
 TEST(Config, EffectiveAllowedOrigins) {
   Config c;
   EXPECT_EQ(c.effective_allowed_origins(),
@@ -305,6 +318,7 @@ TEST(Config, UsageListsEveryKey) {
                           "redis-url",
                           "database-url",
                           "admin-bootstrap",
+                          "ip-retention-days",
                           "static-dir",
                           "token-ttl-s",
                           "hello-timeout-ms",

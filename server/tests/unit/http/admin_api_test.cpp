@@ -107,6 +107,7 @@ class AdminApiTest : public testing::RouterTest {
     auto db = store::open_database("sqlite://" + db_path_.string());
     if (!db) throw std::runtime_error(db.error().message);
     db_ = std::move(*db);
+    db_->ip_privacy().set_key("admin-api-test-ip-key-0123456789abcdef");  // as main.cpp does
     moderation::ModerationOptions options;
     options.password_cost = moderation::PasswordCost::minimum;
     service_ = std::make_unique<moderation::ModerationService>(*db_, clock_, jwt_, options);

@@ -65,6 +65,7 @@ class WatchedDatabase final : public store::Database {
   WatchedAudit& audit() override { return audit_; }
   store::ReputationStore& reputation() override { return inner_->reputation(); }
   store::SettingsStore& settings() override { return inner_->settings(); }
+  store::IpPrivacy& ip_privacy() override { return inner_->ip_privacy(); }
 
   store::Result<void> transaction(const std::function<store::Result<void>()>& fn) override {
     in_transaction_ = true;

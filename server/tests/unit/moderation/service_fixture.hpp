@@ -56,6 +56,7 @@ core::ErrorCode code(const Outcome<T>& r) {
 
 inline const std::string kDevA(64, 'a');
 inline const std::string kDevB(64, 'b');
+inline const std::string kIpKey = "moderation-test-ip-key-0123456789abcdef";
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -67,6 +68,7 @@ class ServiceTest : public ::testing::Test {
     auto db = store::open_database("sqlite://" + (dir_ / "mod.db").string());
     if (!db) throw std::runtime_error(db.error().message);
     db_ = std::move(*db);
+    db_->ip_privacy().set_key(kIpKey);  // as main.cpp does (derived from the audit key)
     ModerationOptions options;
     options.password_cost = PasswordCost::minimum;
     service_ = std::make_unique<ModerationService>(*db_, clock_, jwt_, options);

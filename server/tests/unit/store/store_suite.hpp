@@ -26,6 +26,8 @@ class Backend {
   virtual void cleanup() {}
 };
 
+inline const std::string kIpKey = "store-test-ip-key-0123456789abcdef0123";
+
 struct BackendParam {
   Backend* backend;  // Not owned; lives for the whole test program.
 };
@@ -40,6 +42,7 @@ class StoreTest : public ::testing::TestWithParam<BackendParam> {
     auto db = open_database(url_);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);
+    db_->ip_privacy().set_key(kIpKey);  // as the server does (derived from the audit key)
   }
   void TearDown() override {
     db_.reset();
@@ -52,6 +55,14 @@ class StoreTest : public ::testing::TestWithParam<BackendParam> {
     db_.reset();
     auto db = open_database(url_);
     EXPECT_TRUE(db.has_value()) << db.error().message;
+    if (db) (*db)->ip_privacy().set_key(kIpKey);
+    return db ? std::move(*db) : nullptr;
+  }
+  // Another connection to the same database, as another instance would open it.
+  std::unique_ptr<Database> reopen_another() {
+    auto db = open_database(url_);
+    EXPECT_TRUE(db.has_value()) << db.error().message;
+    if (db) (*db)->ip_privacy().set_key(kIpKey);
     return db ? std::move(*db) : nullptr;
   }
   std::unique_ptr<sql::Connection> raw() { return backend().raw(url_); }

@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
 
+#include "store/ip_privacy.hpp"
 #include "store/migrations.hpp"
 
 namespace serendip::store::testing {
@@ -870,6 +872,189 @@ TEST_P(StoreTest, SecretIsCreatedOnceAndKept) {
   EXPECT_NE(ok(db().settings().secret("other")), s);
   auto again = reopen();
   EXPECT_EQ(ok(again->settings().secret(kDeviceKeySecret)), s);
+}
+
+// ---------------------------------------------------------------- IP privacy
+
+// Every value of every IP column and counter key, read behind the store's back.
+std::vector<std::string> stored_ips(sql::Connection& c) {
+  std::vector<std::string> out;
+  for (const char* q : {"SELECT key FROM counters WHERE kind = 'ip'", "SELECT reporter_ip FROM reports",
+                        "SELECT reported_ip FROM reports", "SELECT ip FROM appeals", "SELECT ip FROM blocks"}) {
+    auto r = c.query(q);
+    EXPECT_TRUE(r.has_value()) << q;
+    if (!r) continue;
+    for (const auto& row : r->rows) {
+      if (!row.is_null(0)) out.push_back(row.text(0));
+    }
+  }
+  return out;
+}
+
+bool holds(const std::vector<std::string>& values, const std::string& v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+TEST_P(StoreTest, SessionCountersNeverHoldAPlainIp) {
+  ok(db().reputation().record_session("192.0.2.3", "dev-bob", 30'000, kT0));
+  ok(db().reputation().record_sessions(std::vector<SessionTotals>{
+      {.ip = true, .key = "2001:db8::7", .sessions = 2, .session_ms = 10, .last_seen = kT0 + 1}}));
+  auto c = raw();
+  auto keys = ok(c->query("SELECT key FROM counters WHERE kind = 'ip' ORDER BY key"));
+  ASSERT_EQ(keys.rows.size(), 2u);
+  for (const auto& row : keys.rows) {
+    EXPECT_TRUE(is_ip_hash(row.text(0))) << row.text(0);
+    EXPECT_EQ(row.text(0).find("192.0.2.3"), std::string::npos);
+  }
+  EXPECT_TRUE(holds(stored_ips(*c), ip_hash(kIpKey, "192.0.2.3")));
+  EXPECT_EQ(ip_hash(kIpKey, "192.0.2.3"), db().ip_privacy().hash("192.0.2.3"));
+  EXPECT_NE(ip_hash(kIpKey, "192.0.2.3"), ip_hash("another-key-0123456789abcdef012345", "192.0.2.3"));
+  // The reputation page still finds them by address.
+  EXPECT_EQ(ok(db().reputation().of_ip("192.0.2.3", kT0)).sessions, 1);
+  EXPECT_EQ(ok(db().reputation().of_ip("2001:db8::7", kT0)).sessions, 2);
+  EXPECT_EQ(ok(db().reputation().of_device("dev-bob", kT0)).sessions, 1);  // devices as before
+}
+
+TEST_P(StoreTest, WithoutTheIpKeyNoIpIsCountedOrLookedUp) {
+  db_.reset();
+  auto opened = open_database(url_);  // no key set
+  ASSERT_TRUE(opened.has_value());
+  Database& bare = **opened;
+  EXPECT_FALSE(bare.ip_privacy().keyed());
+  EXPECT_EQ(err(bare.reputation().record_session("192.0.2.3", "dev-bob", 1, kT0)), ErrorKind::internal);
+  EXPECT_EQ(err(bare.reputation().of_ip("192.0.2.3", kT0)), ErrorKind::internal);
+  EXPECT_EQ(err(bare.ip_privacy().erase_ips(kT0)), ErrorKind::internal);
+  EXPECT_EQ(bare.ip_privacy().hash("192.0.2.3"), "");
+  ok(bare.reputation().record_session("", "dev-bob", 1, kT0));  // devices need no key
+  auto c = raw();
+  EXPECT_EQ(ok(c->query("SELECT COUNT(*) FROM counters WHERE kind = 'ip'")).rows.at(0).i64(0), 0);
+}
+
+TEST_P(StoreTest, RetentionMovesPlainCountersFromBeforeToTheirHash) {
+  // Rows as a server before this version wrote them: keyed by the address.
+  auto c = raw();
+  ok(c->query("INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES ('ip', '192.0.2.3', 4, 400, ?)",
+              {kT0 - kHour}));
+  ok(c->query("INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES ('ip', '2001:db8::1', 1, 5, ?)",
+              {kT0}));
+  ok(db().reputation().record_session("192.0.2.3", "", 100, kT0));                     // already hashed
+  const IpErasure first = ok(db().ip_privacy().erase_ips(kT0 - 365 * 24 * kHour, 1));  // batches of one
+  EXPECT_EQ(first.counters, 2);
+  const auto ips = stored_ips(*c);
+  EXPECT_FALSE(holds(ips, "192.0.2.3"));
+  EXPECT_FALSE(holds(ips, "2001:db8::1"));
+  const Reputation merged = ok(db().reputation().of_ip("192.0.2.3", kT0));
+  EXPECT_EQ(merged.sessions, 5);
+  EXPECT_EQ(merged.session_ms, 500);
+  EXPECT_EQ(merged.last_seen, kT0);
+  EXPECT_EQ(ok(db().reputation().of_ip("2001:db8::1", kT0)).sessions, 1);
+  EXPECT_EQ(ok(db().ip_privacy().erase_ips(kT0)).total(), 0);  // nothing left to do
+}
+
+TEST_P(StoreTest, RetentionErasesIpsOnlyOfRowsNoLongerLiveAndPastTheCutoff) {
+  const std::int64_t cutoff = kT0 + 10 * kHour;
+  // Reports: decided before the cutoff, decided after it, and pending (old).
+  NewReport old_decided = report("s1", "a", "bob");
+  old_decided.reporter.ip = "198.51.100.1";
+  old_decided.reported.ip = "192.0.2.50";
+  const std::int64_t r_old = ok(db().reports().add(old_decided));
+  ok(db().reports().decide(r_old, DecisionUpdate{ReportStatus::rejected, "admin:alice", cutoff - 1, ""}));
+  NewReport recent = report("s2", "c", "bob");
+  recent.reporter.ip = "198.51.100.2";
+  recent.reported.ip = "192.0.2.50";
+  const std::int64_t r_recent = ok(db().reports().add(recent));
+  ok(db().reports().decide(r_recent, DecisionUpdate{ReportStatus::accepted, "admin:alice", cutoff, ""}));
+  NewReport pending = report("s3", "dd", "eve");
+  pending.reporter.ip = "198.51.100.3";
+  pending.reported.ip = "192.0.2.60";
+  const std::int64_t r_pending = ok(db().reports().add(pending));
+  // Blocks: expired, lifted, active permanent, active timed, and one whose expiry is after the cutoff.
+  const Block expired = ok(db().blocks().add(block("192.0.2.50", "", cutoff - 1)));  // IP only
+  const Block lifted = ok(db().blocks().add(block("2001:db8:1:2::/64", "dev-l", std::nullopt)));
+  ok(db().blocks().lift(lifted.id, "admin:bob", cutoff - 5));
+  const Block permanent = ok(db().blocks().add(block("192.0.2.70", "", std::nullopt)));
+  const Block timed = ok(db().blocks().add(block("192.0.2.71", "", cutoff + 100 * kHour)));
+  const Block ended_late = ok(db().blocks().add(block("192.0.2.72", "", cutoff + 1)));
+  // Appeals: decided before the cutoff, and open.
+  const Appeal a_old = ok(db().appeals().add(NewAppeal{expired.id, "", "192.0.2.50", "sorry", kT0}));
+  ok(db().appeals().decide(a_old.id, AppealStatus::rejected, "admin:alice", cutoff - 1, ""));
+  const Appeal a_open = ok(db().appeals().add(NewAppeal{permanent.id, "", "192.0.2.70", "please", kT0}));
+
+  const IpErasure run = ok(db().ip_privacy().erase_ips(cutoff, 2));
+  EXPECT_EQ(run.reports, 1);
+  EXPECT_EQ(run.appeals, 1);
+  EXPECT_EQ(run.blocks, 2);
+
+  // What moderators see: erased IPs are unknown, live ones are all there.
+  const Report erased = ok(db().reports().get(r_old)).report;
+  EXPECT_EQ(erased.reporter.ip, "");
+  EXPECT_EQ(erased.reported.ip, "");
+  EXPECT_EQ(erased.reported.device_key, "dev-bob");  // nothing else changes
+  EXPECT_EQ(ok(db().reports().get(r_recent)).report.reporter.ip, "198.51.100.2");
+  EXPECT_EQ(ok(db().reports().get(r_pending)).report.reported.ip, "192.0.2.60");
+  EXPECT_EQ(ok(db().blocks().get(expired.id)).ip, "");
+  EXPECT_EQ(ok(db().blocks().get(lifted.id)).ip, "");
+  EXPECT_EQ(ok(db().blocks().get(lifted.id)).device_key, "dev-l");
+  EXPECT_EQ(ok(db().blocks().get(permanent.id)).ip, "192.0.2.70");
+  EXPECT_EQ(ok(db().blocks().get(timed.id)).ip, "192.0.2.71");
+  EXPECT_EQ(ok(db().blocks().get(ended_late.id)).ip, "192.0.2.72");
+  EXPECT_EQ(ok(db().appeals().get(a_old.id)).ip, "");
+  EXPECT_EQ(ok(db().appeals().get(a_open.id)).ip, "192.0.2.70");
+  EXPECT_EQ(ok(db().blocks().active_for("192.0.2.70", "", cutoff))->id, permanent.id);  // still blocks
+
+  // Behind the store's back: the hash, never the address.
+  auto c = raw();
+  const auto ips = stored_ips(*c);
+  for (const char* gone : {"198.51.100.1", "2001:db8:1:2::/64"}) EXPECT_FALSE(holds(ips, gone)) << gone;
+  EXPECT_TRUE(holds(ips, ip_hash(kIpKey, "198.51.100.1")));
+  EXPECT_TRUE(holds(ips, ip_hash(kIpKey, "2001:db8:1:2::/64")));
+  EXPECT_TRUE(holds(ips, "192.0.2.50"));  // still in the recent report
+
+  // Lookups by address still count the erased rows.
+  const Reputation rep = ok(db().reputation().of_ip("192.0.2.50", cutoff));
+  EXPECT_EQ(rep.reports_received, 2);
+  EXPECT_EQ(rep.blocks, 1);
+  EXPECT_EQ(ok(db().reputation().of_ip("198.51.100.1", cutoff)).reports_made, 1);
+  EXPECT_EQ(ok(db().reports().count({.reported_ip = "192.0.2.50"})), 2);
+  EXPECT_EQ(ok(db().blocks().list({.ip = "2001:db8:1:2::/64"}, cutoff, {})).items.size(), 1u);
+
+  // A second run finds nothing; a later cutoff takes the rest of what ended.
+  EXPECT_EQ(ok(db().ip_privacy().erase_ips(cutoff)).total(), 0);
+  const IpErasure later = ok(db().ip_privacy().erase_ips(cutoff + 2));
+  EXPECT_EQ(later.reports, 1);
+  EXPECT_EQ(later.blocks, 1);  // ended_late
+  EXPECT_EQ(ok(db().reports().get(r_pending)).report.reported.ip, "192.0.2.60");
+  EXPECT_EQ(ok(db().blocks().get(permanent.id)).ip, "192.0.2.70");
+}
+
+TEST_P(StoreTest, RetentionRunsOnSeveralInstancesAtOnceCountEverythingOnce) {
+  auto c = raw();
+  for (int i = 0; i < 60; ++i) {
+    ok(c->query("INSERT INTO counters (kind, key, sessions, session_ms, last_seen) VALUES ('ip', ?, 1, 10, ?)",
+                {"10.1.0." + std::to_string(i), kT0}));
+    ok(db().blocks().add(block("10.2.0." + std::to_string(i), "", kT0 - 1)));
+  }
+  std::vector<std::unique_ptr<Database>> instances;
+  for (int i = 0; i < 3; ++i) instances.push_back(reopen_another());
+  std::vector<std::thread> threads;
+  std::vector<IpErasure> runs(instances.size());
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto r = instances[i]->ip_privacy().erase_ips(kT0, 7);
+      if (r) runs[i] = *r;
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::int64_t counters = 0;
+  std::int64_t blocks = 0;
+  for (const auto& r : runs) {
+    counters += r.counters;
+    blocks += r.blocks;
+  }
+  EXPECT_EQ(counters, 60);  // each row moved by exactly one instance
+  EXPECT_EQ(blocks, 60);
+  for (const auto& v : stored_ips(*c)) EXPECT_TRUE(is_ip_hash(v)) << v;
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(ok(db().reputation().of_ip("10.1.0." + std::to_string(i), kT0)).sessions, 1);
 }
 
 // ---------------------------------------------------------------- transactions, threads
