@@ -450,8 +450,9 @@ export interface paths {
         /**
          * What is known about one IP or one device
          * @description Give exactly one of `ip` and `device`. Session counters are kept for every finished
-         *     session, per IP and per device key (number, total length, last seen); report and block
-         *     counts come from those tables. The answer echoes the key (`ip` in canonical form, or
+         *     session, per IP and per device key (number, total length, last seen; an IP's under its
+         *     keyed hash, never the address); report and block counts come from those tables, and by IP
+         *     include rows whose address was replaced by its hash after `ip-retention-days`. The answer echoes the key (`ip` in canonical form, or
          *     `device`).
          */
         get: operations["getReputation"];
@@ -932,7 +933,7 @@ export interface components {
             userId: string | null;
             /** @description The device key (the token's `did`); `null` when unknown. */
             device: components["schemas"]["DeviceKey"] | null;
-            /** @description The client IP in canonical form; `null` when unknown. */
+            /** @description The client IP in canonical form; `null` when unknown, or once the report was decided `ip-retention-days` ago (the database then keeps only a keyed hash, docs/moderation.md section 13). */
             ip: string | null;
         };
         /**
@@ -1072,7 +1073,7 @@ export interface components {
          */
         Block: {
             id: number;
-            /** @description The blocked IP (canonical form); `null` for a device-only block. */
+            /** @description The blocked IP (canonical form); `null` for a device-only block, and once the block ended `ip-retention-days` ago (the database then keeps only a keyed hash, docs/moderation.md section 13). */
             ip: string | null;
             /** @description The blocked device key; `null` for an IP-only block. */
             device: components["schemas"]["DeviceKey"] | null;
@@ -1120,7 +1121,7 @@ export interface components {
             blockId: number;
             /** @description The appealing device's key; `null` when the appeal came by IP only. */
             device: components["schemas"]["DeviceKey"] | null;
-            /** @description The IP the appeal was sent from. */
+            /** @description The IP the appeal was sent from; `null` once the appeal was decided `ip-retention-days` ago (the database then keeps only a keyed hash, docs/moderation.md section 13). */
             ip: string | null;
             /** @description Written by the blocked user; show it as plain text. */
             message: string;
