@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <initializer_list>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -45,13 +46,13 @@ std::string challenge_hash(std::string_view salt, std::int64_t number) {
   return auth::to_hex(auth::sha256(hashed_prefix(salt) + std::to_string(number)));
 }
 
-// `expires` (or `expire`) from the query part of the salt, as altcha-lib's
+// One parameter from the query part of the salt, as altcha-lib's
 // extractParams reads it (URLSearchParams: the last occurrence wins).
-std::optional<std::int64_t> salt_expiry_s(std::string_view salt) {
+std::optional<std::string_view> salt_param(std::string_view salt, std::initializer_list<std::string_view> names) {
   const auto q = salt.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view rest = salt.substr(q + 1);
-  std::optional<std::int64_t> expires;
+  std::optional<std::string_view> found;
   while (!rest.empty()) {
     const auto amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
@@ -59,14 +60,24 @@ std::optional<std::int64_t> salt_expiry_s(std::string_view salt) {
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
     const std::string_view key = pair.substr(0, eq);
-    const std::string_view value = pair.substr(eq + 1);
-    if (key != "expires" && key != "expire") continue;
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || v <= 0) return std::nullopt;
-    expires = v;
+    for (std::string_view name : names) {
+      if (key == name) found = pair.substr(eq + 1);
+    }
   }
-  return expires;
+  return found;
+}
+
+std::optional<std::int64_t> positive_int(std::optional<std::string_view> value) {
+  if (!value) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), v);
+  if (ec != std::errc{} || end != value->data() + value->size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+// `expires` (or `expire`): seconds since the epoch.
+std::optional<std::int64_t> salt_expiry_s(std::string_view salt) {
+  return positive_int(salt_param(salt, {"expires", "expire"}));
 }
 
 // Standard base64 (what btoa writes), padding optional, strictly checked.
@@ -113,6 +124,8 @@ std::string_view to_string(AltchaStatus s) {
     case AltchaStatus::wrong_solution: return "wrong_solution";
     case AltchaStatus::expired: return "expired";
     case AltchaStatus::replayed: return "replayed";
+    case AltchaStatus::wrong_device: return "wrong_device";
+    case AltchaStatus::too_easy: return "too_easy";
   }
   return "unknown";
 }
@@ -165,7 +178,12 @@ Altcha::Altcha(std::string hmac_key, const core::Clock& clock, core::Random& ran
       random_(random),
       replay_(replay ? std::move(replay) : std::make_unique<MemoryReplayGuard>()) {}
 
-AltchaChallenge Altcha::create_challenge(std::int64_t max_number, std::int64_t ttl_s) {
+std::string Altcha::device_tag(std::string_view device) const {
+  // 64 bits of a keyed hash: names the device to this server only.
+  return auth::to_hex(auth::hmac_sha256(hmac_key_, std::string("device:").append(device))).substr(0, 16);
+}
+
+AltchaChallenge Altcha::create_challenge(std::int64_t max_number, std::int64_t ttl_s, std::string_view device) {
   max_number = std::max<std::int64_t>(1, max_number);
   const std::int64_t expires_s = clock_.unix_ms() / 1000 + std::max<std::int64_t>(1, ttl_s);
   std::string salt_hex;
@@ -177,6 +195,7 @@ AltchaChallenge Altcha::create_challenge(std::int64_t max_number, std::int64_t t
   }
   AltchaChallenge c;
   c.salt = salt_hex + "?expires=" + std::to_string(expires_s) + "&";
+  if (!device.empty()) c.salt += "device=" + device_tag(device) + "&max=" + std::to_string(max_number) + "&";
   c.challenge = challenge_hash(c.salt, number);
   c.signature = auth::to_hex(auth::hmac_sha256(hmac_key_, c.challenge));
   c.maxnumber = max_number;
@@ -184,7 +203,7 @@ AltchaChallenge Altcha::create_challenge(std::int64_t max_number, std::int64_t t
   return c;
 }
 
-AltchaStatus Altcha::check(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const {
+AltchaStatus Altcha::check(std::string_view payload, const AltchaBinding& binding, AltchaSpend& spend) const {
   if (payload.empty() || payload.size() > kMaxPayloadBytes) return AltchaStatus::malformed;
   std::string json_text;
   if (payload.front() == '{') {
@@ -226,17 +245,25 @@ AltchaStatus Altcha::check(std::string_view payload, std::string& challenge_out,
   if (!auth::constant_time_equal(challenge_hash(*salt, n), std::string_view(*challenge))) {
     return AltchaStatus::wrong_solution;
   }
-  expires_ms_out = *expires_s * 1000;
-  if (clock_.unix_ms() > expires_ms_out) return AltchaStatus::expired;
-  challenge_out = std::string(*challenge);
+  const std::int64_t expires_ms = *expires_s * 1000;
+  if (clock_.unix_ms() > expires_ms) return AltchaStatus::expired;
+  // From here the salt is ours (see above): its device tag and difficulty are what we issued.
+  const std::int64_t difficulty = positive_int(salt_param(*salt, {"max"})).value_or(0);
+  if (!binding.device.empty()) {
+    const auto tag = salt_param(*salt, {"device"});
+    if (!tag || !auth::constant_time_equal(*tag, device_tag(binding.device))) return AltchaStatus::wrong_device;
+  }
+  if (binding.min_difficulty > 0 && difficulty < binding.min_difficulty) return AltchaStatus::too_easy;
+  spend.challenge = std::string(*challenge);
+  spend.expires_ms = expires_ms;
+  spend.difficulty = difficulty;
   return AltchaStatus::ok;
 }
 
-AltchaStatus Altcha::verify(std::string_view payload) {
-  std::string challenge;
-  std::int64_t expires_ms = 0;
-  AltchaStatus s = check(payload, challenge, expires_ms);
-  if (s == AltchaStatus::ok && !replay_->first_use(challenge, expires_ms, clock_.unix_ms())) {
+AltchaStatus Altcha::verify(std::string_view payload, const AltchaBinding& binding) {
+  AltchaSpend spend;
+  AltchaStatus s = check(payload, binding, spend);
+  if (s == AltchaStatus::ok && !replay_->first_use(spend.challenge, spend.expires_ms, clock_.unix_ms())) {
     s = AltchaStatus::replayed;
   }
   verified_[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);

@@ -54,8 +54,28 @@ enum class AltchaStatus : std::uint8_t {
   wrong_solution,  // sha256(salt + number) != challenge
   expired,         // past the salt's `expires`
   replayed,        // this challenge was already accepted once
+  wrong_device,    // issued to another device (or to none): a solution is not transferable
+  too_easy,        // easier than the challenge the device now owes
 };
-inline constexpr std::size_t kAltchaStatusCount = 6;
+inline constexpr std::size_t kAltchaStatusCount = 8;
+
+// Who may spend a solution, and how hard its challenge must at least have
+// been. A challenge made for a device carries, in its salt (covered by the
+// signed challenge, so it cannot be edited), a tag of that device and its
+// difficulty: a cheap challenge solved on one device cannot clear a hard one
+// owed by another, nor an earlier cheap one of the same device a later,
+// harder debt.
+struct AltchaBinding {
+  std::string_view device;          // the submitting device's key; empty = unbound (tests, tools)
+  std::int64_t min_difficulty = 0;  // the maxnumber the device owes now; 0 = any
+};
+
+// What a correct, unexpired solution spends (see Altcha::check_unspent).
+struct AltchaSpend {
+  std::string challenge;        // the replay key
+  std::int64_t expires_ms = 0;  // unix ms
+  std::int64_t difficulty = 0;  // the challenge's maxnumber
+};
 std::string_view to_string(AltchaStatus s);
 
 // Remembers used challenge ids until they expire.
@@ -109,28 +129,31 @@ class Altcha {
          std::unique_ptr<ReplayGuard> replay = nullptr);
 
   // max_number >= 1 (the work: about max_number / 2 hashes on average);
-  // ttl_s: seconds the challenge stays solvable.
-  AltchaChallenge create_challenge(std::int64_t max_number, std::int64_t ttl_s = 300);
+  // ttl_s: seconds the challenge stays solvable; device: the device key it is
+  // for (its tag and the difficulty go into the salt; empty = unbound).
+  AltchaChallenge create_challenge(std::int64_t max_number, std::int64_t ttl_s = 300, std::string_view device = {});
 
   // `payload` as the widget submits it (base64 of the JSON), or that JSON
-  // object itself. ok at most once per challenge.
-  AltchaStatus verify(std::string_view payload);
+  // object itself. ok at most once per challenge, and only for the device
+  // and difficulty `binding` names.
+  AltchaStatus verify(std::string_view payload, const AltchaBinding& binding = {});
 
   AltchaStats stats() const;
 
   // verify() without its replay guard and without counting the outcome, for
-  // a caller that keeps used challenges elsewhere (shared in Redis): ok gives
-  // the challenge (the replay key) and when it expires (unix ms); that caller
-  // then counts the final outcome with count().
-  AltchaStatus check_unspent(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const {
-    return check(payload, challenge_out, expires_ms_out);
+  // a caller that keeps used challenges elsewhere (shared in Redis): ok fills
+  // `spend` (the replay key, its expiry, its difficulty); that caller then
+  // counts the final outcome with count().
+  AltchaStatus check_unspent(std::string_view payload, const AltchaBinding& binding, AltchaSpend& spend) const {
+    return check(payload, binding, spend);
   }
   void count(AltchaStatus s) { verified_[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed); }
 
   static constexpr std::size_t kMaxPayloadBytes = 4096;
 
  private:
-  AltchaStatus check(std::string_view payload, std::string& challenge_out, std::int64_t& expires_ms_out) const;
+  AltchaStatus check(std::string_view payload, const AltchaBinding& binding, AltchaSpend& spend) const;
+  std::string device_tag(std::string_view device) const;
 
   const std::string hmac_key_;
   const core::Clock& clock_;  // Passed by argument; outlives this.

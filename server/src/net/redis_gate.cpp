@@ -343,9 +343,10 @@ void RedisGate::connected(std::string_view device, std::string_view ip) {
 void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
                               std::function<void(CaptchaVerdict)> done) {
   auto self = impl_;
-  std::string challenge;
-  std::int64_t expires_ms = 0;
-  const auto status = self->deps.altcha.check_unspent(payload, challenge, expires_ms);
+  auto spend = std::make_shared<abuse::AltchaSpend>();
+  // The device must be the one the challenge was made for; its difficulty is
+  // checked against the debt below, once the shared detector has answered.
+  const auto status = self->deps.altcha.check_unspent(payload, {.device = device}, *spend);
   if (status != abuse::AltchaStatus::ok) {
     self->answer_owed(std::string(device), status, done);
     return;
@@ -357,30 +358,53 @@ void RedisGate::solve_captcha(std::string_view device, std::string_view payload,
     return;
   }
   // A challenge is spent once, on whichever instance sees it first: kept until it expires.
-  const std::string key = ss::altcha_key(challenge);
-  const std::string ttl = std::to_string(std::max<std::int64_t>(1'000, expires_ms - self->now() + 1'000));
-  redis::CommandOptions options = redis::CommandOptions::key_at(1);
-  options.timeout = kAdmissionTimeout;
-  client->command(
-      {"SET", key, "1", "NX", "PX", ttl}, options,
-      [self, device = std::string(device), payload = std::string(payload), done](const redis::Reply& r) {
-        if (r.is_error()) {
-          self->fell_back("captcha", &r);
-          done(self->deps.fallback.solve_captcha(device, payload));
-          return;
-        }
-        if (r.is_nil()) {
-          self->answer_owed(device, abuse::AltchaStatus::replayed, done);
-          return;
-        }
-        self->deps.altcha.count(abuse::AltchaStatus::ok);
-        // The debt is lifted for every instance.
-        (void)self->eval(self->abuse_script, ss::abuse_device_op(self->deps.settings, "solved", device, self->now()),
-                         [](const redis::Reply&) {});
-        (void)self->eval(self->watch_script, ss::watch_subject_op(self->rules(), "solved", device, self->now()),
-                         [](const redis::Reply&) {});
-        done(CaptchaVerdict{abuse::AltchaStatus::ok, std::nullopt});
-      });
+  auto spend_it = [self, client, spend, device = std::string(device), payload = std::string(payload), done]() {
+    const std::string key = ss::altcha_key(spend->challenge);
+    const std::string ttl = std::to_string(std::max<std::int64_t>(1'000, spend->expires_ms - self->now() + 1'000));
+    redis::CommandOptions options = redis::CommandOptions::key_at(1);
+    options.timeout = kAdmissionTimeout;
+    client->command({"SET", key, "1", "NX", "PX", ttl}, options, [self, device, payload, done](const redis::Reply& r) {
+      if (r.is_error()) {
+        self->fell_back("captcha", &r);
+        done(self->deps.fallback.solve_captcha(device, payload));
+        return;
+      }
+      if (r.is_nil()) {
+        self->answer_owed(device, abuse::AltchaStatus::replayed, done);
+        return;
+      }
+      self->deps.altcha.count(abuse::AltchaStatus::ok);
+      // The debt is lifted for every instance.
+      (void)self->eval(self->abuse_script, ss::abuse_device_op(self->deps.settings, "solved", device, self->now()),
+                       [](const redis::Reply&) {});
+      (void)self->eval(self->watch_script, ss::watch_subject_op(self->rules(), "solved", device, self->now()),
+                       [](const redis::Reply&) {});
+      done(CaptchaVerdict{abuse::AltchaStatus::ok, std::nullopt});
+    });
+  };
+  // What the device owes now: a solution of an easier challenge does not pay a harder debt.
+  const bool sent =
+      self->eval(self->abuse_script, ss::abuse_device_op(self->deps.settings, "owed", std::string(device), self->now()),
+                 [self, spend, spend_it, device = std::string(device), done](const redis::Reply& r) {
+                   auto strings = strings_of(r);
+                   if (!strings) {
+                     self->fell_back("captcha_owed", &r);
+                     spend_it();
+                     return;
+                   }
+                   std::int64_t owed = 0;
+                   if (!strings->empty()) owed = ss::parse_int<std::int64_t>((*strings)[0]).value_or(0);
+                   if (owed > 0 && spend->difficulty < owed) {
+                     self->deps.altcha.count(abuse::AltchaStatus::too_easy);
+                     done(CaptchaVerdict{abuse::AltchaStatus::too_easy, owed});
+                     return;
+                   }
+                   spend_it();
+                 });
+  if (!sent) {
+    self->fell_back("captcha_owed", nullptr);
+    spend_it();
+  }
 }
 
 void RedisGate::login_wait(std::string_view ip, std::string_view username,

@@ -57,7 +57,8 @@ Admission LocalGate::matchmaking(MatchCommand command, std::string_view device, 
 }
 
 CaptchaVerdict LocalGate::solve_captcha(std::string_view device, std::string_view payload) {
-  const auto status = altcha_.verify(payload);
+  const auto owed = detector_.needs_captcha(device);
+  const auto status = altcha_.verify(payload, {.device = device, .min_difficulty = owed.value_or(0)});
   if (status == abuse::AltchaStatus::ok) {
     detector_.captcha_solved(device);
     return {status, std::nullopt};

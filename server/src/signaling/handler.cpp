@@ -273,7 +273,9 @@ void Handler::refuse(const Refusal& refusal, bool may_captcha, std::string_view 
 
 void Handler::send_captcha(std::int64_t difficulty, std::optional<std::int64_t> re) {
   services_.metrics.captchas_issued.inc();
-  port_.send(protocol::encode_captcha_required(abuse::to_json(services_.altcha.create_challenge(difficulty)), re));
+  // Bound to this device and difficulty: not solvable on a cheaper challenge elsewhere.
+  port_.send(protocol::encode_captcha_required(
+      abuse::to_json(services_.altcha.create_challenge(difficulty, 300, device_key_)), re));
 }
 
 void Handler::send_error(ErrorCode code, std::string_view message, std::optional<std::int64_t> re,

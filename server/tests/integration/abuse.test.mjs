@@ -82,6 +82,49 @@ test('rapid nexts demand a CAPTCHA; joins are refused until a real solution, rep
   });
 });
 
+// Rapid nexts until the server demands a CAPTCHA; returns the skipper and its challenge.
+async function owingCaptcha(s, label) {
+  const lang = uniqueLang();
+  const a = await helloed(s, { label });
+  const b = await helloed(s, { label: `${label}-partner` });
+  a.send(joinMsg(lang));
+  await a.next('queued');
+  for (let i = 0; i < 12; i++) {
+    b.send(joinMsg(lang));
+    a.send({ type: 'next', id: 100 + i });
+    const m = await a.next(['queued', 'captcha_required', 'error'], 3000);
+    if (m.type === 'captcha_required') return { client: a, challenge: m.challenge, lang };
+  }
+  throw new Error(`${label}: no captcha_required after rapid nexts`);
+}
+
+test("a CAPTCHA solution works only for the device it was sent to: another device's is refused and its debt stays", async () => {
+  await withServer({ label: 'abuse-captcha-bound', abuse: 'default' }, async (s) => {
+    const a = await owingCaptcha(s, 'owes-a');
+    const b = await owingCaptcha(s, 'owes-b');
+    // The salt names the device (a tag, not its key) and the difficulty.
+    assert.match(a.challenge.salt, /\?expires=\d+&device=[0-9a-f]{16}&max=\d+&$/);
+    assert.notEqual(/device=([0-9a-f]+)/.exec(a.challenge.salt)[1], /device=([0-9a-f]+)/.exec(b.challenge.salt)[1]);
+    assert.ok(!a.challenge.salt.includes(a.client.claims.did));
+
+    // B hands in A's (valid, unspent) solution: refused, and B still owes its own.
+    const aSolution = solveAltcha(a.challenge);
+    b.client.send({ type: 'captcha', payload: aSolution, id: 1 });
+    const err = await b.client.next('error', 3000);
+    assert.equal(err.code, 'captcha_required');
+    assert.match(err.message, /wrong_device/);
+    await b.client.next('captcha_required', 3000); // a fresh one: the debt stays
+    b.client.send({ ...joinMsg(b.lang), id: 2 });
+    const answer = await b.client.next((m) => m.re === 2, 3000);
+    assert.equal(answer.type, 'captcha_required', `the join is still refused: ${JSON.stringify(answer)}`);
+
+    // A's solution was not spent by B's attempt: A can still use it.
+    a.client.send({ type: 'captcha', payload: aSolution, id: 3 });
+    const ok = await a.client.next(['captcha_ok', 'error'], 3000);
+    assert.equal(ok.type, 'captcha_ok', JSON.stringify(ok));
+  });
+});
+
 test('three distinct reporters against one user block it automatically, at once', async () => {
   await withServer({ label: 'abuse-reports', abuse: 'default', flags: { 'repeat-pair-cooldown-ms': 0 } }, async (s) => {
     const lang = uniqueLang();

@@ -111,6 +111,55 @@ test('the abuse detector counts across instances: the CAPTCHA it asks is owed ev
   });
 });
 
+// Joins (leaving after each) until the server demands a CAPTCHA; returns that message.
+async function joinUntilCaptcha(c, lang, firstId) {
+  for (let i = 0; i < 14; i++) {
+    c.send({ ...joinMsg(lang), id: firstId + i });
+    const m = await c.next(['queued', 'captcha_required', 'error'], 3000);
+    if (m.type === 'captcha_required') return m;
+    assert.equal(m.type, 'queued', JSON.stringify(m));
+    c.send({ type: 'leave' });
+    await c.next('left', 3000);
+  }
+  throw new Error(`[${c.label}] no captcha_required after 14 joins`);
+}
+
+test("a CAPTCHA solution pays only its own device's debt, and no harder one, on any instance", async () => {
+  const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off` };
+  await withTwo('captcha-bound', flags, async ([A, B]) => {
+    const lang = uniqueLang();
+    const x = await helloed(A, { label: 'x@A' });
+    const xOnB = await helloed(B, { token: x.token, label: 'x@B' });
+    const y = await helloed(B, { label: 'y@B' });
+    const first = await joinUntilCaptcha(x, lang, 100);
+    x.send({ ...joinMsg(lang), id: 130 });
+    const spare = await x.next((m) => m.re === 130, 3000); // a second challenge of the same debt
+    assert.equal(spare.type, 'captcha_required');
+    await joinUntilCaptcha(y, lang, 300);
+
+    // Y hands in X's solution on B: the wrong device, whichever instance made the challenge.
+    y.send({ type: 'captcha', payload: solveAltcha(first.challenge), id: 401 });
+    const stolen = await y.next((m) => m.re === 401, 3000);
+    assert.equal(stolen.code, 'captcha_required', JSON.stringify(stolen));
+    assert.match(stolen.message, /wrong_device/);
+
+    // X pays with it on B (made on A): accepted.
+    xOnB.send({ type: 'captcha', payload: solveAltcha(first.challenge), id: 402 });
+    const ok = await xOnB.next((m) => m.re === 402, 3000);
+    assert.equal(ok.type, 'captcha_ok', JSON.stringify(ok));
+
+    // A repeat offence doubles the debt; the spare, easier challenge does not pay it.
+    const harder = await joinUntilCaptcha(x, lang, 500);
+    assert.ok(harder.challenge.maxnumber > spare.challenge.maxnumber, `${harder.challenge.maxnumber} > ${spare.challenge.maxnumber}`);
+    xOnB.send({ type: 'captcha', payload: solveAltcha(spare.challenge), id: 403 });
+    const cheap = await xOnB.next((m) => m.re === 403, 3000);
+    assert.equal(cheap.code, 'captcha_required', JSON.stringify(cheap));
+    assert.match(cheap.message, /too_easy/);
+    x.send({ type: 'captcha', payload: solveAltcha(harder.challenge), id: 404 });
+    assert.equal((await x.next((m) => m.re === 404, 3000)).type, 'captcha_ok');
+  });
+});
+
 test('devices per IP are counted across instances', async () => {
   const flags = { 'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off`, captcha: 'false' };
   await withTwo('per-ip', flags, async ([A, B]) => {

@@ -74,7 +74,7 @@ struct Twins {
 
   // Solves on both sides.
   void solve(const std::string& device) {
-    const auto c = altcha.create_challenge(10);
+    const auto c = altcha.create_challenge(local.captcha_owed(device).value_or(10), 300, device);
     const auto n = abuse::solve_challenge(c);
     ASSERT_TRUE(n.has_value());
     EXPECT_EQ(local.solve_captcha(device, abuse::solution_payload(c, *n)).status, abuse::AltchaStatus::ok);

@@ -63,6 +63,61 @@ TEST(Altcha, ChallengeHasTheAltchaV1Shape) {
                             "\"}");
 }
 
+// A challenge made for a device names it (a keyed tag) and its difficulty in
+// the salt, which the signed challenge covers.
+TEST(Altcha, ABoundChallengeNamesItsDeviceAndDifficultyInTheSalt) {
+  Fixture f;
+  const AltchaChallenge c = f.altcha.create_challenge(20'000, 300, "device-key-a");
+  const std::string params = c.salt.substr(32);
+  EXPECT_EQ(params.rfind("?expires=1790000300&device=", 0), 0u) << c.salt;
+  EXPECT_NE(params.find("&max=20000&"), std::string::npos) << c.salt;
+  EXPECT_EQ(c.salt.find("device-key-a"), std::string::npos);  // a tag, not the key
+  EXPECT_EQ(c.salt.back(), '&');
+  EXPECT_NE(f.altcha.create_challenge(20'000, 300, "device-key-b").salt.substr(60, 16), c.salt.substr(60, 16));
+}
+
+TEST(Altcha, ASolutionIsSpentOnlyByTheDeviceItWasMadeFor) {
+  Fixture f;
+  const std::string payload = solved(f.altcha.create_challenge(1'000, 300, "device-key-a"));
+  EXPECT_EQ(f.altcha.verify(payload, {.device = "device-key-b"}), AltchaStatus::wrong_device);
+  EXPECT_EQ(f.altcha.verify(payload, {.device = "device-key-a"}), AltchaStatus::ok);
+  EXPECT_EQ(f.altcha.verify(payload, {.device = "device-key-a"}), AltchaStatus::replayed);
+  EXPECT_EQ(f.altcha.stats().verified[static_cast<std::size_t>(AltchaStatus::wrong_device)], 1u);
+  // An unbound challenge pays no device's debt.
+  EXPECT_EQ(f.altcha.verify(solved(f.altcha.create_challenge(1'000, 300)), {.device = "device-key-a"}),
+            AltchaStatus::wrong_device);
+}
+
+TEST(Altcha, ACheapSolutionDoesNotPayAHarderDebt) {
+  Fixture f;
+  const std::string cheap = solved(f.altcha.create_challenge(1'000, 300, "device-key-a"));
+  EXPECT_EQ(f.altcha.verify(cheap, {.device = "device-key-a", .min_difficulty = 50'000}), AltchaStatus::too_easy);
+  EXPECT_EQ(f.altcha.verify(cheap, {.device = "device-key-a", .min_difficulty = 1'000}), AltchaStatus::ok);
+  AltchaSpend spend;
+  const std::string hard = solved(f.altcha.create_challenge(60'000, 300, "device-key-a"));
+  EXPECT_EQ(f.altcha.check_unspent(hard, {.device = "device-key-a", .min_difficulty = 50'000}, spend),
+            AltchaStatus::ok);
+  EXPECT_EQ(spend.difficulty, 60'000);
+  EXPECT_EQ(spend.expires_ms, 1'790'000'300'000);
+}
+
+TEST(Altcha, EditingTheSaltToNameAnotherDeviceOrDifficultyBreaksTheSolution) {
+  Fixture f;
+  const AltchaChallenge mine = f.altcha.create_challenge(1'000, 300, "device-key-a");
+  const AltchaChallenge theirs = f.altcha.create_challenge(1'000, 300, "device-key-b");
+  const auto n = solve_challenge(mine);
+  ASSERT_TRUE(n);
+  const std::string tag_b = theirs.salt.substr(theirs.salt.find("device=") + 7, 16);
+  AltchaChallenge forged = mine;
+  forged.salt.replace(forged.salt.find("device=") + 7, 16, tag_b);
+  EXPECT_EQ(f.altcha.verify(solution_payload(forged, *n), {.device = "device-key-b"}), AltchaStatus::wrong_solution);
+  forged = mine;
+  forged.salt.replace(forged.salt.find("max=1000"), 8, "max=9000");
+  EXPECT_EQ(f.altcha.verify(solution_payload(forged, *n), {.device = "device-key-a", .min_difficulty = 5'000}),
+            AltchaStatus::wrong_solution);
+  EXPECT_EQ(f.altcha.verify(solution_payload(mine, *n), {.device = "device-key-a"}), AltchaStatus::ok);
+}
+
 TEST(Altcha, ASolvedChallengeVerifiesOnceThenIsAReplay) {
   Fixture f;
   const std::string payload = solved(f.altcha.create_challenge(1'000, 300));

@@ -34,7 +34,7 @@ struct Gate {
 
 // Solves a fresh challenge the way the widget does and hands it to the gate.
 CaptchaVerdict solve(Gate& g, std::string_view device) {
-  const auto c = g.altcha.create_challenge(20);
+  const auto c = g.altcha.create_challenge(g.gate.captcha_owed(device).value_or(20), 300, device);
   const auto n = abuse::solve_challenge(c);
   EXPECT_TRUE(n.has_value());
   return g.gate.solve_captcha(device, abuse::solution_payload(c, n.value_or(0)));
@@ -260,7 +260,7 @@ TEST(AdmissionGate, ASolvedChallengeIsSpentAndARejectedOneLeavesTheDebt) {
   g.gate.connected(kDev, "198.51.100.2");
   ASSERT_EQ(g.gate.captcha_owed(kDev), kDifficulty);
 
-  const auto c = g.altcha.create_challenge(20);
+  const auto c = g.altcha.create_challenge(kDifficulty, 300, kDev);
   const auto n = abuse::solve_challenge(c);
   ASSERT_TRUE(n.has_value());
   const CaptchaVerdict wrong = g.gate.solve_captcha(kDev, abuse::solution_payload(c, *n + 1));
@@ -276,6 +276,37 @@ TEST(AdmissionGate, ASolvedChallengeIsSpentAndARejectedOneLeavesTheDebt) {
   const CaptchaVerdict again = g.gate.solve_captcha(kDev, payload);
   EXPECT_EQ(again.status, abuse::AltchaStatus::replayed);
   EXPECT_EQ(again.still_owed, std::nullopt);  // nothing owed any more
+}
+
+// The attack a review found: a cheap challenge solved on one device cleared
+// a hard one owed by another. Now a solution pays only its own device's debt,
+// and only a debt no harder than its challenge.
+TEST(AdmissionGate, ASolutionPaysOnlyItsOwnDevicesDebtAndNoHarderOne) {
+  abuse::AbuseConfig a;
+  a.ips_per_device = abuse::ThresholdRule{2, 600'000, true};
+  Gate g({}, a);
+  constexpr std::string_view kOther = "another-device-key";
+  g.gate.connected(kDev, "198.51.100.1");
+  g.gate.connected(kDev, "198.51.100.2");
+  ASSERT_EQ(g.gate.captcha_owed(kDev), kDifficulty);
+
+  // Another device's solution of a challenge as hard as the debt: wrong device, the debt stays.
+  const auto theirs = g.altcha.create_challenge(kDifficulty, 300, kOther);
+  const CaptchaVerdict stolen =
+      g.gate.solve_captcha(kDev, abuse::solution_payload(theirs, abuse::solve_challenge(theirs).value()));
+  EXPECT_EQ(stolen.status, abuse::AltchaStatus::wrong_device);
+  EXPECT_EQ(stolen.still_owed, kDifficulty);
+
+  // This device's own, easier challenge: too easy for what it owes now.
+  const auto easy = g.altcha.create_challenge(kDifficulty / 10, 300, kDev);
+  const CaptchaVerdict cheap =
+      g.gate.solve_captcha(kDev, abuse::solution_payload(easy, abuse::solve_challenge(easy).value()));
+  EXPECT_EQ(cheap.status, abuse::AltchaStatus::too_easy);
+  EXPECT_EQ(cheap.still_owed, kDifficulty);
+  EXPECT_EQ(g.gate.captcha_owed(kDev), kDifficulty);
+
+  EXPECT_EQ(solve(g, kDev).status, abuse::AltchaStatus::ok);
+  EXPECT_EQ(g.gate.captcha_owed(kDev), std::nullopt);
 }
 
 TEST(AdmissionGate, CheckAllThroughTheCallbackAnswersInOrder) {

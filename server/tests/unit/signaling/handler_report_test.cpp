@@ -291,7 +291,7 @@ TEST(HandlerCaptcha, AReplayIsRejectedAndNothingMoreIsAskedWhenNothingIsOwed) {
 TEST(HandlerCaptcha, ACaptchaIsCheckedEvenWhenNoneIsOwed) {
   Rig f;
   f.ready();
-  const std::string good = Rig::solved(f.altcha.create_challenge(kCaptchaDifficulty));
+  const std::string good = Rig::solved(f.altcha.create_challenge(kCaptchaDifficulty, 300, kDevice));
   f.text(Rig::captcha_frame(good, 1));
   f.text(Rig::captcha_frame("garbage", 2));
   ASSERT_EQ(f.port.sent.size(), 2u);
