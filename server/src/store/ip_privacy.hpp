@@ -17,6 +17,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace serendip::store {
 
@@ -37,6 +38,6 @@ std::string derive_ip_key(std::string_view audit_key);
 
 // A stored IP as the model shows it: the address, or "" once it was replaced
 // by its hash (erased after the retention period).
-inline std::string shown_ip(std::string stored) { return is_ip_hash(stored) ? std::string() : stored; }
+inline std::string shown_ip(std::string stored) { return is_ip_hash(stored) ? std::string() : std::move(stored); }
 
 }  // namespace serendip::store
