@@ -9,6 +9,9 @@ namespace serendip::core {
 std::optional<std::string> address_key(std::string_view address) {
   // The longest IPv6 literal with a mapped IPv4 tail is 45 characters; "/64" and brackets add 5.
   if (address.empty() || address.size() > 64) return std::nullopt;
+  // inet_pton reads a C string: whatever follows a NUL would be ignored, and
+  // "192.0.2.7\0junk" is no address literal.
+  if (address.find('\0') != std::string_view::npos) return std::nullopt;
   std::string text(address);
   std::string prefix;
   if (const auto slash = text.find('/'); slash != std::string::npos) {

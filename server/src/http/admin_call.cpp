@@ -151,8 +151,13 @@ std::optional<std::string> Params::device(std::string_view name) {
 
 store::PageRequest Params::page() {
   store::PageRequest p;
-  p.limit = static_cast<int>(integer("limit").value_or(kDefaultLimit));
-  if (p.limit < 1 || p.limit > kMaxLimit) fail("limit must be between 1 and " + std::to_string(kMaxLimit));
+  // Checked as read, before narrowing to int: 4294967346 must not become 50.
+  const std::int64_t limit = integer("limit").value_or(kDefaultLimit);
+  if (limit < 1 || limit > kMaxLimit) {
+    fail("limit must be between 1 and " + std::to_string(kMaxLimit));
+  } else {
+    p.limit = static_cast<int>(limit);
+  }
   p.cursor = text("cursor").value_or("");
   return p;
 }

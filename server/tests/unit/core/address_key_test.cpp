@@ -41,6 +41,15 @@ TEST(AddressKey, KeysIpv4ByAddressAndIpv6ByItsSlash64) {
   }
 }
 
+TEST(AddressKey, RefusesANulAndWhatFollowsIt) {
+  // inet_pton stops at a NUL; the key must not be that of the bytes before it.
+  using namespace std::string_view_literals;
+  EXPECT_EQ(address_key("192.0.2.7\0junk"sv), std::nullopt);
+  EXPECT_EQ(address_key("192.0.2.7\0"sv), std::nullopt);
+  EXPECT_EQ(address_key("2001:db8::1\0/64"sv), std::nullopt);
+  EXPECT_EQ(address_key("\0"sv), std::nullopt);
+}
+
 TEST(AddressKey, DifferentSlash64sStayApart) {
   EXPECT_NE(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:3::1"));
   EXPECT_NE(address_key("192.0.2.7"), address_key("192.0.2.8"));
