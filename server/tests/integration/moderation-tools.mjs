@@ -138,10 +138,11 @@ export const AUDIT_KEY = 'integration-audit-key-0b7e3c91d4a2f6580123';
 const auditKeyEnv = (db) => (db.kind === 'postgres' ? { SERENDIP_AUDIT_KEY: AUDIT_KEY } : {});
 
 // A server on `db` that believes X-Forwarded-For from 127.0.0.1, with a bootstrap admin.
-export function startModServer(db, { flags = {}, env = {}, label = 'moderation', abuse } = {}) {
+export function startModServer(db, { flags = {}, env = {}, label = 'moderation', abuse, wrap } = {}) {
   return startServer({
     label,
     abuse,
+    wrap,
     flags: { 'trusted-proxies': PROXY_CIDR, ...flags },
     env: {
       SERENDIP_DATABASE_URL: db.url,

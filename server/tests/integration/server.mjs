@@ -173,7 +173,7 @@ function makeStaticDir(dir) {
   return staticDir;
 }
 
-async function spawnServer({ listen, flags, env, dir, staticDir, label }) {
+async function spawnServer({ listen, flags, env, dir, staticDir, label, wrap }) {
   const cleanEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SERENDIP_')) cleanEnv[k] = v;
   const fullEnv = {
@@ -194,7 +194,10 @@ async function spawnServer({ listen, flags, env, dir, staticDir, label }) {
   if (!fs.existsSync(SERVER_BIN)) {
     throw new Error(`server binary not found at ${SERVER_BIN} (build it with \`make server\`, or set SERENDIP_SERVER_BIN)`);
   }
-  const proc = spawn(SERVER_BIN, args, { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `wrap` runs the server under another command that ends by exec'ing it (so the PID is the
+  // server's): e.g. unshare with a small filesystem mounted (faults-disk.test.mjs).
+  const [cmd, ...cmdArgs] = wrap ? [...wrap, SERVER_BIN, ...args] : [SERVER_BIN, ...args];
+  const proc = spawn(cmd, cmdArgs, { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const s = new ServerProcess({ proc, dir, staticDir, label, env: fullEnv, args });
   proc.on('error', (e) => s.lines.push(`[spawn-error] ${e.message}`));
   return s;
@@ -236,14 +239,14 @@ const RELAXED_ABUSE = {
   captcha: 'false',
 };
 
-export async function startServer({ flags = {}, env = {}, label = 'serendip', abuse = 'relaxed' } = {}) {
+export async function startServer({ flags = {}, env = {}, label = 'serendip', abuse = 'relaxed', wrap } = {}) {
   if (abuse === 'relaxed') flags = { ...RELAXED_ABUSE, ...flags };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-it-'));
   const staticDir = makeStaticDir(dir);
   let s;
   if (portZeroWorks && !env.SERENDIP_LISTEN) {
     // Preferred: let the server pick a port and read it from its "listening" log line.
-    s = await spawnServer({ listen: '127.0.0.1:0', flags, env, dir, staticDir, label });
+    s = await spawnServer({ listen: '127.0.0.1:0', flags, env, dir, staticDir, label, wrap });
     try {
       const line = await s.waitForLine((l) => listeningPort(l) > 0, 3000);
       s.port = listeningPort(line);
@@ -260,7 +263,7 @@ export async function startServer({ flags = {}, env = {}, label = 'serendip', ab
   }
   if (!s) {
     const port = await freePort();
-    s = await spawnServer({ listen: `127.0.0.1:${port}`, flags, env, dir, staticDir, label });
+    s = await spawnServer({ listen: `127.0.0.1:${port}`, flags, env, dir, staticDir, label, wrap });
     s.port = port;
   }
   try {
