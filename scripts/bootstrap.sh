@@ -4,7 +4,7 @@
 #   build: compilers, Boost 1.81, OpenSSL, SQLite, libpq, hiredis (+ web app deps)
 #   cluster: build + Redis, PostgreSQL and HAProxy for make run-cluster (scripts/cluster.sh)
 #   test:  build + GoogleTest, Redis, coturn, PostgreSQL, HAProxy, Chromium for end-to-end tests,
-#          clang-format and clang-tidy for make lint
+#          clang-format and clang-tidy for make lint, faketime (libfaketime) for the clock-fault tests
 set -euo pipefail
 what="${1:-build}"
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   nodejs)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev redis-server coturn postgresql
   chromium iproute2 util-linux openssl procps curl sqlite3 fonts-noto-color-emoji testssl.sh prometheus
-  clang-format clang-tidy haproxy libmaxmind-db-writer-perl)
+  clang-format clang-tidy haproxy libmaxmind-db-writer-perl faketime)
 cluster_pkgs=(redis-server redis-tools postgresql haproxy curl)
 
 pkgs=("${build_pkgs[@]}")

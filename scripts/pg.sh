@@ -8,6 +8,9 @@
 #   scripts/pg.sh stop DIR        stop that server by its PID and remove DIR
 #   scripts/pg.sh run -- CMD...   start, run CMD with SERENDIP_TEST_PG_URL set,
 #                                 stop; exits with CMD's status
+#   scripts/pg.sh halt DIR        stop that server (fast shutdown) keeping DIR
+#   scripts/pg.sh resume DIR      start it again, same data and port (a restart
+#                                 under load: faults-postgres.test.mjs)
 #
 # `start` returns with the server running in the background (pg_ctl), so it
 # also serves long-running setups (scripts/cluster.sh): start, use, stop.
@@ -98,17 +101,39 @@ cmd_start() {
   echo "postgresql://postgres@127.0.0.1:$port/$db"
 }
 
-cmd_stop() {
-  local dir=${1:?usage: pg.sh stop DIR}
-  [ -f "$dir/pid" ] || die "no server recorded in $dir"
-  local pid; pid=$(cat "$dir/pid")
-  # SIGINT is PostgreSQL's fast shutdown: roll back, checkpoint, exit.
+# Fast shutdown (SIGINT to the postmaster's PID), waits until it has exited.
+stop_postmaster() {
+  local pid=$1
   kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
-    running "$pid" || break
+    running "$pid" || return 0
     sleep 0.1
   done
   if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+}
+
+cmd_halt() {
+  local dir=${1:?usage: pg.sh halt DIR}
+  [ -f "$dir/pid" ] || die "no server recorded in $dir"
+  stop_postmaster "$(cat "$dir/pid")"
+}
+
+cmd_resume() {
+  local dir=${1:?usage: pg.sh resume DIR}
+  [ -f "$dir/port" ] || die "no server recorded in $dir"
+  local bin port; bin=$(find_bin); port=$(cat "$dir/port")
+  running "$(cat "$dir/pid")" && die "$dir: the server is running"
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-h 127.0.0.1 -p $port -k $dir/sock -c fsync=on -c synchronous_commit=on" start >/dev/null \
+    || { tail -20 "$dir/server.log" >&2; die "postgres did not start again"; }
+  head -1 "$dir/data/postmaster.pid" >"$dir/pid"
+}
+
+cmd_stop() {
+  local dir=${1:?usage: pg.sh stop DIR}
+  [ -f "$dir/pid" ] || die "no server recorded in $dir"
+  # SIGINT is PostgreSQL's fast shutdown: roll back, checkpoint, exit.
+  stop_postmaster "$(cat "$dir/pid")"
   rm -rf "$dir"
 }
 
@@ -129,5 +154,7 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   run) shift; cmd_run "$@" ;;
-  *) echo "usage: $0 start [DIR] | stop DIR | run -- CMD..." >&2; exit 2 ;;
+  halt) shift; cmd_halt "$@" ;;
+  resume) shift; cmd_resume "$@" ;;
+  *) echo "usage: $0 start [DIR] | stop DIR | run -- CMD... | halt DIR | resume DIR" >&2; exit 2 ;;
 esac

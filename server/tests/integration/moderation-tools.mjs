@@ -89,9 +89,10 @@ function pgTool(name) {
 
 // A PostgreSQL server for this test file: the one `scripts/pg.sh run` handed over
 // (SERENDIP_TEST_PG_URL), else one started with `scripts/pg.sh start`. Each call of
-// freshDatabase() makes a new empty database on it.
-export async function startPostgres() {
-  let url = process.env.SERENDIP_TEST_PG_URL;
+// freshDatabase() makes a new empty database on it. `own`: always a server of this
+// file's own (one it may halt and resume: faults-postgres.test.mjs).
+export async function startPostgres({ own = false } = {}) {
+  let url = own ? undefined : process.env.SERENDIP_TEST_PG_URL;
   let dir = null;
   if (!url) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-pg-it-'));
@@ -118,6 +119,16 @@ export async function startPostgres() {
       const u = new URL(url);
       u.pathname = `/${name}`;
       return { kind: 'postgres', url: u.toString(), name };
+    },
+    // Stops the server (fast shutdown: connections are cut) and starts it again on the
+    // same data and port; only for a server started here.
+    halt() {
+      const r = spawnSync('bash', [PG_SCRIPT, 'halt', dir], { encoding: 'utf8', timeout: 30000 });
+      if (r.status !== 0) throw new Error(`pg.sh halt: ${r.stderr}`);
+    },
+    resume() {
+      const r = spawnSync('bash', [PG_SCRIPT, 'resume', dir], { encoding: 'utf8', timeout: 60000 });
+      if (r.status !== 0) throw new Error(`pg.sh resume: ${r.stderr}`);
     },
     // PostgreSQL's shutdown checkpoint takes seconds: pg.sh stop (which also removes the
     // directory) finishes in the background while the test process exits.
