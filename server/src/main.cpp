@@ -38,6 +38,7 @@
 #include "net/blocking_pool.hpp"
 #include "net/hub.hpp"
 #include "net/metrics.hpp"
+#include "net/metrics_listener.hpp"
 #include "net/recent_sessions.hpp"
 #include "net/redis_gate.hpp"
 #include "net/redis_hub.hpp"
@@ -518,6 +519,15 @@ static int serve(int argc, char** argv) {
     if (ip_retention.try_start()) blocking.post([&ip_retention] { ip_retention.run(); });
   };
   std::atomic<bool> block_reload{false};  // a block cache reload is on the blocking pool
+  // /metrics on a listener of its own (metrics-listen), and then never on the public one.
+  std::optional<net::MetricsListener> metrics_listener;
+  if (!cfg.metrics_host.empty()) {
+    metrics_listener.emplace(cfg.metrics_host, cfg.metrics_port, router);
+    std::string error;
+    if (!metrics_listener->start(error)) return refuse_start(1, "metrics_bind_failed", error);
+    obs::log(obs::Level::info, "main", "metrics_listening",
+             {{"host", cfg.metrics_host}, {"port", static_cast<int>(metrics_listener->port())}});
+  }
   net::Server server(net::ServerDeps{.config = cfg,
                                      .clock = clock,
                                      .drain = drain,

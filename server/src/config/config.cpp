@@ -222,6 +222,21 @@ const Key kKeys[] = {
        const bool v6 = c.listen_host.find(':') != std::string::npos;
        return (v6 ? "[" + c.listen_host + "]" : c.listen_host) + ":" + std::to_string(c.listen_port);
      }},
+    {"metrics-listen", "HOST:PORT",
+     "serve /metrics (and /healthz, /readyz) on this address only, not on listen (default: on listen)", false,
+     [](Config& c, std::string_view v) -> Problem {
+       if (trim(v).empty()) {
+         c.metrics_host.clear();
+         c.metrics_port = 0;
+         return std::nullopt;
+       }
+       return parse_listen(v, c.metrics_host, c.metrics_port);
+     },
+     [](const Config& c) -> std::string {
+       if (c.metrics_host.empty()) return "";
+       const bool v6 = c.metrics_host.find(':') != std::string::npos;
+       return (v6 ? "[" + c.metrics_host + "]" : c.metrics_host) + ":" + std::to_string(c.metrics_port);
+     }},
     {"tls-cert", "PATH", "PEM certificate chain; serve HTTPS/WSS (TLS 1.3) when set with tls-key", false,
      SERENDIP_STRING(tls_cert)},
     {"tls-key", "PATH", "PEM private key for tls-cert", false, SERENDIP_STRING(tls_key)},

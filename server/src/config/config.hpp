@@ -22,7 +22,12 @@ struct Config {
   std::string tls_key;                       // key: tls-key
   std::vector<std::string> allowed_origins;  // key: allowed-origins; empty = listen origin
   std::vector<std::string> trusted_proxies;  // key: trusted-proxies (CIDRs)
-  int threads = 0;                           // key: threads; 0 = one per core
+  // key: metrics-listen (host:port): /metrics (with /healthz and /readyz) on
+  // a listener of its own, and no longer on `listen`, so a public edge that
+  // forwards `listen` never exposes it. Empty host = on `listen` as before.
+  std::string metrics_host;
+  std::uint16_t metrics_port = 0;
+  int threads = 0;  // key: threads; 0 = one per core
 
   // Secrets and external parts
   std::string jwt_secret;                                    // key: jwt-secret; empty = random per process

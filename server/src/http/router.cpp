@@ -133,6 +133,10 @@ struct Router::Impl {
       return health(req, 503, deps.status.draining() ? R"({"status":"draining"})" : R"({"status":"unavailable"})");
     }
     if (path == "/metrics") {
+      // With a metrics listener of its own, never on the public one (an edge forwarding `listen`).
+      if (!deps.config.metrics_host.empty() && !req.internal) {
+        return error_response(ErrorCode::not_found, "not found");
+      }
       if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET, HEAD");
       Response res;
       res.body = deps.metrics.render();

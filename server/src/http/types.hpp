@@ -35,6 +35,7 @@ struct Request {
   std::string body;
   std::string client_ip;  // already resolved (trusted proxies applied by net/)
   bool tls = false;
+  bool internal = false;  // arrived on the metrics listener (metrics-listen), not the public one
 
   // First header with that (lower-case) name, or empty.
   std::string_view header(std::string_view lower_name) const;

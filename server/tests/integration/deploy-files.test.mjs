@@ -293,13 +293,40 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   for (const a of ['--pidfile=/tmp/turnserver.pid', '--userdb=/tmp/turndb']) assert.ok(tc.args.includes(a), a);
   assert.ok(tc.volumeMounts.some((m) => m.mountPath === '/tmp'));
 
+  // /metrics on its own port (metrics-listen), which the Service (and so the ingress) does not
+  // carry; Prometheus scrapes that port.
+  const metricsPort = c.ports.find((p) => p.name === 'metrics');
+  assert.ok(metricsPort, 'a container port named metrics');
+  assert.equal(config.data.SERENDIP_METRICS_LISTEN, `0.0.0.0:${metricsPort.containerPort}`);
+  assert.equal(deploy.spec.template.metadata.annotations['prometheus.io/port'], String(metricsPort.containerPort));
+  assert.ok(!svc.spec.ports.some((p) => p.targetPort === 'metrics' || p.targetPort === metricsPort.containerPort),
+    'the Service does not expose the metrics port');
+  for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) assert.equal(probe.httpGet.port, 'http');
+
+  // NetworkPolicy: the signaling pods take 8080 from the ingress controller only (whose
+  // X-Forwarded-For is trusted), 9090 from Prometheus only; out, DNS, PostgreSQL and Redis.
+  const np = find(docs, 'NetworkPolicy', 'serendip');
+  for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels)) assert.equal(deploy.spec.template.metadata.labels[k], v, `policy selector ${k}`);
+  assert.deepEqual([...np.spec.policyTypes].sort(), ['Egress', 'Ingress']);
+  const portsIn = np.spec.ingress.flatMap((r) => r.ports.map((p) => p.port)).sort();
+  assert.deepEqual(portsIn, ['http', 'metrics'], 'exactly the two named ports come in');
+  for (const rule of np.spec.ingress) {
+    assert.ok(rule.from?.length > 0, 'no ingress rule open to everyone');
+    for (const f of rule.from) assert.ok(f.podSelector && f.namespaceSelector, 'a peer is a set of pods in a namespace, not a range');
+  }
+  const httpRule = np.spec.ingress.find((r) => r.ports.some((p) => p.port === 'http'));
+  assert.equal(httpRule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], 'ingress-nginx');
+  assert.equal(ing.spec.ingressClassName, 'nginx');
+  for (const rule of np.spec.egress) assert.ok(rule.to?.length > 0 && rule.ports?.length > 0, 'every egress rule names peers and ports');
+  assert.deepEqual(np.spec.egress.flatMap((r) => r.ports.map((p) => p.port)).sort((a, b) => a - b), [53, 53, 5432, 6379]);
+
   // docs/deploy.md tells how to create every secret key the manifests read.
   const doc = read('docs/deploy.md');
   for (const k of [...secretKeys.map((s) => s.key), ...secretVol.secret.items.map((i) => i.key)]) {
     assert.ok(doc.includes(k), `docs/deploy.md does not mention secret key ${k}`);
   }
   for (const name of ['serendip-tls', 'coturn-tls', 'serendip-secrets']) assert.ok(doc.includes(name), `docs/deploy.md: ${name}`);
-  for (const kind of ['HorizontalPodAutoscaler', 'PodDisruptionBudget']) assert.ok(doc.includes(kind), `docs/deploy.md: ${kind}`);
+  for (const kind of ['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'metrics-listen']) assert.ok(doc.includes(kind), `docs/deploy.md: ${kind}`);
 });
 
 test('the probes the manifests use answer 200 on a real server', async () => {

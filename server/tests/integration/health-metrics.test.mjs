@@ -1,8 +1,9 @@
 // Contract section 5 (/healthz, /readyz, /metrics) and the ice_result metrics of section 3.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
 import { matchedPair } from './client.mjs';
-import { useServer } from './server.mjs';
+import { annotate, startServer, useServer } from './server.mjs';
 import { describeResponse, parseMetrics, request, sampleKey, uniqueLang, waitFor } from './util.mjs';
 
 const srv = useServer({ label: 'health-metrics' });
@@ -93,5 +94,42 @@ srv.test('ice_result with missing or wrongly typed fields is a bad_request', asy
     const m = await p.a.next('error');
     assert.equal(m.code, 'bad_request', `${what}: ${JSON.stringify(m)}`);
     assert.equal(m.re, id, `${what}: ${JSON.stringify(m)}`);
+  }
+});
+
+// metrics-listen: /metrics on an address of its own, so an edge that forwards the public
+// listener (the Kubernetes ingress) never serves it.
+test('with metrics-listen, /metrics is served there only (404 on the public listener); probes answer on both', async () => {
+  const s = await startServer({ label: 'metrics-listen', flags: { 'metrics-listen': '127.0.0.1:0' } });
+  try {
+    const line = await waitFor(() => s.lines.find((l) => l.includes('"metrics_listening"')), { timeoutMs: 5000 });
+    const port = Number(/"port":(\d+)/.exec(line)[1]);
+    assert.ok(port > 0 && port !== s.port, line);
+    const internal = { host: '127.0.0.1', port };
+
+    const pub = await request(s, 'GET', '/metrics');
+    assert.equal(pub.status, 404, describeResponse(pub));
+    assert.equal(pub.json?.error?.code, 'not_found');
+    assert.ok(!pub.text.includes('serendip_'), 'no metric on the public listener');
+
+    const m = await request(internal, 'GET', '/metrics');
+    assert.equal(m.status, 200, describeResponse(m));
+    assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    assert.ok(parseMetrics(m.text).filter((x) => x.name.startsWith('serendip_')).length > 10, 'Prometheus samples');
+    for (const path of ['/healthz', '/readyz']) {
+      assert.equal((await request(internal, 'GET', path)).status, 200, `${path} on the metrics listener`);
+      assert.equal((await request(s, 'GET', path)).status, 200, `${path} on the public listener`);
+    }
+    // Nothing else is served there: not the API, not the app.
+    for (const path of ['/api/v1/turn-credentials', '/', '/index.html', '/ws']) {
+      const r = await request(internal, 'GET', path);
+      assert.equal(r.status, 404, `${path} on the metrics listener: ${describeResponse(r)}`);
+    }
+    const session = await request(internal, 'POST', '/api/v1/session', { json: { deviceId: 'metrics-listener-0001' } });
+    assert.equal(session.status, 404, describeResponse(session));
+  } catch (e) {
+    throw annotate(e, s);
+  } finally {
+    await s.stop();
   }
 });

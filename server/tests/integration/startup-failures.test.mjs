@@ -50,6 +50,18 @@ function assertOneLine(r, code, patterns) {
   return lines[0];
 }
 
+test('a taken metrics-listen port: exit 1 and one line naming the address, no crash', async () => {
+  const holder = net.createServer();
+  await new Promise((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address();
+  try {
+    const r = run(['--listen=127.0.0.1:0', `--metrics-listen=127.0.0.1:${port}`]);
+    assertOneLine(r, 1, [/metrics-listen/, new RegExp(`127\\.0\\.0\\.1:${port}`), /in use/i]);
+  } finally {
+    holder.close();
+  }
+});
+
 test('a taken listen port: exit 1 and one line naming the address, no crash', async () => {
   const holder = net.createServer();
   await new Promise((resolve) => holder.listen(0, '127.0.0.1', resolve));

@@ -151,6 +151,21 @@ TEST(Config, Lists) {
   EXPECT_TRUE(run({"--turn-urls="}).config().turn_urls.empty());
 }
 
+TEST(Config, MetricsListen) {
+  EXPECT_TRUE(run({}).config().metrics_host.empty());  // default: /metrics on `listen`
+  const auto r = run({"--metrics-listen=0.0.0.0:9090"});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.config().metrics_host, "0.0.0.0");
+  EXPECT_EQ(r.config().metrics_port, 9090);
+  const auto v6 = run({"--metrics-listen=[::1]:0"});
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6.config().metrics_host, "::1");
+  EXPECT_TRUE(run({"--metrics-listen="}).config().metrics_host.empty());
+  const auto bad = run({"--metrics-listen=9090"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("metrics-listen"), std::string::npos) << bad.error();
+}
+
 TEST(Config, ListenParsing) {
   struct Case {
     std::string text;
@@ -306,6 +321,7 @@ TEST(Config, EffectiveAllowedOrigins) {
 TEST(Config, UsageListsEveryKey) {
   const std::string text = usage();
   for (const char* key : {"listen",
+                          "metrics-listen",
                           "tls-cert",
                           "tls-key",
                           "allowed-origins",

@@ -64,6 +64,21 @@ TEST_F(ApiTest, Metrics) {
   EXPECT_NE(res.body.find("# TYPE serendip_http_tokens_issued_total counter"), std::string::npos);
 }
 
+TEST_F(ApiTest, MetricsOnlyOnTheInternalListenerWhenItHasOne) {
+  config_.metrics_host = "127.0.0.1";
+  config_.metrics_port = 9090;
+  const Response public_side = get("/metrics");
+  EXPECT_EQ(public_side.status, 404);
+  EXPECT_EQ(public_side.body.find("serendip_"), std::string::npos);
+  auto internal = make_request("GET", "/metrics");
+  internal.internal = true;
+  const Response res = handle(internal);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("# TYPE serendip_http_tokens_issued_total counter"), std::string::npos);
+  // The probes stay on the public listener too (the kubelet may use either).
+  EXPECT_EQ(get("/healthz").status, 200);
+}
+
 // ---------------------------------------------------------------- session
 
 TEST_F(ApiTest, SessionIssuesToken) {
