@@ -29,7 +29,7 @@ void keep_longest(std::unordered_map<std::string, BlockCache::Entry>& map, const
 BlockCache::Answer BlockCache::find(std::string_view ip, std::string_view device_key, std::int64_t now_ms,
                                     Entry& out) const {
   std::shared_lock lock(mu_);
-  if (!valid_ || now_ms - loaded_at_ms_ > max_age_ms_) return Answer::unknown;
+  if (!valid_ || stepped_back(now_ms) || now_ms - loaded_at_ms_ > max_age_ms_) return Answer::unknown;
   const Entry* best = nullptr;
   auto consider = [&](const std::unordered_map<std::string, Entry>& map, std::string_view key) {
     if (key.empty()) return;
@@ -61,7 +61,7 @@ void BlockCache::invalidate() {
 
 bool BlockCache::needs_reload(std::int64_t now_ms) const {
   std::shared_lock lock(mu_);
-  return !valid_ || now_ms - loaded_at_ms_ >= reload_every_ms_;
+  return !valid_ || stepped_back(now_ms) || now_ms - loaded_at_ms_ >= reload_every_ms_;
 }
 
 bool BlockCache::reload(const Loader& load, std::int64_t now_ms) {

@@ -11,6 +11,11 @@
 // (Redis unreachable), and after max_age (10 minutes) without a reload. Expiry needs no
 // news: an entry past its end answers "not blocked".
 //
+// Times are wall-clock (unix ms), because block expiry is. A wall clock stepped back
+// since the last load (NTP, a resumed VM) makes the cache stale and a reload due at
+// once: measured from a load "in the future", the next reload would otherwise wait
+// out the step (an hour back = an hour of other instances' blocks not seen here).
+//
 // Thread-safe: lookups take a shared lock; reload() does its database reads
 // outside it (call it off the I/O threads).
 #pragma once
@@ -68,6 +73,8 @@ class BlockCache {
   std::size_t size() const;
 
  private:
+  bool stepped_back(std::int64_t now_ms) const { return now_ms < loaded_at_ms_; }  // mu_ held
+
   const std::int64_t reload_every_ms_;
   const std::int64_t max_age_ms_;
   mutable std::shared_mutex mu_;

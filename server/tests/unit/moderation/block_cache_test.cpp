@@ -61,6 +61,23 @@ TEST(BlockCache, InvalidatedOrTooOldItAsksTheDatabase) {
   EXPECT_TRUE(cache.needs_reload(kNow + 6'000));
 }
 
+// Issue 14 (faults): a wall clock stepped back an hour after a load. Measured from that
+// load the next reload was an hour and 30 s away, and the copy answered all the while.
+TEST(BlockCache, AWallClockSteppedBackMakesItStaleAndAReloadDueAtOnce) {
+  BlockCache cache(30'000, 600'000);
+  ASSERT_TRUE(cache.reload(loader_of({block(1, "", "d1", kNow + 7'200'000)}), kNow));
+  BlockCache::Entry e;
+  ASSERT_EQ(cache.find("", "d1", kNow, e), BlockCache::Answer::blocked);
+  const std::int64_t back = kNow - 3'600'000;
+  EXPECT_TRUE(cache.needs_reload(back));
+  EXPECT_EQ(cache.find("", "d2", back, e), BlockCache::Answer::unknown);  // a block made elsewhere may be missing
+  // Reloaded at the new time: trusted again, and due 30 s later by that clock.
+  ASSERT_TRUE(cache.reload(loader_of({block(1, "", "d1", kNow + 7'200'000), block(2, "", "d2", {})}), back));
+  EXPECT_EQ(cache.find("", "d2", back, e), BlockCache::Answer::blocked);
+  EXPECT_FALSE(cache.needs_reload(back + 29'999));
+  EXPECT_TRUE(cache.needs_reload(back + 30'000));
+}
+
 TEST(BlockCache, ABlockMadeHereIsKnownAtOnceAndAChangeDuringAReloadKeepsItStale) {
   BlockCache cache;
   ASSERT_TRUE(cache.reload(loader_of({}), kNow));
