@@ -29,6 +29,9 @@ Error error_of(PGconn* conn, const PGresult* res, std::string_view what) {
 
 void ignore_notice(void*, const char*) {}
 
+// synchronous_commit=on (the default, made explicit): COMMIT returns after the WAL is flushed.
+constexpr const char* kSessionSetup = "SET synchronous_commit = on; SET client_min_messages = warning;";
+
 class PostgresConnection final : public Connection {
  public:
   explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
@@ -40,6 +43,10 @@ class PostgresConnection final : public Connection {
 
   Result<QueryResult> query(std::string_view sql, const std::vector<Param>& params) override {
     if (auto r = ensure_connected(); !r) return r.error();
+    struct Track {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
+      PostgresConnection& c;
+      ~Track() { c.track_transaction(); }
+    } track{*this};
     const std::string text = number_placeholders(sql);
     std::vector<std::string> storage;
     storage.reserve(params.size());
@@ -83,7 +90,16 @@ class PostgresConnection final : public Connection {
   }
 
   Result<void> exec(std::string_view sql) override {
+    if (PQstatus(conn_) != CONNECTION_OK && in_transaction_ && sql == "ROLLBACK") {
+      // The server already rolled back when the connection went; nothing to send.
+      in_transaction_ = false;
+      return {};
+    }
     if (auto r = ensure_connected(); !r) return r.error();
+    struct Track {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
+      PostgresConnection& c;
+      ~Track() { c.track_transaction(); }
+    } track{*this};
     PgResult res(PQexec(conn_, std::string(sql).c_str()));
     const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return error_of(conn_, res.get(), "exec");
@@ -93,16 +109,37 @@ class PostgresConnection final : public Connection {
  private:
   // A connection lost between calls (server restart, network) is re-opened on
   // the next call. A call that fails mid-way is not retried: it may have committed.
+  // A connection lost inside a transaction is not re-opened until the owner's
+  // ROLLBACK: the rest of that transaction must not run, one statement at a time
+  // with autocommit, on a new connection (and its COMMIT "succeed" with a warning).
   Result<void> ensure_connected() {
     if (PQstatus(conn_) == CONNECTION_OK) return {};
+    if (in_transaction_) {
+      return Error{ErrorKind::unavailable, "the connection was lost inside a transaction (rolled back)"};
+    }
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       return Error{ErrorKind::unavailable, std::string("reconnect: ") + PQerrorMessage(conn_)};
     }
+    // A new session: its settings again.
+    PgResult res(PQexec(conn_, kSessionSetup));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return error_of(conn_, res.get(), "reconnect");
     return {};
   }
 
-  PGconn* conn_;  // Owned.
+  // Whether a transaction is open, as of the last answer; kept while the
+  // connection is down (libpq then says "unknown").
+  void track_transaction() {
+    switch (PQtransactionStatus(conn_)) {
+      case PQTRANS_IDLE: in_transaction_ = false; break;
+      case PQTRANS_INTRANS:
+      case PQTRANS_INERROR: in_transaction_ = true; break;
+      default: break;
+    }
+  }
+
+  PGconn* conn_;                 // Owned.
+  bool in_transaction_ = false;  // a BEGIN not yet ended by COMMIT or ROLLBACK
 };
 
 }  // namespace
@@ -117,8 +154,7 @@ Result<std::unique_ptr<Connection>> open_postgres(const std::string& url) {
   }
   PQsetNoticeProcessor(conn, ignore_notice, nullptr);
   auto c = std::make_unique<PostgresConnection>(conn);
-  // synchronous_commit=on (the default, made explicit): COMMIT returns after the WAL is flushed.
-  if (auto r = c->exec("SET synchronous_commit = on; SET client_min_messages = warning;"); !r) return r.error();
+  if (auto r = c->exec(kSessionSetup); !r) return r.error();
   return std::unique_ptr<Connection>(std::move(c));
 }
 
