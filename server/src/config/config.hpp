@@ -28,6 +28,11 @@ struct Config {
   std::string metrics_host;
   std::uint16_t metrics_port = 0;
   int threads = 0;  // key: threads; 0 = one per core
+  // Open TCP connections (docs/abuse.md "Connection caps"). 0 = no cap per
+  // address; max-connections 0 = from the open-file limit (its soft limit,
+  // raised to the hard one, less a tenth for everything else).
+  std::size_t max_connections = 0;           // key: max-connections
+  std::size_t max_connections_per_ip = 300;  // key: max-connections-per-ip (IPv6: per /64)
 
   // Secrets and external parts
   std::string jwt_secret;                                    // key: jwt-secret; empty = random per process

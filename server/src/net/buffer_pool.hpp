@@ -28,6 +28,13 @@
 
 namespace serendip::net {
 
+// A read buffer holds one byte more than the largest message: a message that
+// grows over the limit fragment by fragment must meet Beast's message limit
+// (close 1009, sent to the client) before a full buffer (which fails the
+// stream without a close frame, seen by the client as 1006). The extra byte
+// is never filled: Beast stops the message at read_message_max.
+inline constexpr std::size_t kReadHeadroom = 1;
+
 class ReadBufferPool {
  public:
   explicit ReadBufferPool(std::size_t max_message_bytes, std::size_t max_pooled = 256)

@@ -18,6 +18,7 @@ class Router;
 namespace serendip::net {
 
 class BlockingPool;
+class ConnectionLimits;
 class MatchHub;
 
 struct Context {
@@ -28,6 +29,7 @@ struct Context {
   http::TrustedProxies trusted_proxies;
   MatchHub& hub;
   NetMetrics& metrics;
+  ConnectionLimits& connections;  // max-connections, max-connections-per-ip
   BlockingPool& blocking;
   signaling::Services& signaling;
 };

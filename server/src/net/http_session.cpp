@@ -2,11 +2,13 @@
 
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/json/object.hpp>
 
 #include "http/admin_api.hpp"
 #include "http/client_ip.hpp"
@@ -23,6 +25,16 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;  // bytes
+// Retry-After of a connection refused by a connection cap: a few seconds,
+// time for the address's (or the server's) other connections to end.
+constexpr std::int64_t kBusyRetryAfterMs = 5'000;
+
+// 503 unavailable with retryAfterMs and Retry-After, for a connection cap.
+http::Response busy_response(std::string_view message) {
+  auto res = http::error_response(core::ErrorCode::unavailable, message, {{"retryAfterMs", kBusyRetryAfterMs}});
+  res.set("retry-after", std::to_string(http::retry_after_seconds(kBusyRetryAfterMs)));
+  return res;
+}
 
 http::Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& client_ip, bool tls) {
   http::Request out;
@@ -64,8 +76,9 @@ template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   template <class... Args>
-  HttpSession(Worker& worker, Args&&... stream_args)
+  HttpSession(Worker& worker, ConnectionLimits::Slot slot, Args&&... stream_args)
       : worker_(worker), stream_(std::forward<Args>(stream_args)...), deadline_(worker.executor()) {
+    slots_.connection = std::move(slot);
     boost::system::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).remote_endpoint(ec);
     if (!ec) socket_ip_ = ep.address().to_string();
@@ -177,6 +190,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
+    if (!admit_forwarded()) {
+      auto res = busy_response("too many connections from this address");
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
+      return;
+    }
     auto pending = std::make_shared<UpgradeRequest>(std::move(req));
     ctx.signaling.gate.check(abuse::Limit::connect_per_ip, client_ip_,
                              [self = this->shared_from_this(), pending](const signaling::Admission& refused) {
@@ -201,7 +220,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return;
     }
     deadline_.cancel();
-    start_ws_session(worker_, std::move(stream_), std::move(client_ip_), std::move(req));
+    start_ws_session(worker_, std::move(stream_), std::move(client_ip_), std::move(req), std::move(slots_));
+  }
+
+  // Behind a trusted proxy the TCP peer is the proxy, counted in the total
+  // only (docs/abuse.md, "Connection caps"): a WebSocket, which may stay for
+  // hours, counts under the client address the proxy forwards.
+  bool admit_forwarded() {
+    auto& ctx = worker_.context();
+    if (ctx.trusted_proxies.empty() || !ctx.trusted_proxies.contains(socket_ip_)) return true;
+    const auto key = AddressKey::parse(client_ip_);
+    if (!key) return true;  // impossible: resolve_client_ip answers with an address key
+    if (ctx.connections.admit_forwarded(*key, slots_.forwarded) == ConnectionLimits::Verdict::admitted) return true;
+    ctx.metrics.connections_refused_address.inc();
+    return false;
   }
 
   void respond(bhttp::response<bhttp::string_body> res) {
@@ -239,16 +271,45 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string socket_ip_;
   std::string client_ip_;
+  ConnectionSlots slots_;  // held while the connection lives; handed to the WebSocket session
 };
+
+// The bytes of a canned 503 for a connection cap, made once.
+std::string canned_busy(std::string_view message) {
+  auto res = busy_response(message);
+  http::add_security_headers(res, false);
+  std::ostringstream out;
+  out << to_beast(std::move(res), 11, false, false);
+  return std::move(out).str();
+}
 
 }  // namespace
 
-void start_http_session(Worker& worker, Socket&& socket, asio::ssl::context* tls) {
+void start_http_session(Worker& worker, Socket&& socket, asio::ssl::context* tls, ConnectionLimits::Slot slot) {
   if (tls) {
-    std::make_shared<HttpSession<TlsSocket>>(worker, std::move(socket), *tls)->start();
+    std::make_shared<HttpSession<TlsSocket>>(worker, std::move(slot), std::move(socket), *tls)->start();
   } else {
-    std::make_shared<HttpSession<Socket>>(worker, std::move(socket))->start();
+    std::make_shared<HttpSession<Socket>>(worker, std::move(slot), std::move(socket))->start();
   }
+}
+
+void refuse_connection(Socket& socket, ConnectionLimits::Verdict why, bool tls) {
+  static const std::string kOverAddress = canned_busy("too many connections from this address");
+  static const std::string kOverTotal = canned_busy("the server is at its connection limit");
+  boost::system::error_code ec;
+  if (!tls) {
+    const std::string& answer = why == ConnectionLimits::Verdict::over_total ? kOverTotal : kOverAddress;
+    socket.non_blocking(true, ec);
+    // A new socket's send buffer takes these few hundred bytes whole.
+    if (!ec) socket.write_some(asio::buffer(answer), ec);
+    // Read what the request already sent, so that the close goes out as FIN
+    // after the answer rather than as a RST that could make the client drop
+    // it. Whatever arrives later meets a closed socket.
+    char sink[4096];
+    for (int i = 0; i < 4 && !ec && socket.available(ec) > 0; ++i) socket.read_some(asio::buffer(sink), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  socket.close(ec);
 }
 
 }  // namespace serendip::net

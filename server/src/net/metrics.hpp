@@ -31,6 +31,15 @@ struct NetMetrics {
                                        {0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120})),
         ws_refused_rate(
             r.counter("serendip_ws_refused_total", "WebSocket upgrades refused", {{"reason", "rate_limited"}})),
+        connections_refused_address(r.counter("serendip_connections_refused_total",
+                                              "Connections refused by a connection cap (docs/abuse.md)",
+                                              {{"reason", "per_address"}})),
+        connections_refused_total(r.counter("serendip_connections_refused_total",
+                                            "Connections refused by a connection cap (docs/abuse.md)",
+                                            {{"reason", "total"}})),
+        ws_slow_consumer(
+            r.counter("serendip_ws_slow_consumer_total",
+                      "Signaling sockets cut because their send queue was full (the client did not read)")),
         ping_rtt_seconds(r.histogram("serendip_ws_ping_rtt_seconds",
                                      "Heartbeat ping to pong round trip of idle signaling sockets (network and "
                                      "event-loop latency)",
@@ -52,6 +61,9 @@ struct NetMetrics {
   obs::Counter& matches;
   obs::Histogram& match_wait_seconds;
   obs::Counter& ws_refused_rate;
+  obs::Counter& connections_refused_address;  // max-connections-per-ip, at accept or at the upgrade
+  obs::Counter& connections_refused_total;    // max-connections
+  obs::Counter& ws_slow_consumer;
   obs::Histogram& ping_rtt_seconds;
 };
 

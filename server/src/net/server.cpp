@@ -1,7 +1,9 @@
 #include "net/server.hpp"
 
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -11,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "net/blocking_pool.hpp"
+#include "net/connection_limits.hpp"
 #include "net/context.hpp"
 #include "net/http_session.hpp"
 #include "net/match_hub.hpp"
@@ -24,11 +27,44 @@ constexpr auto kTickInterval = std::chrono::milliseconds(250);
 constexpr std::int64_t kReconnectAfterMs = 1'000;
 constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
 constexpr std::uint64_t kSweepEveryTicks = 120;                 // 30 s of ticks
+
+// The caps on open connections. Every connection holds a descriptor, and so
+// does everything else the process opens (database, Redis, logs, the event
+// loops): max-connections 0 takes the open-file limit, its soft limit first
+// raised to the hard one, less a tenth (at least 64) for the rest.
+ConnectionLimits::Settings connection_settings(const config::Config& cfg) {
+  rlimit fds{};
+  std::size_t fd_limit = 0;
+  if (getrlimit(RLIMIT_NOFILE, &fds) == 0) {
+    if (fds.rlim_cur < fds.rlim_max) {
+      rlimit raised = fds;
+      raised.rlim_cur = fds.rlim_max;
+      if (setrlimit(RLIMIT_NOFILE, &raised) == 0) fds = raised;
+    }
+    if (fds.rlim_cur != RLIM_INFINITY) fd_limit = static_cast<std::size_t>(fds.rlim_cur);
+  }
+  const std::size_t budget =
+      fd_limit == 0 ? 0 : fd_limit - std::min(fd_limit, std::max<std::size_t>(64, fd_limit / 10));
+  ConnectionLimits::Settings out{.max_total = cfg.max_connections != 0 ? cfg.max_connections : budget,
+                                 .max_per_address = cfg.max_connections_per_ip};
+  obs::log(obs::Level::info, "server", "connection_limits",
+           {{"max_connections", static_cast<std::int64_t>(out.max_total)},
+            {"max_connections_per_ip", static_cast<std::int64_t>(out.max_per_address)},
+            {"open_file_limit", static_cast<std::int64_t>(fd_limit)}});
+  if (budget != 0 && out.max_total > budget) {
+    obs::log(obs::Level::warn, "server", "max_connections_over_file_limit",
+             {{"max_connections", static_cast<std::int64_t>(out.max_total)},
+              {"open_file_limit", static_cast<std::int64_t>(fd_limit)},
+              {"hint", "accepts will fail with 'too many open files' before the cap refuses anyone"}});
+  }
+  return out;
+}
 }  // namespace
 
 struct Server::Impl {
   explicit Impl(ServerDeps d)
       : deps(std::move(d)),
+        connections(connection_settings(deps.config)),
         ctx{.config = deps.config,
             .clock = deps.clock,
             .drain = deps.drain,
@@ -36,6 +72,7 @@ struct Server::Impl {
             .trusted_proxies = http::TrustedProxies(deps.config.trusted_proxies),
             .hub = deps.hub,
             .metrics = deps.metrics,
+            .connections = connections,
             .blocking = deps.blocking,
             .signaling = deps.signaling} {
     std::size_t n = deps.config.threads > 0 ? static_cast<std::size_t>(deps.config.threads)
@@ -53,6 +90,10 @@ struct Server::Impl {
                [&h] { return double(h.stats().active_sessions); });
     r.gauge_fn("serendip_draining", "1 while the server drains for shutdown",
                [&drain = deps.drain] { return drain.draining() ? 1.0 : 0.0; });
+    r.gauge_fn("serendip_connections", "Open TCP connections (HTTP and WebSocket), counted against max-connections",
+               [&c = connections] { return double(c.open()); });
+    r.gauge_fn("serendip_connections_max", "max-connections: the cap on open TCP connections",
+               [&c = connections] { return double(c.settings().max_total); });
   }
 
   // TLS 1.3 only: nothing older is offered, so nothing older can be negotiated.
@@ -106,7 +147,7 @@ struct Server::Impl {
 
   void do_accept() {
     Worker& target = *workers[next_worker++ % workers.size()];
-    acceptor->async_accept(target.io(), [this, &target](boost::system::error_code ec, Socket socket) {
+    acceptor->async_accept(target.io(), peer, [this, &target](boost::system::error_code ec, Socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {
         // Out of descriptors and the like: back off briefly instead of spinning.
@@ -117,13 +158,42 @@ struct Server::Impl {
         });
         return;
       }
+      ConnectionLimits::Slot slot;
+      const auto verdict = admit(slot);
+      if (verdict != ConnectionLimits::Verdict::admitted) {
+        // Before any TLS or HTTP work: a refusal costs a few system calls.
+        auto& m = deps.metrics;
+        (verdict == ConnectionLimits::Verdict::over_total ? m.connections_refused_total : m.connections_refused_address)
+            .inc();
+        refuse_connection(socket, verdict, tls != nullptr);
+        do_accept();
+        return;
+      }
       socket.set_option(tcp::no_delay(true), ec);
       // The socket belongs to `target`; start it on that thread.
-      asio::post(target.executor(), [&target, tls = tls.get(), s = std::move(socket)]() mutable {
-        start_http_session(target, std::move(s), tls);
-      });
+      asio::post(target.executor(),
+                 [&target, tls = tls.get(), s = std::move(socket), slot = std::move(slot)]() mutable {
+                   start_http_session(target, std::move(s), tls, std::move(slot));
+                 });
       do_accept();
     });
+  }
+
+  // Counts the connection just accepted from `peer` under the caps. A trusted
+  // proxy's connections count in the total only: its clients' WebSockets are
+  // counted by their forwarded address at the upgrade (http_session.cpp).
+  ConnectionLimits::Verdict admit(ConnectionLimits::Slot& slot) {
+    const auto address = peer.address();
+    AddressKey key;
+    if (address.is_v4()) {
+      const auto bytes = address.to_v4().to_bytes();
+      key = AddressKey::from_bytes(bytes.data(), bytes.size());
+    } else {
+      const auto bytes = address.to_v6().to_bytes();
+      key = AddressKey::from_bytes(bytes.data(), bytes.size());
+    }
+    const bool proxy = !ctx.trusted_proxies.empty() && ctx.trusted_proxies.contains(address.to_string());
+    return connections.admit_connection(proxy ? nullptr : &key, slot);
   }
 
   void schedule_tick() {
@@ -196,9 +266,11 @@ struct Server::Impl {
   }
 
   ServerDeps deps;
+  ConnectionLimits connections;  // declared before ctx, which refers to it
   Context ctx;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<Acceptor> acceptor;
+  tcp::endpoint peer;  // the connection being accepted: written by async_accept
   std::unique_ptr<asio::ssl::context> tls;
   std::unique_ptr<Timer> retry_timer, tick_timer, drain_timer, poll_timer;
   std::unique_ptr<asio::signal_set> signals;

@@ -17,7 +17,7 @@ Worker::Worker(std::size_t index, Context& ctx)
       decoder_(protocol::Limits{.max_frame_bytes = ctx.config.max_frame_bytes,
                                 .max_sdp_bytes = ctx.config.max_sdp_bytes,
                                 .max_candidate_bytes = ctx.config.max_candidate_bytes}),
-      read_pool_(ctx.config.max_frame_bytes),
+      read_pool_(ctx.config.max_frame_bytes + kReadHeadroom),
       io_(std::make_unique<asio::io_context>(1)),
       work_(io_->get_executor()),
       sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}

@@ -28,6 +28,7 @@
 #include "core/matchmaker.hpp"
 #include "net/asio_types.hpp"
 #include "net/buffer_pool.hpp"
+#include "net/connection_limits.hpp"
 #include "net/match_hub.hpp"
 #include "signaling/handler.hpp"
 
@@ -114,8 +115,11 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// Complete the upgrade for `req` on `stream` and run the session.
-void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, UpgradeRequest req);
-void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req);
+// Complete the upgrade for `req` on `stream` and run the session, which holds
+// `slots` until its socket closes.
+void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, UpgradeRequest req,
+                      ConnectionSlots slots);
+void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req,
+                      ConnectionSlots slots);
 
 }  // namespace serendip::net

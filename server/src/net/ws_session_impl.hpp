@@ -2,7 +2,9 @@
 // hands them to the handler, writes one queued frame at a time, closes, and
 // enforces the deadlines the worker's sweep checks (hello, heartbeat, close
 // handshake). Included by exactly one .cpp per stream type (plain, TLS) so the
-// two compile in parallel.
+// two compile in parallel. The streams are WsSocket and WsTlsStream
+// (ws_teardown.hpp), so that a close frame the server sends reaches a client
+// that is still sending.
 #pragma once
 
 #include <boost/asio/bind_allocator.hpp>
@@ -12,11 +14,14 @@
 #include "net/errors.hpp"
 #include "net/worker.hpp"
 #include "net/ws_session.hpp"
+#include "net/ws_teardown.hpp"
 #include "obs/log.hpp"
 
 namespace serendip::net {
 namespace ws_limits {
-// Outbound bytes a socket may have queued before it counts as dead weight.
+// Outbound bytes a socket may have queued before it counts as dead weight: a
+// client that does not read is cut (no close frame: it would wait behind the
+// queue), so a peer relaying at its rate limit costs us at most this much.
 constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
 // How long a close handshake may take before the socket is dropped.
 constexpr std::int64_t kCloseTimeoutMs = 5'000;
@@ -25,7 +30,7 @@ constexpr std::int64_t kCloseTimeoutMs = 5'000;
 template <class Stream>
 class WsSession final : public WsSessionBase {
  public:
-  WsSession(Worker& worker, Stream&& stream, std::string client_ip);
+  WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots);
   ~WsSession() override { send_queue_.clear(); }
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
@@ -62,6 +67,7 @@ class WsSession final : public WsSessionBase {
   bool read_deferred_ = false;
   std::optional<std::uint16_t> close_code_;  // close requested, sent after queued frames
   std::string close_reason_;
+  ConnectionSlots slots_;  // this connection's places under the connection caps, until finish()
 
   // Monotonic milliseconds.
   std::int64_t accepted_at_ms_ = 0;
@@ -71,10 +77,11 @@ class WsSession final : public WsSessionBase {
 };
 
 template <class Stream>
-WsSession<Stream>::WsSession(Worker& worker, Stream&& stream, std::string client_ip)
+WsSession<Stream>::WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots)
     : WsSessionBase(worker, std::move(client_ip)),
       ws_(std::move(stream)),
-      read_buf_(worker.read_pool(), worker.context().config.max_frame_bytes) {}
+      read_buf_(worker.read_pool(), worker.context().config.max_frame_bytes + kReadHeadroom),
+      slots_(std::move(slots)) {}
 
 template <class Stream>
 void WsSession<Stream>::start(UpgradeRequest req) {
@@ -179,6 +186,7 @@ void WsSession<Stream>::enqueue(SendNode* node) {
   if (send_queue_.bytes() + node->data.size() > ws_limits::kMaxQueuedBytes) {
     // The client does not read: it cannot be helped by more frames.
     SendPool::release(node);
+    worker_.context().metrics.ws_slow_consumer.inc();
     obs::log(obs::Level::info, "ws", "slow_consumer_dropped", {{"participant", id_}});
     abort();
     return;
@@ -270,6 +278,7 @@ void WsSession<Stream>::finish() {
   if (!writing_) send_queue_.clear();
   boost::system::error_code ignored;
   beast::get_lowest_layer(ws_).close(ignored);
+  slots_.release();
 }
 
 template <class Stream>

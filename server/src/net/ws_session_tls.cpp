@@ -4,8 +4,11 @@
 
 namespace serendip::net {
 
-void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req) {
-  std::make_shared<WsSession<TlsSocket>>(worker, std::move(stream), std::move(client_ip))->start(std::move(req));
+void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req,
+                      ConnectionSlots slots) {
+  std::make_shared<WsSession<WsTlsStream>>(worker, WsTlsStream(std::move(stream)), std::move(client_ip),
+                                           std::move(slots))
+      ->start(std::move(req));
 }
 
 }  // namespace serendip::net

@@ -299,6 +299,23 @@ TEST(Config, IpRetentionDays) {
   EXPECT_NE(usage().find("env SERENDIP_IP_RETENTION_DAYS, default: 90"), std::string::npos);
 }
 
+TEST(Config, ConnectionCaps) {
+  const Config defaults = run({}).config();
+  EXPECT_EQ(defaults.max_connections, 0u);  // from the open-file limit (net/server.cpp)
+  EXPECT_EQ(defaults.max_connections_per_ip, 300u);
+  const Outcome r = run({"--max-connections=5000"}, {{"SERENDIP_MAX_CONNECTIONS_PER_IP", "0"}});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.config().max_connections, 5000u);
+  EXPECT_EQ(r.config().max_connections_per_ip, 0u);  // no cap per address
+  for (const char* bad : {"-1", "lots", "", "10000001"}) {
+    const Outcome e = run({std::string("--max-connections-per-ip=") + bad});
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.error().find("--max-connections-per-ip"), std::string::npos) << e.error();
+  }
+  EXPECT_NE(usage().find("env SERENDIP_MAX_CONNECTIONS_PER_IP, default: 300"), std::string::npos);
+  EXPECT_NE(usage().find("env SERENDIP_MAX_CONNECTIONS, default: 0"), std::string::npos);
+}
+
 TEST(Config, EffectiveAllowedOrigins) {
   Config c;
   EXPECT_EQ(c.effective_allowed_origins(),
