@@ -92,7 +92,9 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
   // Teardown shared by both transports: leave the hub, drop the peer.
+  // Idempotent; also run when the WebSocket's teardown starts (ws_teardown.hpp).
   void leave_hub();
+  friend void teardown_started(WsSessionBase* session);
   void forget_peer() {
     peer_.reset();
     remote_peer_.reset();

@@ -81,7 +81,9 @@ WsSession<Stream>::WsSession(Worker& worker, Stream&& stream, std::string client
     : WsSessionBase(worker, std::move(client_ip)),
       ws_(std::move(stream)),
       read_buf_(worker.read_pool(), worker.context().config.max_frame_bytes + kReadHeadroom),
-      slots_(std::move(slots)) {}
+      slots_(std::move(slots)) {
+  ws_.next_layer().session = this;  // leaves matchmaking when the close frame is out (ws_teardown.hpp)
+}
 
 template <class Stream>
 void WsSession<Stream>::start(UpgradeRequest req) {

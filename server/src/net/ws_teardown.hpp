@@ -33,16 +33,26 @@
 
 namespace serendip::net {
 
+class WsSessionBase;
+// Told when a WebSocket's teardown starts (its close frame is out, whoever
+// closed): the session leaves matchmaking then, so the peer hears `peer_left`
+// at once rather than when the client finally closes its side (a client that
+// sent an oversized message and went silent would hold it until the sweep).
+// Posted to the session's thread, never run inside Beast's operation.
+void teardown_started(WsSessionBase* session);
+
 // The plain TCP socket under a WebSocket: Socket with our teardown.
 class WsSocket : public Socket {
  public:
   explicit WsSocket(Socket&& s) : Socket(std::move(s)) {}
+  WsSessionBase* session = nullptr;  // told when the teardown starts; set by the session
 };
 
 // The TLS stream under a WebSocket: TlsSocket with our teardown.
 class WsTlsStream : public TlsSocket {
  public:
   explicit WsTlsStream(TlsSocket&& s) : TlsSocket(std::move(s)) {}
+  WsSessionBase* session = nullptr;  // told when the teardown starts; set by the session
 };
 
 namespace ws_teardown {
@@ -116,6 +126,7 @@ struct TlsOp {
 
 template <class TeardownHandler>
 void async_teardown(beast::role_type role, WsSocket& socket, TeardownHandler&& handler) {
+  if (socket.session != nullptr) teardown_started(socket.session);
   asio::async_compose<TeardownHandler, void(boost::system::error_code)>(ws_teardown::DrainOp{socket, role}, handler,
                                                                         socket);
 }
@@ -123,6 +134,7 @@ void async_teardown(beast::role_type role, WsSocket& socket, TeardownHandler&& h
 template <class TeardownHandler>
 void async_teardown(beast::role_type role, WsTlsStream& stream, TeardownHandler&& handler) {
   (void)role;  // TLS shutdown is the same for both roles
+  if (stream.session != nullptr) teardown_started(stream.session);
   asio::async_compose<TeardownHandler, void(boost::system::error_code)>(ws_teardown::TlsOp{stream}, handler, stream);
 }
 

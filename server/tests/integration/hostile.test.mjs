@@ -8,6 +8,7 @@
 // The per-address cap here is 200 (the default is 300) and the HTTP timeout 1.5 s (default
 // 15 s), so that the file runs in well under two minutes.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -103,6 +104,24 @@ for (const [label, bytes] of [['40 KiB', 40 * 1024], ['1 MiB', 1024 * 1024], ['4
     await p.b.expectNone('offer', 0);
   });
 }
+
+srv.test('the peer hears peer_left at once when an oversized message is cut, even if its sender then goes silent', async (s) => {
+  const p = await matchedPair(s, uniqueLang());
+  // One masked text frame announcing 64 MiB, then 40 KiB of it, then nothing: the sender neither
+  // finishes nor closes, so the server's drain after its close frame waits on it.
+  const header = Buffer.alloc(14);
+  header[0] = 0x81;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(64n * 1024n * 1024n, 2);
+  crypto.randomFillSync(header, 10, 4);
+  // It stops reading too, so its WebSocket library never answers the server's close frame.
+  p.a.ws._socket.pause();
+  p.a.ws._socket.write(Buffer.concat([header, crypto.randomBytes(40 * 1024)]));
+  const t0 = Date.now();
+  const pl = await p.b.next('peer_left', 3000);
+  assert.equal(pl.reason, 'disconnect');
+  assert.ok(Date.now() - t0 < 3000, `peer_left after ${Date.now() - t0} ms`);
+});
 
 srv.test('a 1 MiB message before hello gets close 1009 too', async (s) => {
   const c = await connect(s);
