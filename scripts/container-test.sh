@@ -51,7 +51,7 @@ fi
 tmp="$(mktemp -d)"
 chmod 711 "$tmp"  # PostgreSQL runs as its own user and passes through
 run_id="ct$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-lb_port=18080 stats_port=18084 redis_base=18090 pg_port=18100 turn_port=3478
+lb_port=18080 stats_port=18084 redis_base=18090 pg_port=18100 metrics_base=18110 turn_port=3478
 haproxy_pid=""
 played=()
 
@@ -206,7 +206,10 @@ for i in 1 2 3; do
   name="serendip-$run_id-$i"
   say "starting $name from deploy/k8s/serendip.yaml"
   {
-    configmap "$name" "SERENDIP_LISTEN=127.0.0.1:$((lb_port + i))" "SERENDIP_ALLOWED_ORIGINS=$origins" \
+    # Host networking: each pod its own public and metrics port (the manifest's
+    # 0.0.0.0:9090 is per pod IP in Kubernetes, one address here).
+    configmap "$name" "SERENDIP_LISTEN=127.0.0.1:$((lb_port + i))" "SERENDIP_METRICS_LISTEN=127.0.0.1:$((metrics_base + i))" \
+      "SERENDIP_ALLOWED_ORIGINS=$origins" \
       SERENDIP_TRUSTED_PROXIES=127.0.0.1 "SERENDIP_TURN_URLS=$turn_urls" SERENDIP_LOG_LEVEL=warn \
       SERENDIP_DRAIN_GRACE_MS=2000 "SERENDIP_RATE_LIMITS=session_per_ip=off,connect_per_ip=off"
     echo "---"
@@ -217,6 +220,13 @@ for i in 1 2 3; do
   [ "$i" = 1 ] && wait_ready "$name" "http://127.0.0.1:$((lb_port + i))/readyz"
 done
 for i in 2 3; do wait_ready "serendip-$run_id-$i" "http://127.0.0.1:$((lb_port + i))/readyz"; done
+# /metrics on the metrics port only, as in the cluster (not through the public port).
+for i in 1 2 3; do
+  scraped=$(curl -sf --max-time 5 "http://127.0.0.1:$((metrics_base + i))/metrics" || true)
+  grep -q '^serendip_' <<<"$scraped" || { say "serendip-$run_id-$i: no /metrics on its metrics port $((metrics_base + i))"; exit 1; }
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$((lb_port + i))/metrics")
+  [ "$code" = 404 ] || { say "serendip-$run_id-$i: /metrics on the public port answered $code, not 404"; exit 1; }
+done
 
 # What the manifests promised, as podman runs it.
 for i in 1 2 3; do

@@ -41,6 +41,11 @@ export async function withTwo(name, flags, fn) {
   try {
     for (const label of [`${name}-a`, `${name}-b`]) pair.push(await startServer({ label, env, flags, abuse: 'default' }));
     for (const s of pair) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+    // Each has seen the other's heartbeat: broadcasts (a block's `B`) reach both from here on.
+    const bothLive = async (s) => /^serendip_instances_live 2$/m.test((await request(s, 'GET', '/metrics')).text);
+    for (const s of pair) {
+      if (!(await waitFor(() => bothLive(s), { timeoutMs: 8000 }))) throw new Error(`${s.label} did not see both instances live within 8 s`);
+    }
     await fn(pair);
   } catch (e) {
     for (const s of pair) annotate(e, s);
