@@ -298,6 +298,12 @@ static int serve(int argc, char** argv) {
   metrics.counter_fn("serendip_ban_check_failures_total",
                      "Ban checks refused because neither the block cache nor the database could answer",
                      [&moderation] { return static_cast<double>(moderation.ban_check_failures()); });
+  // 0 while ban checks go to the database (not loaded yet, or stale: docs/moderation.md).
+  metrics.gauge_fn("serendip_block_cache_valid",
+                   "1 while the block cache answers ban checks, 0 while they go to the database (stale or not loaded)",
+                   [&moderation] { return moderation.block_cache().valid() ? 1.0 : 0.0; });
+  metrics.gauge_fn("serendip_block_cache_entries", "Active blocks held by the block cache, by IP and by device",
+                   [&moderation] { return static_cast<double>(moderation.block_cache().size()); });
   net::NetMetrics net_metrics(metrics);
   signaling::SignalingMetrics signaling_metrics(metrics);
 

@@ -22,7 +22,7 @@ import {
   user,
 } from './moderation-tools.mjs';
 import { annotate } from './server.mjs';
-import { randomDeviceId, sleep, uniqueLang, waitFor } from './util.mjs';
+import { randomDeviceId, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const skip = libFaketime() ? false : NO_FAKETIME;
 
@@ -120,6 +120,9 @@ test('clock steps back an hour: the block cache reloads at once, so another inst
     // The other instance, on the same database, with the real clock.
     const other = await startModServer(db, { label: 'clock-other' });
     try {
+      // This instance has loaded its block cache (its first tick), so ban checks here answer from it.
+      const loaded = await waitFor(async () => /^serendip_block_cache_valid 1$/m.test((await request(here, 'GET', '/metrics')).text));
+      assert.ok(loaded, 'the block cache loads within a tick of the start');
       const dev = randomDeviceId();
       const s = await sessionRequest(here, { deviceId: dev, ip: '192.0.2.60' });
       assert.equal(s.status, 200, s.text);

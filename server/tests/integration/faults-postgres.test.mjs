@@ -98,6 +98,13 @@ test('PostgreSQL restarted under load: the server stays up, no acknowledged repo
     const key = JSON.parse(Buffer.from(s.json.token.split('.')[1], 'base64url')).did;
     const made = await call(server, 'POST', '/api/v1/admin/blocks', { token: admin, json: { device: key, durationS: 7200, reason: 'fault test' } });
     assert.equal(made.status, 201, made.text);
+    // The cache holds it and is valid (a reload that ran while the block was made leaves it
+    // stale until the next tick's): from here it can answer through the outage.
+    const cached = await waitFor(async () => {
+      const text = (await call(server, 'GET', '/metrics')).text;
+      return /^serendip_block_cache_valid 1$/m.test(text) && /^serendip_block_cache_entries [1-9]/m.test(text);
+    }, { timeoutMs: 5_000 });
+    assert.ok(cached, 'the block cache is loaded with the block before the outage');
 
     workers = [0, 1, 2].map((n) => loadWorker(server, n, log, stop, clock));
     await waitFor(() => log.acked.length >= 3, { timeoutMs: 10_000 });
