@@ -10,6 +10,7 @@
 # Usage: scripts/bench.sh [micro|load|cluster|lighthouse|shield]...   (default: all five)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
 #      LOAD_SECONDS (measured seconds per round, default 10), LOAD_ROUNDS (default 3),
+#      LOAD_CHURN_PAIRS (pairs in the match churn, default 200),
 #      LOAD_SERVER_THREADS (the server's I/O threads, default 1 like the floor)
 #      CLUSTER_CHURN_PAIRS (default 200), CLUSTER_RTT_PAIRS (default 8),
 #      CLUSTER_SECONDS (measured seconds per run, default 10), CLUSTER_ROUNDS (default 3),
@@ -96,6 +97,7 @@ micro() {
 
 load() {
   local idle="${LOAD_IDLE:-5000}" pairs="${LOAD_PAIRS:-200}" seconds="${LOAD_SECONDS:-10}" rounds="${LOAD_ROUNDS:-3}"
+  local churn_pairs="${LOAD_CHURN_PAIRS:-200}"
   local tmp; tmp="$(mktemp -d)"
   TMP_DIRS+=("$tmp")
 
@@ -124,6 +126,14 @@ load() {
     "$BUILD_DIR/serendip-load" --kind=serendip --port="$SERVER_PORT" --server-pid="$SERVER_PID" \
       --idle="$round_idle" --pairs="$pairs" --seconds="$seconds" --alloc-file="$tmp/allocs" >"$tmp/server.$round.txt"
     stop_pids
+
+    # The match churn (join -> matched -> next -> peer_left -> join) on one server as
+    # `make run` has it: default threads (one per core), SQLite in a file on disk.
+    start_server "$tmp/churn.log" --database-url="sqlite://$tmp/churn-$round.db" --static-dir="$tmp" \
+      --log-level=info --repeat-pair-cooldown-ms=0
+    "$BUILD_DIR/serendip-load" --scenario=churn --port="$SERVER_PORT" --server-pid="$SERVER_PID" \
+      --pairs="$churn_pairs" --seconds="$seconds" >"$tmp/churn.$round.txt"
+    stop_pids
   done
 
   # median KIND KEY: the median of KEY over the rounds.
@@ -141,7 +151,18 @@ load() {
   printf '%-34s %14s %14s\n' "resident bytes / idle socket" "$(first floor rss_per_idle_socket_bytes)" "$(first server rss_per_idle_socket_bytes)"
   printf '%-34s %14s %14s\n' "heap allocations / message" "n/a" "$(median server server_allocations_per_message)"
   awk -v f="$f_cpu" -v s="$s_cpu" 'BEGIN { printf "CPU ratio serendip / floor: %.2f (target <= 1.5)\n", s / f }'
+  awk -v f="$(median floor latency_p99_us)" -v s="$(median server latency_p99_us)" \
+    'BEGIN { if (f > 0) printf "one-way latency p99 ratio serendip / floor: %.2f (target <= 1.5)\n", s / f }'
   echo "Targets: <= 4096 resident bytes per idle socket; 0 allocations per relayed message."
+  echo
+  echo "Match churn: $churn_pairs pairs (join -> matched -> next -> peer_left -> join), one server, default threads,"
+  echo "SQLite on disk, ${seconds}s x $rounds rounds (medians)"
+  printf '%-34s %14s\n' "match cycles / s" "$(median churn match_cycles_per_second)"
+  printf '%-34s %14s\n' "server CPU us / match cycle" "$(median churn server_cpu_us_per_match)"
+  printf '%-34s %14s\n' "wait join/next -> matched p50 (us)" "$(median churn match_wait_p50_us)"
+  printf '%-34s %14s\n' "wait join/next -> matched p99 (us)" "$(median churn match_wait_p99_us)"
+  printf '%-34s %14s\n' "stalls, errors" "$(median churn stalls), $(median churn errors)"
+  echo "Targets: <= 40 us of server CPU per match cycle; >= 20,000 match cycles / s."
   stop_pids
   rm -rf "$tmp"
 }
