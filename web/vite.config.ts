@@ -22,6 +22,8 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, 'index.html'),
         admin: resolve(import.meta.dirname, 'admin.html'),
+        // What the service keeps and the safety shield: a page of text, no script.
+        privacy: resolve(import.meta.dirname, 'privacy.html'),
       },
     },
   },

@@ -68,6 +68,40 @@ test('the landing page fits a 360 px phone and switches language', async () => {
   await assertAccessible(page, 'the landing page in Spanish');
 });
 
+test('the privacy page, linked from the landing page and Settings, says what is kept and that the shield runs on the device', async () => {
+  const a = await person(browser, { width: 360, height: 740, name: 'privacy' });
+  people.push(a);
+  const { page } = a;
+  // From the prerendered landing page, before the call app has loaded.
+  await page.getByRole('link', { name: 'Privacy: what Serendip keeps, and for how long' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Privacy' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/privacy.html');
+  const shield = page.getByRole('region', { name: 'The safety shield runs on your device' });
+  await shield.getByText('no picture is sent anywhere').waitFor();
+  await shield.getByText('Your own camera is never checked.').waitFor();
+  const kept = page.getByRole('region', { name: 'What the service keeps' });
+  for (const term of ['An anonymous browser id', 'How many calls, and how long', 'Reports', 'Blocks and appeals']) {
+    await kept.getByRole('term').filter({ hasText: term }).waitFor();
+  }
+  await page.getByRole('region', { name: 'For how long' }).getByText('for 90 days after').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the privacy page is ${overflow}px wider than the phone`);
+  // Served as a page of text: no script of its own.
+  assert.equal(await page.locator('script').count(), 0);
+  await screenshot(page, 'privacy-phone.png');
+  await assertAccessible(page, 'the privacy page');
+
+  // Back to the landing page, and the same page from Settings (a new tab).
+  await page.getByRole('link', { name: 'Back to chatting' }).click();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  const link = dialog.getByRole('link', { name: 'Privacy: what Serendip keeps, and for how long' });
+  assert.equal(await link.getAttribute('href'), '/privacy.html');
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+  await tab.getByRole('heading', { level: 1, name: 'Privacy' }).waitFor();
+  await tab.close();
+});
+
 test('the PWA manifest and service worker are served', async () => {
   const a = await person(browser, { name: 'pwa' });
   people.push(a);

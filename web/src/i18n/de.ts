@@ -34,6 +34,7 @@ export const de: Messages = {
   agreeNote: 'Mit Start akzeptierst du diese Regeln.',
   start: 'Start',
   privacyNote: 'Video, Ton und Chat gehen direkt zwischen den beiden Browsern, nicht über unsere Server.',
+  privacyPage: 'Datenschutz: was Serendip speichert und wie lange (auf Englisch)',
   install: 'App installieren',
 
   statusIdle: 'Bereit',

@@ -37,6 +37,7 @@ export const en = {
   agreeNote: 'By pressing Start you accept these rules.',
   start: 'Start',
   privacyNote: 'Video, audio and chat travel directly between the two browsers, not through our servers.',
+  privacyPage: 'Privacy: what Serendip keeps, and for how long',
   install: 'Install app',
 
   // status

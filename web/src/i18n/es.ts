@@ -34,6 +34,7 @@ export const es: Messages = {
   agreeNote: 'Al pulsar Empezar aceptas estas normas.',
   start: 'Empezar',
   privacyNote: 'El vídeo, el audio y el chat viajan directamente entre los dos navegadores, no por nuestros servidores.',
+  privacyPage: 'Privacidad: qué guarda Serendip y durante cuánto tiempo (en inglés)',
   install: 'Instalar app',
 
   statusIdle: 'Listo',

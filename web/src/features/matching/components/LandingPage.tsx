@@ -95,6 +95,14 @@ export function LandingPage({
           <p className="text-center text-xs text-zinc-400">{t.agreeNote}</p>
         </form>
       </main>
+      <footer className="mx-auto max-w-6xl px-4 pb-8 text-sm sm:px-6">
+        <a
+          href="/privacy.html"
+          className="rounded text-zinc-400 underline underline-offset-4 hover:text-zinc-200 focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-violet-400"
+        >
+          {t.privacyPage}
+        </a>
+      </footer>
     </div>
   );
 }

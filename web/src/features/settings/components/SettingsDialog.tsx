@@ -128,6 +128,16 @@ export function SettingsDialog({
               <summary className="cursor-pointer font-medium text-zinc-200">{t.shieldPrivacyTitle}</summary>
               <p className="mt-2">{t.shieldPrivacyText}</p>
             </details>
+            <p className="text-sm">
+              <a
+                href="/privacy.html"
+                target="_blank"
+                rel="noopener"
+                className="rounded text-violet-300 underline underline-offset-4 hover:text-violet-200 focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-violet-400"
+              >
+                {t.privacyPage}
+              </a>
+            </p>
           </section>
           <section aria-labelledby="settings-language" className="space-y-3">
             <h3 id="settings-language" className="sr-only">
