@@ -56,7 +56,7 @@ test-unit: deps-test $(BUILD_DIR)/CMakeCache.txt
 	@BUILD_DIR=$(BUILD_DIR) scripts/test.sh unit
 
 test-integration: deps-test server
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-load serendip-alloc-counter
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target serendip-load serendip-alloc-counter serendip-floor-relay
 	@scripts/test.sh integration
 
 test-web: deps-test

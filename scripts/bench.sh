@@ -127,8 +127,16 @@ load() {
       --idle="$round_idle" --pairs="$pairs" --seconds="$seconds" --alloc-file="$tmp/allocs" >"$tmp/server.$round.txt"
     stop_pids
 
-    # The match churn (join -> matched -> next -> peer_left -> join) on one server as
-    # `make run` has it: default threads (one per core), SQLite in a file on disk.
+    # The match churn (join -> matched -> next -> peer_left -> join): first its floor (the
+    # same frames from one epoll thread with a FIFO and nothing else), then one server as
+    # `make run` has it: default threads (one per core), SQLite on disk.
+    "$BUILD_DIR/serendip-floor-relay" 0 --churn >"$tmp/floor-churn.out" 2>&1 &
+    floor_pid=$!
+    PIDS+=("$floor_pid")
+    for _ in $(seq 50); do grep -q '^listening' "$tmp/floor-churn.out" 2>/dev/null && break; sleep 0.1; done
+    "$BUILD_DIR/serendip-load" --scenario=churn --kind=floor --port="$(awk '/^listening/ {print $2}' "$tmp/floor-churn.out")" \
+      --server-pid="$floor_pid" --pairs="$churn_pairs" --seconds="$seconds" >"$tmp/floor-churn.$round.txt"
+    stop_pids
     start_server "$tmp/churn.log" --database-url="sqlite://$tmp/churn-$round.db" --static-dir="$tmp" \
       --log-level=info --repeat-pair-cooldown-ms=0
     "$BUILD_DIR/serendip-load" --scenario=churn --port="$SERVER_PORT" --server-pid="$SERVER_PID" \
@@ -156,12 +164,15 @@ load() {
   echo "Targets: <= 4096 resident bytes per idle socket; 0 allocations per relayed message."
   echo
   echo "Match churn: $churn_pairs pairs (join -> matched -> next -> peer_left -> join), one server, default threads,"
-  echo "SQLite on disk, ${seconds}s x $rounds rounds (medians)"
-  printf '%-34s %14s\n' "match cycles / s" "$(median churn match_cycles_per_second)"
-  printf '%-34s %14s\n' "server CPU us / match cycle" "$(median churn server_cpu_us_per_match)"
-  printf '%-34s %14s\n' "wait join/next -> matched p50 (us)" "$(median churn match_wait_p50_us)"
-  printf '%-34s %14s\n' "wait join/next -> matched p99 (us)" "$(median churn match_wait_p99_us)"
-  printf '%-34s %14s\n' "stalls, errors" "$(median churn stalls), $(median churn errors)"
+  echo "SQLite on disk, ${seconds}s x $rounds rounds (medians); the floor: the same frames from one epoll thread"
+  printf '%-34s %14s %14s\n' "" "churn floor" "serendip"
+  printf '%-34s %14s %14s\n' "match cycles / s" "$(median floor-churn match_cycles_per_second)" "$(median churn match_cycles_per_second)"
+  printf '%-34s %14s %14s\n' "server CPU us / match cycle" "$(median floor-churn server_cpu_us_per_match)" "$(median churn server_cpu_us_per_match)"
+  printf '%-34s %14s %14s\n' "wait join/next -> matched p50 (us)" "$(median floor-churn match_wait_p50_us)" "$(median churn match_wait_p50_us)"
+  printf '%-34s %14s %14s\n' "wait join/next -> matched p99 (us)" "$(median floor-churn match_wait_p99_us)" "$(median churn match_wait_p99_us)"
+  printf '%-34s %14s %14s\n' "stalls, errors" "$(median floor-churn stalls), $(median floor-churn errors)" "$(median churn stalls), $(median churn errors)"
+  awk -v f="$(median floor-churn server_cpu_us_per_match)" -v s="$(median churn server_cpu_us_per_match)" \
+    'BEGIN { if (f > 0) printf "churn CPU ratio serendip / floor: %.2f\n", s / f }'
   echo "Targets: <= 40 us of server CPU per match cycle; >= 20,000 match cycles / s."
   stop_pids
   rm -rf "$tmp"

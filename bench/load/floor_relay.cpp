@@ -5,7 +5,14 @@
 // benchmark (serendip-load) runs the same traffic against it and against
 // serendip-server, and compares server CPU per relayed message.
 //
-// Usage: serendip-floor-relay PORT   (listens on 127.0.0.1; prints "listening PORT")
+// With --churn it is the floor of the match churn instead (serendip-load
+// --scenario=churn): a text frame holding "join" queues its socket, one holding
+// "next" tells the partner `peer_left` and queues it again; each queued socket
+// hears `queued`, and the first two waiting are paired with `matched` (offerer
+// and answerer). The same five frames out and two in per cycle as the server,
+// with one FIFO and no JSON parsing, no limits, no records.
+//
+// Usage: serendip-floor-relay PORT [--churn]   (listens on 127.0.0.1; prints "listening PORT")
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +26,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -34,6 +42,7 @@ struct Conn {
   int fd = -1;
   bool upgraded = false;
   int partner = -1;
+  unsigned long long session = 0;  // --churn
   std::string in;
   std::string out;  // pending bytes when the socket was full
 };
@@ -50,7 +59,9 @@ std::string accept_key(std::string_view key) {
 
 class Floor {
  public:
-  explicit Floor(int listen_fd) : listen_fd_(listen_fd), ep_(epoll_create1(0)) { add(listen_fd_, EPOLLIN); }
+  Floor(int listen_fd, bool churn) : listen_fd_(listen_fd), ep_(epoll_create1(0)), churn_(churn) {
+    add(listen_fd_, EPOLLIN);
+  }
 
   void run() {
     std::vector<epoll_event> events(256);
@@ -150,7 +161,9 @@ class Floor {
       for (std::size_t i = 0; i < f->payload_bytes; ++i) payload[i] = static_cast<char>(payload[i] ^ f->mask[i % 4]);
       const std::string_view body(payload, f->payload_bytes);
       at += f->total();
-      if (f->opcode == serendip::bench::kOpText) {
+      if (f->opcode == serendip::bench::kOpText && churn_) {
+        churn(c, body);
+      } else if (f->opcode == serendip::bench::kOpText) {
         if (auto it = conns_.find(c.partner); it != conns_.end())
           send(*it->second, server_frame(serendip::bench::kOpText, body));
       } else if (f->opcode == serendip::bench::kOpPing) {
@@ -161,6 +174,37 @@ class Floor {
       }
     }
     c.in.erase(0, at);
+  }
+
+  // --churn: `join` queues, `next` ends the session (the partner hears peer_left) and queues.
+  void churn(Conn& c, std::string_view body) {
+    const bool next = body.find(R"("type":"next")") != std::string_view::npos;
+    if (!next && body.find(R"("type":"join")") == std::string_view::npos) return;
+    if (auto it = conns_.find(c.partner); next && it != conns_.end()) {
+      Conn& p = *it->second;
+      std::snprintf(text_, sizeof text_, R"({"type":"peer_left","sessionId":"%016llx","reason":"next"})", c.session);
+      send(p, server_frame(serendip::bench::kOpText, text_));
+      p.partner = -1;
+    }
+    c.partner = -1;
+    send(c, server_frame(serendip::bench::kOpText, R"({"type":"queued"})"));
+    auto w = conns_.find(waiting_);
+    if (w == conns_.end() || waiting_ == c.fd) {
+      waiting_ = c.fd;
+      return;
+    }
+    waiting_ = -1;
+    Conn& o = *w->second;
+    o.partner = c.fd;
+    c.partner = o.fd;
+    o.session = c.session = ++sessions_;
+    for (Conn* x : {&o, &c}) {
+      std::snprintf(text_, sizeof text_,
+                    R"({"type":"matched","sessionId":"%016llx","role":"%s","peer":{"languages":["en"],)"
+                    R"("region":null,"commonInterests":[]}})",
+                    x->session, x == &o ? "offerer" : "answerer");
+      send(*x, server_frame(serendip::bench::kOpText, text_));
+    }
   }
 
   // A server frame in scratch_ (its capacity is kept: no allocation once warm).
@@ -192,6 +236,7 @@ class Floor {
                 accept_key(v) + "\r\n\r\n");
     c.in.erase(0, end + 4);
     c.upgraded = true;
+    if (churn_) return true;  // paired by join
     if (waiting_ < 0) {
       waiting_ = c.fd;
     } else {
@@ -204,7 +249,10 @@ class Floor {
 
   int listen_fd_;
   int ep_;
+  bool churn_;
   int waiting_ = -1;
+  unsigned long long sessions_ = 0;
+  char text_[256] = {};
   std::string scratch_;
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;
 };
@@ -212,8 +260,9 @@ class Floor {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s PORT\n", argv[0]);
+  const bool churn = argc == 3 && std::strcmp(argv[2], "--churn") == 0;
+  if (argc != 2 && !churn) {
+    std::fprintf(stderr, "usage: %s PORT [--churn]\n", argv[0]);
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -232,5 +281,5 @@ int main(int argc, char** argv) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   std::printf("listening %d\n", ntohs(addr.sin_port));
   std::fflush(stdout);
-  Floor(fd).run();
+  Floor(fd, churn).run();
 }

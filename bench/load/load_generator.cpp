@@ -28,7 +28,8 @@
 //    time), and, with --alloc-file (the server runs under the alloc_counter
 //    shim), the server's heap allocations per message.
 //
-// --scenario=churn (serendip only): 2 x --pairs sockets join (mode text, one
+// --scenario=churn (serendip, or the churn floor: serendip-floor-relay --churn
+//    with --kind=floor): 2 x --pairs sockets join (mode text, one
 //    language, each socket a device of its own) and churn as fast as they
 //    can: on `matched` the offerer sends `next` at once, the answerer waits
 //    for `peer_left` and joins again, so every cycle is one session end, two
@@ -870,15 +871,15 @@ int main(int argc, char** argv) {
   const std::string alloc_file = arg(argc, argv, "alloc-file", "");
   const std::string language = arg(argc, argv, "language", "en");
   if ((kind != "serendip" && kind != "floor") || ports.empty() || cpu.server.empty() ||
-      (scenario != "relay" && scenario != "churn" && scenario != "rtt") ||
-      (scenario != "relay" && kind != "serendip") || (!alloc_file.empty() && cpu.server.pids.size() != 1) ||
-      pairs <= 0) {
+      (scenario != "relay" && scenario != "churn" && scenario != "rtt") || (scenario == "rtt" && kind != "serendip") ||
+      (!alloc_file.empty() && cpu.server.pids.size() != 1) || pairs <= 0) {
     std::fprintf(stderr,
                  "usage: serendip-load [--scenario=relay|churn|rtt] --kind=serendip|floor --port=PORT[,PORT...] "
                  "--server-pid=PID[,PID...] [--redis-pid=PID,...] [--db-pid=PID,...] [--proxy-pid=PID,...] [--idle=N] "
                  "[--pairs=N] "
                  "[--warmup=S] [--seconds=S] [--alloc-file=PATH (one server)] [--peer-port=PORT,...] "
-                 "[--language=TAG] [--window-hook=CMD]\n(churn and rtt: --kind=serendip only; see the header of "
+                 "[--language=TAG] [--window-hook=CMD]\n(rtt: --kind=serendip only; churn with --kind=floor: "
+                 "serendip-floor-relay --churn; see the header of "
                  "load_generator.cpp)\n");
     return 2;
   }
