@@ -377,7 +377,15 @@ static int serve(int argc, char** argv) {
                           .recent = recent,
                           .match_waits = match_waits,
                           .on_session_end = on_session_end,
-                          .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); }});
+                          .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); },
+                          .call_counts =
+                              [&signaling_metrics] {
+                                const auto& m = signaling_metrics;
+                                return shared_state::CallCounts{.ice_connected = m.ice_connected.value(),
+                                                                .ice_failed = m.ice_failed.value(),
+                                                                .ice_relay = m.ice_relay.value(),
+                                                                .shield_blurs = m.shield_blurs.value()};
+                              }});
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
     shared_gate =
         std::make_unique<net::RedisGate>(net::RedisGateDeps{.hub = *redis_hub,

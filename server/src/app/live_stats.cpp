@@ -10,9 +10,20 @@ namespace serendip::app {
 
 http::LiveStats LiveStatsSource::live_stats() const {
   http::LiveStats out;
-  // Several instances: the counts of the whole service. The wait and ICE
-  // figures below stay this instance's (quantiles and ratios do not sum).
+  const auto& m = signaling_metrics_;
+  // Client-reported call outcomes: this instance's, or the whole service's.
+  double ok = static_cast<double>(m.ice_connected.value());
+  double failed = static_cast<double>(m.ice_failed.value());
+  double relayed = static_cast<double>(m.ice_relay.value());
+  double blurs = static_cast<double>(m.shield_blurs.value());
+  // Several instances: the counts of the whole service, and the ratios of the
+  // summed counts. The wait quantile below stays this instance's (quantiles
+  // do not sum).
   if (auto all = hub_.cluster_figures()) {
+    ok = static_cast<double>(all->ice_connected);
+    failed = static_cast<double>(all->ice_failed);
+    relayed = static_cast<double>(all->ice_relay);
+    blurs = static_cast<double>(all->shield_blurs);
     out.online_users = static_cast<std::int64_t>(all->online);
     out.active_sessions = static_cast<std::int64_t>(all->active_sessions);
     for (const auto& [key, n] : all->queued_by_mode_language) {
@@ -30,13 +41,10 @@ http::LiveStats LiveStatsSource::live_stats() const {
   }
   const auto& waits = net_metrics_.match_wait_seconds;
   if (waits.count() > 0) out.p95_match_wait_ms = waits.quantile(0.95) * 1000.0;
-  const auto& m = signaling_metrics_;
-  const double ok = static_cast<double>(m.ice_connected.value());
-  const double failed = static_cast<double>(m.ice_failed.value());
   if (ok + failed > 0) out.ice_success_rate = ok / (ok + failed);
-  if (ok > 0) out.turn_share = static_cast<double>(m.ice_relay.value()) / ok;
-  out.shield_blurs = static_cast<std::int64_t>(m.shield_blurs.value());
-  if (ok > 0) out.shield_rate = std::min(1.0, static_cast<double>(m.shield_blurs.value()) / ok);
+  if (ok > 0) out.turn_share = relayed / ok;
+  out.shield_blurs = static_cast<std::int64_t>(blurs);
+  if (ok > 0) out.shield_rate = std::min(1.0, blurs / ok);
   return out;
 }
 

@@ -41,6 +41,11 @@ struct ClusterFigures {
   std::size_t active_sessions = 0;  // a call across two instances counts once
   double matches_per_minute = 0;
   std::vector<std::pair<std::pair<core::Mode, std::string>, std::size_t>> queued_by_mode_language;
+  // Client-reported call outcomes, summed (each instance's since its start).
+  std::uint64_t ice_connected = 0;
+  std::uint64_t ice_failed = 0;
+  std::uint64_t ice_relay = 0;
+  std::uint64_t shield_blurs = 0;
 };
 
 class MatchHub {

@@ -937,6 +937,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       }
     }
     f.queued_by_mode_language.assign(by.begin(), by.end());
+    if (deps.call_counts) f.calls = deps.call_counts();
     if (match_samples.size() >= 2) {
       const auto& first = match_samples.front();
       const auto& last = match_samples.back();
@@ -1467,8 +1468,16 @@ std::optional<ClusterFigures> RedisHub::cluster_figures() const {
     }
   }
   const auto sum = ss::sum_figures(all);
-  return ClusterFigures{
-      sum.instances, sum.online, sum.queued, sum.active_sessions, sum.matches_per_minute, sum.queued_by_mode_language};
+  return ClusterFigures{.instances = sum.instances,
+                        .online = sum.online,
+                        .queued = sum.queued,
+                        .active_sessions = sum.active_sessions,
+                        .matches_per_minute = sum.matches_per_minute,
+                        .queued_by_mode_language = sum.queued_by_mode_language,
+                        .ice_connected = sum.calls.ice_connected,
+                        .ice_failed = sum.calls.ice_failed,
+                        .ice_relay = sum.calls.ice_relay,
+                        .shield_blurs = sum.calls.shield_blurs};
 }
 
 bool RedisHub::relay_remote(WsSessionBase& from, std::string_view frame) {

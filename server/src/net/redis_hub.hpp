@@ -58,6 +58,7 @@
 #include "net/recent_sessions.hpp"
 #include "obs/metrics.hpp"
 #include "redis/config.hpp"
+#include "shared_state/cluster_figures.hpp"
 #include "store/model.hpp"
 
 namespace serendip::redis {
@@ -83,6 +84,10 @@ struct RedisHubDeps {
   // Another instance's blocks changed (its `B` message), on the first
   // worker's thread. May be empty.
   std::function<void()> on_blocks_changed;
+  // This instance's client-reported call outcomes so far (ICE connected,
+  // failed, relayed; shield blurs), published with its figures so that every
+  // dashboard shows the whole service's ratios. May be empty.
+  std::function<shared_state::CallCounts()> call_counts;
   // How long an ended session's record stays in Redis (milliseconds): the
   // window in which the session may still be reported.
   std::int64_t ended_session_keep_ms = moderation::ModerationOptions{}.report_window_ms;

@@ -50,12 +50,21 @@ std::string format_figures(const InstanceFigures& f) {
     out += '=';
     out += std::to_string(n);
   }
+  if (f.calls) {
+    const CallCounts& c = *f.calls;
+    out += '|';
+    out += std::to_string(c.ice_connected);
+    for (std::uint64_t n : {c.ice_failed, c.ice_relay, c.shield_blurs}) {
+      out += ',';
+      out += std::to_string(n);
+    }
+  }
   return out;
 }
 
 std::optional<InstanceFigures> parse_figures(std::string_view s) {
   const auto f = split(s, '|');
-  if (f.size() != 6) return std::nullopt;
+  if (f.size() != 6 && f.size() != 7) return std::nullopt;
   InstanceFigures out;
   auto written = parse_int<std::int64_t>(f[0]);
   auto online = parse_int<std::size_t>(f[1]);
@@ -82,6 +91,17 @@ std::optional<InstanceFigures> parse_figures(std::string_view s) {
       out.queued_by_mode_language.push_back({{*mode, std::string(entry.substr(colon + 1, eq - colon - 1))}, *n});
     }
   }
+  if (f.size() == 7) {
+    const auto counts = split(f[6], ',');
+    if (counts.size() != 4) return std::nullopt;
+    std::uint64_t n[4] = {};
+    for (std::size_t i = 0; i < 4; ++i) {
+      auto v = parse_int<std::uint64_t>(counts[i]);
+      if (!v) return std::nullopt;
+      n[i] = *v;
+    }
+    out.calls = CallCounts{.ice_connected = n[0], .ice_failed = n[1], .ice_relay = n[2], .shield_blurs = n[3]};
+  }
   return out;
 }
 
@@ -96,6 +116,12 @@ FiguresSum sum_figures(std::span<const InstanceFigures> all) {
     sides += f.session_sides;
     sum.matches_per_minute += f.matches_per_minute;
     for (const auto& [key, n] : f.queued_by_mode_language) by[key] += n;
+    if (f.calls) {
+      sum.calls.ice_connected += f.calls->ice_connected;
+      sum.calls.ice_failed += f.calls->ice_failed;
+      sum.calls.ice_relay += f.calls->ice_relay;
+      sum.calls.shield_blurs += f.calls->shield_blurs;
+    }
   }
   sum.active_sessions = sides / 2;
   sum.queued_by_mode_language.assign(by.begin(), by.end());

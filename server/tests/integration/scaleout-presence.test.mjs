@@ -199,7 +199,11 @@ presenceTest('the admin dashboard of one instance counts the users, queues and c
   await user(B, { label: 'b2@B' });
   await user(B, { label: 'b3@B' });
   const c1 = await user(C, { label: 'c1@C' });
-  await pair(a1, b1, uniqueLang()); // one call across A and B: counted once
+  const sid = await pair(a1, b1, uniqueLang()); // one call across A and B: counted once
+  // Call outcomes reported on A and B only: C's dashboard shows the service's ratios, not its own.
+  a1.send({ type: 'ice_result', sessionId: sid, connected: true, candidateType: 'relay', timeToConnectMs: 300 });
+  b1.send({ type: 'ice_result', sessionId: sid, connected: true, candidateType: 'host', timeToConnectMs: 280 });
+  b1.send({ type: 'shield_blur', sessionId: sid });
   const lang = uniqueLang();
   c1.send({ type: 'join', mode: 'video', languages: [lang] });
   await c1.next('queued');
@@ -216,6 +220,27 @@ presenceTest('the admin dashboard of one instance counts the users, queues and c
   ).catch(() => assert.fail(`dashboard of C: ${JSON.stringify(stats)}`));
   assert.deepEqual(stats.queues.filter((q) => q.language === lang), [{ mode: 'video', language: lang, waiting: 1 }]);
   assert.ok(stats.matchesPerMinute >= 1, JSON.stringify(stats));
+  // ICE success, TURN share and shield rate: ratios of the counts summed over the instances.
+  const sum = async (name, labels) => {
+    let total = 0;
+    for (const s of [A, B, C]) total += await metric(s, name, labels);
+    return total;
+  };
+  await waitFor(async () => (await sum('serendip_shield_blurs_total')) >= 1 && (await sum('serendip_ice_results_total', { outcome: 'connected' })) >= 2, { timeoutMs: 3000 });
+  const ok = await sum('serendip_ice_results_total', { outcome: 'connected' });
+  const failed = await sum('serendip_ice_results_total', { outcome: 'failed' });
+  const relayed = await sum('serendip_ice_candidate_type_total', { type: 'relay' });
+  const blurs = await sum('serendip_shield_blurs_total');
+  assert.equal(await metric(C, 'serendip_ice_results_total', { outcome: 'connected' }), 0, 'C itself heard no ice_result');
+  await waitFor(
+    async () => {
+      stats = (await call(C, 'GET', '/api/v1/admin/stats', { token: admin })).json;
+      return stats.shieldBlurs === blurs && Math.abs(stats.iceSuccessRate - ok / (ok + failed)) < 1e-9;
+    },
+    { timeoutMs: 5000 },
+  ).catch(() => assert.fail(`call outcomes on C's dashboard: ${JSON.stringify(stats)}, summed metrics ok=${ok} failed=${failed} relay=${relayed} blurs=${blurs}`));
+  assert.ok(Math.abs(stats.turnShare - relayed / ok) < 1e-9, JSON.stringify(stats));
+  assert.ok(Math.abs(stats.shieldRate - Math.min(1, blurs / ok)) < 1e-9, JSON.stringify(stats));
   // Prometheus keeps the per-instance figure (it sums the instances itself).
   const text = (await request(C, 'GET', '/metrics')).text;
   assert.equal(parseMetrics(text).find((s) => s.name === 'serendip_online_users')?.value, 1);

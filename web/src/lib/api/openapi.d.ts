@@ -497,9 +497,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live figures of this instance and the moderation counts
-         * @description The live part (online users, queues, sessions, match rate, ICE figures) is this
-         *     instance's, since it started; the `moderation` counts come from the database.
+         * Live figures of the service and the moderation counts
+         * @description The live part (online users, queues, sessions, match rate, ICE and shield figures) is
+         *     this instance's since it started or, with several instances sharing Redis, the sum over
+         *     the live instances (the ratios are ratios of the summed counts); `p95MatchWaitMs` is
+         *     always this instance's. The `moderation` counts come from the database.
          *     `matchesPerMinute` is over the last minute; `p95MatchWaitMs`, `iceSuccessRate` and
          *     `turnShare` are `null` until there is something to measure. Numbers may be written in
          *     exponent form (`0E0`).
@@ -1175,9 +1177,9 @@ export interface components {
             iceSuccessRate: number | null;
             /** @description Share of connected calls whose candidate type was `relay`. */
             turnShare: number | null;
-            /** @description Sessions in which a viewer's safety shield hid the stranger's video (`shield_blur`), per connected call (`ice_result` connected) on this instance; `null` until a call connected. */
+            /** @description Sessions in which a viewer's safety shield hid the stranger's video (`shield_blur`), per connected call (`ice_result` connected), over every live instance; `null` until a call connected. */
             shieldRate: number | null;
-            /** @description `shield_blur` messages counted (at most one per viewer and session) on this instance. */
+            /** @description `shield_blur` messages counted (at most one per viewer and session), summed over the live instances. */
             shieldBlurs: number;
             moderation: {
                 pendingReports: number;
