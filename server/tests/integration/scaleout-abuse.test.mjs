@@ -65,7 +65,9 @@ test('the abuse detector counts across instances: the CAPTCHA it asks is owed ev
     let joins = 0;
     for (let i = 0; i < 12 && !captcha; i++) {
       const c = i % 2 === 0 ? a : b;  // five on each instance: neither alone reaches ten
-      c.send({ ...joinMsg(lang), id: 100 + i });
+      // A language per join: the rule counts joins, whatever the queue; and the other socket's
+      // entry, still on its way out of the shared queue after its `left`, is not met here.
+      c.send({ ...joinMsg(uniqueLang()), id: 100 + i });
       joins++;
       const m = await c.next(['queued', 'captcha_required', 'error'], 3000);
       if (m.type === 'captcha_required') {
