@@ -255,7 +255,7 @@ cd e2e
 if [ "$#" -eq 0 ]; then set -- tests/video-call.test.mjs tests/privacy.test.mjs; fi
 rc=0
 SERENDIP_BASE_URL="http://127.0.0.1:$lb_port" SERENDIP_E2E_ADMIN="$admin" SERENDIP_E2E_TURN=1 \
-  node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
+  node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
   for i in 1 2 3; do
     echo "container-test: serendip-$i (last 20 lines):" >&2

@@ -130,8 +130,10 @@ fi
 cd "$root/e2e"
 if [ "$#" -eq 0 ]; then set -- tests/*.test.mjs; fi
 rc=0
+# A test that hangs (a page waiting for something that never comes) fails after 5 minutes
+# instead of holding the whole run.
 env "${turn_env[@]}" SERENDIP_BASE_URL="$origin" SERENDIP_E2E_ADMIN="$admin" \
-  node --test --test-concurrency=1 --test-reporter=tap "$@" || rc=$?
+  node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
   if [ -n "$cluster_dir" ]; then
     for log in "$cluster_dir"/logs/serendip-*.log; do

@@ -82,3 +82,13 @@ test('the call app, WebRTC code and settings are not part of the landing JavaScr
     assert.ok(!/createRoot|react\.element|__REACT_DEVTOOLS/i.test(code), `${f} holds React`);
   }
 });
+
+// A service worker whose precache list names a file the build did not write never installs
+// (cache.addAll fails on the 404), and the app is then not available offline.
+test('every file the service worker precaches is in the build', () => {
+  const sw = readFileSync(join(DIST, 'sw.js'), 'utf8');
+  const list = JSON.parse(/const PRECACHE = (\[[\s\S]*?\]);/.exec(sw)?.[1] ?? 'null');
+  assert.ok(Array.isArray(list) && list.length > 0, 'sw.js has a PRECACHE list');
+  const missing = list.filter((p) => !existsSync(join(DIST, p === '/' ? 'index.html' : p.slice(1))));
+  assert.deepEqual(missing, [], 'precached but not built');
+});

@@ -70,15 +70,21 @@ export function serviceWorker(): Plugin {
   return {
     name: 'serendip-service-worker',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      const precache = precacheList(bundle as unknown as BundleLike);
-      const version = createHash('sha256').update(precache.join('\n')).digest('hex').slice(0, 12);
-      const template = readFileSync(resolve(import.meta.dirname, 'sw.js'), 'utf8');
-      this.emitFile({
-        type: 'asset',
-        fileName: 'sw.js',
-        source: template.replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(precache, null, 2)),
-      });
+    // After Vite's own generateBundle hooks: they drop the empty JavaScript chunk of a
+    // stylesheet that two pages share (index.html and privacy.html link one CSS file), and a
+    // list made before would name a file that is never written (the install would fail on it).
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const precache = precacheList(bundle as unknown as BundleLike);
+        const version = createHash('sha256').update(precache.join('\n')).digest('hex').slice(0, 12);
+        const template = readFileSync(resolve(import.meta.dirname, 'sw.js'), 'utf8');
+        this.emitFile({
+          type: 'asset',
+          fileName: 'sw.js',
+          source: template.replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(precache, null, 2)),
+        });
+      },
     },
   };
 }
