@@ -306,7 +306,7 @@ Conn open_socket(const std::string& kind, const Endpoint& at, int index, TokenSo
   Conn c;
   c.fd = connect_to(at, index);
   send_all(c.fd, "GET /ws HTTP/1.1\r\nHost: " + at.host() +
-                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2VyZW5kaXAtbG9hZC1rZXk=\r\n"
+                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2VyZW5kaXAtbG9hZGtleQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n");
   std::size_t end = 0;
   while ((end = c.in.find("\r\n\r\n")) == std::string::npos) recv_more(c.fd, c.in);

@@ -1,12 +1,9 @@
 // Buffers that cost nothing per message once warm.
 //
-// ReadBufferPool + LazyReadBuffer: a socket's read buffer is borrowed from its
-// worker's pool at the first prepare() and handed back after the message is
-// handled. Beast's websocket read prepares its first 1,536 bytes (its
-// tcp_frame_size) when the read starts, before any byte arrives, so an idle
-// socket with its read pending does hold one borrowed buffer (measured by
-// bench/load; see docs/performance.md). Single-threaded: one pool per worker,
-// used only on its thread.
+// ReadBufferPool: a socket's read buffer is borrowed from its worker's pool
+// when bytes arrive (WsSession waits for readability without one) and handed
+// back once the frames in it are handled, so an idle socket holds none.
+// Single-threaded: one pool per worker, used only on its thread.
 //
 // SendPool: frames queued for writing live in SendNodes. A node is taken on
 // the thread that fills it and may be released on another (a relay copies the
@@ -23,86 +20,58 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <cstdint>
 
 namespace serendip::net {
 
-// A read buffer holds one byte more than the largest message: a message that
-// grows over the limit fragment by fragment must meet Beast's message limit
-// (close 1009, sent to the client) before a full buffer (which fails the
-// stream without a close frame, seen by the client as 1006). The extra byte
-// is never filled: Beast stops the message at read_message_max.
-inline constexpr std::size_t kReadHeadroom = 1;
+// A socket's read buffer: raw bytes, borrowed from its worker's pool when
+// bytes arrive and handed back once every complete frame in it is handled, so
+// an idle socket holds none (WsSession waits for readability with no buffer).
+struct ReadBuffer {
+  std::unique_ptr<char[]> bytes;
+  std::size_t capacity = 0;
+  explicit operator bool() const { return capacity != 0; }
+};
 
 class ReadBufferPool {
  public:
-  explicit ReadBufferPool(std::size_t max_message_bytes, std::size_t max_pooled = 256)
-      : max_message_bytes_(max_message_bytes), max_pooled_(max_pooled) {}
+  // Buffers are made `default_capacity` bytes (or larger when asked for more),
+  // up to the largest frame WsSession accepts.
+  explicit ReadBufferPool(std::size_t default_capacity, std::size_t max_pooled = 256)
+      : default_capacity_(default_capacity < kKeepCapacity ? default_capacity : kKeepCapacity),
+        max_pooled_(max_pooled) {}
 
-  std::unique_ptr<boost::beast::flat_buffer> acquire() {
-    if (free_.empty()) return std::make_unique<boost::beast::flat_buffer>(max_message_bytes_);
-    auto b = std::move(free_.back());
-    free_.pop_back();
-    return b;
+  ReadBuffer acquire(std::size_t min_capacity = 0) {
+    if (min_capacity <= default_capacity_ && !free_.empty()) {
+      ReadBuffer b = std::move(free_.back());
+      free_.pop_back();
+      return b;
+    }
+    const std::size_t n = min_capacity > default_capacity_ ? min_capacity : default_capacity_;
+    return ReadBuffer{std::make_unique_for_overwrite<char[]>(n), n};
   }
-  void release(std::unique_ptr<boost::beast::flat_buffer> b) {
-    b->clear();
-    // Keep warm buffers, but not the rare huge one and not without bound.
-    if (free_.size() < max_pooled_ && b->capacity() <= kKeepCapacity) free_.push_back(std::move(b));
+  void release(ReadBuffer b) {
+    // Keep warm buffers of the usual size, not the rare huge one, not without bound.
+    if (b && b.capacity == default_capacity_ && free_.size() < max_pooled_) free_.push_back(std::move(b));
   }
   std::size_t pooled() const { return free_.size(); }
 
  private:
   static constexpr std::size_t kKeepCapacity = 64 * 1024;  // bytes
-  std::size_t max_message_bytes_;
+  std::size_t default_capacity_;
   std::size_t max_pooled_;
-  std::vector<std::unique_ptr<boost::beast::flat_buffer>> free_;
-};
-
-// A DynamicBuffer (v1) that borrows its storage lazily from a ReadBufferPool.
-class LazyReadBuffer {
- public:
-  using const_buffers_type = boost::asio::const_buffer;
-  using mutable_buffers_type = boost::asio::mutable_buffer;
-
-  explicit LazyReadBuffer(ReadBufferPool& pool, std::size_t max_size) : pool_(&pool), max_size_(max_size) {}
-  ~LazyReadBuffer() { give_back(); }
-  LazyReadBuffer(const LazyReadBuffer&) = delete;
-  LazyReadBuffer& operator=(const LazyReadBuffer&) = delete;
-
-  std::size_t size() const { return buf_ ? buf_->size() : 0; }
-  std::size_t max_size() const { return max_size_; }
-  std::size_t capacity() const { return buf_ ? buf_->capacity() : 0; }
-  const_buffers_type data() const { return buf_ ? buf_->data() : const_buffers_type{}; }
-  mutable_buffers_type data() { return buf_ ? buf_->data() : mutable_buffers_type{}; }
-  const_buffers_type cdata() const { return data(); }
-  mutable_buffers_type prepare(std::size_t n) {
-    if (!buf_) buf_ = pool_->acquire();
-    return buf_->prepare(n);
-  }
-  void commit(std::size_t n) {
-    if (buf_) buf_->commit(n);
-  }
-  void consume(std::size_t n) {
-    if (buf_) buf_->consume(n);
-  }
-  // Returns the storage to the pool; the next prepare() borrows again.
-  void give_back() {
-    if (buf_) pool_->release(std::move(buf_));
-  }
-
- private:
-  ReadBufferPool* pool_;  // Passed by argument; the worker's pool outlives its sockets.
-  std::size_t max_size_;
-  std::unique_ptr<boost::beast::flat_buffer> buf_;
+  std::vector<ReadBuffer> free_;
 };
 
 class SendPool;
 class WsSessionBase;
 
 struct SendNode {
-  std::string data;
+  std::string data;  // the frame's payload (or, for kRawOpcode, bytes written as they are)
+  static constexpr std::uint8_t kRawOpcode = 0xFF;  // no WebSocket header: the upgrade's 101
+  std::uint8_t opcode = 0x1;                         // text, unless a control frame
+  std::uint8_t header_bytes = 0;                     // of `header`, set when queued
+  std::uint8_t header[10] = {};
   SendNode* next = nullptr;  // link in a send queue, the free list, the return stack or a relay inbox
   SendPool* owner = nullptr;
   // While in another worker's relay inbox (Worker::post_relay): who receives it.
@@ -143,6 +112,8 @@ class SendPool {
     SendPool* p = n->owner;
     if (n->data.capacity() > kKeepCapacity) std::string().swap(n->data);
     n->data.clear();
+    n->opcode = 0x1;
+    n->header_bytes = 0;
     if (std::this_thread::get_id() == p->owner_thread_) {
       if (p->free_.size() < kMaxFree) {
         p->free_.push_back(n);

@@ -16,6 +16,7 @@
 #include "http/router.hpp"
 #include "net/errors.hpp"
 #include "net/worker.hpp"
+#include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 
@@ -23,6 +24,8 @@ namespace serendip::net {
 namespace bhttp = boost::beast::http;
 
 namespace {
+
+using UpgradeRequest = bhttp::request<bhttp::string_body>;
 
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;  // bytes
 // Retry-After of a connection refused by a connection cap: a few seconds,
@@ -219,8 +222,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
+    // The handshake itself (RFC 6455 4.2.1): version 13 and a 16-byte key.
+    if (req[bhttp::field::sec_websocket_version] != "13") {
+      auto res = http::error_response(core::ErrorCode::bad_request, "unsupported WebSocket version; use 13");
+      res.status = 426;
+      res.set("sec-websocket-version", "13");
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
+      return;
+    }
+    const auto key = req[bhttp::field::sec_websocket_key];
+    if (!wsproto::valid_client_key(std::string_view(key.data(), key.size()))) {
+      auto res = http::error_response(core::ErrorCode::bad_request, "missing or malformed Sec-WebSocket-Key");
+      http::add_security_headers(res, kIsTls<Stream>);
+      respond(to_beast(std::move(res), req.version(), false, false));
+      return;
+    }
     deadline_.cancel();
-    start_ws_session(worker_, std::move(stream_), std::move(client_ip_), std::move(req), std::move(slots_));
+    Upgrade upgrade{wsproto::accept_key(std::string_view(key.data(), key.size())), {}};
+    // A client that did not wait for our 101 has its first frames here already.
+    const auto early = buffer_.data();
+    upgrade.early_bytes.assign(static_cast<const char*>(early.data()), early.size());
+    buffer_.consume(buffer_.size());
+    start_ws_session(worker_, std::move(stream_), std::move(client_ip_), std::move(upgrade), std::move(slots_));
   }
 
   // Behind a trusted proxy the TCP peer is the proxy, counted in the total

@@ -3,6 +3,7 @@
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
+#include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 
@@ -17,7 +18,7 @@ Worker::Worker(std::size_t index, Context& ctx)
       decoder_(protocol::Limits{.max_frame_bytes = ctx.config.max_frame_bytes,
                                 .max_sdp_bytes = ctx.config.max_sdp_bytes,
                                 .max_candidate_bytes = ctx.config.max_candidate_bytes}),
-      read_pool_(ctx.config.max_frame_bytes + kReadHeadroom),
+      read_pool_(ctx.config.max_frame_bytes + wsproto::kMaxClientHeader),
       io_(std::make_unique<asio::io_context>(1)),
       work_(io_->get_executor()),
       sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
@@ -83,7 +84,28 @@ void Worker::post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t ser
   }
 }
 
+void Worker::defer_flush(std::shared_ptr<WsSessionBase> s) {
+  s->flush_pending = true;
+  deferred_.push_back(std::move(s));
+  if (corks_ > 0 || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_->get_executor(), asio::bind_allocator(SourceAllocator<HandlerSlot>(&flush_slot_), [this] {
+               flush_posted_ = false;
+               flush_deferred();
+             }));
+}
+
+void Worker::flush_deferred() {
+  // A write may queue more (a close's teardown tells the hub): loop until none is left.
+  while (!deferred_.empty()) {
+    flushing_.swap(deferred_);
+    for (auto& s : flushing_) s->flush();
+    flushing_.clear();
+  }
+}
+
 void Worker::drain_inbox() {
+  Cork cork(*this);
   SendNode* list = inbox_.exchange(nullptr, std::memory_order_acquire);
   // Newest first: reverse, so each sender's frames arrive in the order sent.
   SendNode* fifo = nullptr;

@@ -148,6 +148,26 @@ class Worker {
   // living in a fixed HandlerSlot, delivers them in order. So relaying across
   // workers costs no allocation, and one wake-up per batch.
   void post_relay(std::shared_ptr<WsSessionBase> target, std::uint64_t serial, SendNode* node);
+  // Deferred writes: a session's queued frames go out in one write once the
+  // handlers running now are done. Inside a Cork (a socket's frames being
+  // handled, the relay inbox's drain) that is when the outermost cork ends;
+  // otherwise in one handler posted behind those already queued (the hub
+  // posts a `queued` and a `matched` as two handlers: they leave in one
+  // write). Owner thread only.
+  void defer_flush(std::shared_ptr<WsSessionBase> s);
+  class Cork {
+   public:
+    explicit Cork(Worker& w) : w_(w) { ++w_.corks_; }
+    ~Cork() {
+      if (--w_.corks_ == 0) w_.flush_deferred();
+    }
+    Cork(const Cork&) = delete;
+    Cork& operator=(const Cork&) = delete;
+
+   private:
+    Worker& w_;
+  };
+
   // Calls f(WsSession&) for each live session; f may close sessions.
   template <class F>
   void for_each_session(F&& f) {
@@ -159,6 +179,7 @@ class Worker {
   void schedule_sweep();
   void sweep();
   void drain_inbox();
+  void flush_deferred();
   void discard_inbox();
 
   std::size_t index_;
@@ -173,6 +194,11 @@ class Worker {
   std::vector<WsSessionBase*> sessions_;   // not owned; each removes itself on teardown
   std::atomic<SendNode*> inbox_{nullptr};  // newest first
   HandlerSlot drain_slot_;
+  std::vector<std::shared_ptr<WsSessionBase>> deferred_;  // sessions with frames to write
+  std::vector<std::shared_ptr<WsSessionBase>> flushing_;
+  int corks_ = 0;
+  bool flush_posted_ = false;
+  HandlerSlot flush_slot_;
   std::thread thread_;
 };
 

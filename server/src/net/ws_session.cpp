@@ -76,10 +76,6 @@ void WsSessionBase::offload(std::function<void()> work, std::function<void()> do
       });
 }
 
-void teardown_started(WsSessionBase* session) {
-  asio::post(session->executor(), [self = session->shared_from_this()] { self->leave_hub(); });
-}
-
 void WsSessionBase::leave_hub() {
   forget_peer();
   if (!joined_hub_) return;

@@ -11,9 +11,10 @@
 // transport's (WsSession<Stream>).
 //
 // Hot path (offer/answer/ice): the frame is read into a buffer borrowed from
-// the worker's pool, validated by the worker's reused decoder, and its
-// original bytes are copied once into a pooled send node that goes to the
-// peer's queue; one write is in flight per socket.
+// the worker's pool (an idle socket holds none), unmasked in place, validated
+// by the worker's reused decoder, and its original bytes are copied once into
+// a pooled send node that goes to the peer's queue. The WebSocket framing is
+// our own (ws_frame.hpp): the frames queued on a socket go out in one write.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +22,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/matchmaker.hpp"
 #include "net/asio_types.hpp"
@@ -77,9 +75,12 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   virtual void deliver_relay(std::uint64_t session_serial, SendNode* node) = 0;
   // Called by the worker's periodic sweep with the current monotonic time.
   virtual void sweep(std::int64_t now_ms) = 0;
+  // Writes what is queued (Worker::defer_flush).
+  virtual void flush() = 0;
   void close(std::uint16_t code, std::string_view reason) override = 0;
 
   std::size_t worker_slot = 0;  // index in the worker's session list (worker-owned)
+  bool flush_pending = false;   // in the worker's deferred flushes (worker-owned)
 
  protected:
   // signaling::Port: the requests that need no socket.
@@ -92,9 +93,9 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
   // Teardown shared by both transports: leave the hub, drop the peer.
-  // Idempotent; also run when the WebSocket's teardown starts (ws_teardown.hpp).
+  // Idempotent; also run as soon as the close frame is out, so the peer hears
+  // `peer_left` at once rather than when the client finally closes its side.
   void leave_hub();
-  friend void teardown_started(WsSessionBase* session);
   void forget_peer() {
     peer_.reset();
     remote_peer_.reset();
@@ -115,13 +116,17 @@ class WsSessionBase : public std::enable_shared_from_this<WsSessionBase>, protec
   bool joined_hub_ = false;
 };
 
-using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+// An upgrade the HTTP layer has checked and admitted.
+struct Upgrade {
+  std::string accept_key;   // Sec-WebSocket-Accept
+  std::string early_bytes;  // what the client sent after the request, before our 101
+};
 
-// Complete the upgrade for `req` on `stream` and run the session, which holds
+// Complete the upgrade on `stream` (the 101) and run the session, which holds
 // `slots` until its socket closes.
-void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, UpgradeRequest req,
+void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, Upgrade upgrade,
                       ConnectionSlots slots);
-void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, UpgradeRequest req,
+void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, Upgrade upgrade,
                       ConnectionSlots slots);
 
 }  // namespace serendip::net

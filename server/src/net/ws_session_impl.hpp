@@ -1,18 +1,45 @@
-// WsSession<Stream>: the transport behind WsSessionBase. It reads frames and
-// hands them to the handler, writes one queued frame at a time, closes, and
-// enforces the deadlines the worker's sweep checks (hello, heartbeat, close
-// handshake). Included by exactly one .cpp per stream type (plain, TLS) so the
-// two compile in parallel. The streams are WsSocket and WsTlsStream
-// (ws_teardown.hpp), so that a close frame the server sends reaches a client
-// that is still sending.
+// WsSession<Stream>: the transport behind WsSessionBase, with WebSocket
+// framing of our own (RFC 6455, ws_frame.hpp). It reads frames and hands
+// whole messages to the handler, answers control frames, writes the queued
+// frames, runs the close handshake, and enforces the deadlines the worker's
+// sweep checks (hello, heartbeat, close handshake). Included by exactly one
+// .cpp per stream type (plain, TLS) so the two compile in parallel.
+//
+// Plain TCP (the case that carries a service's load, behind its balancer):
+// - reading waits for readability with no buffer (async_wait), then reads with
+//   one non-blocking recv into a buffer borrowed from the worker's pool, which
+//   goes back as soon as the complete frames in it are handled: an idle socket
+//   holds no buffer and no Beast stream state;
+// - writing sends every queued frame in one non-blocking sendmsg (headers and
+//   payloads gathered), and waits for writability only when the kernel's
+//   buffer is full; so a `queued` and a `matched` produced together, or a
+//   burst of relayed candidates, cost one system call, and a write that the
+//   kernel takes at once costs no completion handler.
+// TLS: the same framing over the TLS stream's async_read_some and async_write
+// (one frame per write; the pending read holds its buffer).
+//
+// Closing: a close the handler asks for is queued after the frames before it;
+// once it is out, the session leaves matchmaking and waits (at most
+// kCloseTimeoutMs) for the client's close, then shuts down its side and
+// drains what the client still sends (ws_teardown.hpp). A protocol error (1002,
+// 1007, 1009) sends its close at once and does not wait for the client's.
 #pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <type_traits>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 
 #include "net/errors.hpp"
 #include "net/worker.hpp"
+#include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "net/ws_teardown.hpp"
 #include "obs/log.hpp"
@@ -25,48 +52,92 @@ namespace ws_limits {
 constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
 // How long a close handshake may take before the socket is dropped.
 constexpr std::int64_t kCloseTimeoutMs = 5'000;
+// Frames gathered into one sendmsg.
+constexpr std::size_t kMaxBatch = 32;
 }  // namespace ws_limits
 
 template <class Stream>
 class WsSession final : public WsSessionBase {
  public:
+  static constexpr bool kPlain = std::is_same_v<Stream, Socket>;
+
   WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots);
-  ~WsSession() override { send_queue_.clear(); }
+  ~WsSession() override {
+    send_queue_.clear();
+    worker_.read_pool().release(std::move(rbuf_));
+  }
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
 
-  void start(UpgradeRequest req);
+  void start(Upgrade upgrade);
 
   void deliver_relay(std::uint64_t session_serial, SendNode* node) override;
   void sweep(std::int64_t now_ms) override;
   void close(std::uint16_t code, std::string_view reason) override;
 
  private:
-  enum class Phase : std::uint8_t { upgrading, open, closing, finished };
+  enum class Phase : std::uint8_t {
+    open,           // frames flow (a close may be queued: close_queued_)
+    closing,        // our close frame is out; waiting for the client's
+    tearing_down,   // our side shut down, draining what the client still sends
+    finished,
+  };
 
   std::shared_ptr<WsSession> self_ptr() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
+  Socket& socket() {
+    if constexpr (kPlain) {
+      return stream_;
+    } else {
+      return stream_.next_layer();
+    }
+  }
   void send(std::string frame) override;  // signaling::Port
   void hold() override { held_ = true; }  // signaling::Port
   void release() override;                // signaling::Port
-  void do_read();
-  void on_read(boost::system::error_code ec, std::size_t bytes);
-  void enqueue(SendNode* node);
-  void do_write();
-  void do_close();
-  void abort();   // drop the TCP connection without a close handshake
-  void finish();  // teardown, exactly once
 
-  websocket::stream<Stream> ws_;
-  LazyReadBuffer read_buf_;
+  // Reading.
+  void wait_readable();
+  void on_readable(boost::system::error_code ec);
+  void on_bytes(std::size_t n);
+  void process();
+  bool on_frame(const wsproto::FrameHeader& h, char* payload);
+  void on_message(bool text, std::string_view data);
+  void on_control(std::uint8_t opcode, std::string_view payload);
+  void give_back_if_empty();
+
+  // Writing.
+  void queue(SendNode* node);
+  void enqueue(SendNode* node);
+  void queue_control(std::uint8_t opcode, std::string_view payload);
+  void queue_close(std::uint16_t code, std::string_view reason);
+  void flush() override;
+  void flush_plain();
+  void write_tls();
+  void on_sent(SendNode* node);
+  void after_close_sent();
+
+  void fail(std::uint16_t code);  // the client broke the protocol
+  void teardown();                // shut down our side and drain
+  void abort();                   // drop the TCP connection without a close handshake
+  void finish();                  // exactly once
+
+  Stream stream_;
+  ReadBuffer rbuf_;                // borrowed while it holds bytes
+  std::uint32_t rbegin_ = 0;       // first byte not yet handled
+  std::uint32_t rend_ = 0;         // end of the bytes read
   SendQueue send_queue_;
-  Phase phase_ = Phase::upgrading;
-  bool writing_ = false;
+  std::size_t front_sent_ = 0;     // bytes of the front node already written (plain)
+  std::string fragments_;          // a message arriving in fragments
+  wsproto::Utf8Validator fragments_utf8_;
+  std::uint8_t fragments_opcode_ = 0;  // 0: no fragmented message under way
+  Phase phase_ = Phase::open;
+  bool reading_ = false;           // a read (or the wait for one) is pending
+  bool writing_ = false;           // a write (or the wait for writability) is pending
   bool ping_in_flight_ = false;
-  // The handler awaits an answer: the next read waits for release().
-  bool held_ = false;
-  bool read_deferred_ = false;
-  std::optional<std::uint16_t> close_code_;  // close requested, sent after queued frames
-  std::string close_reason_;
+  bool held_ = false;              // the handler awaits an answer: frames wait in the buffer
+  bool close_queued_ = false;      // our close frame is queued; nothing is queued after it
+  bool failing_ = false;           // our close is for a protocol error: no waiting for theirs
+  bool peer_closed_ = false;       // the client's close frame has arrived
   ConnectionSlots slots_;  // this connection's places under the connection caps, until finish()
 
   // Monotonic milliseconds.
@@ -78,90 +149,278 @@ class WsSession final : public WsSessionBase {
 
 template <class Stream>
 WsSession<Stream>::WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots)
-    : WsSessionBase(worker, std::move(client_ip)),
-      ws_(std::move(stream)),
-      read_buf_(worker.read_pool(), worker.context().config.max_frame_bytes + kReadHeadroom),
-      slots_(std::move(slots)) {
-  ws_.next_layer().session = this;  // leaves matchmaking when the close frame is out (ws_teardown.hpp)
-}
+    : WsSessionBase(worker, std::move(client_ip)), stream_(std::move(stream)), slots_(std::move(slots)) {}
 
 template <class Stream>
-void WsSession<Stream>::start(UpgradeRequest req) {
+void WsSession<Stream>::start(Upgrade upgrade) {
   auto& ctx = worker_.context();
-  ws_.read_message_max(ctx.config.max_frame_bytes);
-  ws_.auto_fragment(false);
-  // Deadlines come from the worker's sweep, not from per-operation timers.
-  ws_.set_option(
-      websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(boost::beast::http::field::server, "serendip"); }));
-  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    // Any control frame (pong above all) proves the peer is alive.
-    auto& c = worker_.context();
-    last_activity_ms_ = c.clock.now_ms();
-    if (kind == websocket::frame_type::pong && ping_in_flight_) {
-      ping_in_flight_ = false;
-      c.metrics.ping_rtt_seconds.observe(static_cast<double>(last_activity_ms_ - last_ping_ms_) / 1000.0);
-    }
-  });
   accepted_at_ms_ = last_activity_ms_ = ctx.clock.now_ms();
   worker_.add(this);
   ctx.metrics.ws_connections.add(1);
-  ws_.async_accept(req, [self = self_ptr()](boost::system::error_code ec) {
-    if (ec) {
-      self->finish();
-      return;
-    }
-    self->worker_.context().metrics.ws_accepted.inc();
-    self->phase_ = Phase::open;
-    self->do_read();
-  });
+  if constexpr (kPlain) {
+    boost::system::error_code ignored;
+    stream_.non_blocking(true, ignored);
+  }
+  SendNode* node = worker_.send_pool().acquire();
+  node->opcode = SendNode::kRawOpcode;
+  node->data.append("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+  node->data.append("Sec-WebSocket-Accept: ").append(upgrade.accept_key).append("\r\nServer: serendip\r\n\r\n");
+  queue(node);
+  ctx.metrics.ws_accepted.inc();
+  if (phase_ != Phase::open) return;
+  if (!upgrade.early_bytes.empty() && upgrade.early_bytes.size() <= ctx.config.max_frame_bytes) {
+    rbuf_ = worker_.read_pool().acquire(upgrade.early_bytes.size());
+    std::memcpy(rbuf_.bytes.get(), upgrade.early_bytes.data(), upgrade.early_bytes.size());
+    rend_ = static_cast<std::uint32_t>(upgrade.early_bytes.size());
+    process();
+    return;
+  }
+  wait_readable();
+}
+
+// ---- reading ----
+
+template <class Stream>
+void WsSession<Stream>::wait_readable() {
+  if (reading_ || phase_ == Phase::tearing_down || phase_ == Phase::finished) return;
+  reading_ = true;
+  if constexpr (kPlain) {
+    stream_.async_wait(tcp::socket::wait_read,
+                       asio::bind_allocator(worker_.handler_allocator(),
+                                            [self = self_ptr()](boost::system::error_code ec) {
+                                              self->reading_ = false;
+                                              self->on_readable(ec);
+                                            }));
+  } else {
+    if (!rbuf_) rbuf_ = worker_.read_pool().acquire();
+    stream_.async_read_some(
+        asio::buffer(rbuf_.bytes.get() + rend_, rbuf_.capacity - rend_),
+        asio::bind_allocator(worker_.handler_allocator(),
+                             [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
+                               self->reading_ = false;
+                               if (self->phase_ == Phase::finished || self->phase_ == Phase::tearing_down) return;
+                               if (ec) {
+                                 if (!is_benign(ec)) {
+                                   obs::log(obs::Level::debug, "ws", "read_failed",
+                                            {{"participant", self->id_}, {"error", ec.message()}});
+                                 }
+                                 self->finish();
+                                 return;
+                               }
+                               self->on_bytes(n);
+                             }));
+  }
 }
 
 template <class Stream>
-void WsSession<Stream>::do_read() {
-  ws_.async_read(read_buf_, asio::bind_allocator(worker_.handler_allocator(),
-                                                 [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
-                                                   self->on_read(ec, n);
-                                                 }));
-}
-
-template <class Stream>
-void WsSession<Stream>::on_read(boost::system::error_code ec, std::size_t) {
-  auto& ctx = worker_.context();
+void WsSession<Stream>::on_readable(boost::system::error_code ec) {
+  if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
   if (ec) {
-    if (ec == websocket::error::message_too_big) {
-      ctx.metrics.closed_too_big.inc();
-    } else if (!is_benign(ec)) {
-      obs::log(obs::Level::debug, "ws", "read_failed", {{"participant", id_}, {"error", ec.message()}});
-    }
     finish();
     return;
   }
-  last_activity_ms_ = ctx.clock.now_ms();
-  ctx.metrics.messages_in.inc();
-  if (phase_ == Phase::open && !close_code_) {
-    auto data = read_buf_.data();
-    handler_.on_frame(ws_.got_text(), std::string_view(static_cast<const char*>(data.data()), data.size()),
-                      last_activity_ms_);
-  }
-  read_buf_.consume(read_buf_.size());
-  read_buf_.give_back();
-  if (phase_ == Phase::finished) return;
-  if (held_) {
-    read_deferred_ = true;
+  if (!rbuf_) rbuf_ = worker_.read_pool().acquire();
+  const int fd = stream_.native_handle();
+  ssize_t n;
+  do {
+    n = ::recv(fd, rbuf_.bytes.get() + rend_, rbuf_.capacity - rend_, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      give_back_if_empty();
+      wait_readable();
+      return;
+    }
+    obs::log(obs::Level::debug, "ws", "read_failed", {{"participant", id_}, {"error", std::strerror(errno)}});
+    finish();
     return;
   }
-  do_read();
+  if (n == 0) {
+    // The client closed TCP without a close frame.
+    finish();
+    return;
+  }
+  on_bytes(static_cast<std::size_t>(n));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_bytes(std::size_t n) {
+  rend_ += static_cast<std::uint32_t>(n);
+  process();
+}
+
+template <class Stream>
+void WsSession<Stream>::process() {
+  // What the frames read here make other sockets send goes out once they are all handled.
+  Worker::Cork cork(worker_);
+  const std::size_t max_message = worker_.context().config.max_frame_bytes;
+  while (!held_ && (phase_ == Phase::open || phase_ == Phase::closing) && rbegin_ < rend_) {
+    auto* at = reinterpret_cast<const std::uint8_t*>(rbuf_.bytes.get() + rbegin_);
+    const std::size_t avail = rend_ - rbegin_;
+    wsproto::FrameHeader h;
+    std::uint16_t code = 0;
+    const std::size_t room = fragments_opcode_ != 0 ? max_message - fragments_.size() : max_message;
+    const auto parsed = wsproto::parse_client_header(at, avail, room, h, code);
+    if (parsed == wsproto::Parse::fail) {
+      fail(code);
+      return;
+    }
+    if (parsed == wsproto::Parse::need_more) break;
+    const std::size_t total = h.header_bytes + static_cast<std::size_t>(h.length);
+    if (avail < total) {
+      // The frame is not all here: make room for it in one buffer.
+      if (rbegin_ > 0) {
+        std::memmove(rbuf_.bytes.get(), rbuf_.bytes.get() + rbegin_, avail);
+        rbegin_ = 0;
+        rend_ = static_cast<std::uint32_t>(avail);
+      }
+      if (rbuf_.capacity < total) {
+        ReadBuffer bigger = worker_.read_pool().acquire(total);
+        std::memcpy(bigger.bytes.get(), rbuf_.bytes.get(), avail);
+        worker_.read_pool().release(std::move(rbuf_));
+        rbuf_ = std::move(bigger);
+      }
+      break;
+    }
+    char* payload = rbuf_.bytes.get() + rbegin_ + h.header_bytes;
+    wsproto::unmask(payload, static_cast<std::size_t>(h.length), h.mask);
+    rbegin_ += static_cast<std::uint32_t>(total);
+    if (!on_frame(h, payload)) return;
+  }
+  if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
+  if (rbegin_ == rend_) {
+    rbegin_ = rend_ = 0;
+    give_back_if_empty();
+  } else if (rbegin_ > 0 && rend_ == rbuf_.capacity) {
+    std::memmove(rbuf_.bytes.get(), rbuf_.bytes.get() + rbegin_, rend_ - rbegin_);
+    rend_ -= rbegin_;
+    rbegin_ = 0;
+  }
+  if (!held_ && !peer_closed_) wait_readable();
+}
+
+template <class Stream>
+void WsSession<Stream>::give_back_if_empty() {
+  if (rbegin_ == rend_ && rbuf_ && !reading_) {
+    rbegin_ = rend_ = 0;
+    worker_.read_pool().release(std::move(rbuf_));
+    rbuf_ = ReadBuffer{};
+  }
+}
+
+// One complete frame, unmasked. False when reading stops here.
+template <class Stream>
+bool WsSession<Stream>::on_frame(const wsproto::FrameHeader& h, char* payload) {
+  const std::string_view data(payload, static_cast<std::size_t>(h.length));
+  if (wsproto::is_control(h.opcode)) {
+    on_control(h.opcode, data);
+    // Nothing the client sends after its close is read.
+    return (phase_ == Phase::open || phase_ == Phase::closing) && !peer_closed_;
+  }
+  if (h.opcode == wsproto::kContinuation) {
+    if (fragments_opcode_ == 0) {
+      fail(wsproto::kCloseProtocolError);  // nothing to continue
+      return false;
+    }
+    if (fragments_opcode_ == wsproto::kText && !fragments_utf8_.feed(data.data(), data.size())) {
+      fail(wsproto::kCloseInvalidPayload);
+      return false;
+    }
+    fragments_.append(data);
+    if (!h.fin) return true;
+    if (fragments_opcode_ == wsproto::kText && !fragments_utf8_.complete()) {
+      fail(wsproto::kCloseInvalidPayload);
+      return false;
+    }
+    const bool text = fragments_opcode_ == wsproto::kText;
+    fragments_opcode_ = 0;
+    on_message(text, fragments_);
+    if (fragments_.capacity() > 4096) {
+      std::string().swap(fragments_);
+    } else {
+      fragments_.clear();
+    }
+  } else {
+    if (fragments_opcode_ != 0) {
+      fail(wsproto::kCloseProtocolError);  // a new message inside a fragmented one
+      return false;
+    }
+    const bool text = h.opcode == wsproto::kText;
+    if (!h.fin) {
+      fragments_opcode_ = h.opcode;
+      fragments_utf8_.reset();
+      if (text && !fragments_utf8_.feed(data.data(), data.size())) {
+        fail(wsproto::kCloseInvalidPayload);
+        return false;
+      }
+      fragments_.assign(data);
+      return true;
+    }
+    if (text && !wsproto::valid_utf8(data.data(), data.size())) {
+      fail(wsproto::kCloseInvalidPayload);
+      return false;
+    }
+    on_message(text, data);
+  }
+  return phase_ == Phase::open || phase_ == Phase::closing;
+}
+
+template <class Stream>
+void WsSession<Stream>::on_message(bool text, std::string_view data) {
+  auto& ctx = worker_.context();
+  last_activity_ms_ = ctx.clock.now_ms();
+  ctx.metrics.messages_in.inc();
+  // After our close, data is read and dropped until the client's close.
+  if (phase_ == Phase::open && !close_queued_) handler_.on_frame(text, data, last_activity_ms_);
+}
+
+template <class Stream>
+void WsSession<Stream>::on_control(std::uint8_t opcode, std::string_view payload) {
+  auto& ctx = worker_.context();
+  last_activity_ms_ = ctx.clock.now_ms();  // any control frame proves the peer is alive
+  switch (opcode) {
+    case wsproto::kPing:
+      if (phase_ == Phase::open && !close_queued_) queue_control(wsproto::kPong, payload);
+      return;
+    case wsproto::kPong:
+      if (ping_in_flight_) {
+        ping_in_flight_ = false;
+        ctx.metrics.ping_rtt_seconds.observe(static_cast<double>(last_activity_ms_ - last_ping_ms_) / 1000.0);
+      }
+      return;
+    default: break;
+  }
+  // The client's close.
+  wsproto::ClosePayload close;
+  std::uint16_t code = 0;
+  if (!wsproto::parse_close(payload, close, code)) {
+    fail(code);
+    return;
+  }
+  peer_closed_ = true;
+  fragments_opcode_ = 0;
+  if (phase_ == Phase::closing) {
+    teardown();  // the answer to our close
+    return;
+  }
+  if (close_queued_) return;  // ours is still behind other frames; teardown follows it
+  handler_.on_closed();
+  closing_since_ms_ = last_activity_ms_;
+  // The client's code is echoed; an empty close is answered with an empty one.
+  queue_close(close.code.value_or(0), {});
 }
 
 template <class Stream>
 void WsSession<Stream>::release() {
   held_ = false;
-  if (!read_deferred_) return;
-  read_deferred_ = false;
-  if (phase_ != Phase::finished) do_read();
+  // Frames that waited in the buffer, handled outside the handler's call.
+  asio::post(stream_.get_executor(), asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()] {
+               if (self->phase_ == Phase::finished || self->held_) return;
+               self->process();
+             }));
 }
+
+// ---- writing ----
 
 template <class Stream>
 void WsSession<Stream>::deliver_relay(std::uint64_t session_serial, SendNode* node) {
@@ -181,7 +440,7 @@ void WsSession<Stream>::send(std::string frame) {
 
 template <class Stream>
 void WsSession<Stream>::enqueue(SendNode* node) {
-  if (phase_ != Phase::open || close_code_) {
+  if (phase_ != Phase::open || close_queued_) {
     SendPool::release(node);
     return;
   }
@@ -193,40 +452,176 @@ void WsSession<Stream>::enqueue(SendNode* node) {
     abort();
     return;
   }
-  send_queue_.push(node);
-  if (!writing_) do_write();
+  queue(node);
 }
 
 template <class Stream>
-void WsSession<Stream>::do_write() {
-  writing_ = true;
-  ws_.text(true);
-  SendNode* front = send_queue_.front();
-  ws_.async_write(
-      asio::buffer(front->data),
-      asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec, std::size_t) {
-        SendPool::release(self->send_queue_.pop());
-        if (ec) {
-          self->writing_ = false;
-          self->send_queue_.clear();
-          self->abort();
-          return;
-        }
-        self->worker_.context().metrics.messages_out.inc();
-        if (!self->send_queue_.empty()) {
-          self->do_write();
-          return;
-        }
-        self->writing_ = false;
-        if (self->close_code_) self->do_close();
-      }));
+void WsSession<Stream>::queue(SendNode* node) {
+  if (node->opcode != SendNode::kRawOpcode) {
+    node->header_bytes =
+        static_cast<std::uint8_t>(wsproto::write_server_header(node->header, node->opcode, node->data.size()));
+  }
+  send_queue_.push(node);
+  // Written once the handlers running now are done, with whatever else they queue.
+  if (!flush_pending) worker_.defer_flush(shared_from_this());
 }
+
+template <class Stream>
+void WsSession<Stream>::queue_control(std::uint8_t opcode, std::string_view payload) {
+  SendNode* node = worker_.send_pool().acquire();
+  node->opcode = opcode;
+  node->data.assign(payload.substr(0, wsproto::kMaxControlPayload));
+  enqueue(node);
+}
+
+template <class Stream>
+void WsSession<Stream>::queue_close(std::uint16_t code, std::string_view reason) {
+  if (close_queued_) return;
+  close_queued_ = true;
+  SendNode* node = worker_.send_pool().acquire();
+  node->opcode = wsproto::kClose;
+  if (code != 0) {
+    node->data.push_back(static_cast<char>(code >> 8));
+    node->data.push_back(static_cast<char>(code & 0xFF));
+    // A close frame's payload is at most 125 bytes; cut the reason on a character boundary.
+    std::size_t n = std::min<std::size_t>(reason.size(), wsproto::kMaxControlPayload - 2);
+    while (n > 0 && n < reason.size() && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+    node->data.append(reason.substr(0, n));
+  }
+  queue(node);
+}
+
+template <class Stream>
+void WsSession<Stream>::flush() {
+  flush_pending = false;
+  if (writing_ || phase_ == Phase::finished) return;
+  if constexpr (kPlain) {
+    flush_plain();
+  } else {
+    write_tls();
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::flush_plain() {
+  if (!stream_.is_open()) return;
+  const int fd = stream_.native_handle();
+  while (!send_queue_.empty()) {
+    std::array<iovec, 2 * ws_limits::kMaxBatch> iov;
+    std::size_t count = 0;
+    std::size_t skip = front_sent_;
+    for (SendNode* n = send_queue_.front(); n != nullptr && count + 2 <= iov.size(); n = n->next) {
+      const std::size_t hb = n->header_bytes;
+      if (skip < hb) {
+        iov[count++] = {n->header + skip, hb - skip};
+        skip = 0;
+      } else {
+        skip -= hb;
+      }
+      if (skip < n->data.size()) {
+        iov[count++] = {n->data.data() + skip, n->data.size() - skip};
+      }
+      skip = 0;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    ssize_t sent;
+    do {
+      sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      // The connection broke: nothing more can be sent.
+      send_queue_.clear();
+      front_sent_ = 0;
+      abort();
+      return;
+    }
+    // Pop what went out whole; remember how far into the next one.
+    auto left = static_cast<std::size_t>(sent) + front_sent_;
+    front_sent_ = 0;
+    while (SendNode* n = send_queue_.front()) {
+      const std::size_t size = n->header_bytes + n->data.size();
+      if (left < size) {
+        front_sent_ = left;
+        break;
+      }
+      left -= size;
+      on_sent(send_queue_.pop());
+      if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
+    }
+    if (front_sent_ > 0) break;  // the kernel took part of a frame: its buffer is full
+  }
+  if (send_queue_.empty()) return;
+  writing_ = true;
+  stream_.async_wait(tcp::socket::wait_write,
+                     asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec) {
+                       self->writing_ = false;
+                       if (self->phase_ == Phase::finished) return;
+                       if (ec) {
+                         self->send_queue_.clear();
+                         self->front_sent_ = 0;
+                         self->abort();
+                         return;
+                       }
+                       self->flush();
+                     }));
+}
+
+template <class Stream>
+void WsSession<Stream>::write_tls() {
+  if constexpr (!kPlain) {
+    if (send_queue_.empty()) return;
+    writing_ = true;
+    SendNode* front = send_queue_.front();
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(front->header, front->header_bytes),
+                                              asio::buffer(front->data)};
+    asio::async_write(stream_, buffers,
+                      asio::bind_allocator(worker_.handler_allocator(),
+                                           [self = self_ptr()](boost::system::error_code ec, std::size_t) {
+                                             self->writing_ = false;
+                                             if (self->phase_ == Phase::finished) {
+                                               self->send_queue_.clear();
+                                               return;
+                                             }
+                                             if (ec) {
+                                               self->send_queue_.clear();
+                                               self->abort();
+                                               return;
+                                             }
+                                             self->on_sent(self->send_queue_.pop());
+                                             self->flush();
+                                           }));
+  }
+}
+
+// A frame is out.
+template <class Stream>
+void WsSession<Stream>::on_sent(SendNode* node) {
+  const std::uint8_t opcode = node->opcode;
+  SendPool::release(node);
+  if (opcode == wsproto::kText || opcode == wsproto::kBinary) worker_.context().metrics.messages_out.inc();
+  if (opcode == wsproto::kClose) after_close_sent();
+}
+
+template <class Stream>
+void WsSession<Stream>::after_close_sent() {
+  // The client has its answer: the peer hears peer_left now.
+  leave_hub();
+  if (failing_ || peer_closed_) {
+    teardown();
+    return;
+  }
+  phase_ = Phase::closing;  // the client's close comes next (or the sweep's deadline)
+  wait_readable();
+}
+
+// ---- closing ----
 
 template <class Stream>
 void WsSession<Stream>::close(std::uint16_t code, std::string_view reason) {
-  if (phase_ == Phase::finished || phase_ == Phase::closing || close_code_) return;
-  close_code_ = code;
-  close_reason_ = std::string(reason);
+  if (phase_ != Phase::open || close_queued_) return;
   handler_.on_closed();
   auto& m = worker_.context().metrics;
   switch (code) {
@@ -236,36 +631,74 @@ void WsSession<Stream>::close(std::uint16_t code, std::string_view reason) {
     default: break;
   }
   closing_since_ms_ = worker_.context().clock.now_ms();
-  if (read_deferred_) {
-    // The close handshake and teardown ride on a pending read.
-    read_deferred_ = false;
-    do_read();
+  queue_close(code, reason);
+  if (held_) {
+    // Frames waiting behind a held read are dropped; the close handshake needs reading.
+    held_ = false;
+    asio::post(stream_.get_executor(), asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()] {
+                 if (self->phase_ != Phase::finished) self->process();
+               }));
   }
-  if (!writing_) do_close();
 }
 
 template <class Stream>
-void WsSession<Stream>::do_close() {
-  if (phase_ == Phase::finished || phase_ == Phase::closing) return;
-  phase_ = Phase::closing;
-  websocket::close_reason cr(static_cast<websocket::close_code>(*close_code_), close_reason_);
-  ws_.async_close(cr, [self = self_ptr()](boost::system::error_code) {
-    // The pending read completes with `closed` (or an error) and finishes us.
-  });
+void WsSession<Stream>::fail(std::uint16_t code) {
+  if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
+  auto& ctx = worker_.context();
+  if (code == wsproto::kCloseTooBig) ctx.metrics.closed_too_big.inc();
+  obs::log(obs::Level::debug, "ws", "protocol_error", {{"participant", id_}, {"close_code", code}});
+  handler_.on_closed();
+  if (phase_ == Phase::closing) {
+    teardown();  // our close is out already
+    return;
+  }
+  failing_ = true;
+  if (close_queued_) return;  // the close already queued goes first; teardown follows it
+  closing_since_ms_ = ctx.clock.now_ms();
+  // Frames not yet started are dropped: the close goes next.
+  SendQueue keep;
+  if (front_sent_ > 0 || writing_) {
+    if (SendNode* partial = send_queue_.pop()) keep.push(partial);
+  }
+  send_queue_.clear();
+  while (SendNode* n = keep.pop()) send_queue_.push(n);
+  queue_close(code, {});
+}
+
+template <class Stream>
+void WsSession<Stream>::teardown() {
+  if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
+  phase_ = Phase::tearing_down;
+  leave_hub();
+  fragments_opcode_ = 0;
+  std::string().swap(fragments_);
+  rbegin_ = rend_ = 0;
+  if (!reading_) {
+    worker_.read_pool().release(std::move(rbuf_));
+    rbuf_ = ReadBuffer{};
+  }
+  if (!closing_since_ms_) closing_since_ms_ = worker_.context().clock.now_ms();
+  auto done = [self = self_ptr()](boost::system::error_code) { self->finish(); };
+  if constexpr (kPlain) {
+    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::DrainOp{stream_}, done,
+                                                                          stream_);
+  } else {
+    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::TlsOp{stream_}, done,
+                                                                          stream_);
+  }
 }
 
 template <class Stream>
 void WsSession<Stream>::abort() {
   if (phase_ == Phase::finished) return;
   boost::system::error_code ignored;
-  beast::get_lowest_layer(ws_).shutdown(tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).close(ignored);
-  if (read_deferred_) {
-    // No read pending to fail: finish once the caller is done with us.
-    read_deferred_ = false;
-    asio::post(ws_.get_executor(), [self = self_ptr()] { self->finish(); });
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
+  // Pending operations fail with operation_aborted and finish us; with none
+  // pending, finish once the caller is done with us.
+  if (!reading_ && !writing_ && phase_ != Phase::tearing_down) {
+    asio::post(stream_.get_executor(), [self = self_ptr()] { self->finish(); });
   }
-  // The pending read fails with operation_aborted and finishes us.
 }
 
 template <class Stream>
@@ -276,10 +709,13 @@ void WsSession<Stream>::finish() {
   worker_.remove(this);
   worker_.context().metrics.ws_connections.add(-1);
   leave_hub();
-  read_buf_.give_back();
+  if (!reading_) {
+    worker_.read_pool().release(std::move(rbuf_));
+    rbuf_ = ReadBuffer{};
+  }
   if (!writing_) send_queue_.clear();
   boost::system::error_code ignored;
-  beast::get_lowest_layer(ws_).close(ignored);
+  socket().close(ignored);
   slots_.release();
 }
 
@@ -287,16 +723,14 @@ template <class Stream>
 void WsSession<Stream>::sweep(std::int64_t now_ms) {
   const auto& cfg = worker_.context().config;
   switch (phase_) {
-    case Phase::upgrading:
-      if (now_ms - accepted_at_ms_ >= cfg.hello_timeout_ms) abort();
-      return;
     case Phase::closing:
+    case Phase::tearing_down:
       if (now_ms - closing_since_ms_ >= ws_limits::kCloseTimeoutMs) abort();
       return;
     case Phase::finished: return;
     case Phase::open: break;
   }
-  if (close_code_) {
+  if (close_queued_) {
     if (now_ms - closing_since_ms_ >= ws_limits::kCloseTimeoutMs) abort();
     return;
   }
@@ -316,9 +750,7 @@ void WsSession<Stream>::sweep(std::int64_t now_ms) {
   if (silent_ms >= cfg.ping_interval_ms && !ping_in_flight_ && now_ms - last_ping_ms_ >= cfg.ping_interval_ms) {
     ping_in_flight_ = true;
     last_ping_ms_ = now_ms;
-    ws_.async_ping({}, [self = self_ptr()](boost::system::error_code ec) {
-      if (ec) self->ping_in_flight_ = false;
-    });
+    queue_control(wsproto::kPing, {});
   }
 }
 
