@@ -135,6 +135,7 @@ class WsSession final : public WsSessionBase {
   bool writing_ = false;           // a write (or the wait for writability) is pending
   bool ping_in_flight_ = false;
   bool held_ = false;              // the handler awaits an answer: frames wait in the buffer
+  bool read_deferred_ = false;     // process() stopped for held_; release() resumes it
   bool close_queued_ = false;      // our close frame is queued; nothing is queued after it
   bool failing_ = false;           // our close is for a protocol error: no waiting for theirs
   bool peer_closed_ = false;       // the client's close frame has arrived
@@ -296,7 +297,11 @@ void WsSession<Stream>::process() {
     rend_ -= rbegin_;
     rbegin_ = 0;
   }
-  if (!held_ && !peer_closed_) wait_readable();
+  if (held_) {
+    read_deferred_ = true;  // release() goes on from here
+    return;
+  }
+  if (!peer_closed_) wait_readable();
 }
 
 template <class Stream>
@@ -413,9 +418,16 @@ void WsSession<Stream>::on_control(std::uint8_t opcode, std::string_view payload
 template <class Stream>
 void WsSession<Stream>::release() {
   held_ = false;
+  // Answered at once (inside process(), which goes on by itself): nothing to do.
+  if (!read_deferred_) return;
+  read_deferred_ = false;
   // Frames that waited in the buffer, handled outside the handler's call.
   asio::post(stream_.get_executor(), asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()] {
-               if (self->phase_ == Phase::finished || self->held_) return;
+               if (self->phase_ == Phase::finished) return;
+               if (self->held_) {
+                 self->read_deferred_ = true;
+                 return;
+               }
                self->process();
              }));
 }
@@ -632,9 +644,9 @@ void WsSession<Stream>::close(std::uint16_t code, std::string_view reason) {
   }
   closing_since_ms_ = worker_.context().clock.now_ms();
   queue_close(code, reason);
-  if (held_) {
-    // Frames waiting behind a held read are dropped; the close handshake needs reading.
-    held_ = false;
+  held_ = false;  // frames behind a held read are dropped now; the close handshake needs reading
+  if (read_deferred_) {
+    read_deferred_ = false;
     asio::post(stream_.get_executor(), asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()] {
                  if (self->phase_ != Phase::finished) self->process();
                }));
