@@ -15,12 +15,11 @@
 #include <atomic>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <cstdint>
 
 namespace serendip::net {
 
@@ -69,8 +68,8 @@ class WsSessionBase;
 struct SendNode {
   std::string data;  // the frame's payload (or, for kRawOpcode, bytes written as they are)
   static constexpr std::uint8_t kRawOpcode = 0xFF;  // no WebSocket header: the upgrade's 101
-  std::uint8_t opcode = 0x1;                         // text, unless a control frame
-  std::uint8_t header_bytes = 0;                     // of `header`, set when queued
+  std::uint8_t opcode = 0x1;                        // text, unless a control frame
+  std::uint8_t header_bytes = 0;                    // of `header`, set when queued
   std::uint8_t header[10] = {};
   SendNode* next = nullptr;  // link in a send queue, the free list, the return stack or a relay inbox
   SendPool* owner = nullptr;

@@ -1,9 +1,9 @@
 #include "net/ws_frame.hpp"
 
-#include <cstring>
-
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <cstring>
 
 namespace serendip::net::wsproto {
 namespace {
@@ -194,8 +194,8 @@ bool parse_close(std::string_view payload, ClosePayload& out, std::uint16_t& clo
     close_code = kCloseProtocolError;
     return false;
   }
-  const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
-                                               static_cast<std::uint8_t>(payload[1]));
+  const auto code =
+      static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]));
   if (!valid_close_code(code)) {
     close_code = kCloseProtocolError;
     return false;

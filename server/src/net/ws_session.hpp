@@ -124,8 +124,7 @@ struct Upgrade {
 
 // Complete the upgrade on `stream` (the 101) and run the session, which holds
 // `slots` until its socket closes.
-void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, Upgrade upgrade,
-                      ConnectionSlots slots);
+void start_ws_session(Worker& worker, Socket&& stream, std::string client_ip, Upgrade upgrade, ConnectionSlots slots);
 void start_ws_session(Worker& worker, TlsSocket&& stream, std::string client_ip, Upgrade upgrade,
                       ConnectionSlots slots);
 

@@ -77,9 +77,9 @@ class WsSession final : public WsSessionBase {
 
  private:
   enum class Phase : std::uint8_t {
-    open,           // frames flow (a close may be queued: close_queued_)
-    closing,        // our close frame is out; waiting for the client's
-    tearing_down,   // our side shut down, draining what the client still sends
+    open,          // frames flow (a close may be queued: close_queued_)
+    closing,       // our close frame is out; waiting for the client's
+    tearing_down,  // our side shut down, draining what the client still sends
     finished,
   };
 
@@ -122,24 +122,24 @@ class WsSession final : public WsSessionBase {
   void finish();                  // exactly once
 
   Stream stream_;
-  ReadBuffer rbuf_;                // borrowed while it holds bytes
-  std::uint32_t rbegin_ = 0;       // first byte not yet handled
-  std::uint32_t rend_ = 0;         // end of the bytes read
+  ReadBuffer rbuf_;           // borrowed while it holds bytes
+  std::uint32_t rbegin_ = 0;  // first byte not yet handled
+  std::uint32_t rend_ = 0;    // end of the bytes read
   SendQueue send_queue_;
-  std::size_t front_sent_ = 0;     // bytes of the front node already written (plain)
-  std::string fragments_;          // a message arriving in fragments
+  std::size_t front_sent_ = 0;  // bytes of the front node already written (plain)
+  std::string fragments_;       // a message arriving in fragments
   wsproto::Utf8Validator fragments_utf8_;
   std::uint8_t fragments_opcode_ = 0;  // 0: no fragmented message under way
   Phase phase_ = Phase::open;
-  bool reading_ = false;           // a read (or the wait for one) is pending
-  bool writing_ = false;           // a write (or the wait for writability) is pending
+  bool reading_ = false;  // a read (or the wait for one) is pending
+  bool writing_ = false;  // a write (or the wait for writability) is pending
   bool ping_in_flight_ = false;
-  bool held_ = false;              // the handler awaits an answer: frames wait in the buffer
-  bool read_deferred_ = false;     // process() stopped for held_; release() resumes it
-  bool close_queued_ = false;      // our close frame is queued; nothing is queued after it
-  bool failing_ = false;           // our close is for a protocol error: no waiting for theirs
-  bool peer_closed_ = false;       // the client's close frame has arrived
-  ConnectionSlots slots_;  // this connection's places under the connection caps, until finish()
+  bool held_ = false;           // the handler awaits an answer: frames wait in the buffer
+  bool read_deferred_ = false;  // process() stopped for held_; release() resumes it
+  bool close_queued_ = false;   // our close frame is queued; nothing is queued after it
+  bool failing_ = false;        // our close is for a protocol error: no waiting for theirs
+  bool peer_closed_ = false;    // the client's close frame has arrived
+  ConnectionSlots slots_;       // this connection's places under the connection caps, until finish()
 
   // Monotonic milliseconds.
   std::int64_t accepted_at_ms_ = 0;
@@ -186,30 +186,28 @@ void WsSession<Stream>::wait_readable() {
   if (reading_ || phase_ == Phase::tearing_down || phase_ == Phase::finished) return;
   reading_ = true;
   if constexpr (kPlain) {
-    stream_.async_wait(tcp::socket::wait_read,
-                       asio::bind_allocator(worker_.handler_allocator(),
-                                            [self = self_ptr()](boost::system::error_code ec) {
-                                              self->reading_ = false;
-                                              self->on_readable(ec);
-                                            }));
+    stream_.async_wait(tcp::socket::wait_read, asio::bind_allocator(worker_.handler_allocator(),
+                                                                    [self = self_ptr()](boost::system::error_code ec) {
+                                                                      self->reading_ = false;
+                                                                      self->on_readable(ec);
+                                                                    }));
   } else {
     if (!rbuf_) rbuf_ = worker_.read_pool().acquire();
     stream_.async_read_some(
         asio::buffer(rbuf_.bytes.get() + rend_, rbuf_.capacity - rend_),
-        asio::bind_allocator(worker_.handler_allocator(),
-                             [self = self_ptr()](boost::system::error_code ec, std::size_t n) {
-                               self->reading_ = false;
-                               if (self->phase_ == Phase::finished || self->phase_ == Phase::tearing_down) return;
-                               if (ec) {
-                                 if (!is_benign(ec)) {
-                                   obs::log(obs::Level::debug, "ws", "read_failed",
-                                            {{"participant", self->id_}, {"error", ec.message()}});
-                                 }
-                                 self->finish();
-                                 return;
-                               }
-                               self->on_bytes(n);
-                             }));
+        asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec,
+                                                                              std::size_t n) {
+          self->reading_ = false;
+          if (self->phase_ == Phase::finished || self->phase_ == Phase::tearing_down) return;
+          if (ec) {
+            if (!is_benign(ec)) {
+              obs::log(obs::Level::debug, "ws", "read_failed", {{"participant", self->id_}, {"error", ec.message()}});
+            }
+            self->finish();
+            return;
+          }
+          self->on_bytes(n);
+        }));
   }
 }
 
@@ -567,18 +565,18 @@ void WsSession<Stream>::flush_plain() {
   }
   if (send_queue_.empty()) return;
   writing_ = true;
-  stream_.async_wait(tcp::socket::wait_write,
-                     asio::bind_allocator(worker_.handler_allocator(), [self = self_ptr()](boost::system::error_code ec) {
-                       self->writing_ = false;
-                       if (self->phase_ == Phase::finished) return;
-                       if (ec) {
-                         self->send_queue_.clear();
-                         self->front_sent_ = 0;
-                         self->abort();
-                         return;
-                       }
-                       self->flush();
-                     }));
+  stream_.async_wait(tcp::socket::wait_write, asio::bind_allocator(worker_.handler_allocator(),
+                                                                   [self = self_ptr()](boost::system::error_code ec) {
+                                                                     self->writing_ = false;
+                                                                     if (self->phase_ == Phase::finished) return;
+                                                                     if (ec) {
+                                                                       self->send_queue_.clear();
+                                                                       self->front_sent_ = 0;
+                                                                       self->abort();
+                                                                       return;
+                                                                     }
+                                                                     self->flush();
+                                                                   }));
 }
 
 template <class Stream>
@@ -692,11 +690,9 @@ void WsSession<Stream>::teardown() {
   if (!closing_since_ms_) closing_since_ms_ = worker_.context().clock.now_ms();
   auto done = [self = self_ptr()](boost::system::error_code) { self->finish(); };
   if constexpr (kPlain) {
-    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::DrainOp{stream_}, done,
-                                                                          stream_);
+    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::DrainOp{stream_}, done, stream_);
   } else {
-    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::TlsOp{stream_}, done,
-                                                                          stream_);
+    asio::async_compose<decltype(done), void(boost::system::error_code)>(ws_teardown::TlsOp{stream_}, done, stream_);
   }
 }
 

@@ -80,8 +80,8 @@ struct TlsOp {
     switch (step++) {
       case 0: stream.async_shutdown(std::move(self)); return;
       case 1:
-        asio::async_compose<Self, void(boost::system::error_code)>(
-            DrainOp{stream.next_layer()}, self, stream.next_layer());
+        asio::async_compose<Self, void(boost::system::error_code)>(DrainOp{stream.next_layer()}, self,
+                                                                   stream.next_layer());
         return;
       default: self.complete(ec);
     }

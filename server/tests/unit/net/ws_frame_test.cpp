@@ -64,17 +64,17 @@ TEST(WsFrame, RefusesWhatAServerMustRefuse) {
   FrameHeader h;
   std::uint16_t code = 0;
   const std::vector<std::vector<std::uint8_t>> protocol_errors = {
-      bytes({0x81, 0x05}),                          // unmasked
-      bytes({0xC1, 0x80, 0, 0, 0, 0}),              // RSV1
-      bytes({0xA1, 0x80, 0, 0, 0, 0}),              // RSV2
-      bytes({0x91, 0x80, 0, 0, 0, 0}),              // RSV3
-      bytes({0x83, 0x80, 0, 0, 0, 0}),              // reserved opcode 3
-      bytes({0x8B, 0x80, 0, 0, 0, 0}),              // reserved opcode 11
-      bytes({0x09, 0x80, 0, 0, 0, 0}),              // fragmented ping
-      bytes({0x89, 0xFE, 0x00, 0x7E, 0, 0, 0, 0}),  // ping over 125 bytes
-      bytes({0x81, 0xFE, 0x00, 0x05, 0, 0, 0, 0}),  // 16-bit length for 5 bytes
-      bytes({0x81, 0xFF, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0, 0, 0, 0}),     // 64-bit length for 256
-      bytes({0x81, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),        // top bit set
+      bytes({0x81, 0x05}),                                            // unmasked
+      bytes({0xC1, 0x80, 0, 0, 0, 0}),                                // RSV1
+      bytes({0xA1, 0x80, 0, 0, 0, 0}),                                // RSV2
+      bytes({0x91, 0x80, 0, 0, 0, 0}),                                // RSV3
+      bytes({0x83, 0x80, 0, 0, 0, 0}),                                // reserved opcode 3
+      bytes({0x8B, 0x80, 0, 0, 0, 0}),                                // reserved opcode 11
+      bytes({0x09, 0x80, 0, 0, 0, 0}),                                // fragmented ping
+      bytes({0x89, 0xFE, 0x00, 0x7E, 0, 0, 0, 0}),                    // ping over 125 bytes
+      bytes({0x81, 0xFE, 0x00, 0x05, 0, 0, 0, 0}),                    // 16-bit length for 5 bytes
+      bytes({0x81, 0xFF, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0, 0, 0, 0}),  // 64-bit length for 256
+      bytes({0x81, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),     // top bit set
   };
   for (const auto& b : protocol_errors) {
     code = 0;
@@ -139,7 +139,10 @@ TEST(WsClose, ParsesAndRefusesPayloads) {
   std::uint16_t code = 0;
   EXPECT_TRUE(parse_close("", c, code));
   EXPECT_FALSE(c.code.has_value());
-  EXPECT_TRUE(parse_close(std::string("\x03\xE8" "bye", 5), c, code));
+  EXPECT_TRUE(parse_close(std::string("\x03\xE8"
+                                      "bye",
+                                      5),
+                          c, code));
   EXPECT_EQ(c.code, 1000);
   EXPECT_EQ(c.reason, "bye");
   EXPECT_FALSE(parse_close("\x03", c, code));
@@ -151,8 +154,8 @@ TEST(WsClose, ParsesAndRefusesPayloads) {
 }
 
 TEST(Utf8, AcceptsValidText) {
-  for (std::string s : {"", "plain ascii, longer than eight bytes", "caf\xC3\xA9", "\xE2\x82\xAC 5",
-                        "\xF0\x9F\x98\x80", "\xED\x9F\xBF", "\xEE\x80\x80", "\xF4\x8F\xBF\xBF"}) {
+  for (std::string s : {"", "plain ascii, longer than eight bytes", "caf\xC3\xA9", "\xE2\x82\xAC 5", "\xF0\x9F\x98\x80",
+                        "\xED\x9F\xBF", "\xEE\x80\x80", "\xF4\x8F\xBF\xBF"}) {
     EXPECT_TRUE(valid_utf8(s.data(), s.size())) << s;
   }
 }
