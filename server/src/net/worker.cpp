@@ -50,6 +50,9 @@ void Worker::destroy_io() {
   // after a bind failure, still holds it).
   work_.reset();
   sweep_timer_.reset();
+  // Sessions waiting for a deferred flush go while their sockets' io_context still exists.
+  flushing_.clear();
+  deferred_.clear();
   io_.reset();
   discard_inbox();
 }

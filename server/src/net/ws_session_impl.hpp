@@ -169,7 +169,8 @@ void WsSession<Stream>::start(Upgrade upgrade) {
   queue(node);
   ctx.metrics.ws_accepted.inc();
   if (phase_ != Phase::open) return;
-  if (!upgrade.early_bytes.empty() && upgrade.early_bytes.size() <= ctx.config.max_frame_bytes) {
+  if (!upgrade.early_bytes.empty()) {
+    // At most what the HTTP layer read past the request (its reads are bounded).
     rbuf_ = worker_.read_pool().acquire(upgrade.early_bytes.size());
     std::memcpy(rbuf_.bytes.get(), upgrade.early_bytes.data(), upgrade.early_bytes.size());
     rend_ = static_cast<std::uint32_t>(upgrade.early_bytes.size());

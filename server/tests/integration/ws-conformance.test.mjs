@@ -148,7 +148,7 @@ function tcpConnect(server) {
 
 // Sends an upgrade request (headers given as null are left out) and reads the answer's
 // head. Returns {sock, status, headers (lower-case names), rest (bytes after the head), key}.
-async function handshake(server, { headers = {}, key = crypto.randomBytes(16).toString('base64') } = {}) {
+async function handshake(server, { headers = {}, key = crypto.randomBytes(16).toString('base64'), early } = {}) {
   const sock = await tcpConnect(server);
   const all = {
     Host: `${server.host}:${server.port}`,
@@ -190,7 +190,8 @@ async function handshake(server, { headers = {}, key = crypto.randomBytes(16).to
     sock.on('data', onData);
     sock.on('end', onEnd);
     sock.on('close', onEnd);
-    sock.write(head);
+    // `early`: frames sent in the same write as the request, before the 101 arrives.
+    sock.write(early ? Buffer.concat([Buffer.from(head, 'latin1'), early]) : head);
   });
   const [statusLine, ...lines] = answer.head.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
@@ -496,6 +497,17 @@ srv.test('a masked text hello gets welcome, in one unmasked text frame', async (
   const f = ws.log[0];
   assert.equal(f.opcode, OP.text);
   assert.equal(f.masked, false);
+  await ws.roundTrip(2);
+});
+
+srv.test('a hello sent in the same write as the upgrade request, before the 101, is answered', async (s) => {
+  const session = await createSession(s);
+  const early = encodeFrame(OP.text, Buffer.from(JSON.stringify({ type: 'hello', id: 1, token: session.token })));
+  const hs = await handshake(s, { early });
+  assert.equal(hs.status, 101, `upgrade refused:\n${hs.head}`);
+  const ws = new RawWs(hs.sock, hs.rest);
+  const welcome = await ws.nextJson('welcome', { re: 1 });
+  assert.equal(welcome.type, 'welcome');
   await ws.roundTrip(2);
 });
 
