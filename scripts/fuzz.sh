@@ -6,7 +6,8 @@
 # Targets (server/fuzz/*_fuzz.cpp): decoder (WebSocket messages), jwt (bearer
 # tokens), config (flags and SERENDIP_* values), altcha (CAPTCHA payloads),
 # http (static file paths, query strings, bearer headers, JSON bodies), admin
-# (the admin API's query parameter and JSON member readers, before SQL).
+# (the admin API's query parameter and JSON member readers, before SQL), ws
+# (WebSocket frames through the frame reader, read in pieces).
 # Default: all of them, 600 s each (FUZZ_SECONDS overrides the default).
 #
 # Builds build-fuzz/ with Debian's clang (-DSERENDIP_FUZZ=ON), then for each
@@ -26,11 +27,11 @@ targets=()
 while (($#)); do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a value}; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(decoder jwt config altcha http admin)
+((${#targets[@]})) || targets=(decoder jwt config altcha http admin ws)
 
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 if ! command -v clang++ >/dev/null; then

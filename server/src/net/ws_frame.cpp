@@ -209,4 +209,82 @@ bool parse_close(std::string_view payload, ClosePayload& out, std::uint16_t& clo
   return true;
 }
 
+void FrameReader::reset() {
+  opcode_ = 0;
+  delivered_ = false;
+  std::string().swap(fragments_);
+}
+
+FrameReader::Event FrameReader::fail(std::uint16_t code, std::size_t consumed) {
+  Event e;
+  e.kind = Kind::fail;
+  e.close_code = code;
+  e.consumed = consumed;
+  return e;
+}
+
+FrameReader::Event FrameReader::next(char* p, std::size_t n) {
+  if (delivered_) {
+    // The assembled message was handed out by the last call: its memory goes
+    // back unless small.
+    delivered_ = false;
+    if (fragments_.capacity() > 4096) {
+      std::string().swap(fragments_);
+    } else {
+      fragments_.clear();
+    }
+  }
+  FrameHeader h;
+  std::uint16_t code = 0;
+  const std::size_t room = opcode_ != 0 ? max_message_ - fragments_.size() : max_message_;
+  const Parse parsed = parse_client_header(reinterpret_cast<const std::uint8_t*>(p), n, room, h, code);
+  if (parsed == Parse::fail) return fail(code, 0);
+  Event e;
+  if (parsed == Parse::need_more) return e;
+  const std::size_t total = h.header_bytes + static_cast<std::size_t>(h.length);
+  if (n < total) {
+    e.needed = total;
+    return e;
+  }
+  char* payload = p + h.header_bytes;
+  const std::string_view data(payload, static_cast<std::size_t>(h.length));
+  unmask(payload, data.size(), h.mask);
+  e.consumed = total;
+
+  if (is_control(h.opcode)) {
+    e.kind = Kind::control;
+    e.opcode = h.opcode;
+    e.data = data;
+    if (h.opcode == kClose && !parse_close(data, e.close, code)) return fail(code, total);
+    return e;
+  }
+  e.kind = Kind::fragment;
+  if (h.opcode == kContinuation) {
+    if (opcode_ == 0) return fail(kCloseProtocolError, total);  // nothing to continue
+    if (opcode_ == kText && !utf8_.feed(data.data(), data.size())) return fail(kCloseInvalidPayload, total);
+    fragments_.append(data);
+    if (!h.fin) return e;
+    if (opcode_ == kText && !utf8_.complete()) return fail(kCloseInvalidPayload, total);
+    e.kind = Kind::message;
+    e.opcode = opcode_;
+    e.data = fragments_;
+    opcode_ = 0;
+    delivered_ = true;
+    return e;
+  }
+  if (opcode_ != 0) return fail(kCloseProtocolError, total);  // a new message inside a fragmented one
+  if (!h.fin) {
+    opcode_ = h.opcode;
+    utf8_.reset();
+    if (opcode_ == kText && !utf8_.feed(data.data(), data.size())) return fail(kCloseInvalidPayload, total);
+    fragments_.assign(data);
+    return e;
+  }
+  if (h.opcode == kText && !valid_utf8(data.data(), data.size())) return fail(kCloseInvalidPayload, total);
+  e.kind = Kind::message;
+  e.opcode = h.opcode;
+  e.data = data;
+  return e;
+}
+
 }  // namespace serendip::net::wsproto

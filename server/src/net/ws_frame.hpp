@@ -107,4 +107,42 @@ struct ClosePayload {
 // (1 byte, or a code not allowed on the wire) or 1007 (reason not UTF-8).
 bool parse_close(std::string_view payload, ClosePayload& out, std::uint16_t& close_code);
 
+// The frame reader of one connection: takes the bytes read so far, and gives
+// back one event at a time (a whole message, a control frame, a protocol
+// failure, or "need more bytes"), unmasking payloads in place. A message that
+// arrives in fragments is assembled here (its UTF-8 checked as it comes), and
+// control frames between its fragments are given back as they arrive.
+class FrameReader {
+ public:
+  // fragment: a data frame that is part of a message under way (nothing to hand out yet).
+  enum class Kind : std::uint8_t { need_more, fragment, message, control, fail };
+  struct Event {
+    Kind kind = Kind::need_more;
+    std::uint8_t opcode = 0;       // control: kPing, kPong or kClose; message: kText or kBinary
+    std::string_view data;         // message or control payload, valid until the next call
+    std::size_t consumed = 0;      // bytes of the input this event used
+    std::size_t needed = 0;        // need_more: the whole frame's size when its header is known, else 0
+    std::uint16_t close_code = 0;  // fail: 1002, 1007 or 1009
+    ClosePayload close;            // control kClose: its code and reason (checked)
+  };
+
+  explicit FrameReader(std::size_t max_message) : max_message_(max_message) {}
+
+  // The next event from `p[0..n)`. Unmasks the frame it reads in place.
+  Event next(char* p, std::size_t n);
+  // A message is being assembled from fragments.
+  bool in_message() const { return opcode_ != 0; }
+  // Forgets a message under way and its memory.
+  void reset();
+
+ private:
+  Event fail(std::uint16_t code, std::size_t consumed);
+
+  std::size_t max_message_;
+  std::string fragments_;
+  Utf8Validator utf8_;
+  std::uint8_t opcode_ = 0;  // of the message under way (0: none)
+  bool delivered_ = false;   // fragments_ was handed out: cleared at the next call
+};
+
 }  // namespace serendip::net::wsproto

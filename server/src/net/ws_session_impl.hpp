@@ -100,9 +100,8 @@ class WsSession final : public WsSessionBase {
   void on_readable(boost::system::error_code ec);
   void on_bytes(std::size_t n);
   void process();
-  bool on_frame(const wsproto::FrameHeader& h, char* payload);
   void on_message(bool text, std::string_view data);
-  void on_control(std::uint8_t opcode, std::string_view payload);
+  void on_control(std::uint8_t opcode, std::string_view payload, const wsproto::ClosePayload& close);
   void give_back_if_empty();
 
   // Writing.
@@ -127,9 +126,7 @@ class WsSession final : public WsSessionBase {
   std::uint32_t rend_ = 0;    // end of the bytes read
   SendQueue send_queue_;
   std::size_t front_sent_ = 0;  // bytes of the front node already written (plain)
-  std::string fragments_;       // a message arriving in fragments
-  wsproto::Utf8Validator fragments_utf8_;
-  std::uint8_t fragments_opcode_ = 0;  // 0: no fragmented message under way
+  wsproto::FrameReader reader_;
   Phase phase_ = Phase::open;
   bool reading_ = false;  // a read (or the wait for one) is pending
   bool writing_ = false;  // a write (or the wait for writability) is pending
@@ -150,7 +147,10 @@ class WsSession final : public WsSessionBase {
 
 template <class Stream>
 WsSession<Stream>::WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots)
-    : WsSessionBase(worker, std::move(client_ip)), stream_(std::move(stream)), slots_(std::move(slots)) {}
+    : WsSessionBase(worker, std::move(client_ip)),
+      stream_(std::move(stream)),
+      reader_(worker.context().config.max_frame_bytes),
+      slots_(std::move(slots)) {}
 
 template <class Stream>
 void WsSession<Stream>::start(Upgrade upgrade) {
@@ -253,53 +253,42 @@ template <class Stream>
 void WsSession<Stream>::process() {
   // What the frames read here make other sockets send goes out once they are all handled.
   Worker::Cork cork(worker_);
-  const std::size_t max_message = worker_.context().config.max_frame_bytes;
-  while (!held_ && (phase_ == Phase::open || phase_ == Phase::closing) && rbegin_ < rend_) {
-    auto* at = reinterpret_cast<const std::uint8_t*>(rbuf_.bytes.get() + rbegin_);
+  using Kind = wsproto::FrameReader::Kind;
+  while (!held_ && !peer_closed_ && (phase_ == Phase::open || phase_ == Phase::closing) && rbegin_ < rend_) {
     const std::size_t avail = rend_ - rbegin_;
-    wsproto::FrameHeader h;
-    std::uint16_t code = 0;
-    const std::size_t room = fragments_opcode_ != 0 ? max_message - fragments_.size() : max_message;
-    const auto parsed = wsproto::parse_client_header(at, avail, room, h, code);
-    if (parsed == wsproto::Parse::fail) {
-      fail(code);
-      return;
+    const auto e = reader_.next(rbuf_.bytes.get() + rbegin_, avail);
+    rbegin_ += static_cast<std::uint32_t>(e.consumed);
+    switch (e.kind) {
+      case Kind::fail: fail(e.close_code); return;
+      case Kind::fragment: continue;
+      case Kind::message: on_message(e.opcode == wsproto::kText, e.data); continue;
+      case Kind::control: on_control(e.opcode, e.data, e.close); continue;
+      case Kind::need_more: break;
     }
-    if (parsed == wsproto::Parse::need_more) break;
-    const std::size_t total = h.header_bytes + static_cast<std::size_t>(h.length);
-    if (avail < total) {
-      // The frame is not all here: make room for it in one buffer.
-      if (rbegin_ > 0) {
-        std::memmove(rbuf_.bytes.get(), rbuf_.bytes.get() + rbegin_, avail);
-        rbegin_ = 0;
-        rend_ = static_cast<std::uint32_t>(avail);
-      }
-      if (rbuf_.capacity < total) {
-        ReadBuffer bigger = worker_.read_pool().acquire(total);
-        std::memcpy(bigger.bytes.get(), rbuf_.bytes.get(), avail);
-        worker_.read_pool().release(std::move(rbuf_));
-        rbuf_ = std::move(bigger);
-      }
-      break;
+    // The frame is not all here: make room for it in one buffer.
+    if (rbegin_ > 0) {
+      std::memmove(rbuf_.bytes.get(), rbuf_.bytes.get() + rbegin_, avail);
+      rbegin_ = 0;
+      rend_ = static_cast<std::uint32_t>(avail);
     }
-    char* payload = rbuf_.bytes.get() + rbegin_ + h.header_bytes;
-    wsproto::unmask(payload, static_cast<std::size_t>(h.length), h.mask);
-    rbegin_ += static_cast<std::uint32_t>(total);
-    if (!on_frame(h, payload)) return;
+    if (rbuf_.capacity < e.needed) {
+      ReadBuffer bigger = worker_.read_pool().acquire(e.needed);
+      std::memcpy(bigger.bytes.get(), rbuf_.bytes.get(), avail);
+      worker_.read_pool().release(std::move(rbuf_));
+      rbuf_ = std::move(bigger);
+    }
+    break;
   }
   if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
   if (rbegin_ == rend_) {
     rbegin_ = rend_ = 0;
     give_back_if_empty();
-  } else if (rbegin_ > 0 && rend_ == rbuf_.capacity) {
-    std::memmove(rbuf_.bytes.get(), rbuf_.bytes.get() + rbegin_, rend_ - rbegin_);
-    rend_ -= rbegin_;
-    rbegin_ = 0;
   }
   if (held_) {
     read_deferred_ = true;  // release() goes on from here
     return;
   }
+  // Nothing the client sends after its close is read.
   if (!peer_closed_) wait_readable();
 }
 
@@ -312,63 +301,6 @@ void WsSession<Stream>::give_back_if_empty() {
   }
 }
 
-// One complete frame, unmasked. False when reading stops here.
-template <class Stream>
-bool WsSession<Stream>::on_frame(const wsproto::FrameHeader& h, char* payload) {
-  const std::string_view data(payload, static_cast<std::size_t>(h.length));
-  if (wsproto::is_control(h.opcode)) {
-    on_control(h.opcode, data);
-    // Nothing the client sends after its close is read.
-    return (phase_ == Phase::open || phase_ == Phase::closing) && !peer_closed_;
-  }
-  if (h.opcode == wsproto::kContinuation) {
-    if (fragments_opcode_ == 0) {
-      fail(wsproto::kCloseProtocolError);  // nothing to continue
-      return false;
-    }
-    if (fragments_opcode_ == wsproto::kText && !fragments_utf8_.feed(data.data(), data.size())) {
-      fail(wsproto::kCloseInvalidPayload);
-      return false;
-    }
-    fragments_.append(data);
-    if (!h.fin) return true;
-    if (fragments_opcode_ == wsproto::kText && !fragments_utf8_.complete()) {
-      fail(wsproto::kCloseInvalidPayload);
-      return false;
-    }
-    const bool text = fragments_opcode_ == wsproto::kText;
-    fragments_opcode_ = 0;
-    on_message(text, fragments_);
-    if (fragments_.capacity() > 4096) {
-      std::string().swap(fragments_);
-    } else {
-      fragments_.clear();
-    }
-  } else {
-    if (fragments_opcode_ != 0) {
-      fail(wsproto::kCloseProtocolError);  // a new message inside a fragmented one
-      return false;
-    }
-    const bool text = h.opcode == wsproto::kText;
-    if (!h.fin) {
-      fragments_opcode_ = h.opcode;
-      fragments_utf8_.reset();
-      if (text && !fragments_utf8_.feed(data.data(), data.size())) {
-        fail(wsproto::kCloseInvalidPayload);
-        return false;
-      }
-      fragments_.assign(data);
-      return true;
-    }
-    if (text && !wsproto::valid_utf8(data.data(), data.size())) {
-      fail(wsproto::kCloseInvalidPayload);
-      return false;
-    }
-    on_message(text, data);
-  }
-  return phase_ == Phase::open || phase_ == Phase::closing;
-}
-
 template <class Stream>
 void WsSession<Stream>::on_message(bool text, std::string_view data) {
   auto& ctx = worker_.context();
@@ -379,7 +311,7 @@ void WsSession<Stream>::on_message(bool text, std::string_view data) {
 }
 
 template <class Stream>
-void WsSession<Stream>::on_control(std::uint8_t opcode, std::string_view payload) {
+void WsSession<Stream>::on_control(std::uint8_t opcode, std::string_view payload, const wsproto::ClosePayload& close) {
   auto& ctx = worker_.context();
   last_activity_ms_ = ctx.clock.now_ms();  // any control frame proves the peer is alive
   switch (opcode) {
@@ -394,15 +326,9 @@ void WsSession<Stream>::on_control(std::uint8_t opcode, std::string_view payload
       return;
     default: break;
   }
-  // The client's close.
-  wsproto::ClosePayload close;
-  std::uint16_t code = 0;
-  if (!wsproto::parse_close(payload, close, code)) {
-    fail(code);
-    return;
-  }
+  // The client's close (its payload checked by the reader).
   peer_closed_ = true;
-  fragments_opcode_ = 0;
+  reader_.reset();
   if (phase_ == Phase::closing) {
     teardown();  // the answer to our close
     return;
@@ -681,8 +607,7 @@ void WsSession<Stream>::teardown() {
   if (phase_ == Phase::finished || phase_ == Phase::tearing_down) return;
   phase_ = Phase::tearing_down;
   leave_hub();
-  fragments_opcode_ = 0;
-  std::string().swap(fragments_);
+  reader_.reset();
   rbegin_ = rend_ = 0;
   if (!reading_) {
     worker_.read_pool().release(std::move(rbuf_));

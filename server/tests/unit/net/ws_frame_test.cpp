@@ -182,5 +182,119 @@ TEST(Utf8, CharactersSplitBetweenFeeds) {
   EXPECT_FALSE(v.feed("a", 1));  // stays failed
 }
 
+// A masked client frame.
+std::string client_frame(std::uint8_t first_byte, std::string_view payload) {
+  const std::uint8_t mask[4] = {0xA1, 0x5C, 0x07, 0xE3};
+  std::string out;
+  out.push_back(static_cast<char>(first_byte));
+  if (payload.size() < 126) {
+    out.push_back(static_cast<char>(0x80 | payload.size()));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(payload.size() >> 8));
+    out.push_back(static_cast<char>(payload.size() & 0xFF));
+  }
+  out.append(reinterpret_cast<const char*>(mask), 4);
+  std::string body(payload);
+  unmask(body.data(), body.size(), mask);
+  return out + body;
+}
+
+using Kind = FrameReader::Kind;
+
+TEST(FrameReader, HandsOutAWholeMessageUnmaskedInPlace) {
+  FrameReader r(1024);
+  std::string in = client_frame(0x81, "{\"type\":\"leave\"}");
+  auto e = r.next(in.data(), in.size());
+  ASSERT_EQ(e.kind, Kind::message);
+  EXPECT_EQ(e.opcode, kText);
+  EXPECT_EQ(e.data, "{\"type\":\"leave\"}");
+  EXPECT_EQ(e.consumed, in.size());
+  EXPECT_GE(e.data.data(), in.data());  // a view into the input, not a copy
+  EXPECT_LT(e.data.data(), in.data() + in.size());
+}
+
+TEST(FrameReader, SaysHowMuchAFrameNeedsOnceItsHeaderIsIn) {
+  FrameReader r(1024);
+  std::string in = client_frame(0x81, std::string(300, 'x'));
+  auto e = r.next(in.data(), 1);
+  EXPECT_EQ(e.kind, Kind::need_more);
+  EXPECT_EQ(e.needed, 0u);
+  e = r.next(in.data(), 20);
+  EXPECT_EQ(e.kind, Kind::need_more);
+  EXPECT_EQ(e.needed, in.size());
+  EXPECT_EQ(e.consumed, 0u);
+}
+
+TEST(FrameReader, AssemblesFragmentsWithControlFramesBetween) {
+  FrameReader r(1024);
+  // "caf\xC3\xA9" with the two-byte character split between fragments, a ping in the middle.
+  std::string in =
+      client_frame(0x01, "caf\xC3") + client_frame(0x89, "p") + client_frame(0x00, "") + client_frame(0x80, "\xA9!");
+  std::size_t at = 0;
+  std::vector<Kind> kinds;
+  std::string message;
+  while (at < in.size()) {
+    auto e = r.next(in.data() + at, in.size() - at);
+    ASSERT_NE(e.kind, Kind::fail);
+    ASSERT_NE(e.kind, Kind::need_more);
+    kinds.push_back(e.kind);
+    if (e.kind == Kind::control) EXPECT_EQ(e.data, "p");
+    if (e.kind == Kind::message) message = std::string(e.data);
+    at += e.consumed;
+  }
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::fragment, Kind::control, Kind::fragment, Kind::message}));
+  EXPECT_EQ(message, "caf\xC3\xA9!");
+  EXPECT_FALSE(r.in_message());
+}
+
+TEST(FrameReader, RefusesBrokenFragmentation) {
+  {
+    FrameReader r(1024);
+    std::string in = client_frame(0x80, "x");  // continuation with nothing started
+    EXPECT_EQ(r.next(in.data(), in.size()).close_code, kCloseProtocolError);
+  }
+  {
+    FrameReader r(1024);
+    std::string in = client_frame(0x01, "a") + client_frame(0x81, "b");  // new message inside one
+    auto first = r.next(in.data(), in.size());
+    ASSERT_EQ(first.kind, Kind::fragment);
+    auto e = r.next(in.data() + first.consumed, in.size() - first.consumed);
+    EXPECT_EQ(e.kind, Kind::fail);
+    EXPECT_EQ(e.close_code, kCloseProtocolError);
+  }
+  {
+    FrameReader r(1024);
+    std::string in = client_frame(0x01, "ok\xE2") + client_frame(0x80, "\x82");  // ends inside a character
+    auto first = r.next(in.data(), in.size());
+    auto e = r.next(in.data() + first.consumed, in.size() - first.consumed);
+    EXPECT_EQ(e.close_code, kCloseInvalidPayload);
+  }
+}
+
+TEST(FrameReader, CountsTheLimitOverAWholeFragmentedMessage) {
+  FrameReader r(10);
+  std::string in = client_frame(0x01, "123456") + client_frame(0x80, "12345");
+  auto first = r.next(in.data(), in.size());
+  ASSERT_EQ(first.kind, Kind::fragment);
+  auto e = r.next(in.data() + first.consumed, in.size() - first.consumed);
+  EXPECT_EQ(e.kind, Kind::fail);
+  EXPECT_EQ(e.close_code, kCloseTooBig);
+}
+
+TEST(FrameReader, ChecksCloseFrames) {
+  FrameReader r(1024);
+  std::string good = client_frame(0x88, std::string("\x0F\xA0"
+                                                    "bye",
+                                                    5));  // 4000
+  auto e = r.next(good.data(), good.size());
+  ASSERT_EQ(e.kind, Kind::control);
+  EXPECT_EQ(e.opcode, kClose);
+  EXPECT_EQ(e.close.code, 4000);
+  EXPECT_EQ(e.close.reason, "bye");
+  std::string bad = client_frame(0x88, std::string("\x03\xEE", 2));  // 1006
+  EXPECT_EQ(r.next(bad.data(), bad.size()).close_code, kCloseProtocolError);
+}
+
 }  // namespace
 }  // namespace serendip::net::wsproto
