@@ -139,10 +139,11 @@ TEST(WsClose, ParsesAndRefusesPayloads) {
   std::uint16_t code = 0;
   EXPECT_TRUE(parse_close("", c, code));
   EXPECT_FALSE(c.code.has_value());
-  EXPECT_TRUE(parse_close(std::string("\x03\xE8"
-                                      "bye",
-                                      5),
-                          c, code));
+  const std::string normal(
+      "\x03\xE8"
+      "bye",
+      5);  // the reason is a view into it
+  EXPECT_TRUE(parse_close(normal, c, code));
   EXPECT_EQ(c.code, 1000);
   EXPECT_EQ(c.reason, "bye");
   EXPECT_FALSE(parse_close("\x03", c, code));
