@@ -1121,7 +1121,11 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       heartbeat();
       flush_exclusions();
     }
-    const bool ok = client(0).healthy() && subscriber && subscriber->healthy() && probe && probe->probe_ok();
+    // Ready when every worker's connection is up, not only this one's: a join
+    // lands on the worker of its socket, and would be refused while that
+    // worker's client is still reconnecting.
+    bool ok = subscriber && subscriber->healthy() && probe && probe->probe_ok();
+    for (const auto& lane : lanes) ok = ok && lane.client->healthy();
     if (ok != ready_flag.load()) {
       obs::log(ok ? obs::Level::info : obs::Level::warn, "redis_hub", ok ? "redis_ready" : "redis_not_ready");
     }

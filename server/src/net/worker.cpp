@@ -19,7 +19,14 @@ Worker::Worker(std::size_t index, Context& ctx)
                                 .max_sdp_bytes = ctx.config.max_sdp_bytes,
                                 .max_candidate_bytes = ctx.config.max_candidate_bytes}),
       read_pool_(ctx.config.max_frame_bytes + wsproto::kMaxClientHeader),
-      io_(std::make_unique<asio::io_context>(1)),
+      // Not the single-thread hint (1), although one thread runs it: with that
+      // hint Asio keeps what a thread posts to its own io_context in a private
+      // queue until the running handler returns, so an event the hub posted
+      // from this thread could run after one another thread posted later (a
+      // socket saw `matched` before its `queued`, or a peer's first relayed
+      // frame before its `matched`, and dropped it). Posts go to the shared
+      // queue in the order the hub makes them.
+      io_(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_DEFAULT)),
       work_(io_->get_executor()),
       sweep_timer_(std::make_unique<Timer>(io_->get_executor())) {}
 
