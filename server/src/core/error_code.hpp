@@ -63,7 +63,10 @@ constexpr int http_status(ErrorCode c) {
 
 // WebSocket close codes used by the server (contract section 3).
 namespace close_code {
+inline constexpr std::uint16_t normal = 1000;
 inline constexpr std::uint16_t going_away = 1001;
+inline constexpr std::uint16_t protocol_error = 1002;   // a frame RFC 6455 forbids
+inline constexpr std::uint16_t invalid_payload = 1007;  // text that is not UTF-8
 inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal_error = 1011;

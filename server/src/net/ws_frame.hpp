@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/error_code.hpp"
+
 namespace serendip::net::wsproto {
 
 enum Opcode : std::uint8_t {
@@ -29,17 +31,14 @@ enum Opcode : std::uint8_t {
 
 inline bool is_control(std::uint8_t opcode) { return (opcode & 0x8) != 0; }
 
-// Close codes the server sends for the framing itself.
-inline constexpr std::uint16_t kCloseNormal = 1000;
-inline constexpr std::uint16_t kCloseProtocolError = 1002;
-inline constexpr std::uint16_t kCloseUnsupportedData = 1003;
-inline constexpr std::uint16_t kCloseInvalidPayload = 1007;
-inline constexpr std::uint16_t kCloseTooBig = 1009;
+// Close codes the server sends for the framing itself (core::close_code).
+inline constexpr std::uint16_t kCloseNormal = core::close_code::normal;
+inline constexpr std::uint16_t kCloseProtocolError = core::close_code::protocol_error;
+inline constexpr std::uint16_t kCloseInvalidPayload = core::close_code::invalid_payload;
+inline constexpr std::uint16_t kCloseTooBig = core::close_code::too_big;
 
 // The largest header a client frame can have: 2 + 8 (length) + 4 (mask).
 inline constexpr std::size_t kMaxClientHeader = 14;
-// The largest header the server writes: 2 + 8 (length), no mask.
-inline constexpr std::size_t kMaxServerHeader = 10;
 inline constexpr std::size_t kMaxControlPayload = 125;
 
 // Sec-WebSocket-Accept for a request's Sec-WebSocket-Key.
