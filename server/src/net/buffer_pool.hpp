@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace serendip::net {
@@ -49,9 +50,11 @@ class ReadBufferPool {
     const std::size_t n = min_capacity > default_capacity_ ? min_capacity : default_capacity_;
     return ReadBuffer{std::make_unique_for_overwrite<char[]>(n), n};
   }
-  void release(ReadBuffer b) {
-    // Keep warm buffers of the usual size, not the rare huge one, not without bound.
-    if (b && b.capacity == default_capacity_ && free_.size() < max_pooled_) free_.push_back(std::move(b));
+  // Takes `b`'s storage back and leaves `b` empty. Keeps warm buffers of the
+  // usual size, not the rare huge one, not without bound.
+  void give_back(ReadBuffer& b) {
+    ReadBuffer taken = std::exchange(b, ReadBuffer{});
+    if (taken && taken.capacity == default_capacity_ && free_.size() < max_pooled_) free_.push_back(std::move(taken));
   }
   std::size_t pooled() const { return free_.size(); }
 

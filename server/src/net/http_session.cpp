@@ -222,7 +222,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       respond(to_beast(std::move(res), req.version(), false, false));
       return;
     }
-    // The handshake itself (RFC 6455 4.2.1): version 13 and a 16-byte key.
+    // The handshake itself (RFC 6455 4.2.1): version 13 and a key (wsproto::valid_client_key).
     if (req[bhttp::field::sec_websocket_version] != "13") {
       auto res = http::error_response(core::ErrorCode::bad_request, "unsupported WebSocket version; use 13");
       res.status = 426;

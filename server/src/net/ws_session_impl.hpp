@@ -64,7 +64,7 @@ class WsSession final : public WsSessionBase {
   WsSession(Worker& worker, Stream&& stream, std::string client_ip, ConnectionSlots slots);
   ~WsSession() override {
     send_queue_.clear();
-    worker_.read_pool().release(std::move(rbuf_));
+    worker_.read_pool().give_back(rbuf_);
   }
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
@@ -274,7 +274,7 @@ void WsSession<Stream>::process() {
     if (rbuf_.capacity < e.needed) {
       ReadBuffer bigger = worker_.read_pool().acquire(e.needed);
       std::memcpy(bigger.bytes.get(), rbuf_.bytes.get(), avail);
-      worker_.read_pool().release(std::move(rbuf_));
+      worker_.read_pool().give_back(rbuf_);
       rbuf_ = std::move(bigger);
     }
     break;
@@ -296,8 +296,7 @@ template <class Stream>
 void WsSession<Stream>::give_back_if_empty() {
   if (rbegin_ == rend_ && rbuf_ && !reading_) {
     rbegin_ = rend_ = 0;
-    worker_.read_pool().release(std::move(rbuf_));
-    rbuf_ = ReadBuffer{};
+    worker_.read_pool().give_back(rbuf_);
   }
 }
 
@@ -610,8 +609,7 @@ void WsSession<Stream>::teardown() {
   reader_.reset();
   rbegin_ = rend_ = 0;
   if (!reading_) {
-    worker_.read_pool().release(std::move(rbuf_));
-    rbuf_ = ReadBuffer{};
+    worker_.read_pool().give_back(rbuf_);
   }
   if (!closing_since_ms_) closing_since_ms_ = worker_.context().clock.now_ms();
   auto done = [self = self_ptr()](boost::system::error_code) { self->finish(); };
@@ -644,8 +642,7 @@ void WsSession<Stream>::finish() {
   worker_.context().metrics.ws_connections.add(-1);
   leave_hub();
   if (!reading_) {
-    worker_.read_pool().release(std::move(rbuf_));
-    rbuf_ = ReadBuffer{};
+    worker_.read_pool().give_back(rbuf_);
   }
   if (!writing_) send_queue_.clear();
   boost::system::error_code ignored;
