@@ -253,8 +253,8 @@ cluster() {
 #!/usr/bin/env bash
 set -euo pipefail
 for p in ${masters[*]}; do redis-cli -p "\$p" info commandstats; done |
-  sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p' |
-  awk '{c[\$1] += \$2} END {for (k in c) print k, c[k]}' | sort >"$tmp/commands.\$1"
+  sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\).*/\1 \2 \3/p' |
+  awk '{c[\$1] += \$2; u[\$1] += \$3} END {for (k in c) print k, c[k], u[k]}' | sort >"$tmp/commands.\$1"
 m=\$(redis-cli -c -p ${masters[0]} hget '{mm:text}:stats' matches)
 echo "\${m:-0}" >"$tmp/matches.\$1"
 EOF
@@ -271,8 +271,10 @@ EOF
     # Per match: each command's calls (those the match script makes included), and their total;
     # the INFO and HGET calls of window.sh are left out.
     m=$(($(cat "$tmp/matches.end") - $(cat "$tmp/matches.start")))
-    join -a 2 -e 0 -o 0,1.2,2.2 "$tmp/commands.start" "$tmp/commands.end" |
-      awk -v m="$m" '$1 != "info" {d = $3 - $2; if ($1 == "hget") d -= 2; if (d > 0 && m > 0) {printf "%s %.3f\n", $1, d / m; t += d}}
+    # Each line: command, calls per match, microseconds inside Redis per match (INFO commandstats'
+    # usec: the command's own time, the commands a script makes counted under their own names too).
+    join -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 "$tmp/commands.start" "$tmp/commands.end" |
+      awk -v m="$m" '$1 != "info" {d = $4 - $2; if ($1 == "hget") d -= 2; if (d > 0 && m > 0) {printf "%s %.3f %.2f\n", $1, d / m, ($5 - $3) / m; t += d}}
                      END {if (m > 0) printf "total=%.2f\n", t / m}' >"$tmp/commands.$round.txt"
     echo "matches=$m" >>"$tmp/commands.$round.txt"
     # (b) the same churn against the in-memory server.
@@ -320,6 +322,8 @@ EOF
   printf "$row" "Redis commands / match (masters)" "$(stat commands total)" "-"
   echo "  by command (median of rounds):$(cat "$tmp"/commands.*.txt | grep -v '=' |
     awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $2}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
+  echo "  Redis us inside each command per match (a script's time includes its commands'):$(cat "$tmp"/commands.*.txt | grep -v '=' |
+    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $3}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
   awk -v c="$(med churn-cluster total_cpu_us_per_match)" -v s="$(med churn-single total_cpu_us_per_match)" \
     'BEGIN { if (s > 0) printf "CPU per match, cluster (server + Redis) / in-memory server: %.2f (target <= 3)\n", c / s }'
   echo

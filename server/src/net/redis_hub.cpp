@@ -488,6 +488,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void remote_peer_left(Member& m, core::LeaveReason reason) {
     const std::string sid = m.session_id;
     const std::int64_t unix_now = deps.clock.unix_ms();
+    record_session_end(sid);
     if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
     m.state = State::idle;
     m.remote.reset();
@@ -505,7 +506,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     if (m.state != State::in_session) return;
     const std::string sid = m.session_id;
     const std::int64_t unix_now = deps.clock.unix_ms();
-    record_session_end(sid, unix_now);
+    record_session_end(sid);
     std::optional<std::int64_t> length;
     if (auto rec = deps.recent.ended(sid, unix_now)) length = unix_now - rec->started_at;
     if (length) ended.push_back({m.who, *length});
@@ -569,7 +570,6 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         }
       }
     }
-    flush_records();
     flush_ended();
   }
 
@@ -641,7 +641,6 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       // Gone or moved on while the match was on its way: the peer, already
       // told, hears that this side left.
       const bool gone = it == members.end();
-      record_session_end(session_id, deps.clock.unix_ms());
       out.push_back({peer->instance, "L\t" + std::to_string(peer->participant) + "\t" + session_id + "\t" +
                                          std::string(core::to_string(gone ? core::LeaveReason::disconnect
                                                                           : core::LeaveReason::leave))});
@@ -656,6 +655,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     ++matches_total;
     const std::int64_t unix_now = deps.clock.unix_ms();
     deps.recent.started(session_id, m.who, store::Party{record->user_id, record->device, record->ip}, unix_now);
+    const ss::Ticket self_ticket{deps.instance_id, *to};
+    record_session_start(session_id, offerer ? self_ticket : *peer, offerer ? *peer : self_ticket, unix_now);
     deps.metrics.match_wait_seconds.observe(static_cast<double>(*waited) / 1000.0);
     deps.match_waits.record_match_wait(m.prefs.region, unix_now, *waited);
     ss::Record mine;
@@ -796,42 +797,37 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     for (auto& [id, m] : members) m.presence_due_ms = 0;
   }
 
-  // Single-key commands for the session records, sent by run() (or
-  // flush_records()) once the lock is released. Under the lock.
+  // This instance's session records (sessions:{<instance>}): a call a side
+  // of which it holds is noted here and written by the tick every
+  // kSessionFlushMs; one that ends before it is written never is. Under the lock.
   void record_session_start(const std::string& session_id, const ss::Ticket& offerer, const ss::Ticket& answerer,
                             std::int64_t unix_now) {
-    for (auto& c : ss::session_start_commands(session_id, ss::format_ticket(offerer.instance, offerer.participant),
-                                              ss::format_ticket(answerer.instance, answerer.participant), unix_now)) {
-      pending_records.push_back(std::move(c));
-    }
+    sessions_started[session_id] =
+        ss::session_value(ss::format_ticket(offerer.instance, offerer.participant),
+                          ss::format_ticket(answerer.instance, answerer.participant), unix_now);
   }
-  void record_session_end(const std::string& session_id, std::int64_t unix_now) {
-    for (auto& c : ss::session_end_commands(session_id, unix_now, deps.ended_session_keep_ms)) {
-      pending_records.push_back(std::move(c));
-    }
+  void record_session_end(const std::string& session_id) {
+    if (sessions_started.erase(session_id) == 0) sessions_ended.push_back(session_id);
   }
 
-  void flush_records() {
-    std::vector<std::vector<std::string>> records;
+  // The session records noted since the last flush: one HSET, one HDEL (per
+  // kSessionsBatch fields), sent without waiting. First worker.
+  void flush_sessions() {
+    std::vector<std::pair<std::string, std::string>> started;
+    std::vector<std::string> ended_ids;
     {
       std::lock_guard lock(mu);
-      records.swap(pending_records);
+      started.reserve(sessions_started.size());
+      for (auto& [id, value] : sessions_started) started.emplace_back(id, std::move(value));
+      sessions_started.clear();
+      ended_ids.swap(sessions_ended);
     }
-    if (records.empty() || stopped.load()) return;
-    auto send = [this](std::size_t worker, const std::vector<std::vector<std::string>>& cmds) {
-      for (const auto& c : cmds) {
-        std::vector<std::string_view> args(c.begin(), c.end());
-        client(worker).command(args, redis::CommandOptions::key_at(1, true), [](const redis::Reply& r) {
-          if (r.is_error()) {
-            obs::log(obs::Level::warn, "redis_hub", "session_record_failed", {{"error", r.str()}});
-          }
-        });
-      }
-    };
-    if (auto w = current_worker()) {
-      send(*w, records);
-    } else {
-      on_worker(0, [send, records = std::move(records)] { send(0, records); });
+    if ((started.empty() && ended_ids.empty()) || stopped.load()) return;
+    for (const auto& c : ss::sessions_commands(deps.instance_id, started, ended_ids)) {
+      std::vector<std::string_view> args(c.begin(), c.end());
+      client(0).command(args, redis::CommandOptions::key_at(1, true), [](const redis::Reply& r) {
+        if (r.is_error()) obs::log(obs::Level::warn, "redis_hub", "session_record_failed", {{"error", r.str()}});
+      });
     }
   }
 
@@ -986,6 +982,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::lock_guard lock(mu);
       figures = ss::format_figures(own_figures(now));
     }
+    // The session records live while this instance beats (a field written
+    // later than this creates the key without a TTL until the next beat).
+    c.command({"PEXPIRE", ss::sessions_key(deps.instance_id), std::to_string(ss::kSessionsTtlMs)},
+              redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
     c.command({"HSET", ss::kFiguresKey, deps.instance_id, figures}, redis::CommandOptions::key_at(1, true),
               [](const redis::Reply&) {});
     c.command({"HGETALL", ss::kFiguresKey}, redis::CommandOptions::key_at(1, true),
@@ -1079,6 +1079,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                             for (core::Mode mode : kModes) self->reap(d, mode, "0");
                             // Its presence records are skipped by readers and removed by the next
                             // kick or write that meets them; its figures go now.
+                            self->client(0).command({"DEL", ss::sessions_key(d)},
+                                                    redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
                             self->client(0).command({"HDEL", ss::kFiguresKey, d},
                                                     redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
                             self->client(0).command({"HDEL", kHeatmapKey, d}, redis::CommandOptions::key_at(1, true),
@@ -1094,12 +1096,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::lock_guard lock(mu);
       for (auto& [id, m] : members) {
         if (m.state == State::in_session && m.remote && m.remote->instance == instance) {
-          record_session_end(m.session_id, deps.clock.unix_ms());  // the dead one cannot
           remote_peer_left(m, core::LeaveReason::disconnect);
         }
       }
     }
-    flush_records();
     flush_ended();
   }
 
@@ -1120,6 +1120,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       last_beat_ms = now;
       heartbeat();
       flush_exclusions();
+    }
+    if (now - sessions_flushed_ms >= ss::kSessionFlushMs) {
+      sessions_flushed_ms = now;
+      flush_sessions();
     }
     // Ready when every worker's connection is up, not only this one's: a join
     // lands on the worker of its socket, and would be refused while that
@@ -1219,9 +1223,11 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     std::uint64_t total = 0;  // matches this instance took part in
     std::uint64_t made = 0;   // matches its scripts made (a match across instances counts on one only)
   };
-  std::deque<MatchSample> match_samples;                  // guarded by mu
-  std::uint64_t matches_made = 0;                         // guarded by mu
-  std::vector<std::vector<std::string>> pending_records;  // guarded by mu
+  std::deque<MatchSample> match_samples;                          // guarded by mu
+  std::uint64_t matches_made = 0;                                 // guarded by mu
+  std::unordered_map<std::string, std::string> sessions_started;  // guarded by mu: not written yet
+  std::vector<std::string> sessions_ended;                        // guarded by mu: not deleted yet
+  std::int64_t sessions_flushed_ms = 0;                           // first worker
   // The other live instances' figures, as of the last heartbeat's read.
   std::vector<ss::InstanceFigures> peer_figures;  // guarded by mu
 };

@@ -26,8 +26,8 @@
 // ban made on any instance sends K to the instances holding the banned
 // sockets and no other. When the records cannot be read (Redis error, or a
 // key at the read cap) the kick goes to every live instance instead: a ban is
-// never lost. The instance that makes a match writes `session:{<id>}` (both
-// tickets, start; the end is marked and kept for the report window).
+// never lost. Each instance keeps `sessions:{<instance>}`: the calls it holds
+// a side of (both tickets, start), written in batches each tick.
 //
 // Figures: every heartbeat also writes this instance's live figures to
 // `{serendip}:figures` and reads the others', so cluster_figures() can answer
@@ -52,7 +52,6 @@
 #include "core/clock.hpp"
 #include "core/matchmaker.hpp"
 #include "moderation/match_wait_heatmap.hpp"
-#include "moderation/service.hpp"
 #include "net/match_hub.hpp"
 #include "net/metrics.hpp"
 #include "net/recent_sessions.hpp"
@@ -88,9 +87,6 @@ struct RedisHubDeps {
   // failed, relayed; shield blurs), published with its figures so that every
   // dashboard shows the whole service's ratios. May be empty.
   std::function<shared_state::CallCounts()> call_counts;
-  // How long an ended session's record stays in Redis (milliseconds): the
-  // window in which the session may still be reported.
-  std::int64_t ended_session_keep_ms = moderation::ModerationOptions{}.report_window_ms;
 };
 
 class RedisHub final : public MatchHub {

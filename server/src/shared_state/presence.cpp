@@ -72,20 +72,34 @@ KickPlan plan_kick(std::span<const std::vector<std::string>> replies, std::span<
   return plan;
 }
 
-std::string session_key(std::string_view session_id) { return tagged("session:", session_id); }
+std::string sessions_key(std::string_view instance) { return tagged("sessions:", instance); }
 
-std::vector<std::vector<std::string>> session_start_commands(std::string_view session_id, std::string_view offerer,
-                                                             std::string_view answerer, std::int64_t started_unix_ms) {
-  const std::string key = session_key(session_id);
-  return {{"HSET", key, "offerer", std::string(offerer), "answerer", std::string(answerer), "started",
-           std::to_string(started_unix_ms)},
-          {"PEXPIRE", key, std::to_string(kSessionTtlMs)}};
+std::string session_value(std::string_view offerer, std::string_view answerer, std::int64_t started_unix_ms) {
+  std::string v;
+  v.reserve(offerer.size() + answerer.size() + 24);
+  v.append(offerer).append(1, '|').append(answerer).append(1, '|').append(std::to_string(started_unix_ms));
+  return v;
 }
 
-std::vector<std::vector<std::string>> session_end_commands(std::string_view session_id, std::int64_t ended_unix_ms,
-                                                           std::int64_t keep_ms) {
-  const std::string key = session_key(session_id);
-  return {{"HSETNX", key, "ended", std::to_string(ended_unix_ms)}, {"PEXPIRE", key, std::to_string(keep_ms)}};
+std::vector<std::vector<std::string>> sessions_commands(std::string_view instance,
+                                                        std::span<const std::pair<std::string, std::string>> started,
+                                                        std::span<const std::string> ended) {
+  const std::string key = sessions_key(instance);
+  std::vector<std::vector<std::string>> out;
+  for (std::size_t i = 0; i < started.size(); i += kSessionsBatch) {
+    std::vector<std::string> c{"HSET", key};
+    for (std::size_t k = i; k < std::min(started.size(), i + kSessionsBatch); ++k) {
+      c.push_back(started[k].first);
+      c.push_back(started[k].second);
+    }
+    out.push_back(std::move(c));
+  }
+  for (std::size_t i = 0; i < ended.size(); i += kSessionsBatch) {
+    std::vector<std::string> c{"HDEL", key};
+    for (std::size_t k = i; k < std::min(ended.size(), i + kSessionsBatch); ++k) c.push_back(ended[k]);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace serendip::shared_state

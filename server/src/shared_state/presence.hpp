@@ -6,8 +6,8 @@
 // Key layout (each key's hash tag is its subject: one slot per subject):
 //   presence:device:{<device key>}  ZSET  "<instance>/<participant>" -> last write (unix ms)
 //   presence:ip:{<ip>}              ZSET  the same, by client address
-//   session:{<session id>}          HASH  offerer, answerer (tickets), started (unix ms),
-//                                         ended (unix ms, once the session is over)
+//   sessions:{<instance>}           HASH  the calls the instance holds a side of:
+//                                         session id -> "<offerer ticket>|<answerer ticket>|<started unix ms>"
 // A presence member is written when its socket connects and again every
 // kPresenceRefreshMs while it stays; members not written for kPresenceTtlMs are
 // dropped by the next write to their key, and a key nobody wrote to for that
@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared_state/match_protocol.hpp"
@@ -30,9 +31,14 @@ inline constexpr std::int64_t kPresenceTtlMs = 3 * kPresenceRefreshMs;
 // A kick reads at most this many members per key; a key that has this many
 // (or more) is not trusted to be complete: the kick goes to every instance.
 inline constexpr std::size_t kPresenceReadCap = 64;
-// A live session's record lasts this long (a longer call loses its record);
-// an ended one lasts for the report window.
-inline constexpr std::int64_t kSessionTtlMs = 24LL * 3'600'000;
+// An instance's session records are written at most this often (a call that
+// ends sooner is never written: the two changes cancel out in memory)...
+inline constexpr std::int64_t kSessionFlushMs = 250;
+// ...and the key lives this long after the instance's last heartbeat (it is
+// deleted at once by the instance that finds it dead).
+inline constexpr std::int64_t kSessionsTtlMs = 30'000;
+// At most this many fields per HSET or HDEL.
+inline constexpr std::size_t kSessionsBatch = 256;
 
 std::string presence_device_key(std::string_view device_key);
 std::string presence_ip_key(std::string_view ip);
@@ -61,12 +67,16 @@ struct KickPlan {
 KickPlan plan_kick(std::span<const std::vector<std::string>> replies, std::span<const std::string> live,
                    std::string_view self, std::int64_t now_ms, std::int64_t grace_ms);
 
-std::string session_key(std::string_view session_id);
-// HSET of a new session's record, then the PEXPIRE that bounds it.
-std::vector<std::vector<std::string>> session_start_commands(std::string_view session_id, std::string_view offerer,
-                                                             std::string_view answerer, std::int64_t started_unix_ms);
-// HSETNX `ended` (the first end wins), then PEXPIRE to `keep_ms` (the report window).
-std::vector<std::vector<std::string>> session_end_commands(std::string_view session_id, std::int64_t ended_unix_ms,
-                                                           std::int64_t keep_ms);
+// The session records of one instance: the calls it holds a side of (both
+// sides, or one when the peer is on another instance, which records the call
+// too). Written in batches; an ended call's field is deleted (what a report
+// needs stays in the instance that holds the reporter: net/recent_sessions.hpp).
+std::string sessions_key(std::string_view instance);
+std::string session_value(std::string_view offerer, std::string_view answerer, std::int64_t started_unix_ms);
+// The commands for one batch: HSETs of the calls that started (id, value),
+// then HDELs of those that ended, at most kSessionsBatch fields each.
+std::vector<std::vector<std::string>> sessions_commands(std::string_view instance,
+                                                        std::span<const std::pair<std::string, std::string>> started,
+                                                        std::span<const std::string> ended);
 
 }  // namespace serendip::shared_state

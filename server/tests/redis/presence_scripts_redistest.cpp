@@ -83,19 +83,20 @@ TEST_P(PresenceScripts, AKickReadsAtMostTheCapAndThenGoesToEveryone) {
   EXPECT_TRUE(plan_kick(replies, live, "i0", now, 6'000).broadcast);
 }
 
-TEST_P(PresenceScripts, ASessionRecordKeepsItsFirstEnd) {
-  const std::string key = session_key("presence-redistest-session");
+TEST_P(PresenceScripts, SessionRecordsAreAddedAndRemovedInBatches) {
+  const std::string key = sessions_key("presence-redistest");
   redis_->command({"DEL", key});
-  for (const auto& c : session_start_commands("presence-redistest-session", "a/1", "b/2", 1000)) redis_->command(c);
-  EXPECT_GT(redis_->command({"PTTL", key})->integer, kSessionTtlMs - 5'000);
-  for (const auto& c : session_end_commands("presence-redistest-session", 2000, 300'000)) redis_->command(c);
-  for (const auto& c : session_end_commands("presence-redistest-session", 3000, 300'000)) redis_->command(c);
+  auto run = [&](const std::vector<std::pair<std::string, std::string>>& started,
+                 const std::vector<std::string>& ended) {
+    for (const auto& c : sessions_commands("presence-redistest", started, ended)) redis_->command(c);
+  };
+  run({{"s1", session_value("a/1", "b/2", 1000)}, {"s2", session_value("a/3", "a/4", 1001)}}, {});
+  run({{"s3", session_value("b/5", "a/6", 1002)}}, {"s1"});
   std::vector<std::string> all;
-  testing::flatten(redis_->command({"HMGET", key, "offerer", "answerer", "started", "ended"}).get(), all);
-  EXPECT_EQ(all, (std::vector<std::string>{"a/1", "b/2", "1000", "2000"}));
-  const auto ttl = redis_->command({"PTTL", key})->integer;
-  EXPECT_GT(ttl, 0);
-  EXPECT_LE(ttl, 300'000);
+  testing::flatten(redis_->command({"HMGET", key, "s1", "s2", "s3"}).get(), all);
+  EXPECT_EQ(all, (std::vector<std::string>{"", "a/3|a/4|1001", "b/5|a/6|1002"}));
+  EXPECT_EQ(redis_->command({"HLEN", key})->integer, 2);
+  redis_->command({"DEL", key});
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, PresenceScripts, ::testing::Values(0, 1), [](const auto& info) {

@@ -82,20 +82,35 @@ TEST(Presence, AKeyAtTheReadCapIsNotTrustedToBeComplete) {
   EXPECT_FALSE(plan_kick(replies, std::vector<std::string>{"b"}, "self", 100'000, 6'000).broadcast);
 }
 
-TEST(SessionRecord, StartsWithBothTicketsAndATtl) {
-  EXPECT_EQ(session_key("abc"), "session:{abc}");
-  auto cmds = session_start_commands("abc", "i1/1", "i2/9", 1234);
-  ASSERT_EQ(cmds.size(), 2u);
-  EXPECT_EQ(cmds[0], (std::vector<std::string>{"HSET", "session:{abc}", "offerer", "i1/1", "answerer", "i2/9",
-                                               "started", "1234"}));
-  EXPECT_EQ(cmds[1], (std::vector<std::string>{"PEXPIRE", "session:{abc}", std::to_string(kSessionTtlMs)}));
+TEST(SessionRecords, OneKeyPerInstanceWithBothTicketsAndTheStart) {
+  EXPECT_EQ(sessions_key("i1"), "sessions:{i1}");
+  EXPECT_EQ(session_value("i1/1", "i2/9", 1234), "i1/1|i2/9|1234");
 }
 
-TEST(SessionRecord, EndKeepsTheFirstEndAndShortensTheTtl) {
-  auto cmds = session_end_commands("abc", 5678, 300'000);
+TEST(SessionRecords, ABatchIsOneHsetAndOneHdel) {
+  const std::vector<std::pair<std::string, std::string>> started{{"s1", "a/1|b/2|10"}, {"s2", "a/3|a/4|11"}};
+  const std::vector<std::string> ended{"s0"};
+  auto cmds = sessions_commands("a", started, ended);
   ASSERT_EQ(cmds.size(), 2u);
-  EXPECT_EQ(cmds[0], (std::vector<std::string>{"HSETNX", "session:{abc}", "ended", "5678"}));
-  EXPECT_EQ(cmds[1], (std::vector<std::string>{"PEXPIRE", "session:{abc}", "300000"}));
+  EXPECT_EQ(cmds[0], (std::vector<std::string>{"HSET", "sessions:{a}", "s1", "a/1|b/2|10", "s2", "a/3|a/4|11"}));
+  EXPECT_EQ(cmds[1], (std::vector<std::string>{"HDEL", "sessions:{a}", "s0"}));
+  EXPECT_TRUE(sessions_commands("a", {}, {}).empty());
+}
+
+TEST(SessionRecords, LargeBatchesAreSplit) {
+  std::vector<std::pair<std::string, std::string>> started;
+  std::vector<std::string> ended;
+  for (std::size_t i = 0; i < kSessionsBatch + 1; ++i) {
+    started.emplace_back("s" + std::to_string(i), "v");
+    ended.push_back("e" + std::to_string(i));
+  }
+  auto cmds = sessions_commands("a", started, ended);
+  ASSERT_EQ(cmds.size(), 4u);
+  EXPECT_EQ(cmds[0].size(), 2 + 2 * kSessionsBatch);
+  EXPECT_EQ(cmds[1], (std::vector<std::string>{"HSET", "sessions:{a}", "s" + std::to_string(kSessionsBatch), "v"}));
+  EXPECT_EQ(cmds[2][0], "HDEL");
+  EXPECT_EQ(cmds[2].size(), 2 + kSessionsBatch);
+  EXPECT_EQ(cmds[3], (std::vector<std::string>{"HDEL", "sessions:{a}", "e" + std::to_string(kSessionsBatch)}));
 }
 
 }  // namespace
