@@ -17,6 +17,8 @@
 #      CLUSTER_IDLE (idle sockets on one instance, default 2000),
 #      CLUSTER_INSTANCES (serendip-server instances in the cluster, 2..9, default 3;
 #        the Redis Cluster keeps 3 masters and 3 replicas; e.g. 6 for more instances than cores),
+#      CLUSTER_THREADS (each instance's I/O threads; default its share of the cores,
+#        nproc / CLUSTER_INSTANCES, at least 1, as each pod of a deployment is sized),
 #      CLUSTER_BASE_PORT (default: a free one below 22700),
 #      CLUSTER_SINGLE_DB (the in-memory server's database: pg, the cluster's, by default; or sqlite)
 #      LIGHTHOUSE_RUNS (default 3; the median run is printed), LIGHTHOUSE_DIST (default web/dist)
@@ -200,6 +202,11 @@ cluster() {
   local pairs="${CLUSTER_CHURN_PAIRS:-200}" rtt_pairs="${CLUSTER_RTT_PAIRS:-8}" seconds="${CLUSTER_SECONDS:-10}"
   local rounds="${CLUSTER_ROUNDS:-3}" idle="${CLUSTER_IDLE:-2000}" n="${CLUSTER_INSTANCES:-3}"
   [[ "$n" =~ ^[2-9]$ ]] || { echo "bench: CLUSTER_INSTANCES: 2..9 (the relay runs across instances 1 and 2), not '$n'" >&2; return 1; }
+  # Each instance gets its share of the machine's cores (the in-memory server, alone, all of
+  # them): more I/O threads than cores only adds context switches (run Q: 6 threads on 2 cores
+  # cost 20-25 us more server CPU per match cycle, and 15 us more Redis CPU, than 3).
+  local threads="${CLUSTER_THREADS:-$(( $(nproc) / n ))}"
+  ((threads >= 1)) || threads=1
   local tmp; tmp="$(mktemp -d)"
   TMP_DIRS+=("$tmp")
   chmod 755 "$tmp"  # PostgreSQL (run as postgres when root) must reach the cluster's run directory
@@ -207,7 +214,7 @@ cluster() {
   [ -n "$base" ] || base="$(free_base_port)"
   local load="$BUILD_DIR/serendip-load"
 
-  # The cluster: three instances (CLUSTER_INSTANCES; default threads: one per core), the Redis
+  # The cluster: three instances (CLUSTER_INSTANCES; CLUSTER_THREADS each), the Redis
   # Cluster, PostgreSQL and HAProxy, with the abuse limits off, the per-socket
   # message budget raised and no repeat-pair cooldown (the churn pairs the same
   # 400 devices again and again); cluster.sh passes SERENDIP_* settings on to
@@ -216,7 +223,7 @@ cluster() {
   CLUSTER_RUN="$tmp/cluster"
   SERENDIP_CAPTCHA=false SERENDIP_RATE_LIMITS="$LIMITS_OFF" SERENDIP_MESSAGES_PER_SECOND=100000 \
     SERENDIP_MESSAGES_BURST=100000 SERENDIP_REPEAT_PAIR_COOLDOWN_MS=0 SERENDIP_LOG_LEVEL=info \
-    BUILD_DIR="$BUILD_DIR" scripts/cluster.sh start --base-port "$base" --instances "$n" --run-dir "$CLUSTER_RUN" --no-install \
+    SERENDIP_THREADS="$threads" BUILD_DIR="$BUILD_DIR" scripts/cluster.sh start --base-port "$base" --instances "$n" --run-dir "$CLUSTER_RUN" --no-install \
     >/dev/null 2>"$tmp/cluster-start.log" || { cat "$tmp/cluster-start.log" >&2; return 1; }
   local servers redis_pids pg haproxy masters=() p
   servers="$(cat "$CLUSTER_RUN"/pids/serendip-*.pid | paste -sd,)"
@@ -228,8 +235,8 @@ cluster() {
   done
   local i1=$((base + 1)) i2=$((base + 2))
 
-  # The in-memory server: one instance, no Redis, default threads like the
-  # instances, the same settings, on the cluster's PostgreSQL: every join's ban
+  # The in-memory server: one instance, no Redis, one I/O thread per core (the
+  # whole machine), the same settings, on the cluster's PostgreSQL: every join's ban
   # check and every session end's counters go to the same database in both, so
   # the two differ by Redis alone (CLUSTER_SINGLE_DB=sqlite: SQLite in a file, as
   # `make run` has it; it cannot keep up with the churn's session writes, and
@@ -303,7 +310,7 @@ EOF
   med() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
   local row='%-40s %26s %26s\n'
   echo
-  echo "Scale-out: $n instances + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
+  echo "Scale-out: $n instances ($threads I/O thread(s) each; the in-memory server: one per core) + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
   echo "$rounds rounds of ${seconds}s: median (min-max)"
   echo
   echo "Match churn, $pairs pairs (join -> matched -> next -> peer_left -> join)"
@@ -319,6 +326,7 @@ EOF
   printf "$row" "wait join/next -> matched p50 (us)" "$(stat churn-cluster match_wait_p50_us)" "$(stat churn-single match_wait_p50_us)"
   printf "$row" "wait join/next -> matched p99 (us)" "$(stat churn-cluster match_wait_p99_us)" "$(stat churn-single match_wait_p99_us)"
   printf "$row" "lost events (a socket re-joined after 3 s)" "$(stat churn-cluster stalls)" "$(stat churn-single stalls)"
+  printf "$row" "join/next answered with an error" "$(stat churn-cluster errors)" "$(stat churn-single errors)"
   printf "$row" "Redis commands / match (masters)" "$(stat commands total)" "-"
   echo "  by command (median of rounds):$(cat "$tmp"/commands.*.txt | grep -v '=' |
     awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $2}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"

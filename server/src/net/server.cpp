@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "config/cpus.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/connection_limits.hpp"
 #include "net/context.hpp"
@@ -75,8 +76,7 @@ struct Server::Impl {
             .connections = connections,
             .blocking = deps.blocking,
             .signaling = deps.signaling} {
-    std::size_t n = deps.config.threads > 0 ? static_cast<std::size_t>(deps.config.threads)
-                                            : std::max(1u, std::thread::hardware_concurrency());
+    std::size_t n = deps.config.threads > 0 ? static_cast<std::size_t>(deps.config.threads) : config::usable_cpus();
     for (std::size_t i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(i, ctx));
     register_gauges();
   }

@@ -100,16 +100,24 @@ local unbeatable = false
 
 for i, language in ipairs(my_langs) do
   local queue = KEYS[5 + i]
-  local entries = redis.call('ZRANGE', queue, 0, scan_limit - 1, 'WITHSCORES')
-  for j = 1, #entries, 2 do
-    local ticket, seq = entries[j], tonumber(entries[j + 1])
-    if unbeatable and seq > best_seq then break end
+  -- The scores are not read: a ticket is in a queue once, under the seq its
+  -- record holds (a re-join moves it), so the record says the seq.
+  -- A queue is in seq order: after an unbeatable candidate from this queue,
+  -- nothing later in it can win.
+  local entries = redis.call('ZRANGE', queue, 0, scan_limit - 1)
+  local found_here = false
+  for j = 1, #entries do
+    local ticket = entries[j]
+    if unbeatable and found_here then break end
     if ticket ~= me then
       local record = redis.call('HGET', tickets, ticket)
       local c = record and parse(record)
-      if not c or c.seq ~= seq or not has_language(c.languages, language) then
+      if not c or not has_language(c.languages, language) then
         redis.call('ZREM', queue, ticket)  -- stale
+      elseif unbeatable and c.seq > best_seq then
+        break
       else
+        local seq = c.seq
         local rank
         if region == '' or c.region == '' then
           rank = 1
@@ -143,6 +151,7 @@ for i, language in ipairs(my_langs) do
             if allowed then
               best, best_rec, best_seq, best_region, best_common = ticket, c, seq, rank, common
               best_rec.raw = record
+              found_here = true
               unbeatable = rank == top_region and common == top_common
             end
           end
