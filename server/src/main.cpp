@@ -314,6 +314,11 @@ static int serve(int argc, char** argv) {
   // time, at most 8 waiting or running; the rest are answered 503 at once.
   net::BoundedPool login_hashing(1, 8);
   net::RecentSessions recent(moderation::ModerationOptions{}.report_window_ms);
+  metrics.gauge_fn("serendip_recent_sessions", "Sessions remembered for reports (running, and ended within the window)",
+                   [&recent] { return static_cast<double>(recent.size()); });
+  metrics.counter_fn("serendip_recent_sessions_dropped_total",
+                     "Ended sessions forgotten before the end of the report window (the memory's cap was reached)",
+                     [&recent] { return static_cast<double>(recent.dropped_early()); });
   moderation::MatchWaitHeatmap match_waits;
   const core::MatchmakerConfig matchmaking{.widen_region_after_ms = cfg.widen_region_after_ms,
                                            .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
