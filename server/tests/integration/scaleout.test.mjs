@@ -16,6 +16,13 @@ import { RedisServer } from './redis-server.mjs';
 import { SERVER_BIN, annotate, startServer } from './server.mjs';
 import { request, sleep, uniqueLang, waitFor } from './util.mjs';
 
+// One redis-cli call against the test's Redis: its output, trimmed.
+function redisCli(...args) {
+  const r = spawnSync('redis-cli', ['-p', String(redis.port), '--raw', ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 test('with SERENDIP_REDIS_URL set and no SERENDIP_JWT_SECRET the server refuses to start, saying why', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-scaleout-'));
   try {
@@ -175,6 +182,12 @@ crossTest('kill -9 of an instance: its partners on the others hear peer_left wit
     const c = await helloed(C, { label: 'c@C' });
     const lang = uniqueLang();
     const { ma } = await crossPair(a, c, lang);
+    // Both instances record the call in their session records (written within a tick).
+    const idOf = (s) => s.jsonLogs().find((l) => l.event === 'shared_state_redis')?.instance;
+    const [idA, idC] = [idOf(A), idOf(C)];
+    assert.ok(idA && idC, 'instance ids in the logs');
+    const record = (id) => redisCli('HGET', `sessions:{${id}}`, ma.sessionId);
+    await waitFor(() => record(idA) !== '' && record(idC) !== '', { timeoutMs: 2000 });
     // One more waiting on C, in a language of its own.
     const waiting = await helloed(C, { label: 'w@C' });
     const lonely = uniqueLang();
@@ -187,6 +200,8 @@ crossTest('kill -9 of an instance: its partners on the others hear peer_left wit
     assert.equal(left.reason, 'disconnect');
     assert.equal(left.sessionId, ma.sessionId);
     assert.ok(took <= 5000, `peer_left after ${took} ms`);
+    // The survivor's record of the call goes with the call, the dead one's records with it.
+    await waitFor(() => record(idA) === '' && redisCli('EXISTS', `sessions:{${idC}}`) === '0', { timeoutMs: 2000 });
     // The dead instance's waiter is gone: a newcomer in that language waits.
     await sleep(1500);
     const fresh = await helloed(A, { label: 'fresh@A' });
