@@ -136,6 +136,7 @@ class WsSession final : public WsSessionBase {
   bool close_queued_ = false;   // our close frame is queued; nothing is queued after it
   bool failing_ = false;        // our close is for a protocol error: no waiting for theirs
   bool peer_closed_ = false;    // the client's close frame has arrived
+  bool aborted_ = false;        // the connection was dropped: nothing is queued any more
   ConnectionSlots slots_;       // this connection's places under the connection caps, until finish()
 
   // Monotonic milliseconds.
@@ -376,7 +377,9 @@ void WsSession<Stream>::send(std::string frame) {
 
 template <class Stream>
 void WsSession<Stream>::enqueue(SendNode* node) {
-  if (phase_ != Phase::open || close_queued_) {
+  // After an abort, frames still arrive (relays posted before it) until
+  // finish() runs: they go nowhere, and a slow consumer is cut only once.
+  if (phase_ != Phase::open || close_queued_ || aborted_) {
     SendPool::release(node);
     return;
   }
@@ -623,6 +626,7 @@ void WsSession<Stream>::teardown() {
 template <class Stream>
 void WsSession<Stream>::abort() {
   if (phase_ == Phase::finished) return;
+  aborted_ = true;
   boost::system::error_code ignored;
   socket().shutdown(tcp::socket::shutdown_both, ignored);
   socket().close(ignored);
