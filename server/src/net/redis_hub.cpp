@@ -1078,7 +1078,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                             obs::log(obs::Level::warn, "redis_hub", "instance_dead", {{"instance", d}});
                             for (core::Mode mode : kModes) self->reap(d, mode, "0");
                             // Its presence records are skipped by readers and removed by the next
-                            // kick or write that meets them; its figures go now.
+                            // kick or write that meets them; its session records and figures go now.
                             self->client(0).command({"DEL", ss::sessions_key(d)},
                                                     redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
                             self->client(0).command({"HDEL", ss::kFiguresKey, d},
