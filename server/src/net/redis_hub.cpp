@@ -798,8 +798,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   // This instance's session records (sessions:{<instance>}): a call a side
-  // of which it holds is noted here and written by the tick every
-  // kSessionFlushMs; one that ends before it is written never is. Under the lock.
+  // of which it holds is noted here and written by the next tick; one that
+  // ends before it is written never is. Under the lock.
   void record_session_start(const std::string& session_id, const ss::Ticket& offerer, const ss::Ticket& answerer,
                             std::int64_t unix_now) {
     sessions_started[session_id] =
@@ -1121,10 +1121,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       heartbeat();
       flush_exclusions();
     }
-    if (now - sessions_flushed_ms >= ss::kSessionFlushMs) {
-      sessions_flushed_ms = now;
-      flush_sessions();
-    }
+    flush_sessions();
     // Ready when every worker's connection is up, not only this one's: a join
     // lands on the worker of its socket, and would be refused while that
     // worker's client is still reconnecting.
@@ -1227,7 +1224,6 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::uint64_t matches_made = 0;                                 // guarded by mu
   std::unordered_map<std::string, std::string> sessions_started;  // guarded by mu: not written yet
   std::vector<std::string> sessions_ended;                        // guarded by mu: not deleted yet
-  std::int64_t sessions_flushed_ms = 0;                           // first worker
   // The other live instances' figures, as of the last heartbeat's read.
   std::vector<ss::InstanceFigures> peer_figures;  // guarded by mu
 };

@@ -31,11 +31,10 @@ inline constexpr std::int64_t kPresenceTtlMs = 3 * kPresenceRefreshMs;
 // A kick reads at most this many members per key; a key that has this many
 // (or more) is not trusted to be complete: the kick goes to every instance.
 inline constexpr std::size_t kPresenceReadCap = 64;
-// An instance's session records are written at most this often (a call that
-// ends sooner is never written: the two changes cancel out in memory)...
-inline constexpr std::int64_t kSessionFlushMs = 250;
-// ...and the key lives this long after the instance's last heartbeat (it is
-// deleted at once by the instance that finds it dead).
+// An instance's session records are written once per server tick (250 ms; a
+// call that ends sooner is never written: the two changes cancel out in
+// memory), and the key lives this long after the instance's last heartbeat
+// (it is deleted at once by the instance that finds it dead).
 inline constexpr std::int64_t kSessionsTtlMs = 30'000;
 // At most this many fields per HSET or HDEL.
 inline constexpr std::size_t kSessionsBatch = 256;
