@@ -21,6 +21,11 @@ std::optional<unsigned long long> parse_u64(std::string_view s) {
   return v;
 }
 
+std::string_view trim_end(std::string_view t) {
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.remove_suffix(1);
+  return t;
+}
+
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
@@ -68,7 +73,7 @@ void up_from(const std::string& root, std::string path, Visit visit) {
 }  // namespace
 
 std::optional<unsigned> cpus_from_cpu_max(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  text = trim_end(text);
   const auto space = text.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
   auto quota = parse_u64(text.substr(0, space));
@@ -79,15 +84,11 @@ std::optional<unsigned> cpus_from_cpu_max(std::string_view text) {
 }
 
 std::optional<unsigned> cpus_from_cfs(std::string_view quota_us, std::string_view period_us) {
-  auto trim = [](std::string_view t) {
-    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.remove_suffix(1);
-    return t;
-  };
-  quota_us = trim(quota_us);
+  quota_us = trim_end(quota_us);
   if (quota_us == "-1") return std::nullopt;
   std::string text(quota_us);
   text += ' ';
-  text += trim(period_us);
+  text += trim_end(period_us);
   return cpus_from_cpu_max(text);
 }
 

@@ -27,23 +27,14 @@ std::optional<RecentSessions::Id> RecentSessions::parse_id(std::string_view sess
   return id;
 }
 
-std::string_view RecentSessions::Entry::user_id(int side) const {
+std::string_view RecentSessions::Entry::field(int i) const {
   std::size_t offset = 0;
-  for (int i = 0; i < side * 3; ++i) offset += lengths[i];
-  return {text.get() + offset, lengths[side * 3]};
+  for (int k = 0; k < i; ++k) offset += lengths[k];
+  return {text.get() + offset, lengths[i]};
 }
 
 store::Party RecentSessions::Entry::party(int side) const {
-  std::size_t offset = 0;
-  for (int i = 0; i < side * 3; ++i) offset += lengths[i];
-  store::Party p;
-  std::string* fields[] = {&p.user_id, &p.device_key, &p.ip};
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t n = lengths[side * 3 + i];
-    fields[i]->assign(text.get() + offset, n);
-    offset += n;
-  }
-  return p;
+  return store::Party{std::string(field(side * 3)), std::string(field(side * 3 + 1)), std::string(field(side * 3 + 2))};
 }
 
 moderation::SessionRecord RecentSessions::record(std::string_view session_id, const Entry& e, int reporter_side) {
@@ -112,7 +103,7 @@ std::optional<moderation::SessionRecord> RecentSessions::find_for_report(std::st
   if (it == sessions_.end()) return std::nullopt;
   const Entry& e = it->second;
   for (int side = 0; side < 2; ++side) {
-    if (e.user_id(side) == reporter_user_id) return record(session_id, e, side);
+    if (e.field(side * 3) == reporter_user_id) return record(session_id, e, side);
   }
   return std::nullopt;
 }

@@ -56,10 +56,10 @@ class RecentSessions final : public moderation::SessionDirectory {
   struct Entry {
     std::unique_ptr<char[]> text;
     std::array<std::uint16_t, 6> lengths{};
-    std::int64_t started_at = 0;  // unix ms
-    std::int64_t ended_at = -1;   // unix ms; -1 while running
+    std::int64_t started_at = 0;          // unix ms
+    std::int64_t ended_at = -1;           // unix ms; -1 while running
+    std::string_view field(int i) const;  // 0..5 in the order above
     store::Party party(int side) const;
-    std::string_view user_id(int side) const;
   };
   static std::optional<Id> parse_id(std::string_view session_id);
   static moderation::SessionRecord record(std::string_view session_id, const Entry& e, int reporter_side);
