@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "auth/crypto.hpp"
@@ -36,11 +37,28 @@ Result<void> SqlReputationStore::record_sessions(std::span<const SessionTotals> 
   const bool any_ip = std::any_of(totals.begin(), totals.end(), [](const SessionTotals& t) { return t.ip; });
   // A counter is never keyed by a raw address, not even for a moment.
   if (any_ip && !ip_key_.keyed()) return IpKey::missing();
+  // Rows in (kind, key) order: every instance's batch then locks the rows it
+  // shares with another's in the same order, so two batches wait for each
+  // other instead of deadlocking (PostgreSQL aborted one of them otherwise).
+  struct Row {
+    const char* kind;
+    std::string key;
+    const SessionTotals* totals;
+  };
+  std::vector<Row> rows;
+  rows.reserve(totals.size());
+  for (const auto& t : totals) {
+    if (t.key.empty() || t.sessions <= 0) continue;
+    rows.push_back({t.ip ? "ip" : "device", t.ip ? ip_key_.hash(t.key) : t.key, &t});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    const int k = std::string_view(a.kind).compare(b.kind);
+    return k != 0 ? k < 0 : a.key < b.key;
+  });
   return ex_.atomic([&](sql::Connection& c) -> Result<void> {
-    for (const auto& t : totals) {
-      if (t.key.empty() || t.sessions <= 0) continue;
-      auto r = add_to_counter(c, t.ip ? "ip" : "device", t.ip ? ip_key_.hash(t.key) : t.key, t.sessions, t.session_ms,
-                              t.last_seen);
+    for (const auto& row : rows) {
+      const SessionTotals& t = *row.totals;
+      auto r = add_to_counter(c, row.kind, row.key, t.sessions, t.session_ms, t.last_seen);
       if (!r) return r.error();
     }
     return {};

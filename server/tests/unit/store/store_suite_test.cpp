@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -863,6 +864,44 @@ TEST_P(StoreTest, SessionTotalsAddUpInOneWrite) {
   EXPECT_EQ(ok(db().reputation().of_device("dev-new", kT0)).sessions, 1);
   EXPECT_EQ(ok(db().reputation().of_device("dev-zero", kT0)).sessions, 0);
   ok(db().reputation().record_sessions({}));
+}
+
+// Instances write their batches at the same time, each listing the same
+// devices in its own order (a hash map's): every batch lands, none deadlocks.
+TEST_P(StoreTest, ConcurrentSessionTotalsFromTwoInstancesAllLand) {
+  auto other = reopen_another();
+  ASSERT_TRUE(other);
+  constexpr int kDevices = 40;
+  constexpr int kBatches = 30;
+  std::vector<SessionTotals> forward;
+  for (int i = 0; i < kDevices; ++i) {
+    forward.push_back(
+        {.ip = false, .key = "dev-" + std::to_string(i), .sessions = 1, .session_ms = 10, .last_seen = kT0 + i});
+  }
+  forward.push_back({.ip = true, .key = "192.0.2.9", .sessions = 1, .session_ms = 10, .last_seen = kT0});
+  std::vector<SessionTotals> backward(forward.rbegin(), forward.rend());
+  std::atomic<int> failed{0};
+  std::string first_error;
+  std::mutex error_mu;
+  auto writer = [&](Database& d, const std::vector<SessionTotals>& batch) {
+    for (int b = 0; b < kBatches; ++b) {
+      auto r = d.reputation().record_sessions(batch);
+      if (!r) {
+        failed.fetch_add(1);
+        std::lock_guard lock(error_mu);
+        if (first_error.empty()) first_error = r.error().message;
+      }
+    }
+  };
+  std::thread a([&] { writer(db(), forward); });
+  std::thread b([&] { writer(*other, backward); });
+  a.join();
+  b.join();
+  EXPECT_EQ(failed.load(), 0) << first_error;
+  for (int i = 0; i < kDevices; i += 13) {
+    EXPECT_EQ(ok(db().reputation().of_device("dev-" + std::to_string(i), kT0)).sessions, 2 * kBatches);
+  }
+  EXPECT_EQ(ok(db().reputation().of_ip("192.0.2.9", kT0)).sessions, 2 * kBatches);
 }
 
 TEST_P(StoreTest, SecretIsCreatedOnceAndKept) {
