@@ -31,9 +31,24 @@
 -- A limit with tokens <= 0 or burst <= 0 is off; a rule with count <= 0 is off.
 local rl, ab = KEYS[1], KEYS[2]
 local op = ARGV[1]
-local now = tonumber(ARGV[2])
+local now_s = ARGV[2]
+local now = tonumber(now_s)
 local n = #ARGV
-local base, max, repeat_ms, ttl = tonumber(ARGV[n - 3]), tonumber(ARGV[n - 2]), tonumber(ARGV[n - 1]), tonumber(ARGV[n])
+local ttl_s = ARGV[n]  -- handed to PEXPIRE as it came
+
+-- Times are unix ms written in decimal without leading zeros, so they are
+-- compared as strings: Lua would otherwise parse each one (strtod) and format
+-- each one it writes back ("%.14g"), the larger part of a call's cost. A
+-- number going to redis.call is formatted with "%d" for the same reason
+-- (Redis would format it with "%.17g").
+local function int(x) return string.format('%d', x) end
+-- The cutoff of a window: a time t is in it while t > cutoff (now - t < window).
+local function cutoff(window)
+  local c = now - window
+  if c < 0 then return '' end
+  return int(c)
+end
+local function later(t, c) return #t > #c or (#t == #c and t > c) end
 
 -- Token levels in (token x ms) units, as the in-memory limiter keeps them:
 -- a token is per_ms units and a bucket gains `tokens` units per ms.
@@ -57,11 +72,12 @@ local function take(limit, tokens, per_ms, burst, cost)
   level = level - need
   redis.call('HSET', rl, limit, string.format('%d:%d', level, at))
   -- Full again after this long: then the key says nothing a fresh one would not.
-  redis.call('PEXPIRE', rl, math.floor((capacity - level + tokens - 1) / tokens) + 1000)
+  redis.call('PEXPIRE', rl, int(math.floor((capacity - level + tokens - 1) / tokens) + 1000))
   return 0
 end
 
 local function difficulty_for(offences)
+  local base, max = tonumber(ARGV[n - 3]), tonumber(ARGV[n - 2])
   local d = math.max(1, base)
   local cap = math.max(d, max)
   local i = 1
@@ -72,29 +88,51 @@ end
 -- The device must solve a CAPTCHA; several rules firing before one solution
 -- are one offence. Returns the difficulty.
 local function require_captcha()
-  local pend = redis.call('HGET', ab, 'pend')
-  if pend then return tonumber(pend) end
-  local off = tonumber(redis.call('HGET', ab, 'off') or '0')
-  local offat = tonumber(redis.call('HGET', ab, 'offat') or '0')
-  if off > 0 and now - offat < repeat_ms then off = off + 1 else off = 1 end
+  local got = redis.call('HMGET', ab, 'pend', 'off', 'offat')
+  if got[1] then return tonumber(got[1]) end
+  local off = tonumber(got[2] or '0')
+  local offat = tonumber(got[3] or '0')
+  if off > 0 and now - offat < tonumber(ARGV[n - 1]) then off = off + 1 else off = 1 end
   local d = difficulty_for(off)
-  redis.call('HSET', ab, 'off', off, 'offat', now, 'pend', d)
+  redis.call('HSET', ab, 'off', int(off), 'offat', now_s, 'pend', int(d))
   return d
 end
 
 -- "t,t,...": one more event; fires when the window holds `count` of them
 -- (then the window starts over). Takes the stored value (or false) and
 -- returns how many it counted (0: did not fire) and the value to store
--- (false: delete the field).
+-- ('': none; the field is kept, empty). The list is kept in time order, so
+-- while its oldest time is in the window every time is, and now is appended
+-- after a count of the commas (no time parsed or written but now).
 local function rapid(stored, count, window)
-  local kept = {}
-  if stored then
-    for t in string.gmatch(stored, '%d+') do
-      if now - tonumber(t) < window then kept[#kept + 1] = t end
+  if stored and stored ~= '' then
+    local c = cutoff(window)
+    local oldest = string.match(stored, '^%d+')
+    if oldest and later(oldest, c) then
+      local events, from, at = 2, 1, 1  -- the stored ones (commas + 1) and now
+      while true do
+        local comma = string.find(stored, ',', from, true)
+        if not comma then break end
+        events, at, from = events + 1, comma + 1, comma + 1
+      end
+      local newest = string.sub(stored, at)
+      if string.match(newest, '^%d+$') and not later(newest, now_s) then
+        if events >= count then return events, '' end
+        return 0, stored .. ',' .. now_s
+      end
     end
   end
-  kept[#kept + 1] = tostring(now)
-  if #kept >= count then return #kept, false end
+  local kept = {}
+  if stored then
+    local c = cutoff(window)
+    for t in string.gmatch(stored, '%d+') do
+      if later(t, c) then kept[#kept + 1] = t end
+    end
+  end
+  kept[#kept + 1] = now_s
+  -- In time order again (instances' clocks may differ by a little).
+  table.sort(kept, function(a, b) return later(b, a) end)
+  if #kept >= count then return #kept, '' end
   return 0, table.concat(kept, ',')
 end
 
@@ -103,24 +141,30 @@ end
 -- Takes the stored value (or false); returns how many it counted (0: did
 -- not fire) and the value to store.
 local function distinct(stored, value, count, window)
+  -- The common case: the one value stored is this one, still in the window.
+  local mine = value .. '@'
+  if stored and string.sub(stored, 1, #mine) == mine then
+    local t = string.sub(stored, #mine + 1)
+    if string.match(t, '^%d+$') and later(t, cutoff(window)) then return 0, mine .. now_s end
+  end
   local vals, times = {}, {}
   local fresh = true
   if stored then
+    local c = cutoff(window)
     for v, t in string.gmatch(stored, '([^,@]+)@(%d+)') do
-      t = tonumber(t)
-      if now - t < window then
-        if v == value then t = now; fresh = false end
+      if later(t, c) then
+        if v == value then t = now_s; fresh = false end
         vals[#vals + 1] = v; times[#times + 1] = t
       end
     end
   end
   local counted = #vals
   if fresh then
-    vals[#vals + 1] = value; times[#times + 1] = now
+    vals[#vals + 1] = value; times[#times + 1] = now_s
     counted = #vals
     if #vals > count then
       local oldest = 1
-      for i = 2, #times do if times[i] < times[oldest] then oldest = i end end
+      for i = 2, #times do if later(times[oldest], times[i]) then oldest = i end end
       table.remove(vals, oldest); table.remove(times, oldest)
     end
   end
@@ -138,7 +182,7 @@ local function distinct_field(field, value, count, window)
   return c
 end
 
-local function keep() redis.call('PEXPIRE', ab, ttl) end
+local function keep() redis.call('PEXPIRE', ab, ttl_s) end
 
 -- ARGV[3..6] = value, count, window, captcha?: a rule that fires (reply
 -- {captcha?, rule, distinct}) once `count` distinct values are seen in `window`.
@@ -174,10 +218,10 @@ elseif op == 'match' then
   if got[1] then return {2, tonumber(got[1])} end
   local out = {0, 0}
   local captcha = false
-  local sets, dels = {}, {}
+  local sets = {}
   if ip_count > 0 and ip ~= '' then
     local c, v = distinct(got[2], ip, ip_count, tonumber(ARGV[15]))
-    sets[#sets + 1] = 'ips'; sets[#sets + 1] = v
+    if v ~= got[2] then sets[#sets + 1] = 'ips'; sets[#sets + 1] = v end
     if c > 0 then
       out[#out + 1] = 'ips_per_device'; out[#out + 1] = c
       if ARGV[16] == '1' then captcha = true end
@@ -185,14 +229,13 @@ elseif op == 'match' then
   end
   if rapid_count > 0 then
     local c, v = rapid(got[3], rapid_count, tonumber(ARGV[11]))
-    if v then sets[#sets + 1] = rapid_field; sets[#sets + 1] = v else dels[#dels + 1] = rapid_field end
+    sets[#sets + 1] = rapid_field; sets[#sets + 1] = v
     if c > 0 then
       out[#out + 1] = rapid_field == 'j' and 'rapid_join' or 'rapid_next'; out[#out + 1] = c
       if ARGV[12] == '1' then captcha = true end
     end
   end
   if #sets > 0 then redis.call('HSET', ab, unpack(sets)) end
-  if #dels > 0 then redis.call('HDEL', ab, unpack(dels)) end
   if captcha then out[1] = 2; out[2] = require_captcha() end
   keep()
   return out

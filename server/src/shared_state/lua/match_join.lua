@@ -41,22 +41,26 @@ local allow_same_device = ARGV[10] == '1'
 local enqueue = ARGV[11] == '1'
 local user, ip = ARGV[12], ARGV[13]
 
-local function split(s, sep)
+-- Numbers are formatted with "%d" before they reach a record or redis.call
+-- (Lua's tostring and Redis' conversion use "%.14g" / "%.17g", several times
+-- slower), and times read from records are parsed only when a rule needs them.
+local function int(x) return string.format('%d', x) end
+
+local function split(s)
+  if s == '' then return {} end
+  if not string.find(s, ',', 1, true) then return {s} end
   local out = {}
-  if s == '' then return out end
-  for part in string.gmatch(s, '([^' .. sep .. ']+)') do out[#out + 1] = part end
+  for part in string.gmatch(s, '([^,]+)') do out[#out + 1] = part end
   return out
 end
 
+-- seq (a number), then enqueued_ms, device, region, interests and languages
+-- as stored; nil for a record that is not one.
 local function parse(record)
-  local f = {}
-  local i = 1
-  for field in string.gmatch(record .. '|', '([^|]*)|') do
-    f[i] = field
-    i = i + 1
-  end
-  return {seq = tonumber(f[1]), enq = tonumber(f[2]), device = f[3], region = f[4],
-          interests = f[5], languages = f[6]}
+  local seq, enq, dev, reg, ints, langs =
+    string.match(record, '^(%d+)|(%d+)|([^|]*)|([^|]*)|([^|]*)|([^|]*)')
+  if not seq then return nil end
+  return {seq = tonumber(seq), enq_s = enq, device = dev, region = reg, interests = ints, languages = langs}
 end
 
 local function set_of(list)
@@ -66,6 +70,8 @@ local function set_of(list)
 end
 
 local function has_language(csv, language)
+  if csv == language then return true end
+  if not string.find(csv, ',', 1, true) then return false end
   for l in string.gmatch(csv, '([^,]+)') do
     if l == language then return true end
   end
@@ -77,21 +83,21 @@ local function pair_key(a, b)
   return b .. '|' .. a
 end
 
-local my_langs = split(languages, ',')
-local my_interests = split(interests, ',')
+local my_langs = split(languages)
+local my_interests = split(interests)
 local my_interest_set = set_of(my_interests)
 
 -- Already queued: keep the place in line (the preferences are replaced).
 local mine = redis.call('HGET', tickets, me)
-local my_seq, my_enq
+local my_seq, my_enq_s
 if mine then
   local r = parse(mine)
-  my_seq, my_enq = r.seq, r.enq
+  if r then my_seq, my_enq_s = r.seq, r.enq_s end
 end
 -- A search for a participant that should be queued but is not: it was just
 -- matched by someone else (its event is on the way), so it must not be taken.
 if not enqueue and not mine then return {0, 0, 0, redis.call('HGET', stats, 'wait_avg') or ''} end
-local self_widened = my_enq ~= nil and now - my_enq >= widen
+local self_widened = my_enq_s ~= nil and now - tonumber(my_enq_s) >= widen
 
 local top_region = (region == '') and 1 or 2
 local top_common = #my_interests
@@ -126,7 +132,7 @@ for i, language in ipairs(my_langs) do
         else
           rank = 0
         end
-        local eligible = rank > 0 or self_widened or now - c.enq >= widen
+        local eligible = rank > 0 or self_widened or now - tonumber(c.enq_s) >= widen
         if eligible then
           local common = 0
           for t in string.gmatch(c.interests, '([^,]+)') do
@@ -187,10 +193,11 @@ end
 local function note_match(a, b)
   local got = redis.call('HMGET', stats, 'wait_avg', 'matches')
   local avg = tonumber(got[1])
-  for _, waited in ipairs({a, b}) do
-    if avg then avg = avg + 0.125 * (waited - avg) else avg = waited end
-  end
-  redis.call('HSET', stats, 'wait_avg', tostring(avg), 'matches', (tonumber(got[2]) or 0) + 1)
+  if avg then avg = avg + 0.125 * (a - avg) else avg = a end
+  avg = avg + 0.125 * (b - avg)
+  -- Whole milliseconds: a rounding error of at most 0.5 ms a match, which
+  -- the average forgets at the rate it forgets waits (4 ms at most).
+  redis.call('HSET', stats, 'wait_avg', int(math.floor(avg + 0.5)), 'matches', int((tonumber(got[2]) or 0) + 1))
 end
 
 if best then
@@ -198,13 +205,13 @@ if best then
   if best_rec.device ~= device and cooldown > 0 then
     -- Cooldowns that ended are forgotten here: each was added by one match,
     -- so this costs amortized O(log n) per match.
-    redis.call('ZREMRANGEBYSCORE', pairs_key, '-inf', now)
-    redis.call('ZADD', pairs_key, now + cooldown, pair_key(device, best_rec.device))
+    redis.call('ZREMRANGEBYSCORE', pairs_key, '-inf', ARGV[1])
+    redis.call('ZADD', pairs_key, int(now + cooldown), pair_key(device, best_rec.device))
   end
-  local enq = my_enq or now
+  local enq_s = my_enq_s or ARGV[1]
   local seq = my_seq or (best_seq + 1)
-  note_match(now - enq, now - best_rec.enq)
-  local me_rec = table.concat({seq, enq, device, region, interests, languages, user, ip}, '|')
+  note_match(now - tonumber(enq_s), now - tonumber(best_rec.enq_s))
+  local me_rec = table.concat({int(seq), enq_s, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.
   if my_seq ~= nil and my_seq < best_seq then
     return {1, me, me_rec, best, best_rec.raw, now}
@@ -215,8 +222,9 @@ end
 local wait_avg = redis.call('HGET', stats, 'wait_avg') or ''
 if not my_seq then
   my_seq = redis.call('INCR', seq_key)
-  my_enq = now
+  my_enq_s = ARGV[1]
 end
-redis.call('HSET', tickets, me, table.concat({my_seq, my_enq, device, region, interests, languages, user, ip}, '|'))
-for i = 1, #my_langs do redis.call('ZADD', KEYS[5 + i], my_seq, me) end
-return {0, my_seq, my_enq, wait_avg}
+local seq_s = int(my_seq)
+redis.call('HSET', tickets, me, table.concat({seq_s, my_enq_s, device, region, interests, languages, user, ip}, '|'))
+for i = 1, #my_langs do redis.call('ZADD', KEYS[5 + i], seq_s, me) end
+return {0, my_seq, tonumber(my_enq_s), wait_avg}
