@@ -32,8 +32,9 @@ struct Request {
   milliseconds timeout{0};
   Clock::time_point start;
   Callback cb;
-  // Set by eval(): the EVAL form, built only if a node answers NOSCRIPT.
-  std::function<std::string()> noscript_fallback;
+  // Set by eval(): the script's body, for the EVAL form that a node answering
+  // NOSCRIPT is sent instead (built from `wire` only then).
+  std::shared_ptr<const std::string> script_body;
 };
 
 std::string command_name(std::string_view verb) {
@@ -215,11 +216,14 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (r.is_error() && r.client_error() == ClientError::none) {
       if (auto redirect = parse_redirect(r.str())) return follow(std::move(req), *redirect, r);
       auto code = r.error_code();
-      if (code == "NOSCRIPT" && req->noscript_fallback) {
+      if (code == "NOSCRIPT" && req->script_body) {
         if (metrics) metrics->noscript.inc();
-        req->wire = req->noscript_fallback();
-        req->noscript_fallback = nullptr;
-        return dispatch(std::move(req), nullptr, false);
+        auto eval = replace_head(req->wire, "EVAL", *req->script_body);
+        req->script_body = nullptr;
+        if (eval) {
+          req->wire = std::move(*eval);
+          return dispatch(std::move(req), nullptr, false);
+        }
       }
       if (retryable_server_error(code)) {
         if (code == "CLUSTERDOWN" && mode != Mode::standalone) schedule_refresh(cfg.refresh_interval);
@@ -458,21 +462,17 @@ void Client::command(std::initializer_list<std::string_view> args, const Command
 void Client::eval(const Script& script, std::span<const std::string_view> keys, std::span<const std::string_view> args,
                   const CommandOptions& options, Callback cb) {
   auto numkeys = std::to_string(keys.size());
-  auto build = [&](std::string_view verb, std::string_view body_or_sha) {
-    std::vector<std::string_view> argv;
-    argv.reserve(3 + keys.size() + args.size());
-    argv.push_back(verb);
-    argv.push_back(body_or_sha);
-    argv.push_back(numkeys);
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return format_command(argv);
-  };
+  std::vector<std::string_view> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(numkeys);
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
   auto req = std::make_shared<Request>();
-  req->wire = build("EVALSHA", script.sha1());
+  req->wire = format_command(argv);
   req->command = "EVALSHA";
-  // The EVAL form is rarely needed: keep its bytes, not the arguments' views.
-  req->noscript_fallback = [eval_wire = build("EVAL", script.body())] { return eval_wire; };
+  req->script_body = script.shared_body();
   if (!options.key.empty()) {
     req->slot = key_slot(options.key);
   } else if (!keys.empty()) {

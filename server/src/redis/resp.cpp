@@ -61,9 +61,43 @@ std::string format_argv(std::size_t argc, const std::string_view* args) {
   return wire;
 }
 
+// Reads "<kind><decimal>\r\n" at `at`; moves `at` past it.
+std::optional<std::size_t> read_count(std::string_view wire, std::size_t& at, char kind) {
+  if (at >= wire.size() || wire[at] != kind) return std::nullopt;
+  std::size_t n = 0;
+  const char* begin = wire.data() + at + 1;
+  const char* end = wire.data() + wire.size();
+  auto [p, ec] = std::from_chars(begin, end, n);
+  if (ec != std::errc() || p == begin || end - p < 2 || p[0] != '\r' || p[1] != '\n') return std::nullopt;
+  at = static_cast<std::size_t>(p + 2 - wire.data());
+  return n;
+}
+
 }  // namespace
 
 std::string format_command(std::span<const std::string_view> args) { return format_argv(args.size(), args.data()); }
+
+std::optional<std::string> replace_head(std::string_view wire, std::string_view first, std::string_view second) {
+  std::size_t at = 0;
+  auto argc = read_count(wire, at, '*');
+  if (!argc || *argc < 2) return std::nullopt;
+  const std::size_t header_end = at;
+  for (int i = 0; i < 2; ++i) {
+    auto len = read_count(wire, at, '$');
+    if (!len || wire.size() - at < *len + 2) return std::nullopt;
+    at += *len + 2;
+  }
+  std::string out;
+  out.reserve(wire.size() - at + header_end + first.size() + second.size() + 32);
+  out.append(wire.substr(0, header_end));
+  for (std::string_view arg : {first, second}) {
+    append_count(out, '$', arg.size());
+    out += arg;
+    out += "\r\n";
+  }
+  out.append(wire.substr(at));
+  return out;
+}
 
 std::string format_command(std::initializer_list<std::string_view> args) {
   return format_argv(args.size(), args.begin());

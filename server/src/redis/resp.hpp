@@ -18,6 +18,10 @@ namespace serendip::redis {
 // One command as RESP bytes ("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n").
 std::string format_command(std::span<const std::string_view> args);
 std::string format_command(std::initializer_list<std::string_view> args);
+// `wire` (one formatted command) with its first two arguments replaced by
+// `first` and `second` (EVALSHA <sha> ... -> EVAL <body> ...); nullopt when
+// `wire` is not a command of at least two arguments.
+std::optional<std::string> replace_head(std::string_view wire, std::string_view first, std::string_view second);
 
 // Incremental reply decoder for one connection's byte stream.
 class ReplyReader {

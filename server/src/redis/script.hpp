@@ -3,6 +3,7 @@
 // cache); EVAL also caches it there, so each node is loaded lazily, once.
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace serendip::redis {
@@ -10,11 +11,14 @@ namespace serendip::redis {
 class Script {
  public:
   explicit Script(std::string body);
-  const std::string& body() const { return body_; }
+  const std::string& body() const { return *body_; }
+  // The body, shared: a call in flight keeps it for a NOSCRIPT answer
+  // without a copy (the EVAL form is built only then).
+  const std::shared_ptr<const std::string>& shared_body() const { return body_; }
   const std::string& sha1() const { return sha1_; }  // lower-case hex, as SCRIPT LOAD returns it
 
  private:
-  std::string body_;
+  std::shared_ptr<const std::string> body_;
   std::string sha1_;
 };
 

@@ -52,6 +52,34 @@ TEST(FormatCommand, MatchesHiredisFormatterByteForByte) {
   }
 }
 
+// EVALSHA <sha> ... becomes EVAL <body> ... with the rest byte for byte, as
+// if it had been formatted so; anything else is refused.
+TEST(ReplaceHead, SwapsTheFirstTwoArgumentsAndKeepsTheRest) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> rest(std::uniform_int_distribution<std::size_t>(0, 30)(rng));
+    for (auto& a : rest) {
+      a.resize(std::uniform_int_distribution<std::size_t>(0, round % 4 == 0 ? 3000 : 15)(rng));
+      for (auto& c : a) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    }
+    std::string body(std::uniform_int_distribution<std::size_t>(0, 20000)(rng), '\r');
+    std::vector<std::string_view> sha{"EVALSHA", "0123456789abcdef0123456789abcdef01234567"};
+    std::vector<std::string_view> eval{"EVAL", body};
+    for (const auto& a : rest) {
+      sha.emplace_back(a);
+      eval.emplace_back(a);
+    }
+    auto swapped = replace_head(format_command(std::span<const std::string_view>(sha)), "EVAL", body);
+    ASSERT_TRUE(swapped) << "round " << round;
+    ASSERT_EQ(*swapped, format_command(std::span<const std::string_view>(eval))) << "round " << round;
+  }
+  EXPECT_FALSE(replace_head(format_command({"PING"}), "a", "b"));
+  EXPECT_FALSE(replace_head("", "a", "b"));
+  EXPECT_FALSE(replace_head("*2\r\n$3\r\nGET\r\n$9\r\nkey\r\n", "a", "b"));  // cut short
+  EXPECT_FALSE(replace_head("*x\r\n", "a", "b"));
+  EXPECT_FALSE(replace_head("*2\r\n$3GET\r\n", "a", "b"));
+}
+
 TEST(ReplyReader, DecodesEveryType) {
   ReplyReader reader;
   reader.feed("+OK\r\n-ERR wrong\r\n:42\r\n$5\r\nhello\r\n$-1\r\n*3\r\n:1\r\n$-1\r\n*1\r\n+x\r\n*0\r\n:-7\r\n");
