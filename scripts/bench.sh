@@ -4,10 +4,11 @@
 # epoll floor under the same WebSocket traffic on loopback, then the scale-out
 # benchmark: a local cluster (scripts/cluster.sh: three instances, or
 # CLUSTER_INSTANCES, a Redis Cluster, PostgreSQL, HAProxy) against one
-# in-memory server; then Lighthouse (mobile profile) on the landing page of
+# in-memory server; then the shared-state Lua scripts alone in a standalone
+# Redis; then Lighthouse (mobile profile) on the landing page of
 # the built web app (web/dist) served by the real server.
 #
-# Usage: scripts/bench.sh [micro|load|cluster|lighthouse|shield]...   (default: all five)
+# Usage: scripts/bench.sh [micro|load|cluster|scripts|lighthouse|shield]...   (default: all six)
 # Env: LOAD_IDLE (idle sockets, default 5000), LOAD_PAIRS (default 200),
 #      LOAD_SECONDS (measured seconds per round, default 10), LOAD_ROUNDS (default 3),
 #      LOAD_CHURN_PAIRS (pairs in the match churn, default 200),
@@ -21,12 +22,13 @@
 #        nproc / CLUSTER_INSTANCES, at least 1, as each pod of a deployment is sized),
 #      CLUSTER_BASE_PORT (default: a free one below 22700),
 #      CLUSTER_SINGLE_DB (the in-memory server's database: pg, the cluster's, by default; or sqlite)
+#      SCRIPTS_CALLS (calls per script and round, default 100000), SCRIPTS_ROUNDS (default 3),
 #      LIGHTHOUSE_RUNS (default 3; the median run is printed), LIGHTHOUSE_DIST (default web/dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 parts=("$@")
-((${#parts[@]})) || parts=(micro load cluster lighthouse shield)
+((${#parts[@]})) || parts=(micro load cluster scripts lighthouse shield)
 
 # Every abuse limit off: the load generator is one host.
 LIMITS_OFF=session_per_ip=off,session_per_device=off,connect_per_ip=off,join_per_device=off,next_per_device=off,report_per_device=off
@@ -381,6 +383,68 @@ shield() {
   SERENDIP_SERVER_BIN="$bin" scripts/e2e.sh bench/shield-cost.bench.mjs | sed -n 's/^# shield /  /p; /^not ok/p'
 }
 
+# The shared-state scripts on their own: a standalone redis-server on
+# loopback and nothing else running, each script sent SCRIPTS_CALLS calls
+# with the arguments the server sends in the churn (400 devices taking turns;
+# a language queue that pairs every second join), pipelined by redis-cli
+# --pipe. The figure is Redis' own time per call (INFO commandstats: the
+# script with the commands it makes), best of SCRIPTS_ROUNDS: what a change
+# to a script is worth, without the cluster bench's network and neighbours.
+scripts_cost() {
+  local n="${SCRIPTS_CALLS:-100000}" rounds="${SCRIPTS_ROUNDS:-3}" tmp port pid
+  tmp="$(mktemp -d)"
+  TMP_DIRS+=("$tmp")
+  port="$(free_base_port)"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$tmp/redis.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo
+  echo "Shared-state scripts alone (standalone Redis, $n calls, best of $rounds): Redis time per call"
+  local spec label script kind sha best r us
+  for spec in "abuse.lua match (abuse rules on, rate limits off, as the cluster bench):abuse:off" \
+    "abuse.lua match (abuse rules and rate limits on, as deployed):abuse:on" \
+    "match_join.lua (one join queued, the next matched):match_join:0"; do
+    IFS=: read -r label script kind <<<"$spec"
+    sha="$(redis-cli -p "$port" script load "$(cat "server/src/shared_state/lua/$script.lua")")"
+    awk -v which="$script" -v kind="$kind" -v sha="$sha" -v n="$n" '
+      function resp(argc, a,   out, i) {
+        out = "*" argc "\r\n"
+        for (i = 1; i <= argc; i++) out = out "$" length(a[i]) "\r\n" a[i] "\r\n"
+        printf "%s", out
+      }
+      BEGIN {
+        for (i = 0; i < n; i++) {
+          dev = sprintf("%043d", i % 400); now = 1790000000000 + int(i / 10); delete a
+          if (which == "abuse") {
+            next_ = int(i / 400) % 2; tokens = kind == "on" ? 1000 : 0; burst = kind == "on" ? 100000 : 0
+            split("EVALSHA|" sha "|2|ratelimit:device:{" dev "}|abuse:device:{" dev "}|match|" now "|" \
+                  (next_ ? "next_per_device" : "join_per_device") "|" tokens "|1000|" burst "|1|0|" \
+                  (next_ ? "n" : "j") "|10|60000|0|127.0.0.1|5|600000|0|1|20|86400000|86400000", a, "|")
+            resp(25, a)
+          } else {
+            t = "{mm:text}"
+            split("EVALSHA|" sha "|6|" t ":tickets|" t ":pairs|" t ":excl|" t ":seq|" t ":stats|" t ":q:en|" \
+                  now "|0123456789abcdef/" (i % 400) "|" dev "|||en|3000|" kind "|64|0|1|u_" substr(dev, 1, 16) \
+                  "|127.0.0.1", a, "|")
+            resp(22, a)
+          }
+        }
+      }' >"$tmp/calls.resp"
+    best=""
+    for r in $(seq "$rounds"); do
+      redis-cli -p "$port" flushall >/dev/null
+      redis-cli -p "$port" config resetstat >/dev/null
+      redis-cli -p "$port" --pipe <"$tmp/calls.resp" >"$tmp/pipe.out" 2>&1 || { cat "$tmp/pipe.out" >&2; return 1; }
+      grep -q "errors: 0," "$tmp/pipe.out" || { echo "bench: $script: the calls answered errors" >&2; cat "$tmp/pipe.out" >&2; return 1; }
+      us="$(redis-cli -p "$port" info commandstats | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')"
+      if [ -z "$best" ] || awk -v a="$us" -v b="$best" 'BEGIN {exit !(a < b)}'; then best="$us"; fi
+    done
+    printf "  %-78s %6s us\n" "$label" "$best"
+  done
+  stop_pids
+}
+
 for part in "${parts[@]}"; do
   case "$part" in
     micro) micro ;;
@@ -388,6 +452,7 @@ for part in "${parts[@]}"; do
     cluster) cluster ;;
     lighthouse) lighthouse ;;
     shield) shield ;;
-    *) echo "usage: $0 [micro|load|cluster|lighthouse|shield]..." >&2; exit 2 ;;
+    scripts) scripts_cost ;;
+    *) echo "usage: $0 [micro|load|cluster|scripts|lighthouse|shield]..." >&2; exit 2 ;;
   esac
 done
