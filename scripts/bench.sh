@@ -401,7 +401,7 @@ scripts_cost() {
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   echo
   echo "Shared-state scripts alone (standalone Redis, $n calls, best of $rounds): Redis time per call"
-  local spec label script kind sha best r us
+  local spec label script kind sha best us
   for spec in "abuse.lua match (abuse rules on, rate limits off, as the cluster bench):abuse:off" \
     "abuse.lua match (abuse rules and rate limits on, as deployed):abuse:on" \
     "match_join.lua (one join queued, the next matched):match_join:0"; do
@@ -432,7 +432,7 @@ scripts_cost() {
         }
       }' >"$tmp/calls.resp"
     best=""
-    for r in $(seq "$rounds"); do
+    for _ in $(seq "$rounds"); do
       redis-cli -p "$port" flushall >/dev/null
       redis-cli -p "$port" config resetstat >/dev/null
       redis-cli -p "$port" --pipe <"$tmp/calls.resp" >"$tmp/pipe.out" 2>&1 || { cat "$tmp/pipe.out" >&2; return 1; }
