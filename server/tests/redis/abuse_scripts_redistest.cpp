@@ -183,6 +183,48 @@ TEST_P(AbuseScripts, MatchmakingRulesAndCaptchaDebtMatchTheInMemoryGate) {
   EXPECT_GT(hardest, 100) << "repeat offences within the window get harder";
 }
 
+// Instances' clocks differ by a little: a device's joins may reach Redis
+// with times out of order. The rapid rule counts the joins within the window
+// of each join's own time, whatever the order they came in (the script keeps
+// its list in time order, and reads only the oldest while that is in the
+// window: a join from a clock behind must not stay counted past its window).
+TEST_P(AbuseScripts, RapidJoinsFromClocksOutOfStepCountTheirWindowExactly) {
+  AbuseSettings s;
+  s.rules.rapid_join = {4, 1'000, false};
+  s.rules.ips_per_device.count = 0;
+  Twins t(endpoint_, s);
+  const std::string device = "skew-" + std::to_string(std::random_device{}());
+  t.wipe({{abuse::SubjectKind::device, device}});
+  const std::int64_t t0 = 1'790'000'000'000;
+  // The count when rapid_join fired at a join at `at`, else 0.
+  auto join_at = [&](std::int64_t at) {
+    auto reply = parse_match(t.redis.eval(abuse_match(s, false, device, "203.0.113.9", at)), device);
+    EXPECT_TRUE(reply.has_value());
+    if (!reply) return -1;
+    EXPECT_EQ(reply->status, AbuseReply::Status::admit);
+    for (const auto& hit : reply->hits) {
+      if (hit.rule == abuse::Rule::rapid_join) return hit.count;
+    }
+    return 0;
+  };
+  EXPECT_EQ(join_at(t0 + 10'000), 0);
+  EXPECT_EQ(join_at(t0 + 9'990), 0);  // from a clock 10 ms behind
+  EXPECT_EQ(join_at(t0 + 10'005), 0);
+  EXPECT_EQ(join_at(t0 + 10'010), 4);  // four within a second: fires, the window starts over
+  EXPECT_EQ(join_at(t0 + 10'500), 0);
+  EXPECT_EQ(join_at(t0 + 10'495), 0);  // behind again, and older than the one before it
+  EXPECT_EQ(join_at(t0 + 11'020), 0);  // 10,495 and 10,500 still in the window: three
+  // 10,495 has left the window (1,000 ms before 11,497 is 10,497), 10,500 has not: three.
+  EXPECT_EQ(join_at(t0 + 11'497), 0);
+  EXPECT_EQ(join_at(t0 + 11'499), 4);  // 10,500, 11,020, 11,497 and this one
+  // Windows far apart: only the newest counts.
+  EXPECT_EQ(join_at(t0 + 20'000), 0);
+  EXPECT_EQ(join_at(t0 + 30'000), 0);
+  EXPECT_EQ(join_at(t0 + 30'001), 0);
+  EXPECT_EQ(join_at(t0 + 30'002), 0);
+  EXPECT_EQ(join_at(t0 + 30'003), 4);
+}
+
 TEST_P(AbuseScripts, ShieldViewersMatchTheInMemoryDetector) {
   AbuseSettings s;
   s.rules.shield_blur = {3, 10'000, true};

@@ -5,7 +5,7 @@
 --   KEYS[2]  abuse:<ip|device>:{<subject>}      HASH  detector state:
 --              pend   difficulty of the CAPTCHA the device owes (absent: none)
 --              off    consecutive offences; offat: when the last one was (ms)
---              j, n   times of recent joins / nexts: "t,t,..."
+--              j, n   times of recent joins / nexts: "t,t,...", oldest first ("" once the rule fired)
 --              ips    IPs of a device, devs: devices of an IP: "value@t,..."
 --              sv     viewers whose safety shield hid a device's video: "viewer@t,..."
 --   ARGV[1]  op, ARGV[2] now (unix ms), then the op's arguments:
