@@ -336,6 +336,15 @@ EOF
     awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $3}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
   awk -v c="$(med churn-cluster total_cpu_us_per_match)" -v s="$(med churn-single total_cpu_us_per_match)" \
     'BEGIN { if (s > 0) printf "CPU per match, cluster (server + Redis) / in-memory server: %.2f (target <= 3)\n", c / s }'
+  # Each round's cluster churn against the in-memory churn run right after it: a machine whose
+  # speed drifts between rounds (a busy host) moves both of a round alike.
+  local ratios="" c1 s1
+  for round in $(seq "$rounds"); do
+    c1="$(sed -n 's/^total_cpu_us_per_match=//p' "$tmp/churn-cluster.$round.txt")"
+    s1="$(sed -n 's/^total_cpu_us_per_match=//p' "$tmp/churn-single.$round.txt")"
+    [ -n "$c1" ] && [ -n "$s1" ] && ratios+="$(awk -v c="$c1" -v s="$s1" 'BEGIN { if (s > 0) printf "%.2f ", c / s }')"
+  done
+  if [ -n "$ratios" ]; then echo "  the same, round by round (each round's two churns back to back): $ratios(median $(printf '%s\n' $ratios | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'))"; fi
   echo
   echo "Relay ping-pong, $rtt_pairs pairs, one ice message in flight per pair, sides connected to the instances directly"
   printf "$row" "" "same instance" "across instances"
