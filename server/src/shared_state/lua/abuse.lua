@@ -105,8 +105,8 @@ end
 -- while its oldest time is in the window every time is, and now is appended
 -- after a count of the commas (no time parsed or written but now).
 local function rapid(stored, count, window)
+  local c = cutoff(window)
   if stored and stored ~= '' then
-    local c = cutoff(window)
     local oldest = string.match(stored, '^%d+')
     if oldest and later(oldest, c) then
       local events, from, at = 2, 1, 1  -- the stored ones (commas + 1) and now
@@ -124,7 +124,6 @@ local function rapid(stored, count, window)
   end
   local kept = {}
   if stored then
-    local c = cutoff(window)
     for t in string.gmatch(stored, '%d+') do
       if later(t, c) then kept[#kept + 1] = t end
     end
@@ -141,16 +140,16 @@ end
 -- Takes the stored value (or false); returns how many it counted (0: did
 -- not fire) and the value to store.
 local function distinct(stored, value, count, window)
+  local c = cutoff(window)
   -- The common case: the one value stored is this one, still in the window.
   local mine = value .. '@'
   if stored and string.sub(stored, 1, #mine) == mine then
     local t = string.sub(stored, #mine + 1)
-    if string.match(t, '^%d+$') and later(t, cutoff(window)) then return 0, mine .. now_s end
+    if string.match(t, '^%d+$') and later(t, c) then return 0, mine .. now_s end
   end
   local vals, times = {}, {}
   local fresh = true
   if stored then
-    local c = cutoff(window)
     for v, t in string.gmatch(stored, '([^,@]+)@(%d+)') do
       if later(t, c) then
         if v == value then t = now_s; fresh = false end
