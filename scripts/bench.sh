@@ -54,6 +54,9 @@ stop_pids() {
   PIDS=()
 }
 
+# The median of the numbers on stdin, one a line (the lower middle one of an even count).
+middle() { sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+
 # What is left when the script ends, however it ends: the processes it
 # started, the local cluster (stopped by cluster.sh, by PID), temporary files.
 CLUSTER_RUN=""
@@ -149,7 +152,7 @@ load() {
   done
 
   # median KIND KEY: the median of KEY over the rounds.
-  median() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+  median() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | middle; }
   first() { sed -n "s/^$2=//p" "$tmp/$1.1.txt"; }
   local f_cpu s_cpu
   f_cpu="$(median floor server_cpu_us_per_message)"; s_cpu="$(median server server_cpu_us_per_message)"
@@ -309,7 +312,7 @@ EOF
       awk '{v[NR]=$1} END {if (!NR) {print "n/a"; exit} m=v[int((NR+1)/2)]; f=(m >= 100 ? "%.0f" : "%.1f");
            if (NR == 1) printf f "\n", m; else printf f " (" f "-" f ")\n", m, v[1], v[NR]}'
   }
-  med() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+  med() { cat "$tmp/$1".*.txt | sed -n "s/^$2=//p" | middle; }
   local row='%-40s %26s %26s\n'
   echo
   echo "Scale-out: $n instances ($threads I/O thread(s) each; the in-memory server: one per core) + Redis Cluster (3 masters, 3 replicas) + PostgreSQL + HAProxy on loopback,"
@@ -331,9 +334,9 @@ EOF
   printf "$row" "join/next answered with an error" "$(stat churn-cluster errors)" "$(stat churn-single errors)"
   printf "$row" "Redis commands / match (masters)" "$(stat commands total)" "-"
   echo "  by command (median of rounds):$(cat "$tmp"/commands.*.txt | grep -v '=' |
-    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $2}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
+    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $2}' | middle)"; done)"
   echo "  Redis us inside each command per match (a script's time includes its commands'):$(cat "$tmp"/commands.*.txt | grep -v '=' |
-    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $3}' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"; done)"
+    awk '{print $1}' | sort -u | while read -r c; do printf ' %s %s' "$c" "$(cat "$tmp"/commands.*.txt | awk -v c="$c" '$1 == c {print $3}' | middle)"; done)"
   awk -v c="$(med churn-cluster total_cpu_us_per_match)" -v s="$(med churn-single total_cpu_us_per_match)" \
     'BEGIN { if (s > 0) printf "CPU per match, cluster (server + Redis) / in-memory server: %.2f (target <= 3)\n", c / s }'
   # Each round's cluster churn against the in-memory churn run right after it: a machine whose
@@ -344,7 +347,7 @@ EOF
     s1="$(sed -n 's/^total_cpu_us_per_match=//p' "$tmp/churn-single.$round.txt")"
     [ -n "$c1" ] && [ -n "$s1" ] && ratios+="$(awk -v c="$c1" -v s="$s1" 'BEGIN { if (s > 0) printf "%.2f ", c / s }')"
   done
-  if [ -n "$ratios" ]; then echo "  the same, round by round (each round's two churns back to back): $ratios(median $(printf '%s\n' $ratios | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'))"; fi
+  if [ -n "$ratios" ]; then echo "  the same, round by round (each round's two churns back to back): $ratios(median $(printf '%s\n' $ratios | middle))"; fi
   echo
   echo "Relay ping-pong, $rtt_pairs pairs, one ice message in flight per pair, sides connected to the instances directly"
   printf "$row" "" "same instance" "across instances"

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "auth/crypto.hpp"
@@ -41,7 +42,7 @@ Result<void> SqlReputationStore::record_sessions(std::span<const SessionTotals> 
   // shares with another's in the same order, so two batches wait for each
   // other instead of deadlocking (PostgreSQL aborted one of them otherwise).
   struct Row {
-    const char* kind;
+    std::string_view kind;
     std::string key;
     const SessionTotals* totals;
   };
@@ -51,10 +52,8 @@ Result<void> SqlReputationStore::record_sessions(std::span<const SessionTotals> 
     if (t.key.empty() || t.sessions <= 0) continue;
     rows.push_back({t.ip ? "ip" : "device", t.ip ? ip_key_.hash(t.key) : t.key, &t});
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    const int k = std::string_view(a.kind).compare(b.kind);
-    return k != 0 ? k < 0 : a.key < b.key;
-  });
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); });
   return ex_.atomic([&](sql::Connection& c) -> Result<void> {
     for (const auto& row : rows) {
       const SessionTotals& t = *row.totals;

@@ -109,13 +109,13 @@ local function rapid(stored, count, window)
   if stored and stored ~= '' then
     local oldest = string.match(stored, '^%d+')
     if oldest and later(oldest, c) then
-      local events, from, at = 2, 1, 1  -- the stored ones (commas + 1) and now
+      local events, last = 2, 1  -- the stored ones (commas + 1) and now; where the newest starts
       while true do
-        local comma = string.find(stored, ',', from, true)
+        local comma = string.find(stored, ',', last, true)
         if not comma then break end
-        events, at, from = events + 1, comma + 1, comma + 1
+        events, last = events + 1, comma + 1
       end
-      local newest = string.sub(stored, at)
+      local newest = string.sub(stored, last)
       if string.match(newest, '^%d+$') and not later(newest, now_s) then
         if events >= count then return events, '' end
         return 0, stored .. ',' .. now_s
