@@ -266,10 +266,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void send_join(core::ParticipantId id, Member& m, bool search_only, std::optional<std::int64_t> re,
                  DeferredList& after) {
     const std::uint64_t op = m.op;
-    const std::int64_t now = deps.clock.now_ms();
-    m.searched_ms = now;
-    auto call = ss::join_call({ticket(id), m.who.user_id, m.who.device_key, m.who.ip}, m.prefs, deps.matchmaker, now,
-                              !search_only);
+    m.searched_ms = deps.clock.now_ms();
+    // Times in the queue are wall-clock: each instance's monotonic clock starts
+    // at its own machine's boot, so enqueue times, waits and the no-rematch
+    // deadlines written by one instance would mean nothing to another.
+    auto call = ss::join_call({ticket(id), m.who.user_id, m.who.device_key, m.who.ip}, m.prefs, deps.matchmaker,
+                              deps.clock.unix_ms(), !search_only);
     if (!call) {
       // The signaling layer validates tags; a device key or address with a
       // separator cannot be queued.
@@ -361,8 +363,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     const bool answerer_here = m.answerer.instance == deps.instance_id;
     std::string session_id = auth::random_hex(16);
     const std::int64_t now = m.now_ms;
-    const std::int64_t offerer_waited = now - m.offerer_record.enqueued_ms;
-    const std::int64_t answerer_waited = now - m.answerer_record.enqueued_ms;
+    // Enqueue times come from the clocks of the instances that queued them,
+    // which may run a few ms ahead of the one that ran the script.
+    const std::int64_t offerer_waited = std::max<std::int64_t>(0, now - m.offerer_record.enqueued_ms);
+    const std::int64_t answerer_waited = std::max<std::int64_t>(0, now - m.answerer_record.enqueued_ms);
 
     // Who still wants it: a local side that left, disconnected or moved on
     // since the script ran turns the match down; the other side, which was
@@ -392,7 +396,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
     deps.metrics.matches.inc();
     note_match();
-    const std::int64_t unix_now = deps.clock.unix_ms();
+    // The call starts at the match's one time (the script's `now`), which the
+    // peer's instance is sent too: both instances' session records agree.
+    const std::int64_t unix_now = now;
     auto party_of = [](const ss::Record& r) { return store::Party{r.user_id, r.device, r.ip}; };
     deps.recent.started(session_id, party_of(m.offerer_record), party_of(m.answerer_record), unix_now);
     record_session_start(session_id, m.offerer, m.answerer, unix_now);
@@ -436,6 +442,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       msg += core::to_string(role);
       msg += '\t';
       msg += std::to_string(waited);
+      msg += '\t';
+      msg += std::to_string(now);
       msg += '\t';
       msg += ss::format_ticket(peer.instance, peer.participant);
       msg += '\t';
@@ -627,14 +635,19 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   void on_remote_match(std::string_view payload, std::vector<Outgoing>& out) {
-    auto f = fields(payload, 7);
-    if (f.size() != 7) return;
+    // M, to, session, role, waited, started, peer ticket, peer record. An
+    // instance of the release before sends no start time; its matches start
+    // when they arrive here.
+    auto f = fields(payload, 8);
+    if (f.size() == 7) f.insert(f.begin() + 5, std::string_view{});
+    if (f.size() != 8) return;
     auto to = ss::parse_int<core::ParticipantId>(f[1]);
     auto waited = ss::parse_int<std::int64_t>(f[4]);
-    auto peer = ss::parse_ticket(f[5]);
-    auto record = ss::parse_record(f[6]);
+    auto started = f[5].empty() ? std::optional<std::int64_t>(deps.clock.unix_ms()) : ss::parse_int<std::int64_t>(f[5]);
+    auto peer = ss::parse_ticket(f[6]);
+    auto record = ss::parse_record(f[7]);
     const bool offerer = f[3] == core::to_string(core::Role::offerer);
-    if (!to || !waited || !peer || !record) return;
+    if (!to || !waited || !started || !peer || !record) return;
     const std::string session_id(f[2]);
     auto it = members.find(*to);
     if (it == members.end() || it->second.state != State::queued) {
@@ -653,7 +666,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     m.local_peer = 0;
     m.remote = *peer;
     ++matches_total;
-    const std::int64_t unix_now = deps.clock.unix_ms();
+    const std::int64_t unix_now = *started;
     deps.recent.started(session_id, m.who, store::Party{record->user_id, record->device, record->ip}, unix_now);
     const ss::Ticket self_ticket{deps.instance_id, *to};
     record_session_start(session_id, offerer ? self_ticket : *peer, offerer ? *peer : self_ticket, unix_now);
@@ -1116,6 +1129,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
   void on_tick() {
     const std::int64_t now = deps.clock.now_ms();
+    const std::int64_t unix_now = deps.clock.unix_ms();  // for enqueue times, which are wall-clock
     if (now - last_beat_ms >= kHeartbeatEveryMs) {
       last_beat_ms = now;
       heartbeat();
@@ -1151,7 +1165,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         }
         if (m.state != State::queued || m.enqueued_ms == 0) continue;
         const bool widen =
-            !m.widened && !m.prefs.region.empty() && now - m.enqueued_ms >= deps.matchmaker.widen_region_after_ms;
+            !m.widened && !m.prefs.region.empty() && unix_now - m.enqueued_ms >= deps.matchmaker.widen_region_after_ms;
         if (widen) m.widened = true;
         if (!widen && now - m.searched_ms < kResearchEveryMs) continue;
         send_join(id, m, true, std::nullopt, work);
@@ -1161,7 +1175,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     }
     std::vector<Outgoing> none;
     run(work, none);
-    deps.recent.prune(deps.clock.unix_ms());
+    deps.recent.prune(unix_now);
   }
 
   void flush_exclusions() {

@@ -137,6 +137,27 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   assert.ok(keyTtl > 0, `presence key TTL ${keyTtl}`);
 });
 
+presenceTest('both instances of a call record the one start time of its match, call after call', async () => {
+  // The instance that ran the match records it at the script's reply, the peer's
+  // instance one inbox hop later: each must take the match's own time, not its clock's
+  // reading on arrival, or a hop across a millisecond makes the two records differ.
+  const [, B, C] = instances;
+  const recordOn = (s, id) => redisLines('HGET', `sessions:{${s.instanceId}}`, id)[0] ?? '';
+  for (let i = 0; i < 24; i++) {
+    const [first, second] = i % 2 === 0 ? [B, C] : [C, B];
+    const a = await user(first, { label: `start-${i}-a` });
+    const b = await user(second, { label: `start-${i}-b` });
+    const t0 = Date.now();
+    const sessionId = await pair(a, b, uniqueLang());
+    await waitFor(() => recordOn(B, sessionId) !== '' && recordOn(C, sessionId) !== '', { timeoutMs: 2000 });
+    assert.equal(recordOn(B, sessionId), recordOn(C, sessionId), `call ${i}`);
+    const started = Number(recordOn(B, sessionId).split('|')[2]);
+    assert.ok(started >= t0 - 1000 && started <= Date.now() + 1000, `call ${i}: started ${started}, paired at ${t0}`);
+    a.close();
+    b.close();
+  }
+});
+
 presenceTest('a ban of a device reaches the instance holding it through the device presence, and no other', async () => {
   const [A, B, C] = instances;
   const victim = await user(C, { label: 'device@C' });

@@ -210,7 +210,9 @@ if best then
   end
   local enq_s = my_enq_s or ARGV[1]
   local seq = my_seq or (best_seq + 1)
-  note_match(now - tonumber(enq_s), now - tonumber(best_rec.enq_s))
+  -- Never below 0: the enqueue time may come from another machine's clock,
+  -- a few ms ahead of the caller's.
+  note_match(math.max(0, now - tonumber(enq_s)), math.max(0, now - tonumber(best_rec.enq_s)))
   local me_rec = table.concat({int(seq), enq_s, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.
   if my_seq ~= nil and my_seq < best_seq then

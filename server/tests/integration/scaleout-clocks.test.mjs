@@ -1,0 +1,142 @@
+// Scale-out across machines: two instances on one Redis whose monotonic clocks
+// disagree by a day, as pods on two nodes booted a day apart do. Instance B runs
+// in its own time namespace (`unshare --time --monotonic`, as root): its
+// CLOCK_MONOTONIC reads a day ahead of instance A's, the wall clock is the same.
+// The times the queue shares (enqueue times, waits, the no-rematch deadline of
+// a pair) must mean the same on both: the widening of a region, the repeat-pair
+// cooldown and the wait estimate hold whichever instance wrote them and
+// whichever reads them.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { closeAllClients } from './client.mjs';
+import { freshSqlite, join, pair, startModServer, user } from './moderation-tools.mjs';
+import { RedisServer } from './redis-server.mjs';
+import { annotate } from './server.mjs';
+import { request, sleep, uniqueLang, waitFor } from './util.mjs';
+
+const SKEW_S = 86_400;
+const COOLDOWN_MS = 2_000;
+const WIDEN_MS = 2_000;
+const RESEARCH_MS = 5_000; // the hub's periodic search of a queued member
+
+const skip = process.getuid?.() !== 0 ? 'not root: cannot give an instance its own time namespace' : false;
+
+let redis;
+let A;
+let B;
+
+async function startInstance(db, label, wrap) {
+  const s = await startModServer(db, {
+    label,
+    wrap,
+    flags: { 'repeat-pair-cooldown-ms': COOLDOWN_MS, 'widen-region-after-ms': WIDEN_MS },
+    env: { SERENDIP_REDIS_URL: redis.url },
+  });
+  await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  return s;
+}
+
+before(async () => {
+  if (skip) return;
+  redis = await RedisServer.start();
+  const db = freshSqlite();
+  A = await startInstance(db, 'clock-a');
+  B = await startInstance(db, 'clock-b', ['unshare', '--time', '--monotonic', String(SKEW_S)]);
+  // B really runs a day ahead on the monotonic clock, A does not.
+  const offsets = (s) => fs.readFileSync(`/proc/${s.proc.pid}/timens_offsets`, 'utf8');
+  assert.match(offsets(B), new RegExp(`^monotonic\\s+${SKEW_S}\\s+0$`, 'm'), offsets(B));
+  assert.match(offsets(A), /^monotonic\s+0\s+0$/m, offsets(A));
+});
+
+after(async () => {
+  await closeAllClients();
+  for (const s of [A, B]) if (s && !s.exit) await s.stop();
+  await redis?.stop();
+});
+
+function clockTest(name, fn) {
+  return test(name, { skip, timeout: 60_000 }, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      let err = e;
+      for (const s of [A, B]) err = annotate(err, s);
+      throw err;
+    } finally {
+      await closeAllClients();
+    }
+  });
+}
+
+// `x` waits on `checker`, `y` on `writer` joins and is matched with it: the
+// writer's script records the pair's cooldown. Both press Next at once: the
+// checker's script finds y queued and must not pair them again until the
+// cooldown, written on the other clock, has run out; then they are paired.
+async function cooldownAcross(writer, checker) {
+  const lang = uniqueLang();
+  const x = await user(checker, { label: `x@${checker.label}` });
+  const y = await user(writer, { label: `y@${writer.label}` });
+  await pair(x, y, lang);
+  const matchedAt = Date.now();
+  y.send({ type: 'next' });
+  await y.next('queued');
+  await x.next('peer_left');
+  join(x, lang);
+  const q = await x.next(['queued', 'matched'], 3000);
+  assert.equal(q.type, 'queued', `paired again ${Date.now() - matchedAt} ms after their call, within the ${COOLDOWN_MS} ms cooldown`);
+  const again = await x.next('matched', COOLDOWN_MS + RESEARCH_MS + 3000);
+  const gap = Date.now() - matchedAt;
+  assert.ok(gap >= COOLDOWN_MS - 100, `paired again after ${gap} ms, cooldown ${COOLDOWN_MS} ms`);
+  assert.equal((await y.next('matched')).sessionId, again.sessionId);
+}
+
+clockTest('a pair matched on instance A is not matched again on instance B within the cooldown, and is after it', async () => {
+  await cooldownAcross(A, B);
+});
+
+clockTest('a pair matched on instance B is not matched again on instance A within the cooldown, and is after it', async () => {
+  await cooldownAcross(B, A);
+});
+
+clockTest('a user waiting on instance A is offered across regions by instance B only after the widening wait', async () => {
+  const lang = uniqueLang();
+  const x = await user(A, { label: 'x@A' });
+  const y = await user(B, { label: 'y@B' });
+  x.send({ type: 'join', mode: 'video', languages: [lang], region: 'EU' });
+  const queuedAt = Date.now();
+  await x.next('queued');
+  y.send({ type: 'join', mode: 'video', languages: [lang], region: 'NA' });
+  const first = await y.next(['queued', 'matched'], 3000);
+  assert.equal(first.type, 'queued', `matched across regions ${Date.now() - queuedAt} ms after joining, before the ${WIDEN_MS} ms widening`);
+  const m = await y.next('matched', WIDEN_MS + RESEARCH_MS + 3000);
+  const waited = Date.now() - queuedAt;
+  assert.ok(waited >= WIDEN_MS - 100, `matched across regions after ${waited} ms`);
+  assert.equal(m.peer.region, 'EU');
+});
+
+clockTest('the wait estimate a newcomer is given stays a real wait after matches across the two clocks', async () => {
+  for (const [first, second] of [
+    [A, B],
+    [B, A],
+    [A, B],
+    [B, A],
+  ]) {
+    const lang = uniqueLang();
+    const x = await user(first, { label: `x@${first.label}` });
+    const y = await user(second, { label: `y@${second.label}` });
+    join(x, lang);
+    await x.next('queued');
+    await sleep(150);
+    join(y, lang);
+    await y.next('matched');
+    await x.next('matched');
+  }
+  for (const s of [A, B]) {
+    const c = await user(s, { label: `newcomer@${s.label}` });
+    join(c, uniqueLang());
+    const q = await c.next('queued');
+    assert.ok(q.estimatedWaitMs === undefined || (q.estimatedWaitMs >= 0 && q.estimatedWaitMs <= 60_000), JSON.stringify(q));
+  }
+});
