@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -147,6 +148,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         join_script(std::string(ss::lua_script("match_join"))),
         leave_script(std::string(ss::lua_script("match_leave"))),
         reap_script(std::string(ss::lua_script("match_reap"))),
+        beat_script(std::string(ss::lua_script("beat"))),
         presence_script(std::string(ss::lua_script("presence_touch"))),
         cross_relays(deps.registry.counter("serendip_relay_cross_instance_total",
                                            "Relayed frames sent to a peer on another instance")),
@@ -898,7 +900,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     // The live list is only as good as the last instance list read: right
     // after start, or while `{serendip}` cannot be read, every member counts
     // as live (a kick to a dead inbox costs retries; one skipped costs a ban).
-    const bool list_fresh = last_ok_unix_ms != 0 && now - last_ok_unix_ms <= 2 * kHeartbeatEveryMs;
+    const bool list_fresh = last_ok_mono_ms != 0 && deps.clock.now_ms() - last_ok_mono_ms <= 2 * kHeartbeatEveryMs;
     const std::int64_t grace = list_fresh ? 2 * RedisHub::kDeadAfterMs : std::numeric_limits<std::int64_t>::max();
     const auto plan = ss::plan_kick(replies, live, deps.instance_id, now, grace);
     for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -958,17 +960,24 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     return f;
   }
 
-  void on_figures(const redis::Reply& r, std::int64_t now) {
+  // The other live instances' figures (those of a dead one stay in the hash
+  // until it is reaped). Live as the beat, on Redis' clock, says: the time
+  // each instance wrote into its figures is its own clock's.
+  void on_figures(const redis::Reply& r) {
     auto items = r.as_strings();
     if (!items || r.is_error()) return;
+    std::lock_guard lock(mu);
     std::vector<ss::InstanceFigures> others;
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
-      if ((*items)[i] == deps.instance_id) continue;
-      auto f = ss::parse_figures((*items)[i + 1]);
-      if (f && now - f->written_unix_ms <= RedisHub::kDeadAfterMs) others.push_back(std::move(*f));
+      const std::string& id = (*items)[i];
+      if (id == deps.instance_id ||
+          std::find(live_instances.begin(), live_instances.end(), id) == live_instances.end()) {
+        continue;
+      }
+      if (auto f = ss::parse_figures((*items)[i + 1])) others.push_back(std::move(*f));
     }
-    std::lock_guard lock(mu);
     peer_figures = std::move(others);
+    peer_figures_at_ms = deps.clock.now_ms();
   }
 
   // --- Liveness ----------------------------------------------------------------
@@ -976,20 +985,12 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void heartbeat() {
     const std::int64_t now = deps.clock.unix_ms();
     redis::Client& c = client(0);
-    const std::string score = std::to_string(now);
-    // ZADD answers 1 when the entry was new: after the first beat, Redis lost
-    // it (a restart or failover that lost data) or another instance took
-    // this one for dead. Either way the presence records may be gone too.
-    c.command({"ZADD", kInstancesKey, score, deps.instance_id}, redis::CommandOptions::key_at(1, true),
-              [self = shared_from_this()](const redis::Reply& r) {
-                if (r.is_error()) return;
-                if (r.as_integer().value_or(0) == 1 && self->beaten) {
-                  obs::log(obs::Level::warn, "redis_hub", "heartbeat_entry_lost");
-                  std::lock_guard lock(self->mu);
-                  self->rewrite_presence();
-                }
-                self->beaten = true;
-              });
+    // The beat is stamped with Redis' clock and the list read back in the
+    // same script: whether an instance is alive is judged on one clock.
+    std::vector<std::string_view> keys{kInstancesKey};
+    std::vector<std::string_view> args{deps.instance_id};
+    c.eval(beat_script, keys, args, redis::CommandOptions{},
+           [self = shared_from_this()](const redis::Reply& r) { self->on_beat(r); });
     std::string figures;
     {
       std::lock_guard lock(mu);
@@ -1002,17 +1003,32 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     c.command({"HSET", ss::kFiguresKey, deps.instance_id, figures}, redis::CommandOptions::key_at(1, true),
               [](const redis::Reply&) {});
     c.command({"HGETALL", ss::kFiguresKey}, redis::CommandOptions::key_at(1, true),
-              [self = shared_from_this(), now](const redis::Reply& r) { self->on_figures(r, now); });
+              [self = shared_from_this()](const redis::Reply& r) { self->on_figures(r); });
     // The dashboard's match-wait heatmap covers every instance: each writes
     // its own accumulators and merges the others' (a few lines per region).
     c.command({"HSET", kHeatmapKey, deps.instance_id, deps.match_waits.encode()},
               redis::CommandOptions::key_at(1, true), [](const redis::Reply&) {});
     c.command({"HGETALL", kHeatmapKey}, redis::CommandOptions::key_at(1, true),
               [self = shared_from_this()](const redis::Reply& r) { self->on_heatmaps(r); });
-    const std::string cutoff = std::to_string(now - kDeadAfterMs);
-    c.command({"ZRANGE", kInstancesKey, "-inf", "+inf", "BYSCORE", "WITHSCORES"},
-              redis::CommandOptions::key_at(1, true),
-              [self = shared_from_this(), now](const redis::Reply& r) { self->on_instances(r, now); });
+  }
+
+  // The beat's answer: Redis' time, whether our entry was new, and every
+  // instance's last beat (Redis ms).
+  void on_beat(const redis::Reply& r) {
+    auto items = r.as_strings();
+    if (!items || r.is_error() || items->size() < 2 || items->size() % 2 != 0) return;
+    auto now = ss::parse_int<std::int64_t>((*items)[0]);
+    if (!now) return;
+    // New after the first beat: Redis lost it (a restart or failover that
+    // lost data) or another instance took this one for dead. Either way the
+    // presence records may be gone too.
+    if ((*items)[1] == "1" && beaten) {
+      obs::log(obs::Level::warn, "redis_hub", "heartbeat_entry_lost");
+      std::lock_guard lock(mu);
+      rewrite_presence();
+    }
+    beaten = true;
+    on_instances(std::span(*items).subspan(2), *now);
   }
 
   void on_heatmaps(const redis::Reply& r) {
@@ -1025,9 +1041,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     deps.match_waits.set_others(others);
   }
 
-  void on_instances(const redis::Reply& r, std::int64_t now) {
-    auto items = r.as_strings();
-    if (!items || r.is_error()) return;
+  // `entries`: id, last beat, ... (Redis ms); `now`: Redis' time.
+  void on_instances(std::span<const std::string> entries, std::int64_t now) {
+    const auto* items = &entries;
     std::vector<std::string> live;
     std::vector<std::string> dead;
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
@@ -1045,7 +1061,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     // stale or another instance already removed it (or Redis lost the set
     // and it has not beaten since: a restarted Redis gets every live
     // instance's beat within a second, well inside the window).
-    // Beat times are unix ms from each instance's clock (kept in step by NTP).
+    // Beat times and `now` are Redis' clock, so this instance's own clock
+    // being off changes nothing here.
     for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
       if (auto score = ss::parse_int<std::int64_t>((*items)[i + 1])) {
         auto& seen = last_seen[(*items)[i]];
@@ -1059,6 +1076,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       for (auto& kv : last_seen) kv.second = std::max(kv.second, now);
     }
     last_ok_unix_ms = now;
+    last_ok_mono_ms = deps.clock.now_ms();
     std::vector<std::string> gone;
     {
       std::lock_guard lock(mu);
@@ -1198,7 +1216,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   RedisHubDeps deps;
-  redis::Script join_script, leave_script, reap_script, presence_script;
+  redis::Script join_script, leave_script, reap_script, beat_script, presence_script;
   obs::Counter& cross_relays;
   obs::Counter& cross_relays_in;
   obs::Counter& dead_instances;
@@ -1218,7 +1236,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::int64_t last_beat_ms = 0;  // first worker only
   // Instance id -> its latest heartbeat seen (unix ms); first worker only.
   std::unordered_map<std::string, std::int64_t> last_seen;
-  std::int64_t last_ok_unix_ms = 0;  // the last instance list read (unix ms); first worker only
+  std::int64_t last_ok_unix_ms = 0;  // the last instance list read (Redis' clock, ms); first worker only
+  std::int64_t last_ok_mono_ms = 0;  // the same read on this instance's monotonic clock; first worker only
   bool beaten = false;               // a heartbeat got through once; first worker only
 
   mutable std::mutex mu;
@@ -1240,6 +1259,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::vector<std::string> sessions_ended;                        // guarded by mu: not deleted yet
   // The other live instances' figures, as of the last heartbeat's read.
   std::vector<ss::InstanceFigures> peer_figures;  // guarded by mu
+  std::int64_t peer_figures_at_ms = 0;            // monotonic ms of their read; guarded by mu
 };
 
 RedisHub::RedisHub(RedisHubDeps deps) : impl_(std::make_shared<Impl>(std::move(deps))) {}
@@ -1483,8 +1503,9 @@ std::optional<ClusterFigures> RedisHub::cluster_figures() const {
   {
     std::lock_guard lock(im.mu);
     all.push_back(im.own_figures(now));
-    for (const auto& f : im.peer_figures) {
-      if (now - f.written_unix_ms <= kDeadAfterMs) all.push_back(f);
+    // Read within the window (not while Redis is out of reach).
+    if (im.deps.clock.now_ms() - im.peer_figures_at_ms <= kDeadAfterMs) {
+      all.insert(all.end(), im.peer_figures.begin(), im.peer_figures.end());
     }
   }
   const auto sum = ss::sum_figures(all);

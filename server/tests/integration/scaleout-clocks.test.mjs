@@ -5,16 +5,19 @@
 // The times the queue shares (enqueue times, waits, the no-rematch deadline of
 // a pair) must mean the same on both: the widening of a region, the repeat-pair
 // cooldown and the wait estimate hold whichever instance wrote them and
-// whichever reads them.
+// whichever reads them. Then two more instances join with their wall clocks
+// 90 s ahead and 90 s behind (libfaketime): liveness is judged on Redis'
+// clock, so none of the four takes another for dead.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients } from './client.mjs';
-import { freshSqlite, join, pair, startModServer, user } from './moderation-tools.mjs';
+import { NO_FAKETIME, fakeClock, libFaketime } from './faketime.mjs';
+import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, join, login, pair, startModServer, tempDir, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const SKEW_S = 86_400;
 const COOLDOWN_MS = 2_000;
@@ -24,15 +27,17 @@ const RESEARCH_MS = 5_000; // the hub's periodic search of a queued member
 const skip = process.getuid?.() !== 0 ? 'not root: cannot give an instance its own time namespace' : false;
 
 let redis;
+let db;
 let A;
 let B;
+const extra = [];
 
-async function startInstance(db, label, wrap) {
+async function startInstance(label, { wrap, env = {} } = {}) {
   const s = await startModServer(db, {
     label,
     wrap,
     flags: { 'repeat-pair-cooldown-ms': COOLDOWN_MS, 'widen-region-after-ms': WIDEN_MS },
-    env: { SERENDIP_REDIS_URL: redis.url },
+    env: { SERENDIP_REDIS_URL: redis.url, ...env },
   });
   await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
   return s;
@@ -41,9 +46,9 @@ async function startInstance(db, label, wrap) {
 before(async () => {
   if (skip) return;
   redis = await RedisServer.start();
-  const db = freshSqlite();
-  A = await startInstance(db, 'clock-a');
-  B = await startInstance(db, 'clock-b', ['unshare', '--time', '--monotonic', String(SKEW_S)]);
+  db = freshSqlite();
+  A = await startInstance('clock-a');
+  B = await startInstance('clock-b', { wrap: ['unshare', '--time', '--monotonic', String(SKEW_S)] });
   // B really runs a day ahead on the monotonic clock, A does not.
   const offsets = (s) => fs.readFileSync(`/proc/${s.proc.pid}/timens_offsets`, 'utf8');
   assert.match(offsets(B), new RegExp(`^monotonic\\s+${SKEW_S}\\s+0$`, 'm'), offsets(B));
@@ -52,17 +57,19 @@ before(async () => {
 
 after(async () => {
   await closeAllClients();
-  for (const s of [A, B]) if (s && !s.exit) await s.stop();
+  for (const s of [A, B, ...extra]) if (s && !s.exit) await s.stop();
   await redis?.stop();
 });
 
-function clockTest(name, fn) {
-  return test(name, { skip, timeout: 60_000 }, async () => {
+function clockTest(name, ...rest) {
+  const fn = rest.pop();
+  const own = rest[0] ?? {};
+  return test(name, { timeout: 60_000, ...own, skip: skip || own.skip || false }, async () => {
     try {
       await fn();
     } catch (e) {
       let err = e;
-      for (const s of [A, B]) err = annotate(err, s);
+      for (const s of [A, B, ...extra]) err = annotate(err, s);
       throw err;
     } finally {
       await closeAllClients();
@@ -140,3 +147,66 @@ clockTest('the wait estimate a newcomer is given stays a real wait after matches
     assert.ok(q.estimatedWaitMs === undefined || (q.estimatedWaitMs >= 0 && q.estimatedWaitMs <= 60_000), JSON.stringify(q));
   }
 });
+
+async function metric(server, name) {
+  const text = (await request(server, 'GET', '/metrics')).text;
+  return parseMetrics(text).find((m) => m.name === name && Object.keys(m.labels ?? {}).length === 0)?.value ?? 0;
+}
+
+clockTest(
+  'instances whose wall clocks are 90 s ahead and 90 s behind stay live for all, their calls stay up and the dashboard counts them',
+  { skip: libFaketime() ? false : NO_FAKETIME },
+  async () => {
+    const ahead = fakeClock(tempDir('serendip-clock-ahead-'));
+    ahead.set('+90s');
+    const behind = fakeClock(tempDir('serendip-clock-behind-'));
+    behind.set('-90s');
+    const C = await startInstance('clock-ahead', { env: ahead.env });
+    extra.push(C);
+    const D = await startInstance('clock-behind', { env: behind.env });
+    extra.push(D);
+    const all = [A, B, C, D];
+    // Each sees all four, and calls across the skewed instances are made.
+    for (const s of all) {
+      assert.ok(await waitFor(async () => (await metric(s, 'serendip_instances_live')) === 4, { timeoutMs: 8000 }), `${s.label} never saw 4 live`);
+    }
+    const dead = await Promise.all(all.map((s) => metric(s, 'serendip_instances_dead_total')));
+    const calls = [];
+    for (const [x, y] of [
+      [A, C],
+      [D, B],
+      [C, D],
+    ]) {
+      const a = await user(x, { label: `a@${x.label}` });
+      const b = await user(y, { label: `b@${y.label}` });
+      calls.push({ a, b, sessionId: await pair(a, b, uniqueLang()) });
+    }
+    // Several beats later (an instance is dead after 3 s without one): still four,
+    // nobody found dead, every call still up and relaying.
+    await sleep(6000);
+    for (const [i, s] of all.entries()) {
+      assert.equal(await metric(s, 'serendip_instances_live'), 4, `${s.label}: live instances`);
+      assert.equal(await metric(s, 'serendip_instances_dead_total'), dead[i], `${s.label} found an instance dead`);
+    }
+    for (const { a, b, sessionId } of calls) {
+      for (const c of [a, b]) assert.equal(c.received.find((m) => m.type === 'peer_left'), undefined, c.history());
+      a.send({ type: 'offer', sessionId, sdp: 'v=0 skewed' });
+      assert.equal((await b.next('offer')).sdp, 'v=0 skewed');
+    }
+    // The dashboard of any of them counts the users of all four.
+    for (const s of [C, D]) {
+      const admin = await login(s, BOOT_ADMIN, BOOT_PASSWORD);
+      let stats;
+      const ok = await waitFor(
+        async () => {
+          const res = await call(s, 'GET', '/api/v1/admin/stats', { token: admin });
+          expectStatus(res, 200, 'GET /api/v1/admin/stats');
+          stats = res.json;
+          return stats.onlineUsers === 6 && stats.activeSessions === 3;
+        },
+        { timeoutMs: 5000 },
+      );
+      assert.ok(ok, `${s.label}: ${JSON.stringify(stats)}`);
+    }
+  },
+);
