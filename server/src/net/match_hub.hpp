@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -86,6 +87,10 @@ class MatchHub {
 
   // The workers exist and are about to run: per-worker resources start.
   virtual void start(std::span<Worker* const> /*workers*/) {}
+  // The server closed its sockets and is about to stop its workers: `done`
+  // runs (on any thread) once a shared hub has left the cluster and written
+  // what it still had to (the server stops after a grace even if it does not).
+  virtual void finish(std::function<void()> done) { done(); }
   // The workers stopped running; before their io_contexts go away.
   virtual void stop() {}
   // Whether matchmaking can take commands now (for /readyz).

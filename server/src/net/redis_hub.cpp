@@ -1145,10 +1145,27 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
   // --- Periodic work (first worker) ------------------------------------------
 
+  // A clean stop: out of the instance list, its figures, heatmap and session
+  // records gone and its queue records reaped now, so the others neither
+  // count it for the 3 s until it would look dead nor report it dead. First
+  // worker only.
+  void leave_cluster() {
+    leaving.store(true);
+    redis::Client& c = client(0);
+    c.command({"ZREM", kInstancesKey, deps.instance_id}, redis::CommandOptions::key_at(1), [](const redis::Reply&) {});
+    c.command({"HDEL", ss::kFiguresKey, deps.instance_id}, redis::CommandOptions::key_at(1),
+              [](const redis::Reply&) {});
+    c.command({"HDEL", kHeatmapKey, deps.instance_id}, redis::CommandOptions::key_at(1), [](const redis::Reply&) {});
+    c.command({"DEL", ss::sessions_key(deps.instance_id)}, redis::CommandOptions::key_at(1),
+              [](const redis::Reply&) {});
+    for (core::Mode mode : kModes) reap(deps.instance_id, mode, "0");
+    obs::log(obs::Level::info, "redis_hub", "left_cluster", {{"instance", deps.instance_id}});
+  }
+
   void on_tick() {
     const std::int64_t now = deps.clock.now_ms();
     const std::int64_t unix_now = deps.clock.unix_ms();  // for enqueue times, which are wall-clock
-    if (now - last_beat_ms >= kHeartbeatEveryMs) {
+    if (now - last_beat_ms >= kHeartbeatEveryMs && !leaving.load()) {
       last_beat_ms = now;
       heartbeat();
       flush_exclusions();
@@ -1231,6 +1248,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::unique_ptr<redis::Subscriber> subscriber;  // first worker
   std::unique_ptr<redis::InboxProbe> probe;       // first worker
   std::atomic<bool> stopped{false};
+  std::atomic<bool> leaving{false};  // left the cluster (a clean stop): no more beats
   std::atomic<bool> ready_flag{false};
   std::atomic<std::size_t> live_count{0};
   std::int64_t last_beat_ms = 0;  // first worker only
@@ -1294,6 +1312,29 @@ void RedisHub::start(std::span<Worker* const> workers) {
   im.probe = std::make_unique<redis::InboxProbe>(*im.lanes[0].client, *im.subscriber, inbox);
   obs::log(obs::Level::info, "redis_hub", "started",
            {{"instance", im.deps.instance_id}, {"workers", static_cast<std::int64_t>(workers.size())}});
+}
+
+void RedisHub::finish(std::function<void()> done) {
+  auto& im = *impl_;
+  if (im.lanes.empty() || im.stopped.load()) return done();
+  // Each worker's client, once what it had sent (the last sockets' leaves
+  // and peer_left messages, and on the first worker the cluster exit) is
+  // answered, counts down; the last one calls `done`.
+  struct Countdown {
+    std::atomic<std::size_t> left;
+    std::function<void()> done;
+  };
+  auto countdown = std::make_shared<Countdown>();
+  countdown->left.store(im.lanes.size());
+  countdown->done = std::move(done);
+  for (std::size_t i = 0; i < im.lanes.size(); ++i) {
+    im.on_worker(i, [&im, i, countdown] {
+      if (i == 0) im.leave_cluster();
+      im.client(i).when_idle([countdown] {
+        if (countdown->left.fetch_sub(1) == 1) countdown->done();
+      });
+    });
+  }
 }
 
 void RedisHub::stop() {

@@ -118,6 +118,7 @@ class RedisHub final : public MatchHub {
 
   bool relay_remote(WsSessionBase& from, std::string_view frame) override;
   void start(std::span<Worker* const> workers) override;
+  void finish(std::function<void()> done) override;
   void stop() override;
   bool ready() const override;
 

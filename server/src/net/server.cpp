@@ -26,8 +26,9 @@ namespace serendip::net {
 namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
 constexpr std::int64_t kReconnectAfterMs = 1'000;
-constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);  // for close handshakes after the drain
-constexpr std::uint64_t kSweepEveryTicks = 120;                 // 30 s of ticks
+constexpr auto kCloseGrace = std::chrono::milliseconds(2'000);   // for close handshakes after the drain
+constexpr auto kFinishGrace = std::chrono::milliseconds(1'500);  // for the hub's last writes after that
+constexpr std::uint64_t kSweepEveryTicks = 120;                  // 30 s of ticks
 
 // The caps on open connections. Every connection holds a descriptor, and so
 // does everything else the process opens (database, Redis, logs, the event
@@ -241,7 +242,7 @@ struct Server::Impl {
     drain_timer->expires_after(kCloseGrace);
     drain_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      stop_all();
+      finish_then_stop();
     });
     // Stop earlier when every socket is gone.
     poll_closed();
@@ -252,7 +253,7 @@ struct Server::Impl {
     poll_timer->async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       if (deps.hub.online() == 0 && open_sockets() == 0) {
-        stop_all();
+        finish_then_stop();
         return;
       }
       poll_closed();
@@ -261,7 +262,23 @@ struct Server::Impl {
 
   std::int64_t open_sockets() const { return deps.metrics.ws_connections.value(); }
 
+  // The hub leaves the cluster and writes what it still has to, then the
+  // workers stop; after kFinishGrace they stop regardless (Redis away).
+  void finish_then_stop() {
+    if (finishing) return;
+    finishing = true;
+    poll_timer->cancel();
+    drain_timer->expires_after(kFinishGrace);
+    drain_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      obs::log(obs::Level::warn, "server", "hub_finish_timed_out", {{"grace_ms", kFinishGrace.count()}});
+      stop_all();
+    });
+    deps.hub.finish([this] { stop_all(); });
+  }
+
   void stop_all() {
+    // io_context::stop is thread-safe; a second call changes nothing.
     for (auto& w : workers) w->io().stop();
   }
 
@@ -274,6 +291,7 @@ struct Server::Impl {
   std::unique_ptr<asio::ssl::context> tls;
   std::unique_ptr<Timer> retry_timer, tick_timer, drain_timer, poll_timer;
   std::unique_ptr<asio::signal_set> signals;
+  bool finishing = false;  // finish_then_stop() ran (on the acceptor's thread)
   std::size_t next_worker = 0;
   std::uint64_t ticks = 0;
   std::uint16_t port = 0;

@@ -83,6 +83,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   // (/readyz may be served by another worker).
   std::atomic<bool> healthy_flag{false};
   std::map<std::string, obs::Histogram*, std::less<>> latency_by_command;  // cache of metrics->latency
+  std::size_t outstanding = 0;                                             // submitted, not yet finished
+  std::vector<std::function<void()>> idle_waiters;                         // when_idle(), until outstanding is 0
 
   void start() {
     if (metrics) {
@@ -189,13 +191,18 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       // would put every later reply on the wrong callback.
       return post(io, [req] { req->cb(Reply::client_error(ClientError::protocol, "empty Redis command")); });
     }
+    ++outstanding;
     dispatch(std::move(req), nullptr, false);
   }
 
   void dispatch(std::shared_ptr<Request> req, Node* target, bool asking) {
     Node* n = target ? target : pick(req->slot);
     if (!n || closing) {
-      return post(io, [req] { req->cb(Reply::client_error(ClientError::closed, "Redis client closed")); });
+      return post(io, [w = weak_from_this(), req] {
+        auto r = Reply::client_error(ClientError::closed, "Redis client closed");
+        if (auto self = w.lock()) return self->finish(*req, std::move(r));
+        req->cb(std::move(r));
+      });
     }
     if (asking)
       n->conn->send(
@@ -274,6 +281,12 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     }
     auto cb = std::move(req.cb);
     cb(std::move(r));
+    // After the callback: a command it submits keeps a waiter waiting.
+    if (--outstanding == 0 && !idle_waiters.empty()) {
+      auto waiters = std::move(idle_waiters);
+      idle_waiters.clear();
+      for (auto& fn : waiters) fn();
+    }
   }
 
   obs::Histogram* latency_histogram(const std::string& command) {
@@ -514,6 +527,11 @@ std::uint64_t Client::add_topology_listener(std::function<void()> fn) {
 }
 
 void Client::remove_topology_listener(std::uint64_t id) { impl_->listeners.erase(id); }
+
+void Client::when_idle(std::function<void()> fn) {
+  if (impl_->outstanding == 0) return post(impl_->io, std::move(fn));
+  impl_->idle_waiters.push_back(std::move(fn));
+}
 
 boost::asio::io_context& Client::context() const { return impl_->io; }
 

@@ -87,6 +87,10 @@ class Client {
   // moved a slot. Returns an id for remove_topology_listener.
   std::uint64_t add_topology_listener(std::function<void()> fn);
   void remove_topology_listener(std::uint64_t id);
+  // `fn` runs (on the io_context) once every command submitted before this
+  // call has been answered, failed or timed out: a shutdown waits with it for
+  // its last writes. Commands submitted meanwhile are waited for too.
+  void when_idle(std::function<void()> fn);
 
   boost::asio::io_context& context() const;
   const Config& config() const;

@@ -1,4 +1,5 @@
 // The client against one standalone Redis 7 (SERENDIP_TEST_REDIS_URL).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,56 @@ TEST_F(Standalone, PipelinesTenThousandCommandsInOrder) {
   }
   ASSERT_TRUE(run_until([&] { return seen.size() == kCount; }));
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1);
+}
+
+TEST_F(Standalone, WhenIdleWaitsForEveryCommandSentBeforeAndThoseTheirCallbacksSend) {
+  Client c(io, cfg, &metrics);
+  bool idle_at_once = false;
+  c.when_idle([&] { idle_at_once = true; });  // nothing pending: runs, but not inside the call
+  EXPECT_FALSE(idle_at_once);
+  ASSERT_TRUE(run_until([&] { return idle_at_once; }));
+
+  constexpr int kCount = 500;
+  int answered = 0;
+  bool follow_up_answered = false;
+  int answered_when_idle = -1;
+  bool follow_up_when_idle = false;
+  for (int i = 0; i < kCount; ++i) {
+    c.command({"INCR", "idle-counter"}, CommandOptions::key_at(1), [&, i](const Reply&) {
+      ++answered;
+      // The last callback sends one more: the waiter waits for it too.
+      if (i == kCount - 1) {
+        c.command({"GET", "idle-counter"}, CommandOptions::key_at(1),
+                  [&](const Reply&) { follow_up_answered = true; });
+      }
+    });
+  }
+  bool idle = false;
+  c.when_idle([&] {
+    idle = true;
+    answered_when_idle = answered;
+    follow_up_when_idle = follow_up_answered;
+  });
+  ASSERT_TRUE(run_until([&] { return idle; }));
+  EXPECT_EQ(answered_when_idle, kCount);
+  EXPECT_TRUE(follow_up_when_idle);
+
+  // A command that times out finishes too: the waiter runs after its
+  // callback, not never.
+  ASSERT_TRUE(node_call(cfg.seeds[0], {"CLIENT", "PAUSE", "1000", "ALL"}).ok());
+  CommandOptions opts;
+  opts.timeout = 200ms;
+  std::optional<ClientError> error;
+  bool timed_out_idle = false;
+  bool error_seen_first = false;
+  c.command({"PING"}, opts, [&](const Reply& r) { error = r.client_error(); });
+  c.when_idle([&] {
+    timed_out_idle = true;
+    error_seen_first = error.has_value();
+  });
+  ASSERT_TRUE(run_until([&] { return timed_out_idle; }, 3s));
+  EXPECT_TRUE(error_seen_first);
+  EXPECT_EQ(error, ClientError::timeout);
 }
 
 TEST_F(Standalone, QueueCapFailsFast) {
