@@ -88,8 +88,7 @@ TEST_F(Standalone, WhenIdleWaitsForEveryCommandSentBeforeAndThoseTheirCallbacksS
       ++answered;
       // The last callback sends one more: the waiter waits for it too.
       if (i == kCount - 1) {
-        c.command({"GET", "idle-counter"}, CommandOptions::key_at(1),
-                  [&](const Reply&) { follow_up_answered = true; });
+        c.command({"GET", "idle-counter"}, CommandOptions::key_at(1), [&](const Reply&) { follow_up_answered = true; });
       }
     });
   }
