@@ -48,6 +48,7 @@
 #include "obs/process_metrics.hpp"
 #include "redis/config.hpp"
 #include "redis/metrics.hpp"
+#include "redis/tls.hpp"
 #include "signaling/admission.hpp"
 #include "signaling/handler.hpp"
 #include "signaling/metrics.hpp"
@@ -369,6 +370,26 @@ static int serve(int argc, char** argv) {
     if (!redis::parse_url(cfg.redis_url, redis_config, problem)) {
       std::fprintf(stderr, "serendip-server: redis-url: %s\n", problem.c_str());
       return 2;
+    }
+    const bool tls_files = !cfg.redis_tls_ca_file.empty() || !cfg.redis_tls_cert_file.empty() ||
+                           !cfg.redis_tls_key_file.empty() || !cfg.redis_tls_server_name.empty();
+    if (tls_files && !redis_config.tls) {
+      std::fprintf(stderr,
+                   "serendip-server: redis-tls-* is set but redis-url is not rediss:// or rediss+cluster://: "
+                   "the connection would not use TLS\n");
+      return 2;
+    }
+    if (redis_config.tls) {
+      redis_config.tls->ca_file = cfg.redis_tls_ca_file;
+      redis_config.tls->cert_file = cfg.redis_tls_cert_file;
+      redis_config.tls->key_file = cfg.redis_tls_key_file;
+      redis_config.tls->server_name = cfg.redis_tls_server_name;
+      // Built here so that a file that cannot be read stops the start.
+      redis_config.tls_context = redis::make_tls_context(*redis_config.tls, problem);
+      if (!redis_config.tls_context) {
+        std::fprintf(stderr, "serendip-server: TLS to Redis: %s\n", problem.c_str());
+        return 2;
+      }
     }
     redis::register_metrics(metrics, redis_metrics);
     auto redis_hub = std::make_unique<net::RedisHub>(

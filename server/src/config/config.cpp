@@ -265,18 +265,28 @@ const Key kKeys[] = {
     {"turn-ttl-s", "SECONDS", "lifetime of TURN credentials", false, SERENDIP_INT(turn_ttl_s, 60, 7 * kDay_s)},
     {"redis-url", "URL",
      "Redis shared by several instances: redis://[:password@]host:port[/db], or a cluster as "
-     "redis+cluster://host:port,host:port,... (default: one instance, state in memory)",
+     "redis+cluster://host:port,host:port,...; rediss:// and rediss+cluster:// for TLS "
+     "(default: one instance, state in memory)",
      false,
      [](Config& c, std::string_view v) -> Problem {
        v = trim(v);
-       if (v.rfind("rediss://", 0) == 0) return "TLS to Redis (rediss://) is not supported: see docs/deploy.md";
-       if (!v.empty() && v.rfind("redis://", 0) != 0 && v.rfind("redis+cluster://", 0) != 0) {
-         return "must start with redis:// or redis+cluster://";
-       }
+       const bool known = v.rfind("redis://", 0) == 0 || v.rfind("redis+cluster://", 0) == 0 ||
+                          v.rfind("rediss://", 0) == 0 || v.rfind("rediss+cluster://", 0) == 0;
+       if (!v.empty() && !known) return "must start with redis://, redis+cluster://, rediss:// or rediss+cluster://";
        c.redis_url = std::string(v);
        return std::nullopt;
      },
      [](const Config& c) { return c.redis_url; }},
+    {"redis-tls-ca-file", "PATH",
+     "PEM CA bundle that signs Redis' certificates (rediss://; default: the system's trust store)", false,
+     SERENDIP_STRING(redis_tls_ca_file)},
+    {"redis-tls-cert-file", "PATH", "PEM client certificate for Redis servers that ask for one (rediss://)", false,
+     SERENDIP_STRING(redis_tls_cert_file)},
+    {"redis-tls-key-file", "PATH", "PEM private key of redis-tls-cert-file", false,
+     SERENDIP_STRING(redis_tls_key_file)},
+    {"redis-tls-server-name", "NAME",
+     "the name Redis' certificates must carry (default: each node's host as the URL or the cluster gives it)", false,
+     SERENDIP_STRING(redis_tls_server_name)},
     {"database-url", "URL", "sqlite://PATH or postgresql://...", false,
      [](Config& c, std::string_view v) -> Problem {
        v = trim(v);

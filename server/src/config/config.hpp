@@ -42,6 +42,10 @@ struct Config {
   std::vector<std::string> turn_urls;                        // key: turn-urls
   std::int64_t turn_ttl_s = 3600;                            // key: turn-ttl-s
   std::string redis_url;                                     // key: redis-url; empty = in-memory state
+  std::string redis_tls_ca_file;                             // key: redis-tls-ca-file (rediss://)
+  std::string redis_tls_cert_file;                           // key: redis-tls-cert-file
+  std::string redis_tls_key_file;                            // key: redis-tls-key-file
+  std::string redis_tls_server_name;                         // key: redis-tls-server-name
   std::string database_url = "sqlite://./data/serendip.db";  // key: database-url
   std::string admin_bootstrap;                               // key: admin-bootstrap (user:password)
   // Days raw IPs stay in reports, appeals and ended blocks once no moderator

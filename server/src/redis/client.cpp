@@ -14,6 +14,7 @@
 #include "redis/redirect.hpp"
 #include "redis/resp.hpp"
 #include "redis/slot.hpp"
+#include "redis/tls.hpp"
 
 namespace serendip::redis {
 
@@ -92,6 +93,12 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       metrics->unhealthy_clients.add(1);
     }
     if (cfg.seeds.empty()) cfg.seeds.push_back(Endpoint{"127.0.0.1", 6379});
+    if (cfg.tls && !cfg.tls_context) {
+      std::string error;
+      cfg.tls_context = make_tls_context(*cfg.tls, error);
+      // Every connection then fails, saying so; the server checks this at start.
+      if (!cfg.tls_context) obs::log(obs::Level::error, "redis", "tls_setup_failed", {{"error", error}});
+    }
     seed = node_for(cfg.seeds[0]);
     if (mode != Mode::standalone) schedule_refresh(milliseconds(0));
   }
@@ -128,6 +135,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     o.backoff_max = cfg.backoff_max;
     o.max_queued = cfg.max_queued;
     o.random_seed = cfg.random_seed ? cfg.random_seed + nodes.size() : 0;
+    o.use_tls = cfg.tls.has_value();
+    o.tls_context = cfg.tls_context;
+    if (cfg.tls) o.tls_server_name = cfg.tls->server_name;
     Connection::Events ev;
     ev.on_state = [w = weak_from_this(), name](State s) {
       if (auto self = w.lock()) self->on_node_state(name, s);

@@ -1,6 +1,8 @@
 #include "redis/config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace serendip::redis {
 namespace {
@@ -81,19 +83,25 @@ bool parse_url(std::string_view url, Config& out, std::string& error) {
   cfg.password.clear();
   cfg.db = 0;
   std::string_view rest;
-  if (url.starts_with("redis+cluster://")) {
-    cfg.mode = Mode::cluster;
-    rest = url.substr(16);
-  } else if (url.starts_with("redis://")) {
-    cfg.mode = Mode::automatic;
-    rest = url.substr(8);
-  } else if (url.starts_with("rediss://") || url.starts_with("rediss+cluster://")) {
-    error = "rediss:// (TLS) is not supported by this Redis client; use redis:// on a trusted network";
-    return false;
-  } else {
-    error = "Redis URL must start with redis:// or redis+cluster://";
+  struct Scheme {
+    std::string_view prefix;
+    Mode mode;
+    bool tls;
+  };
+  static constexpr Scheme kSchemes[] = {{"redis://", Mode::automatic, false},
+                                        {"redis+cluster://", Mode::cluster, false},
+                                        {"rediss://", Mode::automatic, true},
+                                        {"rediss+cluster://", Mode::cluster, true}};
+  const auto* scheme = std::find_if(std::begin(kSchemes), std::end(kSchemes),
+                                    [&](const Scheme& sc) { return url.starts_with(sc.prefix); });
+  if (scheme == std::end(kSchemes)) {
+    error = "Redis URL must start with redis://, redis+cluster://, rediss:// or rediss+cluster://";
     return false;
   }
+  cfg.mode = scheme->mode;
+  rest = url.substr(scheme->prefix.size());
+  cfg.tls.reset();
+  if (scheme->tls) cfg.tls = Tls{};
 
   // Query strings and fragments have no meaning here: refuse rather than ignore.
   if (rest.find_first_of("?#") != std::string_view::npos) {

@@ -5,15 +5,20 @@
 //   redis://[user]:password@host:port      with AUTH
 //   redis+cluster://h1:p1,h2:p2,...        cluster, seed list
 //   redis://h1:p1,h2:p2                    several seeds, mode auto
-//   rediss://...                           refused: no TLS in this client
+//   rediss://... / rediss+cluster://...    the same over TLS (Config::tls)
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace serendip::redis {
 
@@ -37,8 +42,22 @@ enum class Mode : std::uint8_t {
 };
 std::string_view to_string(Mode m);
 
+// TLS to every node (rediss://): the server's certificate is verified
+// against `ca_file` (else the system's trust store) and must name
+// `server_name` (else the host connected to: a DNS name or an IP address).
+// A client certificate is sent when the server asks (Redis' tls-auth-clients).
+struct Tls {
+  std::string ca_file;      // PEM bundle; empty = the system's trust store
+  std::string cert_file;    // PEM client certificate (chain); empty = none
+  std::string key_file;     // its PEM private key
+  std::string server_name;  // empty = each node's host
+};
+
 struct Config {
   std::vector<Endpoint> seeds;
+  std::optional<Tls> tls;  // set by rediss:// and rediss+cluster://
+  // Built from `tls` by the Client, once, and shared with its subscriber.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
   Mode mode = Mode::automatic;
   std::string user;      // AUTH user (Redis 6 ACL); empty = AUTH with the password only
   std::string password;  // empty = no AUTH

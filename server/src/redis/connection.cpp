@@ -1,5 +1,8 @@
 #include "redis/connection.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -10,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -69,7 +74,13 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   Events events;
   Metrics* metrics;  // Passed by argument; may be null.
 
-  tcp::socket socket;
+  using TlsStream = asio::ssl::stream<tcp::socket>;
+
+  tcp::socket socket;  // plain connections
+  // TLS connections: a new stream per attempt (a TLS session cannot be
+  // reused after an error). Handlers hold it, so a dropped one lives until
+  // its aborted operations have returned.
+  std::shared_ptr<TlsStream> tls;
   tcp::resolver resolver;
   asio::steady_timer connect_timer;   // TCP connect + handshake
   asio::steady_timer deadline_timer;  // earliest command deadline
@@ -97,12 +108,30 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<ReplyReader> reader;
   std::array<char, 16 * 1024> read_buf{};
 
+  // The TCP socket of this attempt.
+  tcp::socket& tcp_socket() { return tls ? tls->next_layer() : socket; }
+
+  // Runs `f` on the stream carrying the bytes (TLS or plain) and a handle
+  // that keeps a TLS stream alive for `f`'s handlers.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls) {
+      f(*tls, tls);
+    } else {
+      f(socket, std::shared_ptr<TlsStream>());
+    }
+  }
+
   // --- connecting --------------------------------------------------------
 
   void start_connect() {
     if (stopped) return;
     set_state(State::connecting);
     auto my_gen = ++gen;
+    if (opt.use_tls) {
+      if (!opt.tls_context) return recycle("TLS is not set up (see the log at start)");
+      tls = std::make_shared<TlsStream>(io, *opt.tls_context);
+    }
     connect_timer.expires_after(opt.connect_timeout);
     connect_timer.async_wait([self = shared_from_this(), my_gen](error_code ec) {
       if (!ec && self->gen == my_gen && self->state == State::connecting) self->recycle("connect timeout");
@@ -110,17 +139,18 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     error_code ec;
     auto addr = asio::ip::make_address(opt.endpoint.host, ec);
     if (!ec) {
-      socket.async_connect(tcp::endpoint(addr, opt.endpoint.port),
-                           [self = shared_from_this(), my_gen](error_code ec) { self->on_tcp(ec, my_gen); });
+      tcp_socket().async_connect(
+          tcp::endpoint(addr, opt.endpoint.port),
+          [self = shared_from_this(), my_gen, keep = tls](error_code ec) { self->on_tcp(ec, my_gen); });
       return;
     }
     resolver.async_resolve(
         opt.endpoint.host, std::to_string(opt.endpoint.port),
-        [self = shared_from_this(), my_gen](error_code ec, const tcp::resolver::results_type& results) {
+        [self = shared_from_this(), my_gen, keep = tls](error_code ec, const tcp::resolver::results_type& results) {
           if (self->gen != my_gen || self->stopped) return;
           if (ec) return self->recycle("resolve failed: " + ec.message());
-          asio::async_connect(self->socket, results,
-                              [self, my_gen](error_code ec, const tcp::endpoint&) { self->on_tcp(ec, my_gen); });
+          asio::async_connect(self->tcp_socket(), results,
+                              [self, my_gen, keep](error_code ec, const tcp::endpoint&) { self->on_tcp(ec, my_gen); });
         });
   }
 
@@ -128,8 +158,37 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (gen != my_gen || stopped) return;
     if (ec) return recycle("connect failed: " + ec.message());
     error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+    tcp_socket().set_option(tcp::no_delay(true), ignored);
+    tcp_socket().set_option(asio::socket_base::keep_alive(true), ignored);
+    if (!tls) return on_transport(my_gen);
+    // The certificate must name the server: SNI and the check use the same
+    // name (an IP address is checked against the certificate's IP SANs).
+    const std::string& name = opt.tls_server_name.empty() ? opt.endpoint.host : opt.tls_server_name;
+    error_code addr_ec;
+    asio::ip::make_address(name, addr_ec);
+    if (addr_ec && SSL_set_tlsext_host_name(tls->native_handle(), name.c_str()) != 1) {
+      return recycle("TLS: cannot set the server name " + name);
+    }
+    tls->set_verify_callback(asio::ssl::host_name_verification(name), ignored);
+    tls->async_handshake(asio::ssl::stream_base::client,
+                         [self = shared_from_this(), my_gen, keep = tls](error_code ec) {
+                           if (self->gen != my_gen || self->stopped) return;
+                           if (ec) return self->recycle("TLS handshake failed: " + tls_error(ec));
+                           self->on_transport(my_gen);
+                         });
+  }
+
+  static std::string tls_error(const error_code& ec) {
+    std::string what = ec.message();
+    // OpenSSL's own reason (e.g. "certificate verify failed") when it has one.
+    if (ec.category() == asio::error::get_ssl_category()) {
+      if (const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) what = reason;
+    }
+    return what;
+  }
+
+  // TCP (and TLS) are up: the Redis handshake, then commands.
+  void on_transport(std::uint64_t my_gen) {
     tcp_up = true;
     reader = std::make_unique<ReplyReader>();
     // The handshake goes first; commands queued meanwhile follow it in the
@@ -242,7 +301,8 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     writing = false;
     flush_posted = false;
     error_code ignored;
-    socket.close(ignored);
+    tcp_socket().close(ignored);
+    tls.reset();  // its handlers still hold it until they return
     resolver.cancel();
     connect_timer.cancel();
     deadline_timer.cancel();
@@ -305,30 +365,41 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (!tcp_up || writing || outbox.empty()) return;
     writing = true;
     in_write.swap(outbox);
-    asio::async_write(socket, asio::buffer(in_write),
-                      [self = shared_from_this(), my_gen = gen](error_code ec, std::size_t) {
-                        if (self->gen != my_gen || self->stopped) return;
-                        self->writing = false;
-                        self->in_write.clear();
-                        if (ec) return self->recycle("write failed: " + ec.message());
-                        self->write_now();
-                      });
+    with_stream([&](auto& stream, auto keep) {
+      asio::async_write(stream, asio::buffer(in_write),
+                        [self = shared_from_this(), my_gen = gen, keep](error_code ec, std::size_t) {
+                          if (self->gen != my_gen || self->stopped) return;
+                          self->writing = false;
+                          self->in_write.clear();
+                          if (ec) return self->recycle("write failed: " + ec.message());
+                          self->write_now();
+                        });
+    });
   }
 
   // --- reading -----------------------------------------------------------
 
   void start_read(std::uint64_t my_gen) {
-    socket.async_read_some(asio::buffer(read_buf), [self = shared_from_this(), my_gen](error_code ec, std::size_t n) {
-      if (self->gen != my_gen || self->stopped) return;
-      if (ec) return self->recycle(ec == asio::error::eof ? "closed by server" : "read failed: " + ec.message());
-      self->reader->feed(std::string_view(self->read_buf.data(), n));
-      while (auto reply = self->reader->next()) {
-        self->dispatch(std::move(*reply));
-        if (self->gen != my_gen || self->stopped) return;  // recycled or stopped by a callback
-      }
-      if (!self->reader->error().empty()) return self->recycle("protocol error: " + self->reader->error());
-      self->start_read(my_gen);
+    with_stream([&](auto& stream, auto keep) {
+      stream.async_read_some(
+          asio::buffer(read_buf),
+          [self = shared_from_this(), my_gen, keep](error_code ec, std::size_t n) { self->on_read(ec, n, my_gen); });
     });
+  }
+
+  void on_read(error_code ec, std::size_t n, std::uint64_t my_gen) {
+    if (gen != my_gen || stopped) return;
+    if (ec) {
+      const bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      return recycle(closed ? "closed by server" : "read failed: " + ec.message());
+    }
+    reader->feed(std::string_view(read_buf.data(), n));
+    while (auto reply = reader->next()) {
+      dispatch(std::move(*reply));
+      if (gen != my_gen || stopped) return;  // recycled or stopped by a callback
+    }
+    if (!reader->error().empty()) return recycle("protocol error: " + reader->error());
+    start_read(my_gen);
   }
 
   void dispatch(Reply r) {

@@ -24,7 +24,10 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 
 namespace serendip::redis {
 
@@ -43,6 +46,12 @@ class Connection {
     // sunsubscribe...) and replies to send_push() go to on_push.
     bool push_mode = false;
     std::uint64_t random_seed = 0;
+    // TLS (rediss://): every connection handshakes with `tls_context` and
+    // verifies the certificate names `tls_server_name` (empty: the
+    // endpoint's host). use_tls with no context fails every attempt.
+    bool use_tls = false;
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
+    std::string tls_server_name;
   };
   struct Events {
     std::function<void(State)> on_state;  // after each change of state()

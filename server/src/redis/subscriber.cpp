@@ -75,6 +75,9 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
     o.backoff_max = cfg.backoff_max;
     o.push_mode = true;
     o.random_seed = cfg.random_seed ? cfg.random_seed + 1000 + conns.size() : 0;
+    o.use_tls = cfg.tls.has_value();
+    o.tls_context = cfg.tls_context;
+    if (cfg.tls) o.tls_server_name = cfg.tls->server_name;
     Connection::Events ev;
     ev.on_state = [w = weak_from_this(), name](State s) {
       if (auto self = w.lock()) self->on_state(name, s);

@@ -10,23 +10,25 @@ import { freePort } from './server.mjs';
 import { sleep } from './util.mjs';
 
 export class RedisServer {
-  constructor(port, dir) {
+  constructor(port, dir, args = []) {
     this.port = port;
     this.dir = dir;
+    this.args = args;
     this.proc = null;
     this.url = `redis://127.0.0.1:${port}`;
   }
 
-  static async start() {
+  // `args`: more redis-server options (e.g. a TLS port); the plain port stays, for the harness.
+  static async start({ args = [] } = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-it-redis-'));
-    const r = new RedisServer(await freePort(), dir);
+    const r = new RedisServer(await freePort(), dir, args);
     await r.up();
     return r;
   }
 
   async up() {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', this.dir], { stdio: 'ignore' });
+      '--dir', this.dir, ...this.args], { stdio: 'ignore' });
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       if (await this.answers()) return;

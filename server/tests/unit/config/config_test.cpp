@@ -136,7 +136,8 @@ TEST(Config, ContractEnvironmentNames) {
 
 TEST(Config, RedisUrlForms) {
   for (const char* url :
-       {"redis://127.0.0.1:6379", "redis://:secret@cache:6379/2", "redis+cluster://10.0.0.1:7000,10.0.0.2:7000"}) {
+       {"redis://127.0.0.1:6379", "redis://:secret@cache:6379/2", "redis+cluster://10.0.0.1:7000,10.0.0.2:7000",
+        "rediss://cache.example:6380", "rediss+cluster://10.0.0.1:7000,10.0.0.2:7000"}) {
     const Outcome r = run({std::string("--redis-url=") + url});
     ASSERT_TRUE(r.ok()) << url << ": " << r.error();
     EXPECT_EQ(r.config().redis_url, url);
@@ -222,7 +223,7 @@ TEST(Config, ErrorsNameKeyAndSource) {
       {{"--turn-urls=http://x"}, {}, "--turn-urls: "},
       {{"--trusted-proxies=10.0.0.0/33"}, {}, "--trusted-proxies: "},
       {{"--redis-url=localhost:6379"}, {}, "--redis-url: "},
-      {{"--redis-url=rediss://cache:6380"}, {}, "--redis-url: TLS to Redis"},
+      {{"--redis-url=redis-tls://cache:6380"}, {}, "--redis-url: must start with"},
       {{"--database-url=mysql://x"}, {}, "--database-url: "},
       {{"--admin-bootstrap=rootonly"}, {}, "--admin-bootstrap: expected user:password"},
       {{"--tls-cert=c.pem"}, {}, "tls-cert and tls-key must be set together"},
@@ -349,6 +350,10 @@ TEST(Config, UsageListsEveryKey) {
                           "turn-urls",
                           "turn-ttl-s",
                           "redis-url",
+                          "redis-tls-ca-file",
+                          "redis-tls-cert-file",
+                          "redis-tls-key-file",
+                          "redis-tls-server-name",
                           "database-url",
                           "admin-bootstrap",
                           "ip-retention-days",

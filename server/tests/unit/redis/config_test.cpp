@@ -65,9 +65,24 @@ TEST(ParseUrl, SeveralHostsOnPlainRedisMeansAuto) {
   EXPECT_EQ(cfg.password, "pw");
 }
 
-TEST(ParseUrl, TlsRefusedClearly) {
-  EXPECT_NE(parse_error("rediss://h:6380").find("TLS"), std::string::npos);
-  EXPECT_NE(parse_error("rediss+cluster://h:6380").find("TLS"), std::string::npos);
+TEST(ParseUrl, TlsSchemesTurnTlsOnAndPlainOnesOff) {
+  auto cfg = parse_ok("rediss://app:pw@cache.example:6380/3");
+  ASSERT_TRUE(cfg.tls.has_value());
+  EXPECT_EQ(cfg.mode, Mode::automatic);
+  EXPECT_EQ(cfg.seeds.at(0), (Endpoint{"cache.example", 6380}));
+  EXPECT_EQ(cfg.user, "app");
+  EXPECT_EQ(cfg.db, 3);
+  cfg = parse_ok("rediss+cluster://10.0.0.1:7000,10.0.0.2:7001");
+  ASSERT_TRUE(cfg.tls.has_value());
+  EXPECT_EQ(cfg.mode, Mode::cluster);
+  EXPECT_EQ(cfg.seeds.size(), 2u);
+  // Parsing a plain URL into a config that had TLS turns it off.
+  Config reused = cfg;
+  std::string error;
+  ASSERT_TRUE(parse_url("redis://h:1", reused, error)) << error;
+  EXPECT_FALSE(reused.tls.has_value());
+  EXPECT_FALSE(parse_error("rediss//h:6380").empty());
+  EXPECT_FALSE(parse_error("redis-tls://h:6380").empty());
 }
 
 TEST(ParseUrl, Malformed) {
