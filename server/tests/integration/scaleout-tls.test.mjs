@@ -6,12 +6,14 @@
 // it (not ready, saying why); files that cannot be read, or TLS settings with
 // a plain URL, stop the start with a clear message.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients } from './client.mjs';
+import { portFree } from './cluster-ports.mjs';
 import { freshSqlite, pair, startModServer, tempDir, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { SERVER_BIN, annotate, freePort } from './server.mjs';
@@ -38,7 +40,8 @@ function makePki(dir) {
   };
   ca('ca');
   ca('other-ca');
-  leaf('redis', 'ca', 'IP:127.0.0.1,DNS:redis.serendip.test', 'serverAuth');
+  // serverAuth for clients, clientAuth for the cluster bus (a node dials the others with it).
+  leaf('redis', 'ca', 'IP:127.0.0.1,DNS:redis.serendip.test', 'serverAuth,clientAuth');
   leaf('client', 'ca', 'DNS:serendip-instance', 'clientAuth');
   const f = (n) => path.join(dir, n);
   return { ca: f('ca.pem'), otherCa: f('other-ca.pem'), redisCert: f('redis.pem'), redisKey: f('redis.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
@@ -163,4 +166,84 @@ test('a TLS file that cannot be read, half a client certificate, or TLS settings
   r = startFails({ SERENDIP_REDIS_URL: `redis://127.0.0.1:${redis.port}`, SERENDIP_REDIS_TLS_CA_FILE: pki.ca });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /redis-tls-\* is set but redis-url is not rediss:\/\//);
+});
+
+// Three masters speaking TLS only (no plain port), the cluster bus on TLS too.
+async function startTlsCluster() {
+  let base;
+  for (let i = 0; i < 50 && base === undefined; i++) {
+    const b = 24000 + 10 * crypto.randomInt(500);
+    const ports = [0, 1, 2].flatMap((d) => [b + d, b + d + 10000]);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) base = b;
+  }
+  assert.ok(base, 'no free ports for a TLS cluster');
+  const ports = [base, base + 1, base + 2];
+  const procs = [];
+  const cli = (port, ...args) =>
+    spawnSync('redis-cli', ['--tls', '--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey, '-p', String(port), ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  for (const port of ports) {
+    const dir = tempDir('serendip-tls-cluster-');
+    procs.push(
+      spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--tls-cluster', 'yes', '--tls-cert-file', pki.redisCert,
+        '--tls-key-file', pki.redisKey, '--tls-ca-cert-file', pki.ca, '--tls-auth-clients', 'yes'], { stdio: 'ignore' }),
+    );
+  }
+  const stop = async () => {
+    for (const p of procs) {
+      if (p.exitCode !== null || p.signalCode !== null) continue;
+      const exited = new Promise((resolve) => p.once('exit', resolve));
+      p.kill('SIGKILL');
+      await exited;
+    }
+  };
+  try {
+    for (const port of ports) {
+      assert.ok(await waitFor(() => cli(port, 'PING').stdout.trim() === 'PONG', { timeoutMs: 5000 }), `TLS node ${port} did not start`);
+    }
+    const created = cli(ports[0], '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes');
+    assert.equal(created.status, 0, created.stdout + created.stderr);
+    for (const port of ports) {
+      assert.ok(await waitFor(() => /cluster_state:ok/.test(cli(port, 'CLUSTER', 'INFO').stdout), { timeoutMs: 10_000 }), `node ${port} not ok`);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports, cli, stop };
+}
+
+tlsTest('a Redis Cluster over TLS only (rediss+cluster://): the slot map is followed to every master over TLS, and two instances pair and relay', async () => {
+  const cluster = await startTlsCluster();
+  try {
+    const env = { SERENDIP_REDIS_URL: `rediss+cluster://127.0.0.1:${cluster.ports[0]}`, SERENDIP_REDIS_TLS_CA_FILE: pki.ca, ...withClientCert() };
+    const A = await instance('tls-cluster-a', env);
+    const B = await instance('tls-cluster-b', env);
+    for (const s of [A, B]) {
+      assert.ok(await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10_000 }), `${s.label} not ready`);
+    }
+    for (let i = 0; i < 3; i++) {
+      const a = await user(A, { label: `a${i}@A` });
+      const b = await user(B, { label: `b${i}@B` });
+      const sessionId = await pair(a, b, uniqueLang());
+      a.send({ type: 'offer', sessionId, sdp: `v=0 cluster ${i}` });
+      assert.equal((await b.next('offer')).sdp, `v=0 cluster ${i}`);
+    }
+    // Both instances hold connections on every master (which serves which slot is the map's business).
+    for (const port of cluster.ports) {
+      const names = cluster
+        .cli(port, 'CLIENT', 'LIST')
+        .stdout.split('\n')
+        .filter((l) => / name=serendip/.test(l));
+      assert.ok(names.length >= 2, `master ${port}: ${names.join('\n')}`);
+    }
+  } finally {
+    await closeAllClients();
+    for (const s of started) if (!s.exit) await s.stop();
+    started.length = 0;
+    await cluster.stop();
+  }
 });
