@@ -106,7 +106,7 @@ struct Server::Impl {
     SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     boost::system::error_code ec;
-    auto failed = [this](std::string what, const std::string& file, const std::string& why) {
+    auto failed = [this](const std::string& what, const std::string& file, const std::string& why) {
       obs::log(obs::Level::error, "server", "tls_load_failed", {{"file", file}, {"error", why}});
       start_error = "cannot load the TLS " + what + " " + file + ": " + why;
       return false;

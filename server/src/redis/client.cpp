@@ -487,7 +487,7 @@ void Client::eval(const Script& script, std::span<const std::string_view> keys, 
   auto numkeys = std::to_string(keys.size());
   std::vector<std::string_view> argv;
   argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
+  argv.emplace_back("EVALSHA");
   argv.push_back(script.sha1());
   argv.push_back(numkeys);
   argv.insert(argv.end(), keys.begin(), keys.end());

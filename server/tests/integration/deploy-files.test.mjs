@@ -222,11 +222,11 @@ test('the Kubernetes manifests agree with each other, the images and the server'
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.startupProbe.httpGet.path, '/healthz');
-  // preStop (leave the endpoints), then the drain (drain-grace-ms, 10 s by default, and at most
-  // 2 s to close), fit in the grace period with a margin.
+  // preStop (leave the endpoints), then the drain (drain-grace-ms, 10 s by default, at most 2 s
+  // to close and 1.5 s to leave the Redis cluster), fit in the grace period with a margin.
   const preStop = c.lifecycle.preStop.exec.command;
   assert.equal(preStop[0], 'sleep');
-  assert.ok(pod.terminationGracePeriodSeconds * 1000 >= Number(preStop[1]) * 1000 + 10000 + 2000 + 5000);
+  assert.ok(pod.terminationGracePeriodSeconds * 1000 >= Number(preStop[1]) * 1000 + 10000 + 2000 + 1500 + 5000);
   // Hardening, and the image's user.
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(pod.securityContext.runAsUser, 10001);
