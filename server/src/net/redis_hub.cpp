@@ -19,6 +19,7 @@
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
 #include "redis/client.hpp"
+#include "redis/info.hpp"
 #include "redis/metrics.hpp"
 #include "redis/probe.hpp"
 #include "redis/script.hpp"
@@ -36,6 +37,7 @@ namespace {
 
 constexpr std::string_view kInstancesKey = "{serendip}:instances";
 constexpr std::int64_t kHeartbeatEveryMs = 1'000;
+constexpr std::int64_t kMemoryCheckEveryMs = 10'000;  // INFO memory stats of every master
 // Each instance's match-wait heatmap accumulators (MatchWaitHeatmap::encode), by instance id.
 constexpr std::string_view kHeatmapKey = "{serendip}:heatmap";
 // A queued socket searches again this often: pair rules that relaxed
@@ -182,6 +184,13 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                            "1 while matchmaking through Redis works: the first worker's client is connected and "
                            "the inbox probe comes back",
                            [this] { return ready_flag.load(std::memory_order_relaxed) ? 1.0 : 0.0; });
+    deps.registry.gauge_fn("serendip_redis_evicted_keys",
+                           "Keys the Redis masters have evicted since they started (INFO evicted_keys, summed; "
+                           "queues, presence and abuse state are lost that way)",
+                           [this] { return static_cast<double>(evicted_keys.load(std::memory_order_relaxed)); });
+    deps.registry.gauge_fn("serendip_redis_masters_may_evict",
+                           "Redis masters with a memory limit and an eviction policy other than noeviction",
+                           [this] { return static_cast<double>(masters_may_evict.load(std::memory_order_relaxed)); });
   }
 
   // --- Redis calls (on the lane's own thread) --------------------------------
@@ -1162,9 +1171,62 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     obs::log(obs::Level::info, "redis_hub", "left_cluster", {{"instance", deps.instance_id}});
   }
 
+  // Whether Redis may evict our keys, and whether it has: INFO of every
+  // master (first worker, every kMemoryCheckEveryMs). Logged when the set of
+  // masters that may evict changes.
+  void check_memory() {
+    auto masters = client(0).masters();
+    if (masters.empty()) return;
+    struct Sum {
+      std::size_t left = 0;
+      std::int64_t evicted = 0;
+      std::vector<std::string> may_evict;  // "host:port policy"
+      bool complete = true;
+    };
+    auto sum = std::make_shared<Sum>();
+    sum->left = masters.size();
+    for (const auto& ep : masters) {
+      redis::CommandOptions o;
+      o.node = ep;
+      client(0).command({"INFO", "memory", "stats"}, o, [self = shared_from_this(), sum, ep](const redis::Reply& r) {
+        if (auto text = r.as_string(); text && !r.is_error()) {
+          const auto info = redis::parse_memory_info(*text);
+          sum->evicted += info.evicted_keys;
+          if (info.may_evict()) sum->may_evict.push_back(ep.to_string() + " " + info.maxmemory_policy);
+        } else {
+          sum->complete = false;
+        }
+        if (--sum->left == 0 && sum->complete) self->on_memory(*sum);
+      });
+    }
+  }
+
+  template <class Sum>
+  void on_memory(const Sum& sum) {
+    evicted_keys.store(sum.evicted, std::memory_order_relaxed);
+    masters_may_evict.store(static_cast<std::int64_t>(sum.may_evict.size()), std::memory_order_relaxed);
+    std::string nodes;
+    for (const auto& n : sum.may_evict) nodes += (nodes.empty() ? "" : ", ") + n;
+    if (nodes == evicting_nodes) return;
+    evicting_nodes = nodes;
+    if (nodes.empty()) {
+      obs::log(obs::Level::info, "redis_hub", "redis_eviction_off");
+    } else {
+      obs::log(obs::Level::warn, "redis_hub", "redis_may_evict",
+               {{"masters", nodes},
+                {"hint",
+                 "set maxmemory-policy noeviction: queues, presence and abuse state are live data, and an "
+                 "evicted key loses a waiting user or a rate limit"}});
+    }
+  }
+
   void on_tick() {
     const std::int64_t now = deps.clock.now_ms();
     const std::int64_t unix_now = deps.clock.unix_ms();  // for enqueue times, which are wall-clock
+    if (now - last_memory_check_ms >= kMemoryCheckEveryMs && client(0).healthy() && !leaving.load()) {
+      last_memory_check_ms = now;
+      check_memory();
+    }
     if (now - last_beat_ms >= kHeartbeatEveryMs && !leaving.load()) {
       last_beat_ms = now;
       heartbeat();
@@ -1251,7 +1313,11 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::atomic<bool> leaving{false};  // left the cluster (a clean stop): no more beats
   std::atomic<bool> ready_flag{false};
   std::atomic<std::size_t> live_count{0};
-  std::int64_t last_beat_ms = 0;  // first worker only
+  std::int64_t last_beat_ms = 0;                                                     // first worker only
+  std::int64_t last_memory_check_ms = std::numeric_limits<std::int64_t>::min() / 2;  // first worker only
+  std::string evicting_nodes;                                                        // first worker only
+  std::atomic<std::int64_t> evicted_keys{0};
+  std::atomic<std::int64_t> masters_may_evict{0};
   // Instance id -> its latest heartbeat seen (unix ms); first worker only.
   std::unordered_map<std::string, std::int64_t> last_seen;
   std::int64_t last_ok_unix_ms = 0;  // the last instance list read (Redis' clock, ms); first worker only

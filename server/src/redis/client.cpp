@@ -36,6 +36,7 @@ struct Request {
   // Set by eval(): the script's body, for the EVAL form that a node answering
   // NOSCRIPT is sent instead (built from `wire` only then).
   std::shared_ptr<const std::string> script_body;
+  std::optional<Endpoint> node;  // CommandOptions::node
 };
 
 std::string command_name(std::string_view verb) {
@@ -206,7 +207,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void dispatch(std::shared_ptr<Request> req, Node* target, bool asking) {
-    Node* n = target ? target : pick(req->slot);
+    Node* n = target ? target : req->node ? node_for(*req->node) : pick(req->slot);
     if (!n || closing) {
       return post(io, [w = weak_from_this(), req] {
         auto r = Reply::client_error(ClientError::closed, "Redis client closed");
@@ -474,6 +475,7 @@ void Client::command(std::span<const std::string_view> args, const CommandOption
   }
   req->idempotent = options.idempotent;
   req->timeout = options.timeout;
+  req->node = options.node;
   req->cb = std::move(cb);
   impl_->submit(std::move(req));
 }

@@ -48,8 +48,10 @@ struct CommandOptions {
   // CLUSTERDOWN, up to Config::max_retries times.
   bool idempotent = false;
   std::chrono::milliseconds timeout{0};  // 0 = Config::command_timeout
+  // Sent to this node instead of by key (e.g. INFO of every master).
+  std::optional<Endpoint> node;
 
-  static CommandOptions key_at(int index, bool idempotent = false) { return {index, {}, idempotent, {}}; }
+  static CommandOptions key_at(int index, bool idempotent = false) { return {index, {}, idempotent, {}, {}}; }
 };
 
 class Client {
