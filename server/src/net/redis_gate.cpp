@@ -74,7 +74,7 @@ struct RedisGate::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::int64_t> watch_fetched_ms{std::numeric_limits<std::int64_t>::min() / 2};
   std::atomic<bool> watch_fetching{false};
 
-  std::int64_t now() const { return deps.clock.unix_ms(); }
+  std::int64_t now() const { return deps.hub.shared_now_ms(); }  // the instances' shared clock
   const abuse::AbuseConfig& rules() const { return deps.settings.rules; }
 
   // Sends `call` through this thread's client; false when there is none

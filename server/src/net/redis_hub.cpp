@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <map>
@@ -193,6 +194,13 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                            [this] { return static_cast<double>(masters_may_evict.load(std::memory_order_relaxed)); });
   }
 
+  // The time every instance agrees on: this instance's wall clock corrected
+  // by how far it was from Redis' clock at the last beat (Redis' TIME, read
+  // in the beat). Queue times, presence, session starts and ends and the
+  // abuse windows use it, so an instance whose clock is off by seconds or
+  // minutes decides like the others. Own wall clock until the first beat.
+  std::int64_t shared_now() const { return deps.clock.unix_ms() + redis_offset_ms.load(std::memory_order_relaxed); }
+
   // --- Redis calls (on the lane's own thread) --------------------------------
 
   redis::Client& client(std::size_t worker) { return *lanes[worker].client; }
@@ -277,12 +285,21 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void send_join(core::ParticipantId id, Member& m, bool search_only, std::optional<std::int64_t> re,
                  DeferredList& after) {
     const std::uint64_t op = m.op;
+    if (leaving.load()) {
+      // Stopping: this instance has left (or is leaving) the cluster, and a
+      // record queued now would be one nobody reaps.
+      if (!search_only) {
+        m.state = State::idle;
+        post_unavailable(m, re);
+      }
+      return;
+    }
     m.searched_ms = deps.clock.now_ms();
     // Times in the queue are wall-clock: each instance's monotonic clock starts
     // at its own machine's boot, so enqueue times, waits and the no-rematch
     // deadlines written by one instance would mean nothing to another.
     auto call = ss::join_call({ticket(id), m.who.user_id, m.who.device_key, m.who.ip}, m.prefs, deps.matchmaker,
-                              deps.clock.unix_ms(), !search_only);
+                              shared_now(), !search_only);
     if (!call) {
       // The signaling layer validates tags; a device key or address with a
       // separator cannot be queued.
@@ -374,10 +391,11 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     const bool answerer_here = m.answerer.instance == deps.instance_id;
     std::string session_id = auth::random_hex(16);
     const std::int64_t now = m.now_ms;
-    // Enqueue times come from the clocks of the instances that queued them,
-    // which may run a few ms ahead of the one that ran the script.
-    const std::int64_t offerer_waited = std::max<std::int64_t>(0, now - m.offerer_record.enqueued_ms);
-    const std::int64_t answerer_waited = std::max<std::int64_t>(0, now - m.answerer_record.enqueued_ms);
+    // Raw: an enqueue time may be a ms ahead of `now` (each instance tracks
+    // the shared clock on its own). Shown and counted at 0 or more; sent as
+    // is, so the other side's instance can rebuild `now` from it exactly.
+    const std::int64_t offerer_waited = now - m.offerer_record.enqueued_ms;
+    const std::int64_t answerer_waited = now - m.answerer_record.enqueued_ms;
 
     // Who still wants it: a local side that left, disconnected or moved on
     // since the script ran turns the match down; the other side, which was
@@ -416,7 +434,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
     const std::uint64_t serial = next_serial++;
     auto tell_local = [&](const ss::Ticket& who, const ss::Ticket& peer, core::Role role, const ss::Record& mine,
-                          const ss::Record& theirs, std::int64_t waited) {
+                          const ss::Record& theirs, std::int64_t raw_waited) {
+      const std::int64_t waited = std::max<std::int64_t>(0, raw_waited);
       Member& me = members.at(who.participant);
       me.state = State::in_session;
       me.session_id = session_id;
@@ -453,8 +472,6 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       msg += core::to_string(role);
       msg += '\t';
       msg += std::to_string(waited);
-      msg += '\t';
-      msg += std::to_string(now);
       msg += '\t';
       msg += ss::format_ticket(peer.instance, peer.participant);
       msg += '\t';
@@ -506,7 +523,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   // `m` hears `reason`, its session length is counted, and it is idle again.
   void remote_peer_left(Member& m, core::LeaveReason reason) {
     const std::string sid = m.session_id;
-    const std::int64_t unix_now = deps.clock.unix_ms();
+    const std::int64_t unix_now = shared_now();
     record_session_end(sid);
     if (auto rec = deps.recent.ended(sid, unix_now)) ended.push_back({m.who, unix_now - rec->started_at});
     m.state = State::idle;
@@ -524,7 +541,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                    std::vector<Outgoing>& out) {
     if (m.state != State::in_session) return;
     const std::string sid = m.session_id;
-    const std::int64_t unix_now = deps.clock.unix_ms();
+    const std::int64_t unix_now = shared_now();
     record_session_end(sid);
     std::optional<std::int64_t> length;
     if (auto rec = deps.recent.ended(sid, unix_now)) length = unix_now - rec->started_at;
@@ -646,19 +663,16 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   void on_remote_match(std::string_view payload, std::vector<Outgoing>& out) {
-    // M, to, session, role, waited, started, peer ticket, peer record. An
-    // instance of the release before sends no start time; its matches start
-    // when they arrive here.
-    auto f = fields(payload, 8);
-    if (f.size() == 7) f.insert(f.begin() + 5, std::string_view{});
-    if (f.size() != 8) return;
+    // M, to, session, role, waited, peer ticket, peer record (the format of
+    // the release before too, so instances of both can run side by side).
+    auto f = fields(payload, 7);
+    if (f.size() != 7) return;
     auto to = ss::parse_int<core::ParticipantId>(f[1]);
     auto waited = ss::parse_int<std::int64_t>(f[4]);
-    auto started = f[5].empty() ? std::optional<std::int64_t>(deps.clock.unix_ms()) : ss::parse_int<std::int64_t>(f[5]);
-    auto peer = ss::parse_ticket(f[6]);
-    auto record = ss::parse_record(f[7]);
+    auto peer = ss::parse_ticket(f[5]);
+    auto record = ss::parse_record(f[6]);
     const bool offerer = f[3] == core::to_string(core::Role::offerer);
-    if (!to || !waited || !started || !peer || !record) return;
+    if (!to || !waited || !peer || !record) return;
     const std::string session_id(f[2]);
     auto it = members.find(*to);
     if (it == members.end() || it->second.state != State::queued) {
@@ -677,7 +691,19 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     m.local_peer = 0;
     m.remote = *peer;
     ++matches_total;
-    const std::int64_t unix_now = *started;
+    // The call starts at the match's own time, which is our enqueue time plus
+    // the wait the matching instance measured from it (both from the record
+    // the script read): the two instances' records of the call agree. Our
+    // enqueue time is unknown if the match overtook our join's answer, and a
+    // time far from our clock (an instance of the release before measured
+    // waits on another clock) is not believed.
+    const std::int64_t unix_now = [&] {
+      const std::int64_t here = shared_now();
+      const std::int64_t started = m.enqueued_ms + *waited;
+      const bool plausible = m.enqueued_ms != 0 && std::abs(started - here) <= 60'000;
+      return plausible ? started : here;
+    }();
+    *waited = std::max<std::int64_t>(0, *waited);
     deps.recent.started(session_id, m.who, store::Party{record->user_id, record->device, record->ip}, unix_now);
     const ss::Ticket self_ticket{deps.instance_id, *to};
     record_session_start(session_id, offerer ? self_ticket : *peer, offerer ? *peer : self_ticket, unix_now);
@@ -801,7 +827,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                          if (!members.contains(id)) return;
                        }
                        const std::string member = ticket(id);
-                       const std::int64_t now = deps.clock.unix_ms();
+                       const std::int64_t now = shared_now();
                        for (const auto& key : keys) {
                          eval(worker, presence_script, ss::presence_touch_call(key, member, now),
                               [self = shared_from_this(), id](const redis::Reply& r) {
@@ -875,7 +901,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     reads->left = keys.size();
     reads->keys = std::move(keys);
     reads->msg = std::move(msg);
-    const std::int64_t now = deps.clock.unix_ms();
+    const std::int64_t now = shared_now();
     for (std::size_t i = 0; i < reads->keys.size(); ++i) {
       const auto cmd = ss::presence_read_command(reads->keys[i], now);
       std::vector<std::string_view> args(cmd.begin(), cmd.end());
@@ -1037,6 +1063,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       rewrite_presence();
     }
     beaten = true;
+    redis_offset_ms.store(*now - deps.clock.unix_ms(), std::memory_order_relaxed);
     on_instances(std::span(*items).subspan(2), *now);
   }
 
@@ -1160,6 +1187,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   // worker only.
   void leave_cluster() {
     leaving.store(true);
+    flush_exclusions();  // pairs reported since the last beat
     redis::Client& c = client(0);
     c.command({"ZREM", kInstancesKey, deps.instance_id}, redis::CommandOptions::key_at(1), [](const redis::Reply&) {});
     c.command({"HDEL", ss::kFiguresKey, deps.instance_id}, redis::CommandOptions::key_at(1),
@@ -1221,13 +1249,16 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   }
 
   void on_tick() {
+    // Stopping: no beats, session records, presence or searches after the
+    // instance left the cluster (they would outlive it in Redis).
+    if (leaving.load()) return;
     const std::int64_t now = deps.clock.now_ms();
-    const std::int64_t unix_now = deps.clock.unix_ms();  // for enqueue times, which are wall-clock
-    if (now - last_memory_check_ms >= kMemoryCheckEveryMs && client(0).healthy() && !leaving.load()) {
+    const std::int64_t unix_now = shared_now();  // for enqueue times, which are on the shared clock
+    if (now - last_memory_check_ms >= kMemoryCheckEveryMs && client(0).healthy()) {
       last_memory_check_ms = now;
       check_memory();
     }
-    if (now - last_beat_ms >= kHeartbeatEveryMs && !leaving.load()) {
+    if (now - last_beat_ms >= kHeartbeatEveryMs) {
       last_beat_ms = now;
       heartbeat();
       flush_exclusions();
@@ -1310,7 +1341,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::unique_ptr<redis::Subscriber> subscriber;  // first worker
   std::unique_ptr<redis::InboxProbe> probe;       // first worker
   std::atomic<bool> stopped{false};
-  std::atomic<bool> leaving{false};  // left the cluster (a clean stop): no more beats
+  std::atomic<bool> leaving{false};              // left the cluster (a clean stop): no more beats
+  std::atomic<std::int64_t> redis_offset_ms{0};  // Redis' clock minus ours, at the last beat (see shared_now)
   std::atomic<bool> ready_flag{false};
   std::atomic<std::size_t> live_count{0};
   std::int64_t last_beat_ms = 0;                                                     // first worker only
@@ -1383,21 +1415,28 @@ void RedisHub::start(std::span<Worker* const> workers) {
 void RedisHub::finish(std::function<void()> done) {
   auto& im = *impl_;
   if (im.lanes.empty() || im.stopped.load()) return done();
-  // Each worker's client, once what it had sent (the last sockets' leaves
-  // and peer_left messages, and on the first worker the cluster exit) is
-  // answered, counts down; the last one calls `done`.
+  // No more beats, searches or queue writes from here. First every worker's
+  // client answers what it had sent (the last sockets' leaves and peer_left
+  // messages, a beat in flight); then the first worker leaves the cluster
+  // and, once that is answered too, `done` runs. Leaving last means nothing
+  // written before can bring this instance's records back after the reap.
+  im.leaving.store(true);
   struct Countdown {
     std::atomic<std::size_t> left;
-    std::function<void()> done;
+    std::function<void()> then;
   };
   auto countdown = std::make_shared<Countdown>();
   countdown->left.store(im.lanes.size());
-  countdown->done = std::move(done);
+  countdown->then = [&im, done = std::move(done)] {
+    im.on_worker(0, [&im, done] {
+      im.leave_cluster();
+      im.client(0).when_idle(done);
+    });
+  };
   for (std::size_t i = 0; i < im.lanes.size(); ++i) {
     im.on_worker(i, [&im, i, countdown] {
-      if (i == 0) im.leave_cluster();
       im.client(i).when_idle([countdown] {
-        if (countdown->left.fetch_sub(1) == 1) countdown->done();
+        if (countdown->left.fetch_sub(1) == 1) countdown->then();
       });
     });
   }
@@ -1412,6 +1451,8 @@ void RedisHub::stop() {
 }
 
 bool RedisHub::ready() const { return impl_->ready_flag.load(); }
+
+std::int64_t RedisHub::shared_now_ms() const { return impl_->shared_now(); }
 
 void RedisHub::post(std::function<void()> fn) const {
   if (!impl_->lanes.empty()) impl_->on_worker(0, std::move(fn));

@@ -121,6 +121,9 @@ class RedisHub final : public MatchHub {
   void finish(std::function<void()> done) override;
   void stop() override;
   bool ready() const override;
+  // Unix ms on the clock the instances share (Redis' TIME, tracked at each
+  // heartbeat): for every time written into or compared with shared state.
+  std::int64_t shared_now_ms() const;
 
   const std::string& instance_id() const;
   // The Redis client of the worker whose thread calls this (for other shared

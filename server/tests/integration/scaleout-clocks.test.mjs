@@ -208,5 +208,25 @@ clockTest(
       );
       assert.ok(ok, `${s.label}: ${JSON.stringify(stats)}`);
     }
+    await closeAllClients();
+
+    // The repeat-pair cooldown, written by the instance 90 s behind and read by the one
+    // 90 s ahead: it holds, and ends on time.
+    await cooldownAcross(D, C);
+
+    // A ban made on the instance 90 s ahead reaches, through the presence records, a socket
+    // on the one 90 s behind (their presence TTL is 3 min: own clocks would put that
+    // socket's record out of the reader's window).
+    const victim = await user(D, { label: 'victim@behind' });
+    await sleep(1500);
+    const admin = await login(C, BOOT_ADMIN, BOOT_PASSWORD);
+    const t0 = Date.now();
+    const res = await call(C, 'POST', '/api/v1/admin/blocks', {
+      token: admin,
+      json: { ip: victim.ip, durationS: 600, reason: 'skewed ban' },
+    });
+    expectStatus(res, 201, 'block');
+    assert.equal((await victim.next('banned', 1500)).reason, 'skewed ban');
+    assert.ok(Date.now() - t0 <= 1500, `kicked after ${Date.now() - t0} ms`);
   },
 );

@@ -190,9 +190,16 @@ end
 
 -- The match count and the moving average of waits (both partners' waits):
 -- one read, one write.
+-- Waits are taken between 0 and an hour, and an average outside that range
+-- is dropped: while instances of the release before (which measured on each
+-- machine's monotonic clock) run beside this one, their waits are nonsense.
+local WAIT_MAX = 3600000
 local function note_match(a, b)
   local got = redis.call('HMGET', stats, 'wait_avg', 'matches')
   local avg = tonumber(got[1])
+  a = math.min(math.max(a, 0), WAIT_MAX)
+  b = math.min(math.max(b, 0), WAIT_MAX)
+  if avg and (avg < 0 or avg > WAIT_MAX) then avg = nil end
   if avg then avg = avg + 0.125 * (a - avg) else avg = a end
   avg = avg + 0.125 * (b - avg)
   -- Whole milliseconds: a rounding error of at most 0.5 ms a match, which
@@ -210,9 +217,9 @@ if best then
   end
   local enq_s = my_enq_s or ARGV[1]
   local seq = my_seq or (best_seq + 1)
-  -- Never below 0: the enqueue time may come from another machine's clock,
-  -- a few ms ahead of the caller's.
-  note_match(math.max(0, now - tonumber(enq_s)), math.max(0, now - tonumber(best_rec.enq_s)))
+  -- note_match keeps waits at 0 or more: an enqueue time may come from
+  -- another machine's clock, a few ms ahead of the caller's.
+  note_match(now - tonumber(enq_s), now - tonumber(best_rec.enq_s))
   local me_rec = table.concat({int(seq), enq_s, device, region, interests, languages, user, ip}, '|')
   -- The one who waited longer offers.
   if my_seq ~= nil and my_seq < best_seq then
