@@ -1,6 +1,6 @@
 // A throwaway redis-server for integration tests: loopback, no persistence,
 // stopped by its own PID. Restartable on the same port (to test recovery).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,6 +47,13 @@ export class RedisServer {
       });
       s.on('error', () => resolve(false));
     });
+  }
+
+  // One redis-cli call (raw replies) on the plain port: its output lines. Throws on a failed call.
+  lines(...args) {
+    const r = spawnSync('redis-cli', ['-p', String(this.port), '--raw', ...args], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.split('\n').filter((l) => l !== '');
   }
 
   // Empties every database (FLUSHALL), so one test's keys cannot leak into the next.

@@ -17,7 +17,7 @@ import { NO_FAKETIME, fakeClock, libFaketime } from './faketime.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, join, login, pair, startModServer, tempDir, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const SKEW_S = 86_400;
 const COOLDOWN_MS = 2_000;
@@ -148,10 +148,6 @@ clockTest('the wait estimate a newcomer is given stays a real wait after matches
   }
 });
 
-async function metric(server, name) {
-  const text = (await request(server, 'GET', '/metrics')).text;
-  return parseMetrics(text).find((m) => m.name === name && Object.keys(m.labels ?? {}).length === 0)?.value ?? 0;
-}
 
 clockTest(
   'instances whose wall clocks are 90 s ahead and 90 s behind stay live for all, their calls stay up and the dashboard counts them',

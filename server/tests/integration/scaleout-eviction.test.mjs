@@ -4,14 +4,13 @@
 // log and its metrics, counts the keys Redis evicted, and stops saying so
 // once the policy is noeviction.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients } from './client.mjs';
 import { freshSqlite, startModServer } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { parseMetrics, request, waitFor } from './util.mjs';
+import { metric, request, waitFor } from './util.mjs';
 
 let redis;
 let server;
@@ -26,16 +25,7 @@ after(async () => {
   await redis?.stop();
 });
 
-function redisCli(...args) {
-  const r = spawnSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8', timeout: 30_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
-async function metric(s, name) {
-  const text = (await request(s, 'GET', '/metrics')).text;
-  return parseMetrics(text).find((m) => m.name === name)?.value;
-}
 
 test('a Redis that may evict is reported (log and metric), its evictions are counted, and noeviction clears it', async () => {
   server = await startModServer(freshSqlite(), { label: 'evict', env: { SERENDIP_REDIS_URL: redis.url } });
@@ -50,15 +40,15 @@ test('a Redis that may evict is reported (log and metric), its evictions are cou
     assert.equal(await metric(server, 'serendip_redis_evicted_keys'), 0);
 
     // 30 MB into an 8 MB Redis: it evicts, and the instance counts it at its next check (every 10 s).
-    redisCli('EVAL', "for i = 1, 30000 do redis.call('SET', 'junk:' .. i, string.rep('x', 1000)) end", '0');
-    const evicted = Number(redisCli('INFO', 'stats').match(/evicted_keys:(\d+)/)[1]);
+    redis.lines('EVAL', "for i = 1, 30000 do redis.call('SET', 'junk:' .. i, string.rep('x', 1000)) end", '0');
+    const evicted = Number(redis.lines('INFO', 'stats').join('\n').match(/evicted_keys:(\d+)/)[1]);
     assert.ok(evicted > 0, 'Redis evicted nothing');
     assert.ok(
       await waitFor(async () => (await metric(server, 'serendip_redis_evicted_keys')) >= evicted, { timeoutMs: 12_000, intervalMs: 250 }),
       `evicted_keys never reached ${evicted}`,
     );
 
-    redisCli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    redis.lines('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     assert.ok(await waitFor(async () => (await metric(server, 'serendip_redis_masters_may_evict')) === 0, { timeoutMs: 12_000, intervalMs: 250 }));
     assert.ok(server.jsonLogs().some((l) => l.event === 'redis_eviction_off'), 'no redis_eviction_off');
   } catch (e) {

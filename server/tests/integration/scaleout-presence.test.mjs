@@ -6,14 +6,13 @@
 // record names the instance of each side; and the admin dashboard of any
 // instance counts the users of all of them.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, login, nextIp, pair, startModServer, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { metric, parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 let redis;
 let db;
@@ -58,21 +57,7 @@ function presenceTest(name, fn) {
   });
 }
 
-function redisLines(...args) {
-  const r = spawnSync('redis-cli', ['-p', String(redis.port), '--raw', ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
 
-// The value of one sample (name and labels), 0 when absent.
-async function metric(server, name, labels = {}) {
-  const text = (await request(server, 'GET', '/metrics')).text;
-  for (const s of parseMetrics(text)) {
-    if (s.name !== name) continue;
-    if (Object.entries(labels).every(([k, v]) => s.labels?.[k] === v)) return s.value;
-  }
-  return 0;
-}
 
 async function waitForLive(server, n) {
   await waitFor(async () => (await metric(server, 'serendip_instances_live')) === n, { timeoutMs: 8000 });
@@ -95,7 +80,7 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
 
   // Both instances record the call (written within a tick), naming the instance of each side;
   // instance A, holding neither side, does not.
-  const recordOn = (s) => redisLines('HGET', `sessions:{${s.instanceId}}`, sessionId)[0] ?? '';
+  const recordOn = (s) => redis.lines('HGET', `sessions:{${s.instanceId}}`, sessionId)[0] ?? '';
   await waitFor(() => recordOn(B) !== '' && recordOn(C) !== '', { timeoutMs: 2000 });
   assert.equal(recordOn(B), recordOn(C));
   const [offerer, answerer, started] = recordOn(B).split('|');
@@ -103,7 +88,7 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   assert.ok(Number(started) > Date.now() - 60_000, recordOn(B));
   assert.equal(recordOn(A), '');
   // The key lives while its instance beats (the TTL is set again with each heartbeat).
-  const sessionsTtl = () => Number(redisLines('PTTL', `sessions:{${B.instanceId}}`)[0]);
+  const sessionsTtl = () => Number(redis.lines('PTTL', `sessions:{${B.instanceId}}`)[0]);
   await waitFor(() => sessionsTtl() > 0, { timeoutMs: 2500 });
   assert.ok(sessionsTtl() <= 30_000, `sessions key TTL ${sessionsTtl()} ms`);
 
@@ -131,9 +116,9 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   // Ended: gone from both instances' records.
   await waitFor(() => recordOn(B) === '' && recordOn(C) === '', { timeoutMs: 2000 });
   // The banned socket's presence went with it; the others' stays.
-  await waitFor(() => redisLines('ZRANGE', `presence:ip:{${victim.ip}}`, '0', '-1').length === 0, { timeoutMs: 2000 });
-  assert.deepEqual(redisLines('ZRANGE', `presence:ip:{${bystander.ip}}`, '0', '-1').map((m) => m.split('/')[0]), [C.instanceId]);
-  const keyTtl = Number(redisLines('PTTL', `presence:device:{${bystander.claims.did}}`)[0]);
+  await waitFor(() => redis.lines('ZRANGE', `presence:ip:{${victim.ip}}`, '0', '-1').length === 0, { timeoutMs: 2000 });
+  assert.deepEqual(redis.lines('ZRANGE', `presence:ip:{${bystander.ip}}`, '0', '-1').map((m) => m.split('/')[0]), [C.instanceId]);
+  const keyTtl = Number(redis.lines('PTTL', `presence:device:{${bystander.claims.did}}`)[0]);
   assert.ok(keyTtl > 0, `presence key TTL ${keyTtl}`);
 });
 
@@ -142,7 +127,7 @@ presenceTest('both instances of a call record the one start time of its match, c
   // instance one inbox hop later: each must take the match's own time, not its clock's
   // reading on arrival, or a hop across a millisecond makes the two records differ.
   const [, B, C] = instances;
-  const recordOn = (s, id) => redisLines('HGET', `sessions:{${s.instanceId}}`, id)[0] ?? '';
+  const recordOn = (s, id) => redis.lines('HGET', `sessions:{${s.instanceId}}`, id)[0] ?? '';
   for (let i = 0; i < 24; i++) {
     const [first, second] = i % 2 === 0 ? [B, C] : [C, B];
     const a = await user(first, { label: `start-${i}-a` });
@@ -181,7 +166,7 @@ presenceTest('presence left by an instance killed with kill -9 is skipped by a k
     const onD = await user(D, { label: 'ghost@D', ip });
     const onB = await user(B, { label: 'twin@B', ip });
     const key = `presence:ip:{${ip}}`;
-    await waitFor(() => redisLines('ZRANGE', key, '0', '-1').length === 2, { timeoutMs: 2000 });
+    await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').length === 2, { timeoutMs: 2000 });
     await waitForLive(A, 4);
     D.kill('SIGKILL');
     await D.exited;
@@ -190,7 +175,7 @@ presenceTest('presence left by an instance killed with kill -9 is skipped by a k
     // the grace a member of a just-started instance gets (6 s after its write).
     await waitForLive(A, 3);
     await sleep(4000);
-    assert.deepEqual(redisLines('ZRANGE', key, '0', '-1').map((m) => m.split('/')[0]).sort(), [B.instanceId, D.instanceId].sort());
+    assert.deepEqual(redis.lines('ZRANGE', key, '0', '-1').map((m) => m.split('/')[0]).sort(), [B.instanceId, D.instanceId].sort());
 
     const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });
     const sentByBroadcast = await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' });
@@ -200,7 +185,7 @@ presenceTest('presence left by an instance killed with kill -9 is skipped by a k
     await onB.next('banned', 1000);
     assert.ok(Date.now() - t0 <= 1000, `kicked after ${Date.now() - t0} ms`);
     // Cleaned: the dead instance's member is gone from the key.
-    await waitFor(() => !redisLines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${D.instanceId}/`)), { timeoutMs: 2000 });
+    await waitFor(() => !redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${D.instanceId}/`)), { timeoutMs: 2000 });
     await sleep(500);
     assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'presence' }), sentByPresence + 1, 'a kick went to the dead instance');
     assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' }), sentByBroadcast);
@@ -271,13 +256,13 @@ presenceTest('Redis restarted empty: every instance writes its presence again, a
   const [A, B] = instances;
   const u = await user(B, { label: 'survivor@B' });
   const key = `presence:ip:{${u.ip}}`;
-  await waitFor(() => redisLines('ZRANGE', key, '0', '-1').length === 1, { timeoutMs: 2000 });
+  await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').length === 1, { timeoutMs: 2000 });
   await redis.down();
   await sleep(500);
   await redis.up();
-  assert.equal(redisLines('EXISTS', key)[0], '0');
+  assert.equal(redis.lines('EXISTS', key)[0], '0');
   // Noticed by the heartbeat (its own entry was new again), rewritten at the next ticks.
-  await waitFor(() => redisLines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${B.instanceId}/`)), { timeoutMs: 8000 });
+  await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${B.instanceId}/`)), { timeoutMs: 8000 });
   for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
   await waitForLive(A, 3);
   const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });

@@ -4,14 +4,13 @@
 // never report it dead, tell its sockets' partners at once, and its records
 // (queue, session, figures) are gone from Redis.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { closeAllClients } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, join, login, pair, startModServer, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 let redis;
 let db;
@@ -37,16 +36,7 @@ after(async () => {
   await redis?.stop();
 });
 
-function redisLines(...args) {
-  const r = spawnSync('redis-cli', ['-p', String(redis.port), '--raw', ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
 
-async function metric(server, name) {
-  const text = (await request(server, 'GET', '/metrics')).text;
-  return parseMetrics(text).find((m) => m.name === name && Object.keys(m.labels ?? {}).length === 0)?.value ?? 0;
-}
 
 test('an instance stopped with SIGTERM leaves the cluster at once: counted gone within a beat, never reported dead, its partners told, its records removed', async () => {
   const A = await startInstance('stop-a');
@@ -82,13 +72,13 @@ test('an instance stopped with SIGTERM leaves the cluster at once: counted gone 
 
     // Nothing of B is left in Redis, as soon as it is gone.
     assert.deepEqual(
-      redisLines('ZRANGE', '{serendip}:instances', '0', '-1').filter((id) => id === B.instanceId),
+      redis.lines('ZRANGE', '{serendip}:instances', '0', '-1').filter((id) => id === B.instanceId),
       [],
       'B still listed',
     );
-    assert.equal(redisLines('HEXISTS', '{serendip}:figures', B.instanceId)[0], '0');
-    assert.equal(redisLines('EXISTS', `sessions:{${B.instanceId}}`)[0], '0');
-    const records = redisLines('HKEYS', '{mm:video}:tickets').filter((t) => t.startsWith(`${B.instanceId}/`));
+    assert.equal(redis.lines('HEXISTS', '{serendip}:figures', B.instanceId)[0], '0');
+    assert.equal(redis.lines('EXISTS', `sessions:{${B.instanceId}}`)[0], '0');
+    const records = redis.lines('HKEYS', '{mm:video}:tickets').filter((t) => t.startsWith(`${B.instanceId}/`));
     assert.deepEqual(records, [], 'queue records of B left behind');
 
     // B's partner on A was told; A counts one instance and its own users within about a beat.

@@ -119,6 +119,16 @@ export function parseMetrics(text) {
   return samples;
 }
 
+// The value of one sample of `server`'s /metrics (name, and labels it must carry), 0 when absent.
+export async function metric(server, name, labels = {}) {
+  const text = (await request(server, 'GET', '/metrics')).text;
+  for (const s of parseMetrics(text)) {
+    if (s.name !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => s.labels?.[k] === v)) return s.value;
+  }
+  return 0;
+}
+
 export function sampleKey(s) {
   return `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
 }
