@@ -295,9 +295,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       return;
     }
     m.searched_ms = deps.clock.now_ms();
-    // Times in the queue are wall-clock: each instance's monotonic clock starts
-    // at its own machine's boot, so enqueue times, waits and the no-rematch
-    // deadlines written by one instance would mean nothing to another.
+    // Times in the queue are on the shared clock: each instance's monotonic
+    // clock starts at its own machine's boot, and wall clocks drift, so
+    // enqueue times, waits and the no-rematch deadlines written by one
+    // instance would mean little to another.
     auto call = ss::join_call({ticket(id), m.who.user_id, m.who.device_key, m.who.ip}, m.prefs, deps.matchmaker,
                               shared_now(), !search_only);
     if (!call) {
@@ -425,8 +426,8 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
     deps.metrics.matches.inc();
     note_match();
-    // The call starts at the match's one time (the script's `now`), which the
-    // peer's instance is sent too: both instances' session records agree.
+    // The call starts at the match's one time (the script's `now`); the other
+    // side's instance rebuilds it from the wait it is sent (on_remote_match).
     const std::int64_t unix_now = now;
     auto party_of = [](const ss::Record& r) { return store::Party{r.user_id, r.device, r.ip}; };
     deps.recent.started(session_id, party_of(m.offerer_record), party_of(m.answerer_record), unix_now);
@@ -1079,16 +1080,15 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
   // `entries`: id, last beat, ... (Redis ms); `now`: Redis' time.
   void on_instances(std::span<const std::string> entries, std::int64_t now) {
-    const auto* items = &entries;
     std::vector<std::string> live;
     std::vector<std::string> dead;
-    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
-      auto score = ss::parse_int<std::int64_t>((*items)[i + 1]);
+    for (std::size_t i = 0; i + 1 < entries.size(); i += 2) {
+      auto score = ss::parse_int<std::int64_t>(entries[i + 1]);
       if (!score) continue;
       if (now - *score > kDeadAfterMs) {
-        dead.push_back((*items)[i]);
+        dead.push_back(entries[i]);
       } else {
-        live.push_back((*items)[i]);
+        live.push_back(entries[i]);
       }
     }
     live_count.store(live.size(), std::memory_order_relaxed);
@@ -1099,9 +1099,9 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     // instance's beat within a second, well inside the window).
     // Beat times and `now` are Redis' clock, so this instance's own clock
     // being off changes nothing here.
-    for (std::size_t i = 0; i + 1 < items->size(); i += 2) {
-      if (auto score = ss::parse_int<std::int64_t>((*items)[i + 1])) {
-        auto& seen = last_seen[(*items)[i]];
+    for (std::size_t i = 0; i + 1 < entries.size(); i += 2) {
+      if (auto score = ss::parse_int<std::int64_t>(entries[i + 1])) {
+        auto& seen = last_seen[entries[i]];
         seen = std::max(seen, *score);
       }
     }
