@@ -189,6 +189,11 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
                            "Keys the Redis masters have evicted since they started (INFO evicted_keys, summed; "
                            "queues, presence and abuse state are lost that way)",
                            [this] { return static_cast<double>(evicted_keys.load(std::memory_order_relaxed)); });
+    deps.registry.gauge_fn(
+        "serendip_redis_clock_offset_seconds",
+        "Redis' clock minus this instance's wall clock, at the last heartbeat (shared state uses Redis' clock; "
+        "tokens, block expiry and audit times use this instance's own)",
+        [this] { return static_cast<double>(redis_offset_ms.load(std::memory_order_relaxed)) / 1000.0; });
     deps.registry.gauge_fn("serendip_redis_masters_may_evict",
                            "Redis masters with a memory limit and an eviction policy other than noeviction",
                            [this] { return static_cast<double>(masters_may_evict.load(std::memory_order_relaxed)); });

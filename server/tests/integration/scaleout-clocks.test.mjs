@@ -167,6 +167,16 @@ clockTest(
       assert.ok(await waitFor(async () => (await metric(s, 'serendip_instances_live')) === 4, { timeoutMs: 8000 }), `${s.label} never saw 4 live`);
     }
     const dead = await Promise.all(all.map((s) => metric(s, 'serendip_instances_dead_total')));
+    // Each knows how far its clock is from Redis' (the alert SerendipClockSkew reads this).
+    for (const [s, expected] of [
+      [A, 0],
+      [B, 0],
+      [C, -90],
+      [D, 90],
+    ]) {
+      const offset = await metric(s, 'serendip_redis_clock_offset_seconds');
+      assert.ok(Math.abs(offset - expected) < 2, `${s.label}: clock offset ${offset} s, expected about ${expected}`);
+    }
     const calls = [];
     for (const [x, y] of [
       [A, C],
