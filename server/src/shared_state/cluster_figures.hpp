@@ -44,6 +44,9 @@ struct CallCounts {
 };
 
 struct InstanceFigures {
+  // The writer's own clock. Readers now count the instances the heartbeat
+  // finds live instead; it is still written for instances of the release
+  // before, which judge freshness by it during a rolling upgrade.
   std::int64_t written_unix_ms = 0;
   std::size_t online = 0;
   std::size_t queued = 0;

@@ -68,9 +68,7 @@ function clockTest(name, ...rest) {
     try {
       await fn();
     } catch (e) {
-      let err = e;
-      for (const s of [A, B, ...extra]) err = annotate(err, s);
-      throw err;
+      throw annotate(e, A, B, ...extra);
     } finally {
       await closeAllClients();
     }

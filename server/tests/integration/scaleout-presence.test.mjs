@@ -48,9 +48,7 @@ function presenceTest(name, fn) {
     try {
       await fn();
     } catch (e) {
-      let err = e;
-      for (const s of instances) err = annotate(err, s);
-      throw err;
+      throw annotate(e, ...instances);
     } finally {
       await closeAllClients();
     }

@@ -95,9 +95,7 @@ test('an instance stopped with SIGTERM leaves the cluster at once: counted gone 
     join(late, lang);
     assert.equal((await late.next(['queued', 'matched'], 2000)).type, 'queued');
   } catch (e) {
-    let err = e;
-    for (const s of instances) err = annotate(err, s);
-    throw err;
+    throw annotate(e, ...instances);
   } finally {
     await closeAllClients();
   }

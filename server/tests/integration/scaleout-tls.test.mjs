@@ -77,9 +77,7 @@ function tlsTest(name, fn) {
     try {
       await fn();
     } catch (e) {
-      let err = e;
-      for (const s of started) err = annotate(err, s);
-      throw err;
+      throw annotate(e, ...started);
     } finally {
       await closeAllClients();
       for (const s of started) if (!s.exit) await s.stop();

@@ -275,8 +275,10 @@ export async function startServer({ flags = {}, env = {}, label = 'serendip', ab
   return s;
 }
 
-// Appends the server log tail to a failure.
-export function annotate(err, server) {
+// Appends the log tail of each server given to a failure.
+export function annotate(err, ...servers) {
+  if (servers.length > 1) return servers.reduce((e, s) => annotate(e, s), err);
+  const [server] = servers;
   if (!server) return err;
   const extra = `\n${server.tail()}`;
   if (err instanceof Error) {
