@@ -321,6 +321,7 @@ static int serve(int argc, char** argv) {
                      "Ended sessions forgotten before the end of the report window (the memory's cap was reached)",
                      [&recent] { return static_cast<double>(recent.dropped_early()); });
   moderation::MatchWaitHeatmap match_waits;
+  const std::int64_t reported_pair_window_ms = cfg.reported_pair_days * 24 * 3'600'000;  // 0: for good
   const core::MatchmakerConfig matchmaking{.widen_region_after_ms = cfg.widen_region_after_ms,
                                            .repeat_pair_cooldown_ms = cfg.repeat_pair_cooldown_ms,
                                            .allow_same_device = cfg.same_device_match};
@@ -392,26 +393,39 @@ static int serve(int argc, char** argv) {
       }
     }
     redis::register_metrics(metrics, redis_metrics);
-    auto redis_hub = std::make_unique<net::RedisHub>(
-        net::RedisHubDeps{.matchmaker = matchmaking,
-                          .redis = std::move(redis_config),
-                          .instance_id = net::make_instance_id(),
-                          .clock = clock,
-                          .metrics = net_metrics,
-                          .registry = metrics,
-                          .redis_metrics = &redis_metrics,
-                          .recent = recent,
-                          .match_waits = match_waits,
-                          .on_session_end = on_session_end,
-                          .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); },
-                          .call_counts =
-                              [&signaling_metrics] {
-                                const auto& m = signaling_metrics;
-                                return shared_state::CallCounts{.ice_connected = m.ice_connected.value(),
-                                                                .ice_failed = m.ice_failed.value(),
-                                                                .ice_relay = m.ice_relay.value(),
-                                                                .shield_blurs = m.shield_blurs.value()};
-                              }});
+    auto redis_hub = std::make_unique<net::RedisHub>(net::RedisHubDeps{
+        .matchmaker = matchmaking,
+        .redis = std::move(redis_config),
+        .instance_id = net::make_instance_id(),
+        .clock = clock,
+        .metrics = net_metrics,
+        .registry = metrics,
+        .redis_metrics = &redis_metrics,
+        .recent = recent,
+        .match_waits = match_waits,
+        .on_session_end = on_session_end,
+        .on_blocks_changed = [&moderation] { moderation.invalidate_block_cache(); },
+        .call_counts =
+            [&signaling_metrics] {
+              const auto& m = signaling_metrics;
+              return shared_state::CallCounts{.ice_connected = m.ice_connected.value(),
+                                              .ice_failed = m.ice_failed.value(),
+                                              .ice_relay = m.ice_relay.value(),
+                                              .shield_blurs = m.shield_blurs.value()};
+            },
+        .reported_pair_window_ms = reported_pair_window_ms,
+        .load_reported_pairs =
+            [&blocking, &moderation](std::int64_t since,
+                                     std::function<void(std::optional<std::vector<store::ReportedPair>>)> done) {
+              blocking.post([&moderation, since, done = std::move(done)] {
+                auto pairs = moderation.reported_device_pairs(since);
+                if (!pairs) {
+                  done(std::nullopt);
+                  return;
+                }
+                done(std::move(*pairs));
+              });
+            }});
     obs::log(obs::Level::info, "main", "shared_state_redis", {{"instance", redis_hub->instance_id()}});
     shared_gate =
         std::make_unique<net::RedisGate>(net::RedisGateDeps{.hub = *redis_hub,
@@ -426,9 +440,18 @@ static int serve(int argc, char** argv) {
   net::MatchHub& hub = *hub_owner;
   signaling::AdmissionGate& gate = shared_gate ? static_cast<signaling::AdmissionGate&>(*shared_gate) : local_gate;
   app::register_abuse_metrics(metrics, limiter, detector, shared_gate.get());
-  // Pairs reported in earlier runs stay apart.
-  if (auto pairs = moderation.reported_device_pairs()) {
-    for (const auto& [a, b] : *pairs) hub.exclude_pair(a, b);
+  // Pairs reported in earlier runs stay apart, for the rest of their window.
+  // With Redis the pairs are shared: the hub loads them once into a Redis
+  // that has none (RedisHubDeps::load_reported_pairs), not at every start.
+  if (!shared_gate) {
+    const std::int64_t now = clock.unix_ms();
+    const std::int64_t since = reported_pair_window_ms > 0 ? now - reported_pair_window_ms : 0;
+    if (auto pairs = moderation.reported_device_pairs(since)) {
+      for (const auto& p : *pairs) {
+        hub.exclude_pair(p.reporter_device, p.reported_device,
+                         reported_pair_window_ms > 0 ? p.last_at + reported_pair_window_ms : net::MatchHub::kForever);
+      }
+    }
   }
   // Moderation's decisions reach the live service. The listener needs the
   // service (automatic blocks) and the service calls the listener, so it is
@@ -438,7 +461,8 @@ static int serve(int argc, char** argv) {
     shared_reports = app::SharedReportRule{
         .config = abuse_rules(cfg), .watch = [&shared_gate](const abuse::RuleHit& hit) { shared_gate->watch(hit); }};
   }
-  app::ModerationEvents moderation_events(hub, detector, moderation, std::move(shared_reports));
+  app::ModerationEvents moderation_events(
+      hub, detector, moderation, {.clock = clock, .window_ms = reported_pair_window_ms}, std::move(shared_reports));
   moderation.set_block_listener(&moderation_events);
   struct DetachListener {
     moderation::ModerationService& m;

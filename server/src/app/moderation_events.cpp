@@ -16,7 +16,8 @@ void ModerationEvents::on_block(const store::Block& block) {
 void ModerationEvents::on_block_lifted(const store::Block&) { hub_.blocks_changed(); }
 
 void ModerationEvents::on_report(const std::string& reporter_device, const std::string& reported_device) {
-  hub_.exclude_pair(reporter_device, reported_device);
+  hub_.exclude_pair(reporter_device, reported_device,
+                    apart_.window_ms > 0 ? apart_.clock.unix_ms() + apart_.window_ms : net::MatchHub::kForever);
   auto verdict = shared_ ? judge_shared(reported_device) : detector_.on_report(reported_device, reporter_device);
   if (verdict.auto_block) auto_block(reported_device, *verdict.auto_block);
   if (verdict.priority_review) {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "abuse/abuse_detector.hpp"
+#include "core/clock.hpp"
 #include "moderation/service.hpp"
 #include "net/match_hub.hpp"
 
@@ -27,11 +28,17 @@ struct SharedReportRule {
   std::function<void(const abuse::RuleHit&)> watch;  // any thread
 };
 
+// How long two devices with a report between them stay apart.
+struct ReportedPairWindow {
+  const core::Clock& clock;    // Passed by argument.
+  std::int64_t window_ms = 0;  // 0: for good
+};
+
 class ModerationEvents final : public moderation::BlockListener {
  public:
   ModerationEvents(net::MatchHub& hub, abuse::AbuseDetector& detector, moderation::ModerationService& moderation,
-                   std::optional<SharedReportRule> shared = std::nullopt)
-      : hub_(hub), detector_(detector), moderation_(moderation), shared_(std::move(shared)) {}
+                   ReportedPairWindow apart, std::optional<SharedReportRule> shared = std::nullopt)
+      : hub_(hub), detector_(detector), moderation_(moderation), apart_(apart), shared_(std::move(shared)) {}
 
   void on_block(const store::Block& block) override;
   void on_block_lifted(const store::Block& block) override;
@@ -46,6 +53,7 @@ class ModerationEvents final : public moderation::BlockListener {
   net::MatchHub& hub_;                         // Passed by argument.
   abuse::AbuseDetector& detector_;             // Passed by argument.
   moderation::ModerationService& moderation_;  // Passed by argument.
+  const ReportedPairWindow apart_;
   const std::optional<SharedReportRule> shared_;
 };
 

@@ -75,6 +75,9 @@ struct Config {
   std::int64_t widen_region_after_ms = 3'000;      // key: widen-region-after-ms
   std::int64_t repeat_pair_cooldown_ms = 600'000;  // key: repeat-pair-cooldown-ms
   bool same_device_match = true;                   // key: same-device-match (off in public deployments)
+  // Days a reported pair stays apart (0 = for good): bounds the exclusions
+  // every instance and Redis keep (docs/moderation.md section 6).
+  std::int64_t reported_pair_days = 180;  // key: reported-pair-days
   // Regions (docs/regions.md): a country database in MaxMind DB format
   // (missing = regions from the browser's hint only; "off" = do not look) and
   // overrides of the built-in country/time-zone -> region table.

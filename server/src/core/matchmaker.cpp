@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "core/matchmaker_impl.hpp"
@@ -177,8 +178,16 @@ void Matchmaker::remove_blocked(ParticipantId id, Events& out) { impl_->forget(i
 
 void Matchmaker::tick(Events& out) { impl_->tick(out); }
 
-void Matchmaker::exclude_pair(std::string_view device_a, std::string_view device_b) {
-  impl_->pairs_.exclude(DevicePair::of(hash_device_key(device_a), hash_device_key(device_b)));
+void Matchmaker::exclude_pair(std::string_view device_a, std::string_view device_b, std::int64_t until_unix_ms) {
+  std::int64_t until = PairRules::kForever;
+  if (until_unix_ms != std::numeric_limits<std::int64_t>::max()) {
+    // Onto the matchmaker's own clock (the steady one); an end already past is a no-op.
+    const std::int64_t now = impl_->clock_.now_ms();
+    const std::int64_t left = until_unix_ms - impl_->clock_.unix_ms();
+    if (left <= 0) return;
+    until = now + left;
+  }
+  impl_->pairs_.exclude(DevicePair::of(hash_device_key(device_a), hash_device_key(device_b)), until);
 }
 
 void Matchmaker::include_pair(std::string_view device_a, std::string_view device_b) {

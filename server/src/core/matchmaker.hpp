@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,8 +131,10 @@ class Matchmaker {
   // crossed widen_region_after_ms, and prunes the repeat-pair history.
   void tick(Events& out);
 
-  // The two devices are never matched with each other (a report exists).
-  void exclude_pair(std::string_view device_a, std::string_view device_b);
+  // The two devices are not matched with each other (a report exists) until
+  // `until_unix_ms` (Clock::unix_ms; the default: for good).
+  void exclude_pair(std::string_view device_a, std::string_view device_b,
+                    std::int64_t until_unix_ms = std::numeric_limits<std::int64_t>::max());
   void include_pair(std::string_view device_a, std::string_view device_b);
 
   ParticipantState state(ParticipantId id) const;

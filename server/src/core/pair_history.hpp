@@ -1,6 +1,7 @@
 // PairRules: which two devices may be paired, as far as their history goes.
 // Two rules: a pair that was matched recently stays apart for a cooldown, and a
-// pair with a report between them stays apart until include() lifts it.
+// pair with a report between them stays apart until its exclusion ends (the
+// operator's reported-pair window; kForever: for good) or include() lifts it.
 //
 // Devices are keyed by a 64-bit hash of the device key, so each check is one
 // lookup on 16 bytes instead of building a string key per candidate. A hash
@@ -13,9 +14,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <queue>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace serendip::core {
@@ -52,15 +54,21 @@ class PairRules {
   // A match happened at now_ms: the pair cools down until now_ms + cooldown.
   void record_match(DevicePair pair, std::int64_t now_ms);
 
-  void exclude(DevicePair pair) { excluded_.insert(pair); }
+  static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
+
+  // Kept apart until until_ms (Clock::now_ms; kForever: for good). A pair
+  // excluded twice keeps the later end.
+  void exclude(DevicePair pair, std::int64_t until_ms = kForever);
   // Returns true if the pair was excluded (so waiting participants deserve a recheck).
   bool include(DevicePair pair) { return excluded_.erase(pair) > 0; }
 
-  // Forgets cooldowns that ended by now_ms and appends their pairs to `ended`
-  // (so the owner can retry participants who were kept apart only by them).
+  // Forgets cooldowns and exclusions that ended by now_ms and appends their
+  // pairs to `ended` (so the owner can retry participants who were kept
+  // apart only by them).
   void prune(std::int64_t now_ms, std::vector<DevicePair>& ended);
 
   std::size_t cooldowns() const { return until_ms_.size(); }
+  std::size_t exclusions() const { return excluded_.size(); }
 
  private:
   struct Expiry {
@@ -75,7 +83,13 @@ class PairRules {
   // the pair was matched again after its earlier cooldown ran out (until_ms_ then
   // holds a later time).
   std::deque<Expiry> expiries_;
-  std::unordered_set<DevicePair, DevicePairHash> excluded_;
+  // Exclusions: pair -> end; their ends in a min-heap (an entry is stale when
+  // the pair was lifted or excluded again with a later end).
+  std::unordered_map<DevicePair, std::int64_t, DevicePairHash> excluded_;
+  struct Later {
+    bool operator()(const Expiry& a, const Expiry& b) const { return a.at_ms > b.at_ms; }
+  };
+  std::priority_queue<Expiry, std::vector<Expiry>, Later> exclusion_ends_;
 };
 
 }  // namespace serendip::core

@@ -92,8 +92,8 @@ Outcome<ModerationCounts> ModerationService::counts() {
   return c;
 }
 
-Outcome<std::vector<std::pair<std::string, std::string>>> ModerationService::reported_device_pairs() {
-  auto r = db_.reports().reported_device_pairs();
+Outcome<std::vector<store::ReportedPair>> ModerationService::reported_device_pairs(std::int64_t since) {
+  auto r = db_.reports().reported_device_pairs(since);
   if (!r) return from_store(r.error(), "reports");
   return std::move(*r);
 }

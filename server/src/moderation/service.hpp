@@ -239,8 +239,9 @@ class ModerationService {
   // Failures are logged, not returned: the session is over either way.
   void record_session(std::string_view ip, std::string_view device_key, std::int64_t length_ms);
   Outcome<ModerationCounts> counts();
-  // Pairs to keep apart in the matchmaker after a restart.
-  Outcome<std::vector<std::pair<std::string, std::string>>> reported_device_pairs();
+  // Pairs reported at or after `since` (unix ms; 0: all) to keep apart in
+  // the matchmaker after a restart, each with the time of its last report.
+  Outcome<std::vector<store::ReportedPair>> reported_device_pairs(std::int64_t since = 0);
   // Who reported `device_key` within the last `window_ms`, each with its
   // record as a reporter (for the distinct-reporters rule across instances).
   Outcome<std::vector<store::ReporterTally>> reporters_of(std::string_view device_key, std::int64_t window_ms);

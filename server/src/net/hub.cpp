@@ -88,9 +88,9 @@ void Hub::tick() {
   deps_.recent.prune(deps_.clock.unix_ms());
 }
 
-void Hub::exclude_pair(const std::string& device_a, const std::string& device_b) {
+void Hub::exclude_pair(const std::string& device_a, const std::string& device_b, std::int64_t until_unix_ms) {
   std::lock_guard lock(mu_);
-  matchmaker_.exclude_pair(device_a, device_b);
+  matchmaker_.exclude_pair(device_a, device_b, until_unix_ms);
 }
 
 std::size_t Hub::kick_blocked(const store::Block& block) {

@@ -56,7 +56,7 @@ class Hub final : public MatchHub {
   void tick() override;
 
   // A report exists between these devices: never match them again.
-  void exclude_pair(const std::string& device_a, const std::string& device_b) override;
+  void exclude_pair(const std::string& device_a, const std::string& device_b, std::int64_t until_unix_ms) override;
   // Every socket of the blocked IP or device: its peer is told `blocked`, the
   // socket gets `banned` and close 4003. Returns how many sockets were kicked.
   std::size_t kick_blocked(const store::Block& block) override;

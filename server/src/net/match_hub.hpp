@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,8 +63,11 @@ class MatchHub {
   // Every 250 ms, on the first worker's thread.
   virtual void tick() = 0;
 
-  // A report exists between these devices: never match them again.
-  virtual void exclude_pair(const std::string& device_a, const std::string& device_b) = 0;
+  // A report exists between these devices: do not match them again until
+  // `until_unix_ms` (the reported-pair window after the report; kForever:
+  // for good). Any thread.
+  static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
+  virtual void exclude_pair(const std::string& device_a, const std::string& device_b, std::int64_t until_unix_ms) = 0;
   // Every socket of the blocked IP or device (on every instance): its peer is
   // told `blocked`, the socket gets `banned` and close 4003. Returns how many
   // sockets of this instance were kicked. Any thread.

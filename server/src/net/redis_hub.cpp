@@ -39,6 +39,14 @@ namespace {
 constexpr std::string_view kInstancesKey = "{serendip}:instances";
 constexpr std::int64_t kHeartbeatEveryMs = 1'000;
 constexpr std::int64_t kMemoryCheckEveryMs = 10'000;  // INFO memory stats of every master
+// Reported pairs: ended ones forgotten, the release before's moved, and a
+// reload from the database when Redis lost them (reported.lua), per mode.
+constexpr std::int64_t kReportedUpkeepEveryMs = 10'000;
+constexpr int kReportedMovePerCall = 1'000;
+constexpr std::size_t kReportedAddChunk = 500;  // pairs per ZADD
+// One instance loads the database's reported pairs into Redis at a time.
+constexpr std::string_view kReportedLoadLockKey = "{serendip}:reported:loading";
+constexpr std::int64_t kReportedLoadLockMs = 120'000;
 // Each instance's match-wait heatmap accumulators (MatchWaitHeatmap::encode), by instance id.
 constexpr std::string_view kHeatmapKey = "{serendip}:heatmap";
 // A queued socket searches again this often: pair rules that relaxed
@@ -129,6 +137,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     store::Party who;
     std::int64_t length_ms = 0;
   };
+  struct Exclusion {     // a reported pair, kept apart until (shared clock)
+    std::string member;  // ss::pair_member
+    std::int64_t until_ms = 0;
+  };
   struct Outgoing {  // an inbox message to send once the lock is released
     std::string instance;
     std::string payload;
@@ -153,6 +165,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         reap_script(std::string(ss::lua_script("match_reap"))),
         beat_script(std::string(ss::lua_script("beat"))),
         presence_script(std::string(ss::lua_script("presence_touch"))),
+        reported_script(std::string(ss::lua_script("reported"))),
         cross_relays(deps.registry.counter("serendip_relay_cross_instance_total",
                                            "Relayed frames sent to a peer on another instance")),
         cross_relays_in(deps.registry.counter("serendip_relay_cross_instance_received_total",
@@ -194,6 +207,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         "Redis' clock minus this instance's wall clock, at the last heartbeat (shared state uses Redis' clock; "
         "tokens, block expiry and audit times use this instance's own)",
         [this] { return static_cast<double>(redis_offset_ms.load(std::memory_order_relaxed)) / 1000.0; });
+    deps.registry.gauge_fn("serendip_reported_pairs",
+                           "Device pairs the matchmaker keeps apart because of a report (in Redis, for the "
+                           "reported-pair window), as of this instance's last upkeep",
+                           [this] { return static_cast<double>(reported_pairs.load(std::memory_order_relaxed)); });
     deps.registry.gauge_fn("serendip_redis_masters_may_evict",
                            "Redis masters with a memory limit and an eviction policy other than noeviction",
                            [this] { return static_cast<double>(masters_may_evict.load(std::memory_order_relaxed)); });
@@ -1268,6 +1285,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       heartbeat();
       flush_exclusions();
     }
+    if (now - last_reported_upkeep_ms >= kReportedUpkeepEveryMs && client(0).healthy()) {
+      last_reported_upkeep_ms = now;
+      reported_upkeep();
+    }
     flush_sessions();
     // Ready when every worker's connection is up, not only this one's: a join
     // lands on the worker of its socket, and would be refused while that
@@ -1311,27 +1332,129 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
     deps.recent.prune(unix_now);
   }
 
+  // Reported pairs into every mode's set, a chunk per ZADD (GT: a pair
+  // reported again keeps the later end). First worker only.
   void flush_exclusions() {
-    std::vector<std::string> pairs;
+    std::vector<Exclusion> pairs;
     {
       std::lock_guard lock(mu);
       pairs.swap(pending_exclusions);
     }
-    for (const auto& p : pairs) {
-      for (core::Mode mode : kModes) {
-        const std::string key = ss::mode_tag(mode) + ":excl";
-        client(0).command({"SADD", key, p}, redis::CommandOptions::key_at(1, true), [this, p](const redis::Reply& r) {
-          if (r.is_error()) {
-            std::lock_guard lock(mu);
-            pending_exclusions.push_back(p);  // next heartbeat tries again
-          }
-        });
+    for (core::Mode mode : kModes) add_reported(mode, pairs, true);
+  }
+
+  // ZADD GT of `pairs` into `mode`'s reported set; `retry`: a chunk that
+  // fails goes back to pending_exclusions for the next beat.
+  void add_reported(core::Mode mode, const std::vector<Exclusion>& pairs, bool retry) {
+    const std::string key = ss::reported_key(mode);
+    for (std::size_t at = 0; at < pairs.size(); at += kReportedAddChunk) {
+      const std::size_t end = std::min(pairs.size(), at + kReportedAddChunk);
+      std::vector<std::string> cmd{"ZADD", key, "GT"};
+      cmd.reserve(3 + 2 * (end - at));
+      for (std::size_t i = at; i < end; ++i) {
+        cmd.push_back(std::to_string(pairs[i].until_ms));
+        cmd.push_back(pairs[i].member);
       }
+      std::vector<Exclusion> chunk;
+      if (retry)
+        chunk.assign(pairs.begin() + static_cast<std::ptrdiff_t>(at), pairs.begin() + static_cast<std::ptrdiff_t>(end));
+      const std::vector<std::string_view> views(cmd.begin(), cmd.end());
+      client(0).command(views, redis::CommandOptions::key_at(1, true),
+                        [self = shared_from_this(), chunk = std::move(chunk)](const redis::Reply& r) mutable {
+                          if (!r.is_error() || chunk.empty()) return;
+                          std::lock_guard lock(self->mu);
+                          // Into one mode only would do; every mode again is harmless (GT).
+                          for (auto& e : chunk) self->pending_exclusions.push_back(std::move(e));
+                        });
     }
   }
 
+  // A pair reported at `at_ms` (unix) stays apart until this (shared clock).
+  std::int64_t reported_until(std::int64_t at_ms) const {
+    if (deps.reported_pair_window_ms <= 0) return ss::kReportedForeverMs;
+    return std::min(ss::kReportedForeverMs, at_ms + deps.reported_pair_window_ms);
+  }
+
+  // Every kReportedUpkeepEveryMs, first worker: reported.lua on each mode,
+  // then a load from the database when a mode's set lost its marker (a fresh
+  // Redis, or one that lost its data).
+  void reported_upkeep() {
+    const std::int64_t now = shared_now();
+    auto missing = std::make_shared<std::vector<core::Mode>>();
+    auto answered = std::make_shared<std::size_t>(0);
+    auto counted = std::make_shared<std::int64_t>(0);
+    for (core::Mode mode : kModes) {
+      eval(0, reported_script, ss::reported_upkeep_call(mode, now, reported_until(now), kReportedMovePerCall),
+           [self = shared_from_this(), mode, missing, answered, counted](const redis::Reply& r) {
+             ++*answered;
+             auto strings = r.is_error() ? std::nullopt : r.as_strings();
+             auto upkeep = strings ? ss::parse_reported_upkeep(*strings) : std::nullopt;
+             if (upkeep) {
+               *counted = std::max(*counted, upkeep->pairs);
+               if (!upkeep->loaded) missing->push_back(mode);
+               if (upkeep->moved > 0) {
+                 obs::log(obs::Level::info, "redis_hub", "reported_pairs_moved",
+                          {{"mode", core::to_string(mode)}, {"pairs", upkeep->moved}});
+               }
+             }
+             if (*answered < kModes.size()) return;
+             self->reported_pairs.store(*counted, std::memory_order_relaxed);
+             if (!missing->empty()) self->load_reported(*missing);
+           });
+    }
+  }
+
+  // The database's reported pairs (within the window) into the modes whose
+  // set lost them, by one instance at a time (a lock key). First worker.
+  void load_reported(std::vector<core::Mode> modes) {
+    if (!deps.load_reported_pairs || reported_loading.exchange(true)) return;
+    client(0).command(
+        {"SET", std::string(kReportedLoadLockKey), deps.instance_id, "NX", "PX", std::to_string(kReportedLoadLockMs)},
+        redis::CommandOptions::key_at(1), [self = shared_from_this(), modes](const redis::Reply& r) {
+          if (r.is_error() || r.is_nil()) {  // another instance is at it, or Redis failed: the next upkeep looks again
+            self->reported_loading = false;
+            return;
+          }
+          const std::int64_t since =
+              self->deps.reported_pair_window_ms > 0 ? self->shared_now() - self->deps.reported_pair_window_ms : 0;
+          std::weak_ptr<Impl> weak = self;
+          self->deps.load_reported_pairs(since, [weak, modes](std::optional<std::vector<store::ReportedPair>> got) {
+            auto s = weak.lock();
+            if (!s) return;
+            s->on_worker(0, [s, modes, got = std::move(got)]() { s->store_reported(modes, got); });
+          });
+        });
+  }
+
+  void store_reported(const std::vector<core::Mode>& modes,
+                      const std::optional<std::vector<store::ReportedPair>>& got) {
+    if (!got) {
+      obs::log(obs::Level::error, "redis_hub", "reported_pairs_load_failed", {});
+      client(0).command({"DEL", std::string(kReportedLoadLockKey)}, redis::CommandOptions::key_at(1),
+                        [self = shared_from_this()](const redis::Reply&) { self->reported_loading = false; });
+      return;
+    }
+    const std::int64_t now = shared_now();
+    std::vector<Exclusion> pairs;
+    pairs.reserve(got->size() + 1);
+    for (const auto& p : *got) {
+      const std::int64_t until = reported_until(p.last_at);
+      if (until > now) pairs.push_back({ss::pair_member(p.reporter_device, p.reported_device), until});
+    }
+    const std::size_t loaded = pairs.size();
+    // The marker last, on the same connection: it is there only once every pair is.
+    pairs.push_back({std::string(ss::kReportedLoadedMember), ss::kReportedForeverMs});
+    for (core::Mode mode : modes) add_reported(mode, pairs, false);
+    std::string names;
+    for (core::Mode mode : modes) names += (names.empty() ? "" : ",") + std::string(core::to_string(mode));
+    obs::log(obs::Level::info, "redis_hub", "reported_pairs_loaded",
+             {{"modes", names}, {"pairs", static_cast<std::int64_t>(loaded)}});
+    client(0).command({"DEL", std::string(kReportedLoadLockKey)}, redis::CommandOptions::key_at(1),
+                      [self = shared_from_this()](const redis::Reply&) { self->reported_loading = false; });
+  }
+
   RedisHubDeps deps;
-  redis::Script join_script, leave_script, reap_script, beat_script, presence_script;
+  redis::Script join_script, leave_script, reap_script, beat_script, presence_script, reported_script;
   obs::Counter& cross_relays;
   obs::Counter& cross_relays_in;
   obs::Counter& dead_instances;
@@ -1365,10 +1488,13 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::unordered_map<core::ParticipantId, Member> members;  // guarded by mu
   std::vector<Ended> ended;                                 // guarded by mu
   std::vector<std::string> live_instances;                  // guarded by mu
-  int settle_beats = 3;                         // heartbeats after start that invalidate the block cache (worker 0)
-  std::vector<std::string> pending_exclusions;  // guarded by mu
-  std::uint64_t next_serial = 1;                // guarded by mu
-  std::uint64_t matches_total = 0;              // guarded by mu
+  int settle_beats = 3;                       // heartbeats after start that invalidate the block cache (worker 0)
+  std::vector<Exclusion> pending_exclusions;  // guarded by mu
+  std::atomic<bool> reported_loading{false};
+  std::atomic<std::int64_t> reported_pairs{0};
+  std::int64_t last_reported_upkeep_ms = std::numeric_limits<std::int64_t>::min() / 2;  // first worker only
+  std::uint64_t next_serial = 1;                                                        // guarded by mu
+  std::uint64_t matches_total = 0;                                                      // guarded by mu
   struct MatchSample {
     std::int64_t at_ms = 0;
     std::uint64_t total = 0;  // matches this instance took part in
@@ -1577,10 +1703,11 @@ void RedisHub::tick() {
   impl_->on_tick();
 }
 
-void RedisHub::exclude_pair(const std::string& device_a, const std::string& device_b) {
+void RedisHub::exclude_pair(const std::string& device_a, const std::string& device_b, std::int64_t until_unix_ms) {
   auto& im = *impl_;
+  const std::int64_t until = std::min(until_unix_ms, ss::kReportedForeverMs);
   std::lock_guard lock(im.mu);
-  im.pending_exclusions.push_back(ss::pair_member(device_a, device_b));
+  im.pending_exclusions.push_back({ss::pair_member(device_a, device_b), until});
 }
 
 std::size_t RedisHub::kick_blocked(const store::Block& block) {

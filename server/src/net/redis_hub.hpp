@@ -87,6 +87,15 @@ struct RedisHubDeps {
   // failed, relayed; shield blurs), published with its figures so that every
   // dashboard shows the whole service's ratios. May be empty.
   std::function<shared_state::CallCounts()> call_counts;
+  // How long a reported pair stays apart after its last report (0: for good).
+  std::int64_t reported_pair_window_ms = 0;
+  // Reads the pairs reported at or after `since_unix_ms` from the database,
+  // off the I/O threads, and calls `done` with them (nullopt: the database
+  // failed) on any thread. Run when Redis holds no reported pairs (a fresh
+  // or emptied Redis), by one instance at a time. May be empty.
+  std::function<void(std::int64_t since_unix_ms,
+                     std::function<void(std::optional<std::vector<store::ReportedPair>>)> done)>
+      load_reported_pairs;
 };
 
 class RedisHub final : public MatchHub {
@@ -106,7 +115,7 @@ class RedisHub final : public MatchHub {
   void disconnect(core::ParticipantId id) override;
   void tick() override;
 
-  void exclude_pair(const std::string& device_a, const std::string& device_b) override;
+  void exclude_pair(const std::string& device_a, const std::string& device_b, std::int64_t until_unix_ms) override;
   std::size_t kick_blocked(const store::Block& block) override;
   void blocks_changed() override;
 

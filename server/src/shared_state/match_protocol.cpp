@@ -111,6 +111,25 @@ std::string pair_member(std::string_view device_a, std::string_view device_b) {
   return m;
 }
 
+std::string reported_key(core::Mode mode) { return mode_tag(mode) + ":reported"; }
+std::string legacy_excluded_key(core::Mode mode) { return mode_tag(mode) + ":excl"; }
+
+ScriptCall reported_upkeep_call(core::Mode mode, std::int64_t now_ms, std::int64_t moved_until_ms, int move) {
+  return ScriptCall{"reported",
+                    {reported_key(mode), legacy_excluded_key(mode)},
+                    {std::to_string(now_ms), std::to_string(moved_until_ms), std::to_string(kReportedForeverMs),
+                     std::to_string(move)}};
+}
+
+std::optional<ReportedUpkeep> parse_reported_upkeep(const std::vector<std::string>& reply) {
+  if (reply.size() != 3) return std::nullopt;
+  auto loaded = parse_int<int>(reply[0]);
+  auto pairs = parse_int<std::int64_t>(reply[1]);
+  auto moved = parse_int<std::int64_t>(reply[2]);
+  if (!loaded || !pairs || !moved || (*loaded != 0 && *loaded != 1)) return std::nullopt;
+  return ReportedUpkeep{.loaded = *loaded == 1, .pairs = *pairs, .moved = *moved};
+}
+
 std::optional<ScriptCall> join_call(const Joiner& who, const core::Preferences& prefs,
                                     const core::MatchmakerConfig& config, std::int64_t now_ms, bool enqueue) {
   const core::Mode mode = prefs.mode;
@@ -125,7 +144,8 @@ std::optional<ScriptCall> join_call(const Joiner& who, const core::Preferences& 
     if (t.empty() || !plain(t)) return std::nullopt;
   }
   const std::string tag = mode_tag(mode);
-  ScriptCall call{"match_join", {tag + ":tickets", tag + ":pairs", tag + ":excl", tag + ":seq", tag + ":stats"}, {}};
+  ScriptCall call{
+      "match_join", {tag + ":tickets", tag + ":pairs", tag + ":reported", tag + ":seq", tag + ":stats"}, {}};
   for (const auto& l : prefs.languages) call.keys.push_back(queue_key(mode, l));
   std::vector<std::string> interests = prefs.interests;
   std::sort(interests.begin(), interests.end());

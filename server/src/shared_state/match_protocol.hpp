@@ -70,6 +70,26 @@ std::string queue_key(core::Mode mode, std::string_view language);
 // "lo|hi": the unordered pair of two device keys.
 std::string pair_member(std::string_view device_a, std::string_view device_b);
 
+// Reported pairs of a mode: {mm:<mode>}:reported, ZSET pair_member -> kept
+// apart until (unix ms, on the shared clock); lua/reported.lua keeps it.
+std::string reported_key(core::Mode mode);
+// The release before kept them for good in a SET, {mm:<mode>}:excl;
+// reported.lua moves what it finds there.
+std::string legacy_excluded_key(core::Mode mode);
+// The score of "for good" (9999-12-31 in unix ms: a double holds it exactly).
+inline constexpr std::int64_t kReportedForeverMs = 253'402'300'799'999;
+// The member saying the database's reported pairs were loaded into the key.
+inline constexpr std::string_view kReportedLoadedMember = "~loaded";
+// One upkeep call of reported.lua for `mode`: forget ended pairs, move up to
+// `move` pairs of the release before's SET (each kept until `moved_until_ms`).
+ScriptCall reported_upkeep_call(core::Mode mode, std::int64_t now_ms, std::int64_t moved_until_ms, int move);
+struct ReportedUpkeep {
+  bool loaded = false;  // the marker is there
+  std::int64_t pairs = 0;
+  std::int64_t moved = 0;
+};
+std::optional<ReportedUpkeep> parse_reported_upkeep(const std::vector<std::string>& reply);
+
 // Fails (nullopt) on input the record format cannot carry: a '|' or ',' in a
 // tag or the device key, or no language. The signaling layer validates tags
 // long before this; the check keeps a bad caller from corrupting the queue.

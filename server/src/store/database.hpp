@@ -39,9 +39,10 @@ class ReportStore {
   virtual Result<std::int64_t> prioritize_reported_device(std::string_view device_key) = 0;
   // pending -> accepted/rejected. conflict when it was decided already.
   virtual Result<Report> decide(std::int64_t id, const DecisionUpdate& decision) = 0;
-  // Every (reporter device, reported device) pair ever reported, so the
-  // matchmaker can keep such pairs apart after a restart.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> reported_device_pairs() = 0;
+  // Every (reporter device, reported device) pair reported at or after
+  // `since` (unix ms), with the time of its last report, so the matchmaker
+  // can keep such pairs apart after a restart.
+  virtual Result<std::vector<ReportedPair>> reported_device_pairs(std::int64_t since) = 0;
   // The devices that reported `device_key` at or after `since` (unix ms),
   // each with its record as a reporter over all time: what the abuse
   // detector's distinct-reporters rule weighs (several instances share it

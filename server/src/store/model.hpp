@@ -28,6 +28,14 @@ struct ReporterTally {
   std::int64_t decided = 0;
   std::int64_t accepted = 0;
 };
+// Two devices with a report between them (either way round), and when the
+// last one was made (unix ms): the matchmaker keeps them apart for a window.
+struct ReportedPair {
+  std::string reporter_device;
+  std::string reported_device;
+  std::int64_t last_at = 0;
+  friend bool operator==(const ReportedPair&, const ReportedPair&) = default;
+};
 std::string_view to_string(ReportStatus s);
 std::optional<ReportStatus> parse_report_status(std::string_view s);
 

@@ -164,15 +164,17 @@ Result<Report> SqlReportStore::decide(std::int64_t id, const DecisionUpdate& d) 
   });
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> SqlReportStore::reported_device_pairs() {
-  return ex_.read([&](sql::Connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
+Result<std::vector<ReportedPair>> SqlReportStore::reported_device_pairs(std::int64_t since) {
+  return ex_.read([&](sql::Connection& c) -> Result<std::vector<ReportedPair>> {
     auto r = c.query(
-        "SELECT DISTINCT reporter_device_key, reported_device_key FROM reports "
-        "WHERE reporter_device_key IS NOT NULL AND reported_device_key IS NOT NULL");
+        "SELECT reporter_device_key, reported_device_key, MAX(created_at) FROM reports "
+        "WHERE reporter_device_key IS NOT NULL AND reported_device_key IS NOT NULL AND created_at >= ? "
+        "GROUP BY reporter_device_key, reported_device_key",
+        {since});
     if (!r) return r.error();
-    std::vector<std::pair<std::string, std::string>> out;
+    std::vector<ReportedPair> out;
     out.reserve(r->rows.size());
-    for (const auto& row : r->rows) out.emplace_back(row.text(0), row.text(1));
+    for (const auto& row : r->rows) out.push_back({row.text(0), row.text(1), row.i64(2)});
     return out;
   });
 }

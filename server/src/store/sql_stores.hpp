@@ -138,7 +138,7 @@ class SqlReportStore final : public ReportStore {
   Result<std::int64_t> count(const ReportFilter& filter) override;
   Result<std::int64_t> prioritize_reported_device(std::string_view device_key) override;
   Result<Report> decide(std::int64_t id, const DecisionUpdate& decision) override;
-  Result<std::vector<std::pair<std::string, std::string>>> reported_device_pairs() override;
+  Result<std::vector<ReportedPair>> reported_device_pairs(std::int64_t since) override;
   Result<std::vector<ReporterTally>> reporters_of(std::string_view device_key, std::int64_t since) override;
 
  private:

@@ -675,4 +675,18 @@ export async function reportedPairKeptApart(db, { how = 'ws', control = true, sa
   await withModServer(db, { flags }, async (server) => {
     await expectKeptApart(server, devA, devB, uniqueLang(), 'restarted');
   });
+  return { devA, devB };
+}
+
+// Both devices join the same fresh language and nobody else: they meet.
+export async function expectPairedAgain(server, deviceA, deviceB, tag) {
+  const a = await user(server, { label: `A-${tag}`, ...deviceA });
+  const b = await user(server, { label: `B-${tag}`, ...deviceB });
+  const sid = await pair(a, b, uniqueLang());
+  assert.ok(sid, 'the two met again');
+  await closeAllClients();
+}
+
+export async function expectKeptApartOn(server, deviceA, deviceB, tag) {
+  await expectKeptApart(server, deviceA, deviceB, uniqueLang(), tag);
 }

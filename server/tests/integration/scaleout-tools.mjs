@@ -31,6 +31,11 @@ export function useSharedRedis() {
   });
 }
 
+// The shared Redis of useSharedRedis() (a RedisServer: lines(), flush()).
+export function sharedRedis() {
+  return redis;
+}
+
 // Two instances on the shared Redis (emptied first: each test starts clean)
 // and one database, with `flags`, for `fn`.
 export async function withTwo(name, flags, fn) {

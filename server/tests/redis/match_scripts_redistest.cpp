@@ -38,7 +38,8 @@ using testing::targets;
 // Each test uses its own mode tag namespace by wiping the mode's keys first.
 void wipe(SyncRedis& r, core::Mode mode, const std::vector<std::string>& languages) {
   const std::string tag = mode_tag(mode);
-  std::vector<std::string> del{"DEL", tag + ":tickets", tag + ":pairs", tag + ":excl", tag + ":seq", tag + ":stats"};
+  std::vector<std::string> del{"DEL",        tag + ":tickets", tag + ":pairs", tag + ":excl", tag + ":reported",
+                               tag + ":seq", tag + ":stats"};
   for (const auto& l : languages) del.push_back(queue_key(mode, l));
   r.command(del);
 }
@@ -369,11 +370,60 @@ TEST_P(MatchScripts, ReapDropsADeadInstancesWaitersAndQueuesHeal) {
   EXPECT_EQ(redis_->command({"ZCARD", "{mm:video}:q:en"})->integer, 0);
 }
 
+TEST_P(MatchScripts, AReportedPairIsApartUntilItsEnd) {
+  core::MatchmakerConfig config;
+  config.repeat_pair_cooldown_ms = 0;
+  core::Preferences p;
+  p.languages = {"en"};
+  redis_->command({"ZADD", "{mm:video}:reported", "5000", pair_member("da", "db")});
+  redis_->eval(*join_call({ticket_of(1), "u", "da", "127.0.0.1"}, p, config, 1000, true));
+  auto before =
+      parse_join_reply(redis_->eval(*join_call({ticket_of(2), "u", "db", "127.0.0.1"}, p, config, 4999, true)));
+  ASSERT_TRUE(before && std::holds_alternative<Queued>(*before));  // apart until 5000
+  auto at_end =
+      parse_join_reply(redis_->eval(*join_call({ticket_of(1), "u", "da", "127.0.0.1"}, p, config, 5000, true)));
+  ASSERT_TRUE(at_end && std::holds_alternative<Matched>(*at_end));  // together again from 5000 on
+}
+
+TEST_P(MatchScripts, ReportedUpkeepForgetsEndedPairsMovesTheOldSetAndSaysWhetherLoaded) {
+  const std::string key = reported_key(core::Mode::video);
+  const std::string legacy = legacy_excluded_key(core::Mode::video);
+  redis_->command({"ZADD", key, "1000", "a|b", "9000", "c|d", std::to_string(kReportedForeverMs), "e|f"});
+  redis_->command({"SADD", legacy, "g|h", "i|j", "c|d"});
+  // At 5000: a|b ended; the three of the old SET move (kept until 20000,
+  // c|d keeps its later end: GT). No marker yet.
+  auto up = parse_reported_upkeep(redis_->eval(reported_upkeep_call(core::Mode::video, 5000, 20000, 2)));
+  ASSERT_TRUE(up);
+  EXPECT_FALSE(up->loaded);
+  EXPECT_EQ(up->moved, 2);  // two per call (SPOP: any two; c|d may be one of them)
+  EXPECT_GE(up->pairs, 3);
+  up = parse_reported_upkeep(redis_->eval(reported_upkeep_call(core::Mode::video, 5000, 20000, 2)));
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->moved, 1);
+  EXPECT_EQ(up->pairs, 4);  // c|d, e|f, g|h, i|j
+  EXPECT_EQ(redis_->command({"EXISTS", legacy})->integer, 0);
+  auto score = [&](const std::string& member) {
+    auto r = redis_->command({"ZSCORE", key, member});
+    return r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string("nil");
+  };
+  EXPECT_EQ(score("a|b"), "nil");
+  EXPECT_EQ(score("g|h"), "20000");
+  EXPECT_EQ(score("c|d"), "20000");
+  EXPECT_EQ(score("e|f"), std::to_string(kReportedForeverMs));
+  // The marker, and the end of everything but the pair kept for good.
+  redis_->command({"ZADD", key, std::to_string(kReportedForeverMs), std::string(kReportedLoadedMember)});
+  up = parse_reported_upkeep(redis_->eval(reported_upkeep_call(core::Mode::video, 30000, 40000, 2)));
+  ASSERT_TRUE(up);
+  EXPECT_TRUE(up->loaded);
+  EXPECT_EQ(up->pairs, 1);
+  EXPECT_EQ(up->moved, 0);
+}
+
 TEST_P(MatchScripts, ReportedPairsAndCooldownsKeepPeopleApart) {
   core::MatchmakerConfig config;
   core::Preferences p;
   p.languages = {"en"};
-  redis_->command({"SADD", "{mm:video}:excl", pair_member("da", "db")});
+  redis_->command({"ZADD", "{mm:video}:reported", std::to_string(kReportedForeverMs), pair_member("da", "db")});
   redis_->eval(*join_call({ticket_of(1), "u", "da", "127.0.0.1"}, p, config, 1000, true));
   auto r = parse_join_reply(redis_->eval(*join_call({ticket_of(2), "u", "db", "127.0.0.1"}, p, config, 1000, true)));
   ASSERT_TRUE(r && std::holds_alternative<Queued>(*r));  // reported: never

@@ -6,7 +6,8 @@
 -- call stays within one slot of a Redis Cluster.
 --   KEYS[1]  {mm:M}:tickets  HASH   ticket -> record (see below)
 --   KEYS[2]  {mm:M}:pairs    ZSET   "lo|hi" device pair -> cooldown end (ms)
---   KEYS[3]  {mm:M}:excl     SET    "lo|hi" device pairs with a report between them
+--   KEYS[3]  {mm:M}:reported ZSET   "lo|hi" device pair with a report between them -> kept apart
+--                                   until (ms; reported.lua forgets ended ones)
 --   KEYS[4]  {mm:M}:seq      STRING queue sequence (grows with enqueue time)
 --   KEYS[5]  {mm:M}:stats    HASH   matches (count), wait_avg (ms, moving average)
 --   KEYS[6..] {mm:M}:q:<lang> ZSET  ticket -> seq, one per language of the joiner
@@ -30,7 +31,7 @@
 -- Returns {0, seq, enqueued_ms, wait_avg} when queued (or {0, 0, 0, wait_avg}
 -- when enqueue = 0 and the caller is no longer queued), or
 -- {1, offerer_ticket, offerer_record, answerer_ticket, answerer_record, now}.
-local tickets, pairs_key, excl, seq_key, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local tickets, pairs_key, reported, seq_key, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now = tonumber(ARGV[1])
 local me = ARGV[2]
 local device, region, interests, languages = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -145,7 +146,8 @@ for i, language in ipairs(my_langs) do
             local allowed = not (same_device and not allow_same_device)
             if allowed then
               local pk = pair_key(device, c.device)
-              if redis.call('SISMEMBER', excl, pk) == 1 then
+              local apart = redis.call('ZSCORE', reported, pk)
+              if apart and tonumber(apart) > now then
                 allowed = false
               elseif not same_device and cooldown > 0 then
                 -- A cooldown holds until its score; ended ones may linger

@@ -287,6 +287,14 @@ TEST(Config, AuditKeySettings) {
   EXPECT_EQ(usage().find("k-from-env"), std::string::npos);
 }
 
+TEST(Config, ReportedPairDays) {
+  EXPECT_EQ(run({}).config().reported_pair_days, 180);
+  EXPECT_EQ(run({}, {{"SERENDIP_REPORTED_PAIR_DAYS", "30"}}).config().reported_pair_days, 30);
+  EXPECT_EQ(run({"--reported-pair-days=0"}).config().reported_pair_days, 0);  // apart for good
+  EXPECT_FALSE(run({"--reported-pair-days=3651"}).ok());
+  EXPECT_FALSE(run({"--reported-pair-days=-1"}).ok());
+}
+
 TEST(Config, IpRetentionDays) {
   EXPECT_EQ(run({}).config().ip_retention_days, 90);
   EXPECT_EQ(run({}, {{"SERENDIP_IP_RETENTION_DAYS", "30"}}).config().ip_retention_days, 30);

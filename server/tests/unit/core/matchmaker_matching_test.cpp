@@ -216,6 +216,22 @@ TEST(MatchmakerMatching, ExcludedPairsNeverMeetUntilIncluded) {
   EXPECT_EQ(matched_with(h.tick(), 1), 2u);
 }
 
+TEST(MatchmakerMatching, AReportedPairIsApartUntilTheEndOfItsWindow) {
+  Harness h;
+  const std::int64_t window = 7 * kCooldown;
+  h.mm.exclude_pair("dev-a", "dev-b", h.clock.unix_ms() + window);
+  h.mm.exclude_pair("dev-a", "dev-b", h.clock.unix_ms() + 10);  // an earlier end does not shorten it
+  h.mm.exclude_pair("dev-a", "dev-c", h.clock.unix_ms() - 1);   // ended already: no effect
+  h.enter(1, prefs({"en"}), "dev-a");
+  EXPECT_TRUE(all_of<MatchedEvent>(h.enter(2, prefs({"en"}), "dev-b")).empty());
+  EXPECT_TRUE(all_of<MatchedEvent>(h.advance_and_tick(window - 1)).empty());
+  // The tick at the end retries the two waiting people.
+  EXPECT_EQ(matched_with(h.advance_and_tick(1), 1), 2u);
+  h.next(1);
+  h.enter(3, prefs({"en"}), "dev-c");
+  EXPECT_TRUE(h.mm.peer_of(3).has_value());
+}
+
 TEST(MatchmakerMatching, TwoTabsOfOneDeviceMayMeetAgainAndAgain) {
   Harness h;
   h.enter(1, prefs({"en"}), "dev-same");

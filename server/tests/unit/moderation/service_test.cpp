@@ -35,7 +35,9 @@ TEST_F(ServiceTest, ReputationAndCounts) {
   EXPECT_EQ(c->open_appeals, 0);
   auto pairs = svc().reported_device_pairs();
   ASSERT_EQ(pairs->size(), 1u);
-  EXPECT_EQ((*pairs)[0], std::make_pair(kDevA, kDevB));
+  EXPECT_EQ((*pairs)[0].reporter_device, kDevA);
+  EXPECT_EQ((*pairs)[0].reported_device, kDevB);
+  EXPECT_GT((*pairs)[0].last_at, 0);
 }
 
 TEST_F(ServiceTest, ConcurrentCallersFromManyThreads) {

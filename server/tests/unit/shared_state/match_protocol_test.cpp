@@ -70,7 +70,7 @@ TEST(JoinCall, DeclaresEveryKeyAndSortsInterests) {
   ASSERT_TRUE(call);
   EXPECT_EQ(call->script, "match_join");
   EXPECT_EQ(call->keys,
-            (std::vector<std::string>{"{mm:video}:tickets", "{mm:video}:pairs", "{mm:video}:excl", "{mm:video}:seq",
+            (std::vector<std::string>{"{mm:video}:tickets", "{mm:video}:pairs", "{mm:video}:reported", "{mm:video}:seq",
                                       "{mm:video}:stats", "{mm:video}:q:en", "{mm:video}:q:de"}));
   ASSERT_EQ(call->args.size(), 13u);
   EXPECT_EQ(call->args[11], "u");

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "store/ip_privacy.hpp"
 #include "store/migrations.hpp"
@@ -342,12 +343,18 @@ TEST_P(StoreTest, DecideOnceOnly) {
 }
 
 TEST_P(StoreTest, ReportedDevicePairs) {
-  ok(db().reports().add(report("s1", "a", "b")));
-  ok(db().reports().add(report("s2", "a", "b")));
-  ok(db().reports().add(report("s3", "b", "c")));
-  auto pairs = ok(db().reports().reported_device_pairs());
-  std::set<std::pair<std::string, std::string>> got(pairs.begin(), pairs.end());
-  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"dev-a", "dev-b"}, {"dev-b", "dev-c"}}));
+  ok(db().reports().add(report("s1", "a", "b", kT0)));
+  ok(db().reports().add(report("s2", "a", "b", kT0 + 500)));
+  ok(db().reports().add(report("s3", "b", "c", kT0 + 100)));
+  ok(db().reports().add(report("s4", "c", "d", kT0 - 1)));  // before `since`
+  auto pairs = ok(db().reports().reported_device_pairs(kT0));
+  std::sort(pairs.begin(), pairs.end(), [](const ReportedPair& x, const ReportedPair& y) {
+    return std::tie(x.reporter_device, x.reported_device) < std::tie(y.reporter_device, y.reported_device);
+  });
+  // One row per pair, with the time of its last report.
+  EXPECT_EQ(pairs, (std::vector<ReportedPair>{{"dev-a", "dev-b", kT0 + 500}, {"dev-b", "dev-c", kT0 + 100}}));
+  EXPECT_EQ(ok(db().reports().reported_device_pairs(0)).size(), 3u);
+  EXPECT_TRUE(ok(db().reports().reported_device_pairs(kT0 + 501)).empty());
 }
 
 TEST_P(StoreTest, ReportersOfADeviceWithinTheWindowCarryTheirRecordAsReporters) {

@@ -1,0 +1,116 @@
+// Scale-out: reported pairs in Redis. A pair reported on one instance is kept
+// apart on every instance until the end of its window (a score in
+// {mm:<mode>}:reported), ended pairs are forgotten, the release before's SET is
+// moved over, and a Redis that lost its data gets the pairs back from the
+// database by one instance, not by every instance at every start.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { helloed, joinMsg } from './client.mjs';
+import { ALL_OFF, sharedRedis, useSharedRedis, withTwo } from './scaleout-tools.mjs';
+import { randomDeviceId, request, uniqueLang, waitFor } from './util.mjs';
+
+useSharedRedis();
+
+const DAY_MS = 86_400_000;
+const flags = {
+  'rate-limits': `${ALL_OFF},session_per_device=off,join_per_device=off,next_per_device=off`,
+  captcha: 'false',
+  'repeat-pair-cooldown-ms': 0,
+  'reported-pair-days': 2,
+};
+
+const member = (a, b) => [a, b].sort().join('|');
+const score = (key, m) => sharedRedis().lines('ZSCORE', key, m)[0];
+const loadedLines = (servers) =>
+  servers.flatMap((s) => s.jsonLogs().filter((l) => l.event === 'reported_pairs_loaded'));
+
+// Fresh sockets of both devices (one on each instance) join one language: no match
+// in 1.5 s, and each is taken by a newcomer at once.
+async function keptApart(A, B, devA, devB, tag) {
+  const lang = uniqueLang();
+  const a = await helloed(A, { label: `a-${tag}`, deviceId: devA });
+  const b = await helloed(B, { label: `b-${tag}`, deviceId: devB });
+  a.send(joinMsg(lang));
+  await a.next('queued');
+  b.send(joinMsg(lang));
+  await b.next('queued');
+  await Promise.all([a.expectNone('matched', 1500), b.expectNone('matched', 1500)]);
+  for (const [i, s] of [A, B].entries()) {
+    const c = await helloed(s, { label: `c${i}-${tag}` });
+    c.send(joinMsg(lang));
+    await c.next('matched', 3000);
+  }
+  await Promise.all([a.next('matched', 3000), b.next('matched', 3000)]);
+  for (const s of [a, b]) s.close();
+}
+
+test('a pair reported on one instance is apart on the other for its window; Redis keeps its end; a Redis that lost it reloads once from the database', async () => {
+  await withTwo('reported', flags, async ([A, B]) => {
+    const devA = randomDeviceId();
+    const devB = randomDeviceId();
+    // An empty database is loaded at start: the marker says so, and only one instance loaded.
+    assert.ok(await waitFor(() => score('{mm:video}:reported', '~loaded') !== undefined, { timeoutMs: 12_000 }), 'marker');
+    assert.ok(await waitFor(() => loadedLines([A, B]).length === 1, { timeoutMs: 3000 }));
+    assert.equal(loadedLines([A, B]).length, 1, 'one instance loaded the pairs');
+
+    const lang = uniqueLang();
+    const a = await helloed(A, { label: 'a', deviceId: devA });
+    const b = await helloed(B, { label: 'b', deviceId: devB });
+    a.send(joinMsg(lang));
+    await a.next('queued');
+    b.send(joinMsg(lang));
+    const m = await b.next('matched', 3000);
+    await a.next('matched', 3000);
+    const reportedAt = Date.now();
+    b.send({ type: 'report', sessionId: m.sessionId, reason: 'harassment', id: 1 });
+    assert.equal((await b.next(['report_ack', 'error'], 3000)).type, 'report_ack');
+    const pair = member(a.claims.did, b.claims.did);
+    for (const key of ['{mm:video}:reported', '{mm:text}:reported']) {
+      assert.ok(await waitFor(() => score(key, pair) !== undefined, { timeoutMs: 3000 }), `${pair} in ${key}`);
+      const until = Number(score(key, pair));
+      assert.ok(Math.abs(until - (reportedAt + 2 * DAY_MS)) < 60_000, `kept apart two days: ${until - reportedAt} ms`);
+    }
+    a.close();
+    b.close();
+    await keptApart(A, B, devA, devB, 'reported');
+
+    // Redis loses everything: one instance puts the pairs back from the database.
+    await sharedRedis().flush();
+    assert.ok(
+      await waitFor(() => score('{mm:video}:reported', pair) !== undefined, { timeoutMs: 15_000 }),
+      'the reported pair is back in Redis',
+    );
+    assert.ok(score('{mm:text}:reported', pair) !== undefined);
+    assert.ok(score('{mm:video}:reported', '~loaded') !== undefined);
+    assert.equal(loadedLines([A, B]).length, 2, 'loaded once more, by one instance');
+    await keptApart(A, B, devA, devB, 'reloaded');
+  });
+});
+
+test('ended pairs are forgotten and the release before SET is moved over with an end', async () => {
+  await withTwo('reported-upkeep', flags, async ([A, B]) => {
+    assert.ok(await waitFor(() => score('{mm:video}:reported', '~loaded') !== undefined, { timeoutMs: 12_000 }));
+    const redis = sharedRedis();
+    redis.lines('ZADD', '{mm:video}:reported', String(Date.now() - 1000), 'ended|pair');
+    redis.lines('SADD', '{mm:video}:excl', 'old|pair');
+    const movedAt = Date.now();
+    assert.ok(
+      await waitFor(() => score('{mm:video}:reported', 'old|pair') !== undefined, { timeoutMs: 12_000 }),
+      'moved over',
+    );
+    const until = Number(score('{mm:video}:reported', 'old|pair'));
+    assert.ok(Math.abs(until - (movedAt + 2 * DAY_MS)) < 15_000, `moved with the window: ${until - movedAt} ms`);
+    assert.equal(redis.lines('EXISTS', '{mm:video}:excl')[0], '0');
+    assert.equal(score('{mm:video}:reported', 'ended|pair'), undefined, 'the ended pair is gone');
+    // Every instance exports the count (the marker not counted).
+    assert.ok(
+      await waitFor(async () => {
+        const { text } = await request(A, 'GET', '/metrics');
+        return /^serendip_reported_pairs 1$/m.test(text);
+      }, { timeoutMs: 12_000 }),
+      'serendip_reported_pairs 1',
+    );
+    assert.ok(B);
+  });
+});
