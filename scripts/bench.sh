@@ -436,7 +436,7 @@ scripts_cost() {
             resp(25, a)
           } else {
             t = "{mm:text}"
-            split("EVALSHA|" sha "|6|" t ":tickets|" t ":pairs|" t ":excl|" t ":seq|" t ":stats|" t ":q:en|" \
+            split("EVALSHA|" sha "|6|" t ":tickets|" t ":pairs|" t ":reported|" t ":seq|" t ":stats|" t ":q:en|" \
                   now "|0123456789abcdef/" (i % 400) "|" dev "|||en|3000|" kind "|64|0|1|u_" substr(dev, 1, 16) \
                   "|127.0.0.1", a, "|")
             resp(22, a)
