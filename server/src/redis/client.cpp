@@ -71,6 +71,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::array<Node*, kSlotCount> slots{};                            // owner per slot, once loaded
   bool map_loaded = false;
   Node* seed = nullptr;  // where unrouted commands and the first CLUSTER SLOTS go
+  bool readonly_recycle_posted = false;
   std::size_t next_seed = 0;
   std::size_t round_robin = 0;
   Timer refresh_timer;
@@ -247,6 +248,16 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         if (code == "CLUSTERDOWN" && mode != Mode::standalone) schedule_refresh(cfg.refresh_interval);
         if (retry(req)) return;
       }
+      if (code == "READONLY") {
+        // The node became a replica: a failover behind one address (a
+        // managed service's primary endpoint, a Service in front of an
+        // operator's Redis) leaves this connection on the old primary.
+        // Nothing ran, so any command may go again, on a new connection,
+        // which resolves the address again; in a cluster, the slot map says
+        // where the master is now.
+        on_readonly();
+        if (retry(req, true)) return;
+      }
     } else if (r.client_error() == ClientError::down || r.client_error() == ClientError::timeout) {
       if (mode != Mode::standalone) schedule_refresh(milliseconds(0));
       if (retry(req)) return;
@@ -272,14 +283,38 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     dispatch(std::move(req), n, false);
   }
 
-  bool retry(std::shared_ptr<Request>& req) {
-    if (!req->idempotent || req->attempts >= cfg.max_retries || closing) return false;
+  // `not_run`: the server refused the command before running it (any
+  // command may go again, idempotent or not).
+  bool retry(std::shared_ptr<Request>& req, bool not_run = false) {
+    if ((!req->idempotent && !not_run) || req->attempts >= cfg.max_retries || closing) return false;
     ++req->attempts;
     if (metrics) metrics->retries.inc();
     post_after(io, cfg.retry_delay * req->attempts, [w = weak_from_this(), req]() mutable {
       if (auto self = w.lock(); self && !self->closing) self->dispatch(std::move(req), nullptr, false);
     });
     return true;
+  }
+
+  // A READONLY answer: outside a cluster the one server's connection is
+  // dropped and made again (once per turn however many replies said so;
+  // posted: it fails the commands still waiting on it, which must not run
+  // inside this reply's handling); in a cluster the slot map is reloaded.
+  void on_readonly() {
+    if (metrics) metrics->readonly.inc();
+    if (mode == Mode::cluster) {
+      schedule_refresh(milliseconds(0));
+      return;
+    }
+    if (readonly_recycle_posted || seed == nullptr) return;
+    readonly_recycle_posted = true;
+    post(io, [w = weak_from_this()] {
+      auto self = w.lock();
+      if (!self || self->closing) return;
+      self->readonly_recycle_posted = false;
+      obs::log(obs::Level::warn, "redis", "node_is_replica",
+               {{"node", self->seed->endpoint.to_string()}, {"action", "reconnect"}});
+      self->seed->conn->recycle("READONLY: the server is a replica now");
+    });
   }
 
   void finish(Request& req, Reply r) {

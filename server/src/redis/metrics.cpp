@@ -23,6 +23,10 @@ void register_metrics(obs::Registry& registry, Metrics& m, const obs::Labels& la
   add("serendip_redis_failovers_total", "Redis Cluster slot map loads that moved a slot (failover, resharding)",
       m.failovers);
   add("serendip_redis_noscript_total", "EVALSHA answered NOSCRIPT", m.noscript);
+  add("serendip_redis_readonly_total",
+      "Commands answered READONLY (the node became a replica: the client reconnected, or reloaded the slot map, "
+      "and sent them again)",
+      m.readonly);
   add("serendip_redis_resubscribes_total", "Sharded subscriptions sent again", m.resubscribes);
   add("serendip_redis_messages_total", "Sharded pub/sub messages delivered", m.messages);
   add("serendip_inbox_probe_failures_total", "Inbox probes not received in time", m.probe_failures);

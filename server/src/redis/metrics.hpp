@@ -26,6 +26,7 @@ struct Metrics {
   obs::Counter slot_refreshes;   // CLUSTER SLOTS loaded
   obs::Counter failovers;        // ...that changed a slot's owner (a failover, or resharding)
   obs::Counter noscript;         // EVALSHA answered NOSCRIPT (script then sent with EVAL)
+  obs::Counter readonly;         // answered READONLY: the node is a replica now (reconnected, or the map reloaded)
   obs::Counter resubscribes;     // SSUBSCRIBE sent again after a reconnect, slot move or probe failure
   obs::Counter messages;         // pub/sub messages delivered
   obs::Counter probe_failures;   // inbox probes not received within their deadline
