@@ -245,8 +245,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         }
       }
       if (retryable_server_error(code)) {
+        // Refused before it ran: any command may go again.
         if (code == "CLUSTERDOWN" && mode != Mode::standalone) schedule_refresh(cfg.refresh_interval);
-        if (retry(req)) return;
+        if (retry(req, true)) return;
       }
       if (code == "READONLY") {
         // The node became a replica: a failover behind one address (a

@@ -174,6 +174,35 @@ TEST_F(Cluster, FollowsAskDuringAMigrationAndMovedAfterIt) {
   EXPECT_EQ(call_key(*c, {"GET", k1}), Reply::string("v1"));
 }
 
+TEST_F(Cluster, AMultiKeyScriptDuringAMigrationGoesAgainUntilTheSlotHasMoved) {
+  // TRYAGAIN (and CLUSTERDOWN, LOADING, MASTERDOWN, READONLY) means the
+  // command did not run: it goes again even when it is not idempotent, as
+  // the matching script is not. Before, it failed at once, and every join
+  // during a resharding of a mode's slot was answered `unavailable`.
+  auto c = healthy_client();
+  auto masters = c->masters();
+  ASSERT_EQ(masters.size(), 3u);
+  const std::string k1 = "{mig2}one";
+  const std::string k2 = "{mig2}two";
+  const int slot = key_slot(k1);
+  Endpoint from = *c->endpoint_for_slot(slot);
+  Endpoint to = masters[0] == from ? masters[1] : masters[0];
+  ASSERT_TRUE(call_key(*c, {"SET", k1, "v1"}).ok());
+  ASSERT_TRUE(call_key(*c, {"SET", k2, "v2"}).ok());
+  Script both("return redis.call('GET', KEYS[1]) .. redis.call('GET', KEYS[2])");
+  std::optional<Reply> got;
+  const auto retries_before = metrics.retries.value();
+  migrate_slot(*c, slot, from, to, [&](const std::string&) {
+    // One key on each node: the script cannot run anywhere yet.
+    std::vector<std::string_view> keys{k1, k2};
+    c->eval(both, keys, {}, CommandOptions{}, [&](Reply r) { got = std::move(r); });
+    ASSERT_TRUE(run_until([&] { return metrics.retries.value() > retries_before || got.has_value(); }, 5s));
+    EXPECT_FALSE(got.has_value()) << got->to_debug_string();  // refused (TRYAGAIN), to go again
+  });
+  ASSERT_TRUE(run_until([&] { return got.has_value(); }, 5s));
+  EXPECT_EQ(*got, Reply::string("v1v2")) << got->to_debug_string();
+}
+
 TEST_F(Cluster, EvalshaLoadsTheScriptOnEachNodeLazily) {
   auto c = healthy_client();
   for (auto& m : c->masters()) ASSERT_TRUE(node_call(m, {"SCRIPT", "FLUSH"}).ok());
