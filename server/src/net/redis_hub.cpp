@@ -43,7 +43,8 @@ constexpr std::int64_t kMemoryCheckEveryMs = 10'000;  // INFO memory stats of ev
 // reload from the database when Redis lost them (reported.lua), per mode.
 constexpr std::int64_t kReportedUpkeepEveryMs = 10'000;
 constexpr int kReportedMovePerCall = 1'000;
-constexpr std::size_t kReportedAddChunk = 500;  // pairs per ZADD
+constexpr std::size_t kReportedAddChunk = 500;    // pairs per ZADD
+constexpr std::size_t kReportedLoadInFlight = 4;  // ZADD chunks of a load awaiting their answer
 // One instance loads the database's reported pairs into Redis at a time.
 constexpr std::string_view kReportedLoadLockKey = "{serendip}:reported:loading";
 constexpr std::int64_t kReportedLoadLockMs = 120'000;
@@ -1340,33 +1341,87 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::lock_guard lock(mu);
       pairs.swap(pending_exclusions);
     }
-    for (core::Mode mode : kModes) add_reported(mode, pairs, true);
+    for (core::Mode mode : kModes) add_reported(mode, pairs);
   }
 
-  // ZADD GT of `pairs` into `mode`'s reported set; `retry`: a chunk that
-  // fails goes back to pending_exclusions for the next beat.
-  void add_reported(core::Mode mode, const std::vector<Exclusion>& pairs, bool retry) {
+  // ZADD GT of pairs[at, end) into `mode`'s reported set; `done` gets the reply.
+  void add_reported_chunk(core::Mode mode, const std::vector<Exclusion>& pairs, std::size_t at, std::size_t end,
+                          redis::Callback done) {
     const std::string key = ss::reported_key(mode);
+    std::vector<std::string> cmd{"ZADD", key, "GT"};
+    cmd.reserve(3 + 2 * (end - at));
+    for (std::size_t i = at; i < end; ++i) {
+      cmd.push_back(std::to_string(pairs[i].until_ms));
+      cmd.push_back(pairs[i].member);
+    }
+    const std::vector<std::string_view> views(cmd.begin(), cmd.end());
+    client(0).command(views, redis::CommandOptions::key_at(1, true), std::move(done));
+  }
+
+  // Pairs reported here since the last flush: a chunk that fails goes back to
+  // pending_exclusions for the next beat.
+  void add_reported(core::Mode mode, const std::vector<Exclusion>& pairs) {
     for (std::size_t at = 0; at < pairs.size(); at += kReportedAddChunk) {
       const std::size_t end = std::min(pairs.size(), at + kReportedAddChunk);
-      std::vector<std::string> cmd{"ZADD", key, "GT"};
-      cmd.reserve(3 + 2 * (end - at));
-      for (std::size_t i = at; i < end; ++i) {
-        cmd.push_back(std::to_string(pairs[i].until_ms));
-        cmd.push_back(pairs[i].member);
-      }
-      std::vector<Exclusion> chunk;
-      if (retry)
-        chunk.assign(pairs.begin() + static_cast<std::ptrdiff_t>(at), pairs.begin() + static_cast<std::ptrdiff_t>(end));
-      const std::vector<std::string_view> views(cmd.begin(), cmd.end());
-      client(0).command(views, redis::CommandOptions::key_at(1, true),
-                        [self = shared_from_this(), chunk = std::move(chunk)](const redis::Reply& r) mutable {
-                          if (!r.is_error() || chunk.empty()) return;
-                          std::lock_guard lock(self->mu);
-                          // Into one mode only would do; every mode again is harmless (GT).
-                          for (auto& e : chunk) self->pending_exclusions.push_back(std::move(e));
-                        });
+      std::vector<Exclusion> chunk(pairs.begin() + static_cast<std::ptrdiff_t>(at),
+                                   pairs.begin() + static_cast<std::ptrdiff_t>(end));
+      add_reported_chunk(mode, pairs, at, end,
+                         [self = shared_from_this(), chunk = std::move(chunk)](const redis::Reply& r) mutable {
+                           if (!r.is_error()) return;
+                           std::lock_guard lock(self->mu);
+                           // Into one mode only would do; every mode again is harmless (GT).
+                           for (auto& e : chunk) self->pending_exclusions.push_back(std::move(e));
+                         });
     }
+  }
+
+  // A load from the database into Redis: its chunks go out a few at a time
+  // (a large window is millions of pairs: neither the I/O thread nor the
+  // connection's buffers take them at once); the marker only once every
+  // chunk was answered without an error, so a load that failed anywhere is
+  // made again at a later upkeep (ZADD GT makes that harmless).
+  struct ReportedLoad {
+    std::vector<core::Mode> modes;
+    std::vector<Exclusion> pairs;
+    std::size_t chunks_per_mode = 0;
+    std::size_t next = 0;  // over modes x chunks
+    std::size_t in_flight = 0;
+    bool failed = false;
+  };
+
+  void pump_reported_load(const std::shared_ptr<ReportedLoad>& load) {
+    const std::size_t total = load->modes.size() * load->chunks_per_mode;
+    while (!load->failed && load->in_flight < kReportedLoadInFlight && load->next < total) {
+      const std::size_t task = load->next++;
+      const core::Mode mode = load->modes[task / load->chunks_per_mode];
+      const std::size_t at = (task % load->chunks_per_mode) * kReportedAddChunk;
+      const std::size_t end = std::min(load->pairs.size(), at + kReportedAddChunk);
+      ++load->in_flight;
+      add_reported_chunk(mode, load->pairs, at, end, [self = shared_from_this(), load](const redis::Reply& r) {
+        --load->in_flight;
+        if (r.is_error()) load->failed = true;
+        self->pump_reported_load(load);
+      });
+    }
+    if (load->in_flight > 0 || (!load->failed && load->next < total)) return;
+    std::string names;
+    for (core::Mode mode : load->modes) names += (names.empty() ? "" : ",") + std::string(core::to_string(mode));
+    if (load->failed) {
+      obs::log(obs::Level::error, "redis_hub", "reported_pairs_load_failed", {{"modes", names}, {"cause", "redis"}});
+    } else {
+      // The same connection, after every chunk's answer: the marker says the whole load is in.
+      const std::vector<Exclusion> marker{{std::string(ss::kReportedLoadedMember), ss::kReportedForeverMs}};
+      for (core::Mode mode : load->modes) add_reported_chunk(mode, marker, 0, 1, [](const redis::Reply&) {});
+      obs::log(obs::Level::info, "redis_hub", "reported_pairs_loaded",
+               {{"modes", names}, {"pairs", static_cast<std::int64_t>(load->pairs.size())}});
+      // The lock stays until it expires: an instance whose upkeep saw the
+      // marker missing just before it was written cannot load the pairs again.
+      // (Lost with the pairs when Redis loses its data.)
+      reported_loading = false;
+      return;
+    }
+    client(0).command({"DEL", std::string(kReportedLoadLockKey)}, redis::CommandOptions::key_at(1),
+                      [self = shared_from_this()](const redis::Reply&) { self->reported_loading = false; });
   }
 
   // A pair reported at `at_ms` (unix) stays apart until this (shared clock).
@@ -1429,28 +1484,21 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   void store_reported(const std::vector<core::Mode>& modes,
                       const std::optional<std::vector<store::ReportedPair>>& got) {
     if (!got) {
-      obs::log(obs::Level::error, "redis_hub", "reported_pairs_load_failed", {});
+      obs::log(obs::Level::error, "redis_hub", "reported_pairs_load_failed", {{"cause", "database"}});
       client(0).command({"DEL", std::string(kReportedLoadLockKey)}, redis::CommandOptions::key_at(1),
                         [self = shared_from_this()](const redis::Reply&) { self->reported_loading = false; });
       return;
     }
     const std::int64_t now = shared_now();
-    std::vector<Exclusion> pairs;
-    pairs.reserve(got->size() + 1);
+    auto load = std::make_shared<ReportedLoad>();
+    load->modes = modes;
+    load->pairs.reserve(got->size());
     for (const auto& p : *got) {
       const std::int64_t until = reported_until(p.last_at);
-      if (until > now) pairs.push_back({ss::pair_member(p.reporter_device, p.reported_device), until});
+      if (until > now) load->pairs.push_back({ss::pair_member(p.reporter_device, p.reported_device), until});
     }
-    const std::size_t loaded = pairs.size();
-    // The marker last, on the same connection: it is there only once every pair is.
-    pairs.push_back({std::string(ss::kReportedLoadedMember), ss::kReportedForeverMs});
-    for (core::Mode mode : modes) add_reported(mode, pairs, false);
-    std::string names;
-    for (core::Mode mode : modes) names += (names.empty() ? "" : ",") + std::string(core::to_string(mode));
-    obs::log(obs::Level::info, "redis_hub", "reported_pairs_loaded",
-             {{"modes", names}, {"pairs", static_cast<std::int64_t>(loaded)}});
-    client(0).command({"DEL", std::string(kReportedLoadLockKey)}, redis::CommandOptions::key_at(1),
-                      [self = shared_from_this()](const redis::Reply&) { self->reported_loading = false; });
+    load->chunks_per_mode = (load->pairs.size() + kReportedAddChunk - 1) / kReportedAddChunk;
+    pump_reported_load(load);
   }
 
   RedisHubDeps deps;

@@ -4,11 +4,12 @@
 // moved over, and a Redis that lost its data gets the pairs back from the
 // database by one instance, not by every instance at every start.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
 import { helloed, joinMsg } from './client.mjs';
-import { ALL_OFF, sharedRedis, useSharedRedis, withTwo } from './scaleout-tools.mjs';
-import { randomDeviceId, request, uniqueLang, waitFor } from './util.mjs';
+import { ALL_OFF, sharedDbFile, sharedRedis, useSharedRedis, withTwo } from './scaleout-tools.mjs';
+import { randomDeviceId, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 useSharedRedis();
 
@@ -83,6 +84,9 @@ test('a pair reported on one instance is apart on the other for its window; Redi
     );
     assert.ok(score('{mm:text}:reported', pair) !== undefined);
     assert.ok(score('{mm:video}:reported', '~loaded') !== undefined);
+    // The log line follows the marker: wait for it, then for a second one that should not come.
+    assert.ok(await waitFor(() => loadedLines([A, B]).length >= 2, { timeoutMs: 3000 }), 'reported_pairs_loaded logged');
+    await sleep(500);
     assert.equal(loadedLines([A, B]).length, 2, 'loaded once more, by one instance');
     await keptApart(A, B, devA, devB, 'reloaded');
   });
@@ -112,5 +116,42 @@ test('ended pairs are forgotten and the release before SET is moved over with an
       'serendip_reported_pairs 1',
     );
     assert.ok(B);
+  });
+});
+
+test('a reload of many pairs goes out in chunks, the marker last, and leaves out pairs whose window ended', async () => {
+  await withTwo('reported-bulk', flags, async ([A, B]) => {
+    assert.ok(await waitFor(() => score('{mm:video}:reported', '~loaded') !== undefined, { timeoutMs: 12_000 }));
+    assert.ok(await waitFor(() => loadedLines([A, B]).length === 1, { timeoutMs: 3000 }));
+    // 1,234 pairs reported now and 5 three days ago (the window is two days), written
+    // into the shared database behind the servers' back.
+    const now = Date.now();
+    const rows = [];
+    for (let i = 0; i < 1239; i++) {
+      const at = i < 1234 ? now : now - 3 * DAY_MS;
+      rows.push(`(${at}, 's${i}', 'harassment', 'u${i}', 'bulk-a${i}', 'v${i}', 'bulk-b${i}', ${at - 60000}, 59000)`);
+    }
+    const sql =
+      'INSERT INTO reports (created_at, session_id, reason, reporter_user_id, reporter_device_key, ' +
+      `reported_user_id, reported_device_key, session_started_at, session_length_ms) VALUES ${rows.join(',')};`;
+    const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', sharedDbFile('reported-bulk'), sql], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const before = loadedLines([A, B]).length;
+    await sharedRedis().flush();
+    for (const key of ['{mm:video}:reported', '{mm:text}:reported']) {
+      assert.ok(
+        await waitFor(() => Number(sharedRedis().lines('ZCARD', key)[0]) === 1235 && score(key, '~loaded') !== undefined, {
+          timeoutMs: 15_000,
+        }),
+        `${key}: 1,234 pairs and the marker (has ${sharedRedis().lines('ZCARD', key)[0]})`,
+      );
+      assert.equal(score(key, member('bulk-a1233', 'bulk-b1233')) !== undefined, true);
+      assert.equal(score(key, member('bulk-a1234', 'bulk-b1234')), undefined, 'ended three days ago: not loaded');
+    }
+    assert.ok(await waitFor(() => loadedLines([A, B]).length > before, { timeoutMs: 3000 }), 'reported_pairs_loaded logged');
+    await sleep(500);
+    const loaded = loadedLines([A, B]).slice(before);
+    assert.equal(loaded.length, 1, 'one instance loaded them');
+    assert.equal(loaded[0].pairs, 1234);
   });
 });

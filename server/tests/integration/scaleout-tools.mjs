@@ -36,11 +36,16 @@ export function sharedRedis() {
   return redis;
 }
 
+// The SQLite file withTwo(name, ...) gives its instances.
+export function sharedDbFile(name) {
+  return path.join(dbDir, `${name}.db`);
+}
+
 // Two instances on the shared Redis (emptied first: each test starts clean)
 // and one database, with `flags`, for `fn`.
 export async function withTwo(name, flags, fn) {
   await redis.flush();
-  const db = `sqlite://${path.join(dbDir, `${name}.db`)}`;
+  const db = `sqlite://${sharedDbFile(name)}`;
   const env = { SERENDIP_REDIS_URL: redis.url, SERENDIP_DATABASE_URL: db, SERENDIP_ADMIN_BOOTSTRAP: `${BOOT_ADMIN}:${BOOT_PASSWORD}` };
   const pair = [];
   try {
