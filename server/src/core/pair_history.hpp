@@ -68,7 +68,6 @@ class PairRules {
   void prune(std::int64_t now_ms, std::vector<DevicePair>& ended);
 
   std::size_t cooldowns() const { return until_ms_.size(); }
-  std::size_t exclusions() const { return excluded_.size(); }
 
  private:
   struct Expiry {
