@@ -149,8 +149,7 @@ test('two instances on Redis: the shared matcher gets the looked-up region too',
     assert.equal(mGermany.peer.region, 'Europe', JSON.stringify(mGermany));
     await staysQueued(brazil, 200);
   } catch (e) {
-    for (const s of pair) annotate(e, s);
-    throw e;
+    throw annotate(e, ...pair);
   } finally {
     await closeAllClients();
     for (const s of pair) if (!s.exit) await s.stop();

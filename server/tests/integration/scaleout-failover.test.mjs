@@ -103,8 +103,7 @@ test('a standalone Redis failing over behind one address: writes answered READON
     // Both instances beat on the new primary: each sees two live instances there.
     assert.ok(await waitFor(() => Number(second.lines('ZCARD', '{serendip}:instances')[0]) === 2, { timeoutMs: 5000 }));
   } catch (e) {
-    for (const s of instances) annotate(e, s);
-    throw e;
+    throw annotate(e, ...instances);
   } finally {
     await closeAllClients();
     for (const s of instances) if (!s.exit) await s.stop();

@@ -58,8 +58,7 @@ export async function withTwo(name, flags, fn) {
     }
     await fn(pair);
   } catch (e) {
-    for (const s of pair) annotate(e, s);
-    throw e;
+    throw annotate(e, ...pair);
   } finally {
     await closeAllClients();
     for (const s of pair) if (!s.exit) await s.stop();
