@@ -45,6 +45,13 @@ constexpr std::int64_t kReportedUpkeepEveryMs = 10'000;
 constexpr int kReportedMovePerCall = 1'000;
 constexpr std::size_t kReportedAddChunk = 500;    // pairs per ZADD
 constexpr std::size_t kReportedLoadInFlight = 4;  // ZADD chunks of a load awaiting their answer
+// Pairs written here stay listed this long and are added again at every
+// upkeep: a failover of the matching slot's master may lose writes it had
+// answered but not yet sent to its replica (Redis replicates asynchronously),
+// and the marker, written long before, would not tell. This covers a
+// partition up to cluster-node-timeout, the election and the instances
+// finding the new master, with room to spare.
+constexpr std::int64_t kReportedRestoreWindowMs = 300'000;
 // One instance loads the database's reported pairs into Redis at a time.
 constexpr std::string_view kReportedLoadLockKey = "{serendip}:reported:loading";
 constexpr std::int64_t kReportedLoadLockMs = 120'000;
@@ -167,6 +174,10 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
         beat_script(std::string(ss::lua_script("beat"))),
         presence_script(std::string(ss::lua_script("presence_touch"))),
         reported_script(std::string(ss::lua_script("reported"))),
+        reported_restored(deps.registry.counter(
+            "serendip_reported_pairs_restored_total",
+            "Reported pairs this instance wrote to Redis that were missing there when it added them again (a "
+            "failover lost writes its master had answered)")),
         cross_relays(deps.registry.counter("serendip_relay_cross_instance_total",
                                            "Relayed frames sent to a peer on another instance")),
         cross_relays_in(deps.registry.counter("serendip_relay_cross_instance_received_total",
@@ -1366,12 +1377,59 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
       std::vector<Exclusion> chunk(pairs.begin() + static_cast<std::ptrdiff_t>(at),
                                    pairs.begin() + static_cast<std::ptrdiff_t>(end));
       add_reported_chunk(mode, pairs, at, end,
-                         [self = shared_from_this(), chunk = std::move(chunk)](const redis::Reply& r) mutable {
-                           if (!r.is_error()) return;
+                         [self = shared_from_this(), mode, chunk = std::move(chunk)](const redis::Reply& r) mutable {
+                           if (!r.is_error()) {
+                             self->remember_written(mode, std::move(chunk));  // for the restore
+                             return;
+                           }
                            std::lock_guard lock(self->mu);
                            // Into one mode only would do; every mode again is harmless (GT).
                            for (auto& e : chunk) self->pending_exclusions.push_back(std::move(e));
                          });
+    }
+  }
+
+  // Pairs this instance wrote, listed for kReportedRestoreWindowMs and added
+  // again at every upkeep (first worker only): Redis answers a write before
+  // its replica has it, so a failover can lose a report that was answered,
+  // under a marker that says the set is whole.
+  struct Written {
+    core::Mode mode;
+    Exclusion pair;
+    std::int64_t at_ms = 0;  // monotonic
+  };
+  static constexpr std::size_t kWrittenMax = 200'000;  // ~40/s per instance for the window; the oldest go first
+
+  void remember_written(core::Mode mode, std::vector<Exclusion> chunk) {
+    const std::int64_t now = deps.clock.now_ms();
+    for (auto& e : chunk) written_pairs.push_back({mode, std::move(e), now});
+    while (written_pairs.size() > kWrittenMax) written_pairs.pop_front();
+  }
+
+  // Adds the listed pairs of `modes` again; ZADD answers how many were new,
+  // that is, lost since they were written.
+  void restore_written(const std::vector<core::Mode>& modes) {
+    const std::int64_t now = deps.clock.now_ms();
+    while (!written_pairs.empty() && now - written_pairs.front().at_ms > kReportedRestoreWindowMs) {
+      written_pairs.pop_front();
+    }
+    for (core::Mode mode : modes) {
+      auto pairs = std::make_shared<std::vector<Exclusion>>();
+      for (const auto& w : written_pairs) {
+        if (w.mode == mode) pairs->push_back(w.pair);
+      }
+      for (std::size_t at = 0; at < pairs->size(); at += kReportedAddChunk) {
+        const std::size_t end = std::min(pairs->size(), at + kReportedAddChunk);
+        add_reported_chunk(mode, *pairs, at, end, [self = shared_from_this(), mode, pairs](const redis::Reply& r) {
+          const auto added = r.is_error() ? std::nullopt : r.as_integer();
+          if (!added || *added <= 0) return;
+          self->reported_restored.inc(static_cast<std::uint64_t>(*added));
+          obs::log(obs::Level::warn, "redis_hub", "reported_pairs_restored",
+                   {{"mode", core::to_string(mode)},
+                    {"pairs", *added},
+                    {"hint", "Redis lost reported pairs it had acknowledged (a failover); added again"}});
+        });
+      }
     }
   }
 
@@ -1455,13 +1513,20 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
              if (*answered < kModes.size()) return;
              self->reported_pairs.store(*counted, std::memory_order_relaxed);
              if (!missing->empty()) self->load_reported(*missing);
+             // The modes whose marker was there get this instance's recent pairs again
+             // (a mode whose upkeep failed too: ZADD GT changes nothing that is there).
+             std::vector<core::Mode> whole;
+             for (core::Mode m : kModes) {
+               if (std::find(missing->begin(), missing->end(), m) == missing->end()) whole.push_back(m);
+             }
+             self->restore_written(whole);
            });
     }
   }
 
   // The database's reported pairs (within the window) into the modes whose
   // set lost them, by one instance at a time (a lock key). First worker.
-  void load_reported(std::vector<core::Mode> modes) {
+  void load_reported(const std::vector<core::Mode>& modes) {
     if (!deps.load_reported_pairs || reported_loading.exchange(true)) return;
     client(0).command(
         {"SET", std::string(kReportedLoadLockKey), deps.instance_id, "NX", "PX", std::to_string(kReportedLoadLockMs)},
@@ -1503,6 +1568,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
 
   RedisHubDeps deps;
   redis::Script join_script, leave_script, reap_script, beat_script, presence_script, reported_script;
+  obs::Counter& reported_restored;
   obs::Counter& cross_relays;
   obs::Counter& cross_relays_in;
   obs::Counter& dead_instances;
@@ -1538,6 +1604,7 @@ struct RedisHub::Impl : std::enable_shared_from_this<RedisHub::Impl> {
   std::vector<std::string> live_instances;                  // guarded by mu
   int settle_beats = 3;                       // heartbeats after start that invalidate the block cache (worker 0)
   std::vector<Exclusion> pending_exclusions;  // guarded by mu
+  std::deque<Written> written_pairs;          // first worker only
   std::atomic<bool> reported_loading{false};
   std::atomic<std::int64_t> reported_pairs{0};
   std::int64_t last_reported_upkeep_ms = std::numeric_limits<std::int64_t>::min() / 2;  // first worker only

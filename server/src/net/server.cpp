@@ -214,7 +214,10 @@ struct Server::Impl {
       stop_all();
       return;
     }
-    obs::log(obs::Level::info, "server", "draining", {{"signal", sig}, {"grace_ms", deps.config.drain_grace_ms}});
+    obs::log(obs::Level::info, "server", "draining",
+             {{"signal", sig},
+              {"grace_ms", deps.config.drain_grace_ms},
+              {"hint", "calls get up to grace_ms to end (drain-grace-ms); a second signal (Ctrl-C) stops at once"}});
     deps.drain.start();
     for (auto& w : workers) {
       asio::post(w->executor(),

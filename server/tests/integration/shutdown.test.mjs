@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { helloed, matchedPair } from './client.mjs';
 import { annotate, startServer } from './server.mjs';
-import { request, uniqueLang, within } from './util.mjs';
+import { request, uniqueLang, waitFor, within } from './util.mjs';
 
 const GRACE_MS = 1500;
 
@@ -67,6 +67,28 @@ test('SIGTERM with no connections exits 0 promptly', async () => {
     const exit = await within(s.exited, GRACE_MS + 5000);
     assert.notEqual(exit, 'timeout', `process still running ${Date.now() - t0} ms after SIGTERM`);
     assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
+  } catch (e) {
+    throw annotate(e, s);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a second signal during the drain (Ctrl-C twice) stops at once, calls in progress or not', async () => {
+  const s = await startServer({ label: 'shutdown-twice', flags: { 'drain-grace-ms': 60_000 } });
+  try {
+    const p = await matchedPair(s, uniqueLang());
+    s.kill('SIGINT');
+    await p.a.next('draining', 3000);
+    const draining = () => s.jsonLogs().find((l) => l.event === 'draining');
+    assert.ok(await waitFor(() => draining() !== undefined, { timeoutMs: 2000 }), 'draining logged');
+    assert.match(draining().hint, /second signal/, 'the draining line says how to stop at once');
+    const t0 = Date.now();
+    s.kill('SIGINT');
+    const exit = await within(s.exited, 5000);
+    assert.notEqual(exit, 'timeout', `process still running ${Date.now() - t0} ms after the second signal (grace 60 s)`);
+    assert.equal(exit.signal, null, `killed by signal ${exit.signal}`);
+    assert.ok(await waitFor(() => s.jsonLogs().some((l) => l.event === 'second_signal_stopping_now'), { timeoutMs: 2000 }));
   } catch (e) {
     throw annotate(e, s);
   } finally {
