@@ -239,6 +239,19 @@ cluster() {
     [ "$(redis-cli -p "$p" role | head -1)" = master ] && masters+=("$p")
   done
   local i1=$((base + 1)) i2=$((base + 2))
+  # Each Redis node's PID by role: the master holding the matching slot of the churn's mode
+  # (it answers {mm:text} without a MOVED), the other masters, the replicas.
+  local node_match="" node_other="" node_replica="" pid
+  for p in $(seq $((base + 10)) $((base + 15))); do
+    pid="$(redis-cli -p "$p" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r')"
+    if [ "$(redis-cli -p "$p" role | head -1)" != master ]; then
+      node_replica+=" $pid"
+    elif redis-cli -p "$p" hget '{mm:text}:stats' matches 2>&1 | grep -q MOVED; then
+      node_other+=" $pid"
+    else
+      node_match+=" $pid"
+    fi
+  done
 
   # The in-memory server: one instance, no Redis, one I/O thread per core (the
   # whole machine), the same settings, on the cluster's PostgreSQL: every join's ban
@@ -269,6 +282,9 @@ for p in ${masters[*]}; do redis-cli -p "\$p" info commandstats; done |
   awk '{c[\$1] += \$2; u[\$1] += \$3} END {for (k in c) print k, c[k], u[k]}' | sort >"$tmp/commands.\$1"
 m=\$(redis-cli -c -p ${masters[0]} hget '{mm:text}:stats' matches)
 echo "\${m:-0}" >"$tmp/matches.\$1"
+# CPU ticks (utime + stime) of the Redis nodes by role.
+ticks() { local t=0 p; for p in "\$@"; do t=\$((t + \$(awk '{print \$14 + \$15}' /proc/\$p/stat))); done; echo \$t; }
+echo "match \$(ticks $node_match) other \$(ticks $node_other) replica \$(ticks $node_replica)" >"$tmp/nodes.\$1"
 EOF
   chmod +x "$tmp/window.sh"
 
@@ -289,6 +305,10 @@ EOF
       awk -v m="$m" '$1 != "info" {d = $4 - $2; if ($1 == "hget") d -= 2; if (d > 0 && m > 0) {printf "%s %.3f %.2f\n", $1, d / m, ($5 - $3) / m; t += d}}
                      END {if (m > 0) printf "total=%.2f\n", t / m}' >"$tmp/commands.$round.txt"
     echo "matches=$m" >>"$tmp/commands.$round.txt"
+    # Redis CPU per match by node role (ticks of 1/CLK_TCK s).
+    paste -d' ' "$tmp/nodes.start" "$tmp/nodes.end" |
+      awk -v m="$m" -v hz="$(getconf CLK_TCK)" '{if (m > 0) printf "match=%.1f\nother=%.1f\nreplica=%.1f\n",
+        ($8 - $2) * 1e6 / hz / m, ($10 - $4) * 1e6 / hz / m, ($12 - $6) * 1e6 / hz / m}' >"$tmp/nodes-cpu.$round.txt"
     # (b) the same churn against the in-memory server.
     "$load" --scenario=churn --port="$single_port" --server-pid="$single_pid" "${single_db_pid[@]}" \
       --pairs="$pairs" --seconds="$seconds" >"$tmp/churn-single.$round.txt"
@@ -323,6 +343,9 @@ EOF
   printf "$row" "match cycles / s" "$(stat churn-cluster match_cycles_per_second)" "$(stat churn-single match_cycles_per_second)"
   printf "$row" "server CPU us / match cycle" "$(stat churn-cluster server_cpu_us_per_match)" "$(stat churn-single server_cpu_us_per_match)"
   printf "$row" "Redis CPU us / match cycle" "$(stat churn-cluster redis_cpu_us_per_match)" "-"
+  printf "$row" "  of which the matching slot's master" "$(stat nodes-cpu match)" "-"
+  printf "$row" "  of which the other masters" "$(stat nodes-cpu other)" "-"
+  printf "$row" "  of which the replicas" "$(stat nodes-cpu replica)" "-"
   printf "$row" "server + Redis CPU us / match cycle" "$(stat churn-cluster total_cpu_us_per_match)" "$(stat churn-single total_cpu_us_per_match)"
   local single_db_cpu="in the server (SQLite)"
   [ "${CLUSTER_SINGLE_DB:-pg}" = sqlite ] || single_db_cpu="$(stat churn-single db_cpu_us_per_match)"
