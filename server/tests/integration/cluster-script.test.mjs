@@ -35,7 +35,7 @@ function running(pid) {
 }
 
 // Series of instances started with SERENDIP_REDIS_URL (observability.test.mjs leaves them to this test).
-const SCALE_OUT_METRIC = /^serendip_(redis_|inbox_|relay_cross_instance_|instances_live|abuse_shared_)/;
+const SCALE_OUT_METRIC = /^serendip_(redis_|inbox_|relay_cross_instance_|instances_live|abuse_shared_|reported_pairs)/;
 function metricNames(text) {
   const names = new Set();
   for (const m of text.matchAll(/\b((?:serendip|process)_[a-z0-9_]+)/g)) names.add(m[1].replace(/_(bucket|sum|count)$/, ''));

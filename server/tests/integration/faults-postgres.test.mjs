@@ -28,7 +28,7 @@ import {
   user,
 } from './moderation-tools.mjs';
 import { annotate } from './server.mjs';
-import { parseMetrics, randomDeviceId, sleep, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, parseMetrics, randomDeviceId, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const skip = libFaketime() ? false : NO_FAKETIME;
 
@@ -107,13 +107,13 @@ test('PostgreSQL restarted under load: the server stays up, no acknowledged repo
     assert.ok(cached, 'the block cache is loaded with the block before the outage');
 
     workers = [0, 1, 2].map((n) => loadWorker(server, n, log, stop, clock));
-    await waitFor(() => log.acked.length >= 3, { timeoutMs: 10_000 });
+    await expectSoon(() => log.acked.length >= 3, 'three sessions acknowledged before the outage', { timeoutMs: 10_000 });
 
     // Down. The load goes on.
     log.phase = 'down';
     pg.halt();
-    await waitFor(async () => (await call(server, 'GET', '/readyz')).status === 503, { timeoutMs: 5_000 });
-    await waitFor(() => log.refused.some((r) => r.phase === 'down'), { timeoutMs: 10_000 });
+    await expectSoon(async () => (await call(server, 'GET', '/readyz')).status === 503, '/readyz 503 while PostgreSQL is down', { timeoutMs: 5_000 });
+    await expectSoon(() => log.refused.some((r) => r.phase === 'down'), 'a session refused while PostgreSQL is down', { timeoutMs: 10_000 });
     const health = await call(server, 'GET', '/healthz');
     assert.equal(health.status, 200, `healthz while PostgreSQL is down: ${health.text}`);
 
@@ -146,9 +146,9 @@ test('PostgreSQL restarted under load: the server stays up, no acknowledged repo
     // Back: the same cluster starts again; the server finds it without a restart.
     pg.resume();
     log.phase = 'back';
-    await waitFor(async () => (await call(server, 'GET', '/readyz')).status === 200, { timeoutMs: 15_000 });
+    await expectSoon(async () => (await call(server, 'GET', '/readyz')).status === 200, '/readyz 200 once PostgreSQL is back', { timeoutMs: 15_000 });
     const backFrom = log.acked.length;
-    await waitFor(() => log.acked.length >= backFrom + 3, { timeoutMs: 15_000 });
+    await expectSoon(() => log.acked.length >= backFrom + 3, 'three more sessions acknowledged once PostgreSQL is back', { timeoutMs: 15_000 });
     stop.now = true;
     await Promise.all(workers);
     await closeAllClients();

@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { connect, helloed, matchedPair } from './client.mjs';
 import { useServer, withServer } from './server.mjs';
 import { connectWss, launchServer, makeCertificates } from './tools.mjs';
-import { TEST_ORIGIN, describeResponse, parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { describeResponse, expectSoon, parseMetrics, request, sleep, TEST_ORIGIN, uniqueLang, waitFor } from './util.mjs';
 
 const HTTP_TIMEOUT_MS = 1500;
 const PER_ADDRESS = 200;
@@ -268,7 +268,7 @@ async function flood(s) {
   // A connection the server has not accepted yet looks like a held one to the client: wait
   // until the server has answered all but the cap's worth (a loaded machine lags behind).
   const isRefused = (st) => st.data.startsWith('HTTP/1.1 503');
-  await waitFor(() => all.filter(isRefused).length >= TOTAL - PER_ADDRESS, { timeoutMs: 30000, intervalMs: 100 });
+  await expectSoon(() => all.filter(isRefused).length >= TOTAL - PER_ADDRESS, 'every connection past the per-address cap refused', { timeoutMs: 30000, intervalMs: 100 });
   await sleep(200);
   rssPeak = Math.max(rssPeak, vmRssKiB(s));
   const held = all.filter((st) => !st.error && !st.ended && st.data === '');

@@ -34,7 +34,7 @@ function dashboardQueries() {
 const concrete = (expr) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*');
 
 // Series of instances started with SERENDIP_REDIS_URL (cluster-script.test.mjs has the same list).
-const SCALE_OUT_METRIC = /^serendip_(redis_|inbox_|relay_cross_instance_|instances_live|abuse_shared_)/;
+const SCALE_OUT_METRIC = /^serendip_(redis_|inbox_|relay_cross_instance_|instances_live|abuse_shared_|reported_pairs)/;
 
 // Metric names in PromQL text: serendip_* and process_* (histogram series folded to their family).
 function metricNames(text) {

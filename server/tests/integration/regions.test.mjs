@@ -16,7 +16,7 @@ import { closeAllClients, helloed } from './client.mjs';
 import { adminGet, BOOT_ADMIN, BOOT_PASSWORD, login, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate, startServer, withServer } from './server.mjs';
-import { request, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, request, uniqueLang } from './util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WIDEN_MS = 1500;
@@ -130,7 +130,7 @@ test('two instances on Redis: the shared matcher gets the looked-up region too',
     const env = { SERENDIP_REDIS_URL: redis.url, SERENDIP_DATABASE_URL: `sqlite://${path.join(dir, 'shared.db')}` };
     const flags = geoFlags({ 'trusted-proxies': '127.0.0.1/32' });
     for (const label of ['regions-a', 'regions-b']) pair.push(await startServer({ label, env, flags }));
-    for (const s of pair) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+    for (const s of pair) await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready`, { timeoutMs: 8000 });
     const [one, two] = pair;
     const lang = uniqueLang();
     const brazil = await user(one, { label: 'BR@a', ip: '198.51.100.8' });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { helloed, joinMsg, solveAltcha } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, adminGet, login } from './moderation-tools.mjs';
 import { ALL_OFF, useSharedRedis, withTwo } from './scaleout-tools.mjs';
-import { request, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, request, uniqueLang } from './util.mjs';
 
 useSharedRedis();
 
@@ -105,10 +105,10 @@ test('the abuse detector counts across instances: the CAPTCHA it asks is owed ev
     // Both dashboards list the hit (the watch list lives in Redis; each instance refreshes it every second).
     for (const s of [A, B]) {
       const token = await login(s, BOOT_ADMIN, BOOT_PASSWORD);
-      await waitFor(async () => {
+      await expectSoon(async () => {
         const list = await adminGet(s, token, '/api/v1/admin/watchlist');
         return list.items.some((e) => e.rule === 'rapid_join' && e.subject === a.claims.did && e.kind === 'device');
-      }, { timeoutMs: 5000 });
+      }, 'rapid_join of the device on the watch list', { timeoutMs: 5000 });
     }
   });
 });
@@ -168,10 +168,10 @@ test('devices per IP are counted across instances', async () => {
     // Default: devices_per_ip fires at 8 distinct devices from one address within 10 minutes.
     for (let i = 0; i < 8; i++) await helloed(i % 2 === 0 ? A : B, { label: `d${i}`, localAddress: '127.0.0.9' });
     const token = await login(B, BOOT_ADMIN, BOOT_PASSWORD);
-    await waitFor(async () => {
+    await expectSoon(async () => {
       const list = await adminGet(B, token, '/api/v1/admin/watchlist');
       return list.items.some((e) => e.rule === 'devices_per_ip' && e.kind === 'ip' && e.subject === '127.0.0.9');
-    }, { timeoutMs: 5000 });
+    }, 'devices_per_ip of 127.0.0.9 on the watch list of B', { timeoutMs: 5000 });
   });
 });
 

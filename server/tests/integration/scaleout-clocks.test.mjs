@@ -17,7 +17,7 @@ import { NO_FAKETIME, fakeClock, libFaketime } from './faketime.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, join, login, pair, startModServer, tempDir, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 const SKEW_S = 86_400;
 const COOLDOWN_MS = 2_000;
@@ -39,7 +39,7 @@ async function startInstance(label, { wrap, env = {} } = {}) {
     flags: { 'repeat-pair-cooldown-ms': COOLDOWN_MS, 'widen-region-after-ms': WIDEN_MS },
     env: { SERENDIP_REDIS_URL: redis.url, ...env },
   });
-  await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready`, { timeoutMs: 8000 });
   return s;
 }
 

@@ -17,7 +17,7 @@ import { closeAllClients, connect } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, login, nextIp } from './moderation-tools.mjs';
 import { freeBase } from './cluster-ports.mjs';
 import { SERVER_BIN } from './server.mjs';
-import { decodeJwt, parseMetrics, randomDeviceId, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { decodeJwt, expectSoon, parseMetrics, randomDeviceId, request, sleep, uniqueLang } from './util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../../..');
@@ -51,7 +51,7 @@ before(async () => {
   proxy = { host: '127.0.0.1', port: base };
   for (let i = 1; i <= 3; i++) instances.push({ host: '127.0.0.1', port: base + i });
   for (const s of [...instances, proxy]) {
-    await waitFor(async () => (await request(s, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200, {
+    await expectSoon(async () => (await request(s, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200, `${s.port} ready`, {
       timeoutMs: 20_000,
     });
   }
@@ -280,7 +280,7 @@ clusterTest('killing the Redis master that holds the queue: matching resumes wit
   console.log(`matching resumed ${resumedAfter} ms after the master was killed`);
   // Later joins still pair exactly once each (through the proxy once it has
   // taken the instances back: their readiness followed Redis).
-  await waitFor(async () => (await request(proxy, 'GET', '/readyz')).status === 200, { timeoutMs: 10_000 });
+  await expectSoon(async () => (await request(proxy, 'GET', '/readyz')).status === 200, 'the proxy ready again', { timeoutMs: 10_000 });
   const users = await crowd(proxy, 40, 'after');
   const pairs = checkPairs(users, await joinAll(users, uniqueLang()));
   assert.equal(pairs.length, 20);

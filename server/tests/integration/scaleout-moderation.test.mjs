@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { helloed, joinMsg } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, adminGet, call, expectStatus, login } from './moderation-tools.mjs';
 import { ALL_OFF, useSharedRedis, withTwo } from './scaleout-tools.mjs';
-import { request, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, request, uniqueLang } from './util.mjs';
 
 useSharedRedis();
 
@@ -40,10 +40,10 @@ test('three reporters on different instances block the reported user automatical
     assert.equal((await target.closed()).code, 4003);
     // The other instance's dashboard lists the rule hit and the reports first.
     const token = await login(B, BOOT_ADMIN, BOOT_PASSWORD);
-    await waitFor(async () => {
+    await expectSoon(async () => {
       const list = await adminGet(B, token, '/api/v1/admin/watchlist');
       return list.items.some((e) => e.rule === 'distinct_reporters' && e.subject === target.claims.did);
-    }, { timeoutMs: 5000 });
+    }, 'distinct_reporters of the target on the watch list of B', { timeoutMs: 5000 });
   });
 });
 
@@ -87,7 +87,7 @@ test('a block made on one instance holds on the other at once, and its lift too 
     assert.match(String(again.message), /banned/);
     // Lifted on A: B lets the device in again within a second or two.
     expectStatus(await call(A, 'DELETE', `/api/v1/admin/blocks/${made.json.id}`, { token, json: { reason: 'lifted' } }), 200, 'lift');
-    await waitFor(async () => {
+    await expectSoon(async () => {
       try {
         const c = await helloed(B, { token: first.token, label: 'back@B' });
         c.send({ type: 'leave' });
@@ -95,7 +95,7 @@ test('a block made on one instance holds on the other at once, and its lift too 
       } catch {
         return false;
       }
-    }, { timeoutMs: 3000 });
+    }, 'the device let in on B again once the block was lifted on A', { timeoutMs: 3000 });
     const metrics = (await request(B, 'GET', '/metrics')).text;
     assert.match(metrics, /serendip_inbox_received_total\{kind="B"\} [1-9]/);
   });

@@ -12,7 +12,7 @@ import { closeAllClients } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, login, nextIp, pair, startModServer, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { metric, parseMetrics, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, metric, parseMetrics, request, sleep, uniqueLang } from './util.mjs';
 
 let redis;
 let db;
@@ -21,7 +21,7 @@ let admin;
 
 async function startInstance(label) {
   const s = await startModServer(db, { label, env: { SERENDIP_REDIS_URL: redis.url } });
-  await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${label} ready`, { timeoutMs: 8000 });
   const line = s.jsonLogs().find((l) => l.event === 'shared_state_redis');
   s.instanceId = line?.instance;
   assert.ok(s.instanceId, `${label}: no instance id in its log`);
@@ -58,7 +58,7 @@ function presenceTest(name, fn) {
 
 
 async function waitForLive(server, n) {
-  await waitFor(async () => (await metric(server, 'serendip_instances_live')) === n, { timeoutMs: 8000 });
+  await expectSoon(async () => (await metric(server, 'serendip_instances_live')) === n, `${server.label} counts ${n} live instances`, { timeoutMs: 8000 });
 }
 
 async function ban(json) {
@@ -79,7 +79,7 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   // Both instances record the call (written within a tick), naming the instance of each side;
   // instance A, holding neither side, does not.
   const recordOn = (s) => redis.lines('HGET', `sessions:{${s.instanceId}}`, sessionId)[0] ?? '';
-  await waitFor(() => recordOn(B) !== '' && recordOn(C) !== '', { timeoutMs: 2000 });
+  await expectSoon(() => recordOn(B) !== '' && recordOn(C) !== '', 'the call in both instances\' session records', { timeoutMs: 2000 });
   assert.equal(recordOn(B), recordOn(C));
   const [offerer, answerer, started] = recordOn(B).split('|');
   assert.deepEqual([offerer.split('/')[0], answerer.split('/')[0]].sort(), [B.instanceId, C.instanceId].sort(), recordOn(B));
@@ -87,7 +87,7 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   assert.equal(recordOn(A), '');
   // The key lives while its instance beats (the TTL is set again with each heartbeat).
   const sessionsTtl = () => Number(redis.lines('PTTL', `sessions:{${B.instanceId}}`)[0]);
-  await waitFor(() => sessionsTtl() > 0, { timeoutMs: 2500 });
+  await expectSoon(() => sessionsTtl() > 0, 'the session records key has a TTL', { timeoutMs: 2500 });
   assert.ok(sessionsTtl() <= 30_000, `sessions key TTL ${sessionsTtl()} ms`);
 
   const kOnB = await metric(B, 'serendip_inbox_received_total', { kind: 'K' });
@@ -112,9 +112,9 @@ presenceTest('a ban on instance A kicks the user on instance B within 1 s, and i
   assert.equal(bystander.received.find((m) => m.type === 'banned'), undefined);
 
   // Ended: gone from both instances' records.
-  await waitFor(() => recordOn(B) === '' && recordOn(C) === '', { timeoutMs: 2000 });
+  await expectSoon(() => recordOn(B) === '' && recordOn(C) === '', 'the call gone from both instances\' session records', { timeoutMs: 2000 });
   // The banned socket's presence went with it; the others' stays.
-  await waitFor(() => redis.lines('ZRANGE', `presence:ip:{${victim.ip}}`, '0', '-1').length === 0, { timeoutMs: 2000 });
+  await expectSoon(() => redis.lines('ZRANGE', `presence:ip:{${victim.ip}}`, '0', '-1').length === 0, 'the victim\'s address gone from presence', { timeoutMs: 2000 });
   assert.deepEqual(redis.lines('ZRANGE', `presence:ip:{${bystander.ip}}`, '0', '-1').map((m) => m.split('/')[0]), [C.instanceId]);
   const keyTtl = Number(redis.lines('PTTL', `presence:device:{${bystander.claims.did}}`)[0]);
   assert.ok(keyTtl > 0, `presence key TTL ${keyTtl}`);
@@ -132,7 +132,7 @@ presenceTest('both instances of a call record the one start time of its match, c
     const b = await user(second, { label: `start-${i}-b` });
     const t0 = Date.now();
     const sessionId = await pair(a, b, uniqueLang());
-    await waitFor(() => recordOn(B, sessionId) !== '' && recordOn(C, sessionId) !== '', { timeoutMs: 2000 });
+    await expectSoon(() => recordOn(B, sessionId) !== '' && recordOn(C, sessionId) !== '', 'the call in both instances\' session records', { timeoutMs: 2000 });
     assert.equal(recordOn(B, sessionId), recordOn(C, sessionId), `call ${i}`);
     const started = Number(recordOn(B, sessionId).split('|')[2]);
     assert.ok(started >= t0 - 1000 && started <= Date.now() + 1000, `call ${i}: started ${started}, paired at ${t0}`);
@@ -164,7 +164,7 @@ presenceTest('presence left by an instance killed with kill -9 is skipped by a k
     const onD = await user(D, { label: 'ghost@D', ip });
     const onB = await user(B, { label: 'twin@B', ip });
     const key = `presence:ip:{${ip}}`;
-    await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').length === 2, { timeoutMs: 2000 });
+    await expectSoon(() => redis.lines('ZRANGE', key, '0', '-1').length === 2, 'two members in the address\' presence', { timeoutMs: 2000 });
     await waitForLive(A, 4);
     D.kill('SIGKILL');
     await D.exited;
@@ -183,7 +183,7 @@ presenceTest('presence left by an instance killed with kill -9 is skipped by a k
     await onB.next('banned', 1000);
     assert.ok(Date.now() - t0 <= 1000, `kicked after ${Date.now() - t0} ms`);
     // Cleaned: the dead instance's member is gone from the key.
-    await waitFor(() => !redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${D.instanceId}/`)), { timeoutMs: 2000 });
+    await expectSoon(() => !redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${D.instanceId}/`)), 'the dead instance\'s members gone from the key', { timeoutMs: 2000 });
     await sleep(500);
     assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'presence' }), sentByPresence + 1, 'a kick went to the dead instance');
     assert.equal(await metric(A, 'serendip_kicks_sent_total', { route: 'broadcast' }), sentByBroadcast);
@@ -213,15 +213,16 @@ presenceTest('the admin dashboard of one instance counts the users, queues and c
   await c1.next('queued');
 
   let stats;
-  await waitFor(
+  await expectSoon(
     async () => {
       const res = await call(C, 'GET', '/api/v1/admin/stats', { token: admin });
       expectStatus(res, 200, 'GET /api/v1/admin/stats');
       stats = res.json;
       return stats.onlineUsers === 6 && stats.activeSessions === 1 && stats.queues.some((q) => q.language === lang);
     },
+    () => `dashboard of C: ${JSON.stringify(stats)}`,
     { timeoutMs: 5000 },
-  ).catch(() => assert.fail(`dashboard of C: ${JSON.stringify(stats)}`));
+  );
   assert.deepEqual(stats.queues.filter((q) => q.language === lang), [{ mode: 'video', language: lang, waiting: 1 }]);
   assert.ok(stats.matchesPerMinute >= 1, JSON.stringify(stats));
   // ICE success, TURN share and shield rate: ratios of the counts summed over the instances.
@@ -230,19 +231,20 @@ presenceTest('the admin dashboard of one instance counts the users, queues and c
     for (const s of [A, B, C]) total += await metric(s, name, labels);
     return total;
   };
-  await waitFor(async () => (await sum('serendip_shield_blurs_total')) >= 1 && (await sum('serendip_ice_results_total', { outcome: 'connected' })) >= 2, { timeoutMs: 3000 });
+  await expectSoon(async () => (await sum('serendip_shield_blurs_total')) >= 1 && (await sum('serendip_ice_results_total', { outcome: 'connected' })) >= 2, 'the shield blur and two ICE results counted', { timeoutMs: 3000 });
   const ok = await sum('serendip_ice_results_total', { outcome: 'connected' });
   const failed = await sum('serendip_ice_results_total', { outcome: 'failed' });
   const relayed = await sum('serendip_ice_candidate_type_total', { type: 'relay' });
   const blurs = await sum('serendip_shield_blurs_total');
   assert.equal(await metric(C, 'serendip_ice_results_total', { outcome: 'connected' }), 0, 'C itself heard no ice_result');
-  await waitFor(
+  await expectSoon(
     async () => {
       stats = (await call(C, 'GET', '/api/v1/admin/stats', { token: admin })).json;
       return stats.shieldBlurs === blurs && Math.abs(stats.iceSuccessRate - ok / (ok + failed)) < 1e-9;
     },
+    () => `call outcomes on C's dashboard: ${JSON.stringify(stats)}, summed metrics ok=${ok} failed=${failed} relay=${relayed} blurs=${blurs}`,
     { timeoutMs: 5000 },
-  ).catch(() => assert.fail(`call outcomes on C's dashboard: ${JSON.stringify(stats)}, summed metrics ok=${ok} failed=${failed} relay=${relayed} blurs=${blurs}`));
+  );
   assert.ok(Math.abs(stats.turnShare - relayed / ok) < 1e-9, JSON.stringify(stats));
   assert.ok(Math.abs(stats.shieldRate - Math.min(1, blurs / ok)) < 1e-9, JSON.stringify(stats));
   // Prometheus keeps the per-instance figure (it sums the instances itself).
@@ -254,14 +256,14 @@ presenceTest('Redis restarted empty: every instance writes its presence again, a
   const [A, B] = instances;
   const u = await user(B, { label: 'survivor@B' });
   const key = `presence:ip:{${u.ip}}`;
-  await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').length === 1, { timeoutMs: 2000 });
+  await expectSoon(() => redis.lines('ZRANGE', key, '0', '-1').length === 1, 'the survivor\'s presence written', { timeoutMs: 2000 });
   await redis.down();
   await sleep(500);
   await redis.up();
   assert.equal(redis.lines('EXISTS', key)[0], '0');
   // Noticed by the heartbeat (its own entry was new again), rewritten at the next ticks.
-  await waitFor(() => redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${B.instanceId}/`)), { timeoutMs: 8000 });
-  for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
+  await expectSoon(() => redis.lines('ZRANGE', key, '0', '-1').some((m) => m.startsWith(`${B.instanceId}/`)), 'B\'s presence written again after Redis came back empty', { timeoutMs: 8000 });
+  for (const s of instances) await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready again`, { timeoutMs: 10000 });
   await waitForLive(A, 3);
   const sentByPresence = await metric(A, 'serendip_kicks_sent_total', { route: 'presence' });
   const t0 = Date.now();

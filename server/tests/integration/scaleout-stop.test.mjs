@@ -10,7 +10,7 @@ import { closeAllClients } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD, call, expectStatus, freshSqlite, join, login, pair, startModServer, user } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate } from './server.mjs';
-import { metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
+import { expectSoon, metric, request, sleep, uniqueLang, waitFor } from './util.mjs';
 
 let redis;
 let db;
@@ -19,7 +19,7 @@ const instances = [];
 async function startInstance(label) {
   const s = await startModServer(db, { label, env: { SERENDIP_REDIS_URL: redis.url } });
   instances.push(s);
-  await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${label} ready`, { timeoutMs: 8000 });
   s.instanceId = s.jsonLogs().find((l) => l.event === 'shared_state_redis')?.instance;
   assert.ok(s.instanceId, `${label}: no instance id in its log`);
   return s;

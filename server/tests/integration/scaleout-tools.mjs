@@ -9,7 +9,7 @@ import { closeAllClients } from './client.mjs';
 import { BOOT_ADMIN, BOOT_PASSWORD } from './moderation-tools.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { annotate, startServer } from './server.mjs';
-import { request, waitFor } from './util.mjs';
+import { expectSoon, request, waitFor } from './util.mjs';
 
 // Every limit the tests below do not name, off.
 export const ALL_OFF = 'session_per_ip=off,connect_per_ip=off,report_per_device=off';
@@ -50,7 +50,7 @@ export async function withTwo(name, flags, fn) {
   const pair = [];
   try {
     for (const label of [`${name}-a`, `${name}-b`]) pair.push(await startServer({ label, env, flags, abuse: 'default' }));
-    for (const s of pair) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+    for (const s of pair) await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready`, { timeoutMs: 8000 });
     // Each has seen the other's heartbeat: broadcasts (a block's `B`) reach both from here on.
     const bothLive = async (s) => /^serendip_instances_live 2$/m.test((await request(s, 'GET', '/metrics')).text);
     for (const s of pair) {

@@ -14,14 +14,7 @@ import { after, before, test } from 'node:test';
 import { closeAllClients, helloed, joinMsg } from './client.mjs';
 import { RedisServer } from './redis-server.mjs';
 import { SERVER_BIN, annotate, startServer } from './server.mjs';
-import { request, sleep, uniqueLang, waitFor } from './util.mjs';
-
-// One redis-cli call against the test's Redis: its output, trimmed.
-function redisCli(...args) {
-  const r = spawnSync('redis-cli', ['-p', String(redis.port), '--raw', ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+import { expectSoon, request, sleep, uniqueLang } from './util.mjs';
 
 test('with SERENDIP_REDIS_URL set and no SERENDIP_JWT_SECRET the server refuses to start, saying why', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serendip-scaleout-'));
@@ -46,7 +39,7 @@ before(async () => {
     instances.push(await startServer({ label, env: { SERENDIP_REDIS_URL: redis.url } }));
   }
   // Ready once connected and the inbox probe came back.
-  for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+  for (const s of instances) await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready`, { timeoutMs: 8000 });
 });
 after(async () => {
   await closeAllClients();
@@ -139,7 +132,7 @@ crossTest('Redis down: join answers unavailable with a retry hint, sockets stay 
   const { ma: mx } = await crossPair(x, y, uniqueLang());
   await redis.down();
   try {
-    await waitFor(async () => (await request(A, 'GET', '/readyz')).status === 503, { timeoutMs: 5000 });
+    await expectSoon(async () => (await request(A, 'GET', '/readyz')).status === 503, '/readyz 503 on A with Redis down', { timeoutMs: 5000 });
     assert.equal((await request(A, 'GET', '/healthz')).status, 200);
     a.send({ ...joinMsg(uniqueLang()), id: 41 });
     const err = await a.next(['error', 'queued'], 5000);
@@ -154,7 +147,7 @@ crossTest('Redis down: join answers unavailable with a retry hint, sockets stay 
   } finally {
     await redis.up();
   }
-  for (const s of instances) await waitFor(async () => (await request(s, 'GET', '/readyz')).status === 200, { timeoutMs: 10000 });
+  for (const s of instances) await expectSoon(async () => (await request(s, 'GET', '/readyz')).status === 200, `${s.label} ready again`, { timeoutMs: 10000 });
   const b = await helloed(instances[1], { label: 'b@B' });
   const { ma } = await crossPair(a, b, uniqueLang());
   assert.ok(ma.sessionId);
@@ -177,7 +170,7 @@ crossTest('kill -9 of an instance: its partners on the others hear peer_left wit
   const [A] = instances;
   const C = await startServer({ label: 'instance-c', env: { SERENDIP_REDIS_URL: redis.url } });
   try {
-    await waitFor(async () => (await request(C, 'GET', '/readyz')).status === 200, { timeoutMs: 8000 });
+    await expectSoon(async () => (await request(C, 'GET', '/readyz')).status === 200, 'C ready', { timeoutMs: 8000 });
     const a = await helloed(A, { label: 'a@A' });
     const c = await helloed(C, { label: 'c@C' });
     const lang = uniqueLang();
@@ -186,8 +179,8 @@ crossTest('kill -9 of an instance: its partners on the others hear peer_left wit
     const idOf = (s) => s.jsonLogs().find((l) => l.event === 'shared_state_redis')?.instance;
     const [idA, idC] = [idOf(A), idOf(C)];
     assert.ok(idA && idC, 'instance ids in the logs');
-    const record = (id) => redisCli('HGET', `sessions:{${id}}`, ma.sessionId);
-    await waitFor(() => record(idA) !== '' && record(idC) !== '', { timeoutMs: 2000 });
+    const record = (id) => redis.lines('HGET', `sessions:{${id}}`, ma.sessionId)[0] ?? '';
+    await expectSoon(() => record(idA) !== '' && record(idC) !== '', 'the call in both instances\' session records', { timeoutMs: 2000 });
     // One more waiting on C, in a language of its own.
     const waiting = await helloed(C, { label: 'w@C' });
     const lonely = uniqueLang();
@@ -201,7 +194,7 @@ crossTest('kill -9 of an instance: its partners on the others hear peer_left wit
     assert.equal(left.sessionId, ma.sessionId);
     assert.ok(took <= 5000, `peer_left after ${took} ms`);
     // The survivor's record of the call goes with the call, the dead one's records with it.
-    await waitFor(() => record(idA) === '' && redisCli('EXISTS', `sessions:{${idC}}`) === '0', { timeoutMs: 2000 });
+    await expectSoon(() => record(idA) === '' && redis.lines('EXISTS', `sessions:{${idC}}`)[0] === '0', 'the survivor\'s record gone with the call, the dead instance\'s records reaped', { timeoutMs: 2000 });
     // The dead instance's waiter is gone: a newcomer in that language waits.
     await sleep(1500);
     const fresh = await helloed(A, { label: 'fresh@A' });

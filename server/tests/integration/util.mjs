@@ -1,4 +1,5 @@
 // Small shared helpers: raw HTTP requests, JWT forging, Prometheus parsing, timing.
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 
@@ -143,6 +144,18 @@ export async function waitFor(fn, { timeoutMs = 3000, intervalMs = 50 } = {}) {
     if (Date.now() >= deadline) return last;
     await sleep(intervalMs);
   }
+}
+
+// waitFor that fails the test when fn() is still falsy after the time, saying `what`
+// (a string, or a function called then, for state seen at the end): for a wait whose
+// outcome is the check (a bare `await waitFor(...)` cannot fail).
+export async function expectSoon(fn, what, opts = {}) {
+  const got = await waitFor(fn, opts);
+  if (!got) {
+    const message = `${typeof what === 'function' ? what() : what}: not within ${opts.timeoutMs ?? 3000} ms`;
+    throw new assert.AssertionError({ message, actual: got, expected: true, operator: '==' });
+  }
+  return got;
 }
 
 // True when the token's signature is HMAC-SHA256(secret, header.payload) over the token's own bytes.
