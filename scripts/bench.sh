@@ -235,23 +235,24 @@ cluster() {
   redis_pids="$(cat "$CLUSTER_RUN"/redis/redis-*.pid | paste -sd,)"
   pg="$(cat "$CLUSTER_RUN/pg/pid")"
   haproxy="$(cat "$CLUSTER_RUN/pids/haproxy.pid")"
-  for p in $(seq $((base + 10)) $((base + 15))); do
-    [ "$(redis-cli -p "$p" role | head -1)" = master ] && masters+=("$p")
-  done
-  local i1=$((base + 1)) i2=$((base + 2))
-  # Each Redis node's PID by role: the master holding the matching slot of the churn's mode
-  # (it answers {mm:text} without a MOVED), the other masters, the replicas.
+  # The masters' ports, and each Redis node's PID by role: the master holding the matching
+  # slot of the churn's mode (it answers {mm:text} without a MOVED), the other masters, the
+  # replicas.
   local node_match="" node_other="" node_replica="" pid
   for p in $(seq $((base + 10)) $((base + 15))); do
     pid="$(redis-cli -p "$p" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r')"
     if [ "$(redis-cli -p "$p" role | head -1)" != master ]; then
       node_replica+=" $pid"
-    elif redis-cli -p "$p" hget '{mm:text}:stats' matches 2>&1 | grep -q MOVED; then
+      continue
+    fi
+    masters+=("$p")
+    if redis-cli -p "$p" hget '{mm:text}:stats' matches 2>&1 | grep -q MOVED; then
       node_other+=" $pid"
     else
       node_match+=" $pid"
     fi
   done
+  local i1=$((base + 1)) i2=$((base + 2))
 
   # The in-memory server: one instance, no Redis, one I/O thread per core (the
   # whole machine), the same settings, on the cluster's PostgreSQL: every join's ban
